@@ -1,0 +1,146 @@
+"""The root command, lazy sub-command loading, and the one error boundary.
+
+Sub-commands live in ``meshctl/commands/<module>.py``, each exposing a Typer ``app``
+(a group) or a click command. They are imported only when invoked, so that
+``meshctl --help`` and ``meshctl --version`` stay fast (typer/rich/kubernetes/grpc are
+never imported on those paths).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from meshctl import __version__
+from meshctl.errors import EXIT_CODE_HELP, ExitStatus, MeshctlError
+
+VERSION_TEXT = (
+    f"meshctl {__version__} (istio-meshctl: diagnostics for Istio service meshes; "
+    "not Solo.io's meshctl nor PyPI's 'meshctl')"
+)
+
+# name -> (module under meshctl.commands, one-line help, aliases). The help text is
+# kept here so that listing commands does not import them.
+COMMANDS: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+
+
+def _alias_table() -> dict[str, str]:
+    table = {}
+    for name, (_, _, aliases) in COMMANDS.items():
+        table[name] = name
+        for alias in aliases:
+            table[alias] = name
+    return table
+
+
+def _build_app():
+    import typer
+    from typer.core import TyperGroup
+
+    class LazyGroup(TyperGroup):
+        """Imports a sub-command's module only when that sub-command runs."""
+
+        def list_commands(self, ctx):
+            return sorted(COMMANDS)
+
+        def get_command(self, ctx, cmd_name):
+            name = _alias_table().get(cmd_name)
+            if name is None:
+                return None
+            import importlib
+
+            module = importlib.import_module(f"meshctl.commands.{COMMANDS[name][0]}")
+            command = getattr(module, "command", None) or typer.main.get_command(module.app)
+            command.name = name
+            return command
+
+        def resolve_command(self, ctx, args):
+            # Report the canonical name for aliases (`pc` -> `proxy-config`).
+            cmd_name, cmd, rest = super().resolve_command(ctx, args)
+            return (cmd.name if cmd else cmd_name), cmd, rest
+
+        def format_commands(self, ctx, formatter):
+            # Listing uses the help kept in COMMANDS, so `meshctl --help` imports no command.
+            rows = []
+            for name in self.list_commands(ctx):
+                _, help_text, aliases = COMMANDS[name]
+                label = f"{name} ({', '.join(aliases)})" if aliases else name
+                rows.append((label, help_text))
+            if rows:
+                with formatter.section("Commands"):
+                    formatter.write_dl(rows)
+
+    app = typer.Typer(
+        cls=LazyGroup,
+        name="meshctl",
+        help=(
+            "Diagnostics for Istio service meshes: reproduce sidecar injection offline and "
+            "decode Envoy proxy config, mTLS and SDS secrets.\n\n" + EXIT_CODE_HELP
+        ),
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+    def print_version(value: bool) -> None:
+        if value:
+            print(VERSION_TEXT)
+            raise typer.Exit()
+
+    @app.callback()
+    def root(
+        debug: bool = typer.Option(False, "--debug", help="Show tracebacks for unexpected errors."),
+        version: bool = typer.Option(
+            False, "--version", is_eager=True, callback=print_version, help="Print the version and exit."
+        ),
+    ) -> None:
+        # --debug is read by main() before any command runs; declared here for --help.
+        pass
+
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run meshctl; the one place that turns errors into messages and exit codes."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--version"]:
+        # Fast path: no typer import, so `meshctl --version` costs little more than Python's start.
+        print(VERSION_TEXT)
+        return ExitStatus.OK
+    debug = "--debug" in args or bool(os.environ.get("MESHCTL_DEBUG"))
+    try:
+        import typer
+        from typer import _click as click  # Typer >= 0.24 vendors Click: its usage errors live here
+
+        command = typer.main.get_command(_build_app())
+        try:
+            command.main(args=args, prog_name="meshctl", standalone_mode=False)
+        except typer.Exit as exit_:
+            return exit_.exit_code
+        except typer.Abort:
+            print("meshctl: interrupted", file=sys.stderr)
+            return ExitStatus.INTERRUPTED
+        except click.exceptions.ClickException as exc:
+            exc.show()
+            return ExitStatus.USAGE if isinstance(exc, click.exceptions.UsageError) else exc.exit_code
+        return ExitStatus.OK
+    except MeshctlError as exc:
+        if debug:
+            raise
+        print(f"meshctl: error: {exc}", file=sys.stderr)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        print("meshctl: interrupted", file=sys.stderr)
+        return ExitStatus.INTERRUPTED
+    except BrokenPipeError:
+        # `meshctl ... | head`: the reader went away; that is not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return ExitStatus.OK
+    except Exception as exc:  # the error boundary: one line, never a traceback unless --debug
+        if debug:
+            raise
+        print(f"meshctl: error: unexpected {type(exc).__name__}: {exc} (rerun with --debug for a traceback)", file=sys.stderr)
+        return ExitStatus.UNEXPECTED

@@ -1,0 +1,54 @@
+"""Exit statuses and the error types library code raises (stdlib only).
+
+Exit codes follow istioctl's sysexits style (istioctl/cmd/root.go, pkg/cmd/exit codes):
+callers in CI rely on them, so they never change meaning.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    OK = 0
+    UNEXPECTED = 1
+    USAGE = 2
+    DATA_ERROR = 65  # sysexits EX_DATAERR, istioctl ExitDataError
+    UNAVAILABLE = 69  # sysexits EX_UNAVAILABLE: pod, port-forward, admin API, SDS socket
+    CHECK_FAILED = 79  # istioctl ExitAnalyzerFoundIssues
+    INTERRUPTED = 130
+
+
+EXIT_CODE_HELP = (
+    "Exit codes: 0 ok; 1 unexpected error; 2 usage; 65 bad input data "
+    "(unparsable, truncated, not a config dump); 69 source unavailable "
+    "(pod, port-forward, admin API, SDS); 79 check found issues / inputs differ; 130 interrupted."
+)
+
+
+class MeshctlError(Exception):
+    """An error with a message a user can act on; `cli.main` prints it on one line."""
+
+    exit_status = ExitStatus.UNEXPECTED
+
+
+class UsageError(MeshctlError):
+    exit_status = ExitStatus.USAGE
+
+
+class DecodeError(MeshctlError):
+    """Input data cannot be used: unparsable, truncated, or not what the command reads."""
+
+    exit_status = ExitStatus.DATA_ERROR
+
+
+class SourceError(MeshctlError):
+    """A source (file, admin API, pod, SDS socket) could not be reached or read."""
+
+    exit_status = ExitStatus.UNAVAILABLE
+
+
+class CheckFailed(MeshctlError):
+    """A check or comparison found problems; the findings were already printed."""
+
+    exit_status = ExitStatus.CHECK_FAILED
