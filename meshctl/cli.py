@@ -14,6 +14,10 @@ import sys
 from meshctl import __version__
 from meshctl.errors import EXIT_CODE_HELP, ExitStatus, MeshctlError
 
+# Help and usage errors are plain text: quick to print (no Rich import) and stable for the generated
+# docs/reference.md. Typer reads this once, when it is first imported, so it is set here.
+os.environ.setdefault("TYPER_USE_RICH", "0")
+
 VERSION_TEXT = (
     f"meshctl {__version__} (istio-meshctl: diagnostics for Istio service meshes; "
     "not Solo.io's meshctl nor PyPI's 'meshctl')"
@@ -21,7 +25,22 @@ VERSION_TEXT = (
 
 # name -> (module under meshctl.commands, one-line help, aliases). The help text is
 # kept here so that listing commands does not import them.
-COMMANDS: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+COMMANDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "completion": ("completion", "Print the shell completion script for bash, zsh or fish.", ()),
+    "bootstrap": ("bootstrap", "How a sidecar was seeded: xDS/SDS chain, node metadata, istio-proxy args/image/env.", ()),
+    "proxy-config": ("pc", "Envoy config views (clusters, listeners, routes, endpoints, secrets, TLS) from a config dump.", ("pc",)),
+    "rootca-compare": ("rootca", "Compare the trusted roots of two proxies, or of a proxy and istio-ca-root-cert.", ()),
+    "sandbox": ("sandbox", "Run a real Envoy configured like an Istio sidecar, locally (no cluster).", ()),
+    "webhooks": ("webhooks", "Sidecar injector webhooks: list them, or say which would fire for a pod and why.", ()),
+    "proxy-status": ("proxystatus", "istiod's xDS sync status per proxy (istioctl proxy-status), from the cluster or files.", ("ps",)),
+    "sds": ("sds", "Fetch secrets from an SDS socket (as pilot-agent serves them) and compare with Envoy.", ()),
+    "template": ("template", "Render a custom injection template (Go text/template + sprig + Istio funcs) offline.", ()),
+    "inject": ("inject", "Istio sidecar injection offline (--dry-run), byte-identical to istioctl kube-inject.", ("kube-inject",)),
+    "inject-preview": ("inject_preview", "Injection drift: a running pod vs what the injector renders for it now.", ()),
+    "snapshot": ("snapshot", "Capture a mesh into one tar.gz (read it with --snapshot); `snapshot diff A B` compares two.", ()),
+    "explain": ("explain", "Explain traffic with evidence: will SRC -> DST be mTLS, plaintext, or fail (explain mtls).", ()),
+    "check": ("check", "Fleet health checks for CI: reachability, version skew, warming, certs, ROOTCA, tlsMode, revisions.", ()),
+}
 
 
 def _alias_table() -> dict[str, str]:
@@ -36,6 +55,8 @@ def _alias_table() -> dict[str, str]:
 def _build_app():
     import typer
     from typer.core import TyperGroup
+
+    from meshctl.plain_coercion import without_pydantic
 
     class LazyGroup(TyperGroup):
         """Imports a sub-command's module only when that sub-command runs."""
@@ -52,7 +73,7 @@ def _build_app():
             module = importlib.import_module(f"meshctl.commands.{COMMANDS[name][0]}")
             command = getattr(module, "command", None) or typer.main.get_command(module.app)
             command.name = name
-            return command
+            return without_pydantic(command)
 
         def resolve_command(self, ctx, args):
             # Report the canonical name for aliases (`pc` -> `proxy-config`).
@@ -112,11 +133,20 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in args or bool(os.environ.get("MESHCTL_DEBUG"))
     try:
         import typer
-        from typer import _click as click  # Typer >= 0.24 vendors Click: its usage errors live here
+        from typer import _click as click
 
-        command = typer.main.get_command(_build_app())
+        if os.environ.get("_MESHCTL_COMPLETE"):
+            # A completion script is asking for candidates: Typer's shell classes answer it.
+            from typer._completion_classes import completion_init
+
+            completion_init()  # Typer >= 0.24 vendors Click: its usage errors live here
+
+        from meshctl.plain_coercion import without_pydantic
+
+        command = without_pydantic(typer.main.get_command(_build_app()))
         try:
-            command.main(args=args, prog_name="meshctl", standalone_mode=False)
+            # Outside standalone mode, Click returns the code of a `typer.Exit(code)` raised by a command.
+            returned = command.main(args=args, prog_name="meshctl", standalone_mode=False)
         except typer.Exit as exit_:
             return exit_.exit_code
         except typer.Abort:
@@ -125,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         except click.exceptions.ClickException as exc:
             exc.show()
             return ExitStatus.USAGE if isinstance(exc, click.exceptions.UsageError) else exc.exit_code
-        return ExitStatus.OK
+        return returned if isinstance(returned, int) else ExitStatus.OK
     except MeshctlError as exc:
         if debug:
             raise

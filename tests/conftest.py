@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+import meshctl.cli  # noqa: F401  first, so in-process runs get meshctl's plain help whatever imports Typer next
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("MESHCTL_SHARED", ROOT.parent / "shared"))
 ISTIO_TESTDATA = SHARED / "istio-testdata"
@@ -27,6 +29,46 @@ def require_shared(path: Path) -> Path:
 @pytest.fixture
 def istio_testdata() -> Path:
     return require_shared(ISTIO_TESTDATA)
+
+
+@pytest.fixture(scope="session")
+def envoy_rig():
+    """One running sandbox for the session (meshctl.sandbox.rig.Rig): real Envoy, ADS, SDS.
+
+    Use `envoy_rig.admin_url` / `.admin_port` / `.sds_socket`; don't kill or stop it (tests that
+    need a dying Envoy start their own rig). Rotating its cert is fine: compare against
+    `envoy_rig.workload_serial` read at the time.
+    """
+    with start_rig(max_seconds=1800) as rig:
+        yield rig
+
+
+def start_rig(max_seconds: float):
+    """`Rig.start()` bounded to `max_seconds`, or skip when no envoy binary is installed."""
+    from meshctl.errors import SourceError
+    from meshctl.sandbox.rig import Rig, envoy_binary
+
+    try:
+        envoy_binary()
+    except SourceError as exc:
+        pytest.skip(str(exc))
+    return Rig.start(max_seconds=max_seconds)
+
+
+@pytest.fixture
+def fake_kube(tmp_path):
+    """A fake Kubernetes API server on 127.0.0.1 (tests/fakekube), empty, stopped after the test.
+
+    `.url`, `.kubeconfig_path` (context "fake", namespace "default"), `.env()` ({"KUBECONFIG": ...});
+    `.add(obj, ...)` with builders from `fakekube` (istio_pod, workload, mesh, injector_webhook,
+    configmap, namespace); `.on_exec(argv_prefix, handler)`, `.forward_port(15000, (host, port))`,
+    `.back_sidecar((host, admin_port), run_dir=...)`, `.refuse_port_forward("upgrade"|"connect")`,
+    `.deny(verb, resource)`, `.latency`, `.token`, `.requests_for(...)`. HTTPS: `FakeKube(tls=True)`.
+    """
+    from fakekube import FakeKube
+
+    with FakeKube(workdir=tmp_path) as kube:
+        yield kube
 
 
 @dataclass

@@ -1,0 +1,131 @@
+"""Benchmark: `meshctl pc` start-up and big-dump costs, as ratios to baselines run alongside.
+
+Each measurement is the median wall time of a few runs of a fresh process (peak RSS from
+getrusage of the children), next to its baseline measured in the same run:
+
+- `meshctl --version` vs the venv's `python -c pass`                       goal <= 2x
+- `meshctl pc cluster -f <small istioctl dump> | cat` vs `kubectl version --client`   goal <= 2.5x
+- `meshctl pc --help` vs `kubectl version --client`                        goal <= 4x
+- 148 MB dump (gen_synthetic_dump.py --clusters 20000 --endpoints 4, made in a temp dir):
+  `pc cluster --fqdn svc123. -o json` vs the equivalent jq filter           goal <= 0.35x time, <= 0.7x RSS
+  `pc cluster` (short table of all 20k clusters)                           goal <= 1.5 s
+
+    .venv/bin/python bench/bench_pc.py [--runs N] [--skip-big]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SMALL_DUMP = SHARED / "istio-testdata/istioctl/pkg/proxyconfig/testdata/config_dump.json"
+GENERATOR = SHARED / "tools/gen_synthetic_dump.py"
+PYTHON = sys.executable
+MESHCTL = [PYTHON, "-m", "meshctl"]
+JQ_FILTER = (
+    '[.configs[] | select(."@type" | endswith("ClustersConfigDump"))'
+    " | (.static_clusters // []) + (.dynamic_active_clusters // []) + (.dynamic_warming_clusters // [])"
+    ' | .[] | .cluster | select(.name | contains("svc123."))]'
+)
+
+
+def run(argv: list[str], *, shell_pipe: bool = False, timeout: float = 300) -> float:
+    """Run once; return the wall time in seconds."""
+    start = time.perf_counter()
+    if shell_pipe:
+        # `cmd | cat`: stdout is a pipe, as when a user pipes meshctl into another tool.
+        proc = subprocess.run(" ".join(argv) + " | cat >/dev/null", shell=True, timeout=timeout, env=_env())
+    else:
+        proc = subprocess.run(argv, stdout=subprocess.DEVNULL, timeout=timeout, env=_env())
+    if proc.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(argv)} exited {proc.returncode}")
+    return time.perf_counter() - start
+
+
+def _env() -> dict:
+    return {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
+
+
+def median_time(argv: list[str], runs: int, **kwargs) -> float:
+    return statistics.median(run(argv, **kwargs) for _ in range(runs))
+
+
+def peak_rss(argv: list[str]) -> tuple[float, int]:
+    """Time and peak RSS of one run, in a fresh helper process so earlier children do not mask it."""
+    code = (
+        "import resource, subprocess, sys, time; t = time.perf_counter(); "
+        "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True); "
+        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run([PYTHON, "-c", code, *argv], capture_output=True, text=True, check=True, timeout=600, env=_env())
+    seconds, rss = out.stdout.split()
+    return float(seconds), int(rss)
+
+
+def report(label: str, value: float, baseline: float, goal: float, unit: str = "s") -> None:
+    ratio = value / baseline
+    verdict = "ok" if ratio <= goal else "MISSED"
+    print(f"{label:<58} {value:8.3f} {unit} vs {baseline:8.3f} {unit}  ratio {ratio:5.2f} (goal <= {goal}) {verdict}")
+
+
+def startup(runs: int) -> None:
+    python_pass = median_time([PYTHON, "-c", "pass"], runs)
+    report("meshctl --version / python -c pass", median_time([*MESHCTL, "--version"], runs), python_pass, 2.0)
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        print("kubectl not found: start-up ratios against it skipped")
+        return
+    kubectl_time = median_time([kubectl, "version", "--client"], runs)
+    small = [*MESHCTL, "pc", "cluster", "-f", str(SMALL_DUMP)]
+    report("meshctl pc cluster -f small | cat / kubectl version --client", median_time(small, runs, shell_pipe=True), kubectl_time, 2.5)
+    report("meshctl pc --help / kubectl version --client", median_time([*MESHCTL, "pc", "--help"], runs), kubectl_time, 4.0)
+
+
+def big_dump(runs: int) -> None:
+    jq = shutil.which("jq")
+    with tempfile.TemporaryDirectory(prefix="meshctl-bench-") as tmp:
+        dump = Path(tmp) / "dump-20k.json"
+        subprocess.run([PYTHON, str(GENERATOR), str(dump), "--clusters", "20000", "--endpoints", "4"], check=True, timeout=600)
+        print(f"synthetic dump: {dump.stat().st_size / 1e6:.0f} MB")
+        query = [*MESHCTL, "pc", "cluster", "-f", str(dump), "--fqdn", "svc123.", "-o", "json"]
+        table = [*MESHCTL, "pc", "cluster", "-f", str(dump)]
+        meshctl_runs = [peak_rss(query) for _ in range(runs)]
+        meshctl_time = statistics.median(t for t, _ in meshctl_runs)
+        meshctl_rss = max(r for _, r in meshctl_runs)
+        table_time = statistics.median(peak_rss(table)[0] for _ in range(runs))
+        if jq is None:
+            print("jq not found: ratios against it skipped")
+        else:
+            jq_runs = [peak_rss([jq, JQ_FILTER, str(dump)]) for _ in range(runs)]
+            jq_time = statistics.median(t for t, _ in jq_runs)
+            jq_rss = max(r for _, r in jq_runs)
+            report("pc cluster --fqdn svc123. -o json / jq (time)", meshctl_time, jq_time, 0.35)
+            report("pc cluster --fqdn svc123. -o json / jq (peak RSS)", meshctl_rss / 1024, jq_rss / 1024, 0.7, unit="MB")
+        verdict = "ok" if table_time <= 1.5 else "MISSED"
+        print(f"{'pc cluster (short table, 20k clusters)':<58} {table_time:8.3f} s  (goal <= 1.5 s) {verdict}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per measurement (median); big-dump runs use min(runs, 3)")
+    parser.add_argument("--skip-big", action="store_true", help="skip the 148 MB dump")
+    args = parser.parse_args()
+    if not SMALL_DUMP.exists():
+        raise SystemExit(f"bench: shared test data not found at {SMALL_DUMP}")
+    print(f"load average: {os.getloadavg()[0]:.2f} (2 shared cores: ratios, not absolute times, are the measure)")
+    startup(args.runs)
+    if not args.skip_big:
+        big_dump(min(args.runs, 3))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,474 @@
+"""Fleet checks (`meshctl check`): one small pure rule per question, run for each sidecar pod.
+
+A rule is ``rule(pod: PodFacts, mesh: MeshFacts) -> list[Finding]``; no finding means the check
+passed, ``info`` findings pass with a note, a ``warning`` makes it WARN and an ``error`` FAIL.
+Rules are registered in ``CHECKS`` (their order is the row order). Everything a rule needs was
+fetched before (the pod's config dump with EDS, istiod pods, webhooks, ConfigMaps, pod IPs), so
+rules never do I/O and are tested with data.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from meshctl.analyze.mtls import _cluster_endpoints, select_socket
+from meshctl.analyze.rootca import ROOT_SECRET, compare_roots, root_bundle_from_dump, root_bundle_from_pem
+from meshctl.analyze.secrets import secret_items
+from meshctl.analyze.tls import PLAINTEXT, cluster_tls_rows
+from meshctl.analyze.webhooks import REVISION_LABEL
+from meshctl.decode.configdump import ConfigDump
+from meshctl.decode.resources import clusters, load_assignments
+from meshctl.errors import DecodeError, UsageError
+from meshctl.model.tabular import Finding
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+PASS, WARN, FAIL, NOT_CHECKED = "PASS", "WARN", "FAIL", "NOT CHECKED"
+# Istio "Supported releases", section "Control Plane/Data Plane Skew"
+# (istio.io/latest/docs/releases/supported-releases/#control-planedata-plane-skew): "The Istio
+# control plane can be one version ahead of the data plane. However, the data plane cannot be
+# ahead of control plane." So a proxy may be at most one minor version behind its istiod.
+MAX_MINOR_SKEW = 1
+WORKLOAD_SECRET = "default"
+STATUS_ANNOTATION = "sidecar.istio.io/status"
+TLS_MODE_ISTIO = "istio"
+
+
+@dataclass(frozen=True)
+class PodFacts:
+    """What was fetched for one sidecar pod; `dump` is None when its admin API was unreachable."""
+
+    name: str  # pod.namespace
+    namespace: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    proxy_image: str = ""
+    dump: ConfigDump | None = None
+    admin_error: str = ""
+
+
+@dataclass(frozen=True)
+class MeshFacts:
+    """Facts about the mesh shared by all pods. None = could not be read (`unknown` says why)."""
+
+    now: datetime
+    cert_warn: timedelta = timedelta(hours=24)
+    istiod_versions: Mapping[str, tuple[str, ...]] | None = None  # revision -> versions of its running istiods
+    webhook_revisions: frozenset[str] | None = None  # revisions some injector webhook serves
+    root_certs: Mapping[str, bytes | None] = field(default_factory=dict)  # namespace -> root-cert.pem (None: no ConfigMap)
+    pod_ips: Mapping[str, tuple[str, bool]] | None = None  # pod IP -> (pod.namespace, has a sidecar)
+    unknown: Mapping[str, str] = field(default_factory=dict)  # "istiod" | "webhooks" | "pods" | "configmap:NS" -> reason
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    description: str
+    rule: Callable[[PodFacts, MeshFacts], list[Finding]]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: str
+    status: str  # PASS | WARN | FAIL | NOT CHECKED
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def detail(self) -> str:
+        """The messages that decided the status (all notes for a PASS)."""
+        wanted = {FAIL: ERROR, WARN: WARNING}.get(self.status)
+        return "; ".join(f.msg for f in self.findings if wanted is None or f.severity == wanted)
+
+
+def status_of(findings: list[Finding]) -> str:
+    severities = {f.severity for f in findings}
+    return FAIL if ERROR in severities else WARN if WARNING in severities else PASS
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+def admin_reachable(pod: PodFacts, mesh: MeshFacts) -> list[Finding]:
+    if pod.dump is None:
+        return [Finding(ERROR, "admin-unreachable", pod.admin_error or "Envoy admin API not reachable", pod.name)]
+    return []
+
+
+def version_skew(pod: PodFacts, mesh: MeshFacts) -> list[Finding]:
+    proxy = proxy_version(pod)
+    if not proxy:
+        return [Finding(INFO, "version-unknown", "proxy version unknown (no ISTIO_VERSION, image tag not a version)", pod.name)]
+    if mesh.istiod_versions is None:
+        return [Finding(INFO, "istiod-unknown", f"proxy {proxy}; istiod version unknown: {mesh.unknown.get('istiod', 'not read')}", pod.name)]
+    revision = pod_revision(pod.labels, pod.annotations)
+    versions = mesh.istiod_versions.get(revision, ())
+    if not versions:
+        return [Finding(INFO, "istiod-missing", f"proxy {proxy}; no running istiod of revision {revision} to compare with", pod.name)]
+    findings = []
+    for control in sorted(set(versions)):
+        problem = skew_problem(proxy, control)
+        severity, message = (ERROR, problem) if problem else (INFO, f"proxy {proxy}, istiod {control}")
+        findings.append(Finding(severity, "version-skew" if problem else "version", message, pod.name))
+    return findings
+
+
+def skew_problem(proxy: str, control: str) -> str:
+    """Why `proxy` may not talk to istiod `control` under Istio's skew policy, or '' when it may."""
+    data_plane, control_plane = minor_version(proxy), minor_version(control)
+    if data_plane is None or control_plane is None:
+        return ""
+    if data_plane[0] != control_plane[0]:
+        return f"proxy {proxy} and istiod {control} differ in major version"
+    behind = control_plane[1] - data_plane[1]
+    if behind < 0:
+        return f"proxy {proxy} is ahead of istiod {control}: the data plane must not be newer than the control plane"
+    if behind > MAX_MINOR_SKEW:
+        return f"proxy {proxy} is {behind} minor versions behind istiod {control} (Istio supports {MAX_MINOR_SKEW})"
+    return ""
+
+
+def xds_warming(pod: PodFacts, mesh: MeshFacts) -> list[Finding]:
+    """Warming clusters, listeners and secrets.
+
+    A WARNING, not an error: during a push resources warm for milliseconds, and one dump cannot
+    tell "stuck" from "just updated"; the message gives the age (last_updated) so a reader can.
+    """
+    found = []
+    for kind, name, updated in warming_resources(pod.dump):
+        age = _age(updated, mesh.now)
+        since = f" for {age}" if age else ""
+        found.append(Finding(WARNING, "warming", f"{kind} {name} warming{since} (endpoints or secrets not delivered)", name))
+    return found
+
+
+def workload_cert(pod: PodFacts, mesh: MeshFacts) -> list[Finding]:
+    item = next((i for i in secret_items(pod.dump.section("SecretsConfigDump")) if i.name == WORKLOAD_SECRET), None)
+    if item is None:
+        return [Finding(ERROR, "cert-missing", f"no workload certificate (SDS secret {WORKLOAD_SECRET} not in the dump)", WORKLOAD_SECRET)]
+    if item.status == "WARMING":
+        return [Finding(ERROR, "cert-warming", f"workload certificate secret {WORKLOAD_SECRET} is still warming", WORKLOAD_SECRET)]
+    cert = item.leading_cert
+    if cert is None:
+        problems = "; ".join(item.bundle.problems) or "no certificate data"
+        return [Finding(ERROR, "cert-unreadable", f"workload certificate unreadable ({problems})", WORKLOAD_SECRET)]
+    if cert.not_after <= mesh.now:
+        return [Finding(ERROR, "cert-expired", f"workload certificate expired at {cert.not_after_rfc3339}", WORKLOAD_SECRET)]
+    if cert.not_before >= mesh.now:
+        return [Finding(ERROR, "cert-not-yet-valid", f"workload certificate not valid before {cert.not_before_rfc3339}", WORKLOAD_SECRET)]
+    left = cert.not_after - mesh.now
+    when = f"expires in {format_duration(left)} ({cert.not_after_rfc3339})"
+    if left < mesh.cert_warn:
+        return [Finding(WARNING, "cert-expiring", f"workload certificate {when}, within --cert-warn {format_duration(mesh.cert_warn)}", WORKLOAD_SECRET)]
+    return [Finding(INFO, "cert", f"workload certificate {when}", WORKLOAD_SECRET)]
+
+
+def root_ca(pod: PodFacts, mesh: MeshFacts) -> list[Finding]:
+    configmap = "istio-ca-root-cert"
+    if pod.namespace not in mesh.root_certs:
+        reason = mesh.unknown.get(f"configmap:{pod.namespace}", "not read")
+        return [Finding(INFO, "rootca-unknown", f"ConfigMap {configmap} not read: {reason}", configmap)]
+    pem = mesh.root_certs[pod.namespace]
+    if pem is None:
+        return [Finding(WARNING, "rootca-configmap-missing", f"ConfigMap {configmap} not found in namespace {pod.namespace}", configmap)]
+    try:
+        proxy_roots = root_bundle_from_dump(pod.dump, pod.name)
+        mesh_roots = root_bundle_from_pem(pem, f"ConfigMap {pod.namespace}/{configmap}")
+    except DecodeError as exc:
+        return [Finding(ERROR, "rootca-unreadable", str(exc), ROOT_SECRET)]
+    comparison = compare_roots(ROOT_SECRET, proxy_roots, configmap, mesh_roots)
+    total = len(comparison.roots)
+    if comparison.identical:
+        return [Finding(INFO, "rootca", f"{ROOT_SECRET} equals {configmap} ({total} root{'s' if total > 1 else ''})", ROOT_SECRET)]
+    if comparison.shared:
+        return [Finding(WARNING, "rootca-partial", f"{ROOT_SECRET} and {configmap} share {comparison.shared} of {total} roots (CA migration?)", ROOT_SECRET)]
+    return [Finding(ERROR, "rootca-mismatch", f"{ROOT_SECRET} shares no root with {configmap} in {pod.namespace}: mTLS with peers trusting it fails", ROOT_SECRET)]
+
+
+def tls_mode_targets(pod: PodFacts, mesh: MeshFacts) -> list[Finding]:
+    """Endpoints whose transport socket contradicts the pod behind them.
+
+    tlsMode=istio (Istio mTLS) to a pod without a sidecar fails the handshake: an error.
+    Plain text to a sidecar pod works only while its PeerAuthentication is PERMISSIVE: a warning.
+    """
+    if mesh.pod_ips is None:
+        return [Finding(INFO, "pods-unknown", f"pod IPs unknown: {mesh.unknown.get('pods', 'not read')}", pod.name)]
+    if pod.dump.section("EndpointsConfigDump") is None:
+        return [Finding(INFO, "no-eds", "the dump has no endpoints (config_dump?include_eds)", pod.name)]
+    assignments = {str(a.get("cluster_name", "")): a for a in load_assignments(pod.dump)}
+    findings = []
+    for view in clusters(pod.dump):
+        if not view.name.startswith("outbound|"):
+            continue
+        # Only endpoints that are pods we know (not VMs, external hosts, other clusters).
+        known = [(ip, port, metadata) for ip, port, metadata in _cluster_endpoints(view.raw, assignments, True) or () if ip in mesh.pod_ips]
+        rows = cluster_tls_rows(view.raw, {}, view.state) if known else []
+        for ip, port, metadata in known:
+            target_pod, sidecar = mesh.pod_ips[ip]
+            row, _ = select_socket(view.raw, rows, metadata)
+            if (row.match or {}).get("tlsMode") == TLS_MODE_ISTIO and not sidecar:
+                findings.append(Finding(ERROR, "mtls-to-plain-pod",
+                                        f"{view.name} sends Istio mTLS (tlsMode=istio) to {ip}:{port}, pod {target_pod} has no sidecar",
+                                        view.name))  # fmt: skip
+            elif row.mode == PLAINTEXT and sidecar:
+                findings.append(Finding(WARNING, "plaintext-to-sidecar",
+                                        f"{view.name} sends plain text to {ip}:{port}, sidecar pod {target_pod} (fails under STRICT mTLS)",
+                                        view.name))  # fmt: skip
+    return findings
+
+
+def injector_revision(pod: PodFacts, mesh: MeshFacts) -> list[Finding]:
+    revision = pod_revision(pod.labels, pod.annotations)
+    if mesh.webhook_revisions is None:
+        return [Finding(INFO, "webhooks-unknown", f"revision {revision}; webhooks not read: {mesh.unknown.get('webhooks', '')}", pod.name)]
+    if revision in mesh.webhook_revisions:
+        return [Finding(INFO, "revision", f"revision {revision} has an injector webhook", pod.name)]
+    istiods = (mesh.istiod_versions or {}).get(revision)
+    if istiods:
+        return [Finding(WARNING, "revision-no-webhook",
+                        f"injected by revision {revision}: istiod still runs but no webhook injects it any more (a restart changes the sidecar)",
+                        pod.name)]  # fmt: skip
+    return [Finding(ERROR, "revision-gone", f"injected by revision {revision}, which no webhook (nor running istiod) serves any more", pod.name)]
+
+
+CHECKS: list[Check] = [
+    Check("admin-api", "Envoy admin API reachable (port-forward or exec)", admin_reachable),
+    Check("version-skew", f"proxy at most {MAX_MINOR_SKEW} minor version behind its istiod, never ahead", version_skew),
+    Check("xds-warming", "no cluster, listener or secret warming", xds_warming),
+    Check("workload-cert", "workload certificate valid and not expiring within --cert-warn", workload_cert),
+    Check("root-ca", "ROOTCA equals ConfigMap istio-ca-root-cert (root by root)", root_ca),
+    Check("tls-mode", "tlsMode=istio endpoints have sidecars; sidecar endpoints get mTLS", tls_mode_targets),
+    Check("injector-revision", "the sidecar's revision still has an injector webhook", injector_revision),
+]
+
+
+def run_checks(pod: PodFacts, mesh: MeshFacts, checks: list[Check] = CHECKS) -> list[CheckResult]:
+    """All checks for one pod; an unreachable admin API is the one (failed) result."""
+    if pod.dump is None:
+        findings = admin_reachable(pod, mesh)
+        return [CheckResult(checks[0].name, status_of(findings), tuple(findings))]
+    results = []
+    for check in checks:
+        findings = check.rule(pod, mesh)
+        results.append(CheckResult(check.name, status_of(findings), tuple(findings)))
+    return results
+
+
+# --- facts from API objects (pure helpers the command uses) -----------------------------------
+
+
+def pod_revision(labels: Mapping[str, str], annotations: Mapping[str, str]) -> str:
+    """The injecting revision: label istio.io/rev, else sidecar.istio.io/status "revision", else "default"."""
+    if labels.get(REVISION_LABEL):
+        return labels[REVISION_LABEL]
+    try:
+        status = json.loads(annotations.get(STATUS_ANNOTATION) or "{}")
+    except ValueError:
+        status = {}
+    revision = status.get("revision") if isinstance(status, dict) else None
+    return str(revision) if revision else "default"
+
+
+def proxy_version(pod: PodFacts) -> str:
+    """ISTIO_VERSION from the bootstrap's node metadata, else the istio-proxy image tag."""
+    bootstrap = (pod.dump.section("BootstrapConfigDump") if pod.dump else None) or {}
+    metadata = ((bootstrap.get("bootstrap") or {}).get("node") or {}).get("metadata") or {}
+    version = metadata.get("ISTIO_VERSION")
+    if isinstance(version, str) and minor_version(version):
+        return version
+    return image_version(pod.proxy_image)
+
+
+def image_version(image: str) -> str:
+    """`docker.io/istio/proxyv2:1.24.2-distroless` -> "1.24.2"; '' when the tag is no version."""
+    name = image.split("@", 1)[0]
+    tag = name.rpartition(":")[2] if ":" in name.rpartition("/")[2] else ""
+    match = re.match(r"v?(\d+\.\d+(?:\.\d+)?)", tag)
+    return match.group(1) if match else ""
+
+
+def minor_version(version: str) -> tuple[int, int] | None:
+    match = re.match(r"v?(\d+)\.(\d+)", version)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def istiod_versions(pods: list[dict]) -> dict[str, tuple[str, ...]]:
+    """revision -> versions of running istiod pods (from the `discovery` container's image tag)."""
+    found: dict[str, list[str]] = {}
+    for pod in pods:
+        if (pod.get("status") or {}).get("phase") != "Running":
+            continue
+        labels = (pod.get("metadata") or {}).get("labels") or {}
+        for container in (pod.get("spec") or {}).get("containers") or []:
+            version = image_version(str(container.get("image", ""))) if container.get("name") == "discovery" else ""
+            if version:
+                found.setdefault(labels.get(REVISION_LABEL) or "default", []).append(version)
+    return {revision: tuple(sorted(set(versions))) for revision, versions in found.items()}
+
+
+def webhook_revisions(webhooks) -> frozenset[str]:
+    """Revisions served by injector webhooks (`analyze.webhooks.injector_webhooks` output)."""
+    return frozenset(w.revision or "default" for w in webhooks)
+
+
+def warming_resources(dump: ConfigDump) -> list[tuple[str, str, str]]:
+    """(kind, name, last_updated) of warming clusters, listeners and secrets, in dump order."""
+    found = []
+    for entry in (dump.section("ClustersConfigDump") or {}).get("dynamic_warming_clusters") or []:
+        found.append(("cluster", str((entry.get("cluster") or {}).get("name", "")), str(entry.get("last_updated", ""))))
+    for entry in (dump.section("ListenersConfigDump") or {}).get("dynamic_listeners") or []:
+        warming = entry.get("warming_state")
+        if isinstance(warming, dict):
+            found.append(("listener", str(entry.get("name", "")), str(warming.get("last_updated", ""))))
+    for entry in (dump.section("SecretsConfigDump") or {}).get("dynamic_warming_secrets") or []:
+        found.append(("secret", str(entry.get("name", "")), str(entry.get("last_updated", ""))))
+    return found
+
+
+# --- durations --------------------------------------------------------------------------------
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str, option: str) -> timedelta:
+    """`90s`, `30m`, `24h`, `7d`, or combined (`1h30m`), as --cert-warn takes them.
+
+    Raises:
+        UsageError: not such a duration.
+    """
+    parts = re.findall(r"(\d+(?:\.\d+)?)([smhd])", text.strip())
+    if not parts or "".join(n + u for n, u in parts) != text.strip():
+        raise UsageError(f"invalid {option} {text!r}: use a duration such as 30m, 24h or 7d")
+    return timedelta(seconds=sum(float(number) * _UNITS[unit] for number, unit in parts))
+
+
+def format_duration(span: timedelta) -> str:
+    """The two largest units, days only from 2 days on: "3d4h", "24h", "59m30s", "12s"."""
+    seconds = int(span.total_seconds())
+    if seconds < 60:
+        return f"{max(seconds, 0)}s"
+    parts = []
+    units = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)) if seconds >= 2 * 86400 else (("h", 3600), ("m", 60), ("s", 1))
+    for unit, size in units:
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return "".join(parts[:2])
+
+
+def _age(timestamp: str, now: datetime) -> str:
+    if not timestamp:
+        return ""
+    try:
+        moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    if moment.tzinfo is None:
+        return ""
+    return format_duration(now - moment)
+
+
+# --- the report: table, JSON document (docs/check-json.md), JUnit XML ---------------------------
+
+SCHEMA_VERSION = "meshctl.check/v1"
+FAIL_ON = {"error": (FAIL,), "warning": (FAIL, WARN)}
+
+
+@dataclass(frozen=True)
+class PodReport:
+    name: str  # pod.namespace
+    namespace: str
+    results: tuple[CheckResult, ...] = ()
+    not_checked: str = ""  # why the pod was not checked (interrupted), else ''
+
+
+@dataclass(frozen=True)
+class Report:
+    pods: tuple[PodReport, ...]
+    fail_on: str = "error"
+    interrupted: bool = False
+
+    def counts(self) -> dict[str, int]:
+        statuses = [r.status for pod in self.pods for r in pod.results]
+        return {"pass": statuses.count(PASS), "warn": statuses.count(WARN), "fail": statuses.count(FAIL),
+                "notChecked": sum(1 for pod in self.pods if pod.not_checked)}  # fmt: skip
+
+    @property
+    def failing(self) -> int:
+        """Checks at or above --fail-on."""
+        return sum(1 for pod in self.pods for r in pod.results if r.status in FAIL_ON[self.fail_on])
+
+
+def sort_pods(pods: list[PodReport]) -> tuple[PodReport, ...]:
+    return tuple(sorted(pods, key=lambda p: (p.namespace, p.name)))
+
+
+def report_table(report: Report):
+    from meshctl.model.tabular import Tabular
+
+    rows = []
+    for pod in report.pods:
+        if pod.not_checked:
+            rows.append([pod.name, "-", NOT_CHECKED, pod.not_checked])
+        rows.extend([pod.name, r.check, r.status, r.detail or "-"] for r in pod.results)
+    return Tabular(columns=["POD", "CHECK", "STATUS", "DETAIL"], rows=rows, padding=3, empty_msg="No sidecar pods found.")
+
+
+def report_document(report: Report) -> dict:
+    """The `-o json` document; its schema is docs/check-json.md (change both together)."""
+    counts = report.counts()
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "result": "fail" if report.failing else "pass",
+        "failOn": report.fail_on,
+        "interrupted": report.interrupted,
+        "summary": {"pods": len(report.pods), "checks": counts["pass"] + counts["warn"] + counts["fail"], **counts},
+        "pods": [
+            {
+                "pod": pod.name,
+                "namespace": pod.namespace,
+                "notChecked": pod.not_checked or None,
+                "checks": [
+                    {"check": r.check, "status": r.status, "detail": r.detail,
+                     "findings": [{"severity": f.severity, "code": f.code, "message": f.msg, "target": f.target} for f in r.findings]}
+                    for r in pod.results
+                ],  # fmt: skip
+            }
+            for pod in report.pods
+        ],
+    }
+
+
+def report_junit(report: Report, checks: list[Check] = CHECKS) -> str:
+    """JUnit XML: a <testsuite> per pod, a <testcase> per check. Statuses at or above --fail-on are
+    <failure>s; checks that could not run (admin API unreachable, interrupted) are <skipped/>."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.Element("testsuites", name="meshctl check")
+    totals = {"tests": 0, "failures": 0, "skipped": 0}
+    for pod in report.pods:
+        suite = ET.SubElement(root, "testsuite", name=pod.name)
+        done = {r.check: r for r in pod.results}
+        counts = {"tests": 0, "failures": 0, "skipped": 0}
+        for check in checks:
+            case = ET.SubElement(suite, "testcase", classname=f"meshctl.check.{pod.name}", name=check.name)
+            counts["tests"] += 1
+            result = done.get(check.name)
+            if result is None:
+                reason = pod.not_checked or "not run: the Envoy admin API was not reachable"
+                ET.SubElement(case, "skipped", message=reason)
+                counts["skipped"] += 1
+            elif result.status in FAIL_ON[report.fail_on]:
+                ET.SubElement(case, "failure", message=result.detail, type=result.status).text = result.detail
+                counts["failures"] += 1
+            elif result.detail:
+                ET.SubElement(case, "system-out").text = f"{result.status}: {result.detail}"
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+    for key, value in totals.items():
+        root.set(key, str(value))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -1,0 +1,79 @@
+"""istioctl's resource filters (`Verify` in istioctl/pkg/writer/envoy/configdump/*.go).
+
+Each filter matches the way istioctl's does: substring where istioctl uses strings.Contains,
+case-insensitive equality where it uses strings.EqualFold.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from meshctl.model.views import ClusterView, EndpointView, ListenerView, RouteView
+
+
+class ClusterFilter(NamedTuple):
+    """cluster.go ClusterFilter.Verify: every field is a substring test on the cluster name."""
+
+    fqdn: str = ""
+    port: int = 0
+    subset: str = ""
+    direction: str = ""
+
+    def matches(self, view: ClusterView) -> bool:
+        name = view.name
+        if self.fqdn and self.fqdn not in name:
+            return False
+        if self.direction and self.direction not in name:
+            return False
+        if self.subset and self.subset not in name:
+            return False
+        return not (self.port and f"|{self.port}|" not in name)
+
+
+class ListenerFilter(NamedTuple):
+    """listener.go ListenerFilter.Verify: address among the listener's addresses, port, type."""
+
+    address: str = ""
+    port: int = 0
+    type: str = ""
+    verbose: bool = True
+
+    def matches(self, view: ListenerView) -> bool:
+        from meshctl.analyze.summaries import listener_addresses, listener_port, listener_type
+
+        if self.address and self.address not in listener_addresses(view.raw):
+            return False
+        if self.port and listener_port(view.raw) != self.port:
+            return False
+        return not (self.type and listener_type(view.raw).lower() != self.type.lower())
+
+
+class RouteFilter(NamedTuple):
+    """route.go RouteFilter.Verify: exact route configuration name."""
+
+    name: str = ""
+    verbose: bool = True
+
+    def matches(self, view: RouteView) -> bool:
+        return not self.name or self.name == view.name
+
+
+class EndpointFilter(NamedTuple):
+    """endpoint.go / clusters.go EndpointFilter.Verify: case-insensitive equality per field."""
+
+    address: str = ""
+    port: int = 0
+    cluster: str = ""
+    status: str = ""
+
+    def matches(self, view: EndpointView) -> bool:
+        address = self.address.lower()
+        shown = view.address.lower()
+        # EDS rows show "ip:port"; istioctl would never match a bare ip there, meshctl does.
+        if address and shown != address and not shown.startswith(address + ":"):
+            return False
+        if self.port and view.port != self.port:
+            return False
+        if self.cluster and view.cluster.lower() != self.cluster.lower():
+            return False
+        return not (self.status and view.status.lower() != self.status.lower())

@@ -1,0 +1,224 @@
+"""Row order exactly as istioctl's: Go's `sort.Slice` (pdqsort) with istioctl's less functions.
+
+`sort.Slice` is not stable and some of istioctl's less functions are not strict weak orders (the
+route one treats every non-numeric name as "not less"). Equal or incomparable rows therefore end
+up where Go's algorithm puts them, so a stable Python sort would differ on larger inputs. This is
+a port of Go's pdqsort_func (src/sort/zsortfunc.go, Go >= 1.19); it is deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+_MASK64 = (1 << 64) - 1
+
+
+def go_sort_slice(items: list[T], less: Callable[[T, T], bool]) -> list[T]:
+    """Sort `items` in place as Go's `sort.Slice(items, less)` does, and return it."""
+    _GoSort(items, less).pdqsort(0, len(items), len(items).bit_length())
+    return items
+
+
+def go_sort_by_key(items: list[T], key: Callable[[T], object]) -> list[T]:
+    """`go_sort_slice` with `less = key(a) < key(b)` (keys computed once; keys must be hashable)."""
+    keyed = [(key(item), item) for item in items]
+    if len({k for k, _ in keyed}) == len(keyed):
+        # No ties: every correct sort gives Go's result, and Python's is ~50x faster.
+        keyed.sort(key=lambda pair: pair[0])
+    else:
+        go_sort_slice(keyed, lambda a, b: a[0] < b[0])
+    items[:] = [item for _, item in keyed]
+    return items
+
+
+class _GoSort:
+    def __init__(self, data: list, less: Callable) -> None:
+        self.data = data
+        self._less = less
+
+    def less(self, i: int, j: int) -> bool:
+        return self._less(self.data[i], self.data[j])
+
+    def swap(self, i: int, j: int) -> None:
+        data = self.data
+        data[i], data[j] = data[j], data[i]
+
+    def insertion_sort(self, a: int, b: int) -> None:
+        for i in range(a + 1, b):
+            j = i
+            while j > a and self.less(j, j - 1):
+                self.swap(j, j - 1)
+                j -= 1
+
+    def sift_down(self, lo: int, hi: int, first: int) -> None:
+        root = lo
+        while True:
+            child = 2 * root + 1
+            if child >= hi:
+                return
+            if child + 1 < hi and self.less(first + child, first + child + 1):
+                child += 1
+            if not self.less(first + root, first + child):
+                return
+            self.swap(first + root, first + child)
+            root = child
+
+    def heap_sort(self, a: int, b: int) -> None:
+        first, lo, hi = a, 0, b - a
+        for i in range((hi - 1) // 2, -1, -1):
+            self.sift_down(i, hi, first)
+        for i in range(hi - 1, -1, -1):
+            self.swap(first, first + i)
+            self.sift_down(lo, i, first)
+
+    def pdqsort(self, a: int, b: int, limit: int) -> None:
+        was_balanced = was_partitioned = True
+        while True:
+            length = b - a
+            if length <= 12:
+                self.insertion_sort(a, b)
+                return
+            if limit == 0:
+                self.heap_sort(a, b)
+                return
+            if not was_balanced:
+                self.break_patterns(a, b)
+                limit -= 1
+            pivot, hint = self.choose_pivot(a, b)
+            if hint == "decreasing":
+                self.reverse_range(a, b)
+                pivot = (b - 1) - (pivot - a)
+                hint = "increasing"
+            if was_balanced and was_partitioned and hint == "increasing":
+                if self.partial_insertion_sort(a, b):
+                    return
+            if a > 0 and not self.less(a - 1, pivot):
+                a = self.partition_equal(a, b, pivot)
+                continue
+            mid, was_partitioned = self.partition(a, b, pivot)
+            left_len, right_len = mid - a, b - mid
+            balance_threshold = length // 8
+            if left_len < right_len:
+                was_balanced = left_len >= balance_threshold
+                self.pdqsort(a, mid, limit)
+                a = mid + 1
+            else:
+                was_balanced = right_len >= balance_threshold
+                self.pdqsort(mid + 1, b, limit)
+                b = mid
+
+    def partition(self, a: int, b: int, pivot: int) -> tuple[int, bool]:
+        self.swap(a, pivot)
+        i, j = a + 1, b - 1
+        while i <= j and self.less(i, a):
+            i += 1
+        while i <= j and not self.less(j, a):
+            j -= 1
+        if i > j:
+            self.swap(j, a)
+            return j, True
+        self.swap(i, j)
+        i += 1
+        j -= 1
+        while True:
+            while i <= j and self.less(i, a):
+                i += 1
+            while i <= j and not self.less(j, a):
+                j -= 1
+            if i > j:
+                break
+            self.swap(i, j)
+            i += 1
+            j -= 1
+        self.swap(j, a)
+        return j, False
+
+    def partition_equal(self, a: int, b: int, pivot: int) -> int:
+        self.swap(a, pivot)
+        i, j = a + 1, b - 1
+        while True:
+            while i <= j and not self.less(a, i):
+                i += 1
+            while i <= j and self.less(a, j):
+                j -= 1
+            if i > j:
+                break
+            self.swap(i, j)
+            i += 1
+            j -= 1
+        return i
+
+    def partial_insertion_sort(self, a: int, b: int) -> bool:
+        max_steps, shortest_shifting = 5, 50
+        i = a + 1
+        for _ in range(max_steps):
+            while i < b and not self.less(i, i - 1):
+                i += 1
+            if i == b:
+                return True
+            if b - a < shortest_shifting:
+                return False
+            self.swap(i, i - 1)
+            if i - a >= 2:
+                for j in range(i - 1, 0, -1):
+                    if not self.less(j, j - 1):
+                        break
+                    self.swap(j, j - 1)
+            if b - i >= 2:
+                for j in range(i + 1, b):
+                    if not self.less(j, j - 1):
+                        break
+                    self.swap(j, j - 1)
+        return False
+
+    def break_patterns(self, a: int, b: int) -> None:
+        length = b - a
+        if length >= 8:
+            random = length
+            modulus = 1 << length.bit_length()
+            idx = a + (length // 4) * 2 - 1
+            for i in range(3):
+                random ^= (random << 13) & _MASK64
+                random ^= random >> 7
+                random ^= (random << 17) & _MASK64
+                other = random & (modulus - 1)
+                if other >= length:
+                    other -= length
+                self.swap(idx - 1 + i, a + other)
+
+    def choose_pivot(self, a: int, b: int) -> tuple[int, str]:
+        length = b - a
+        swaps = [0]
+        i, j, k = a + length // 4, a + length // 4 * 2, a + length // 4 * 3
+        if length >= 8:
+            if length >= 50:
+                i = self.median(i - 1, i, i + 1, swaps)
+                j = self.median(j - 1, j, j + 1, swaps)
+                k = self.median(k - 1, k, k + 1, swaps)
+            j = self.median(i, j, k, swaps)
+        if swaps[0] == 0:
+            return j, "increasing"
+        if swaps[0] == 12:
+            return j, "decreasing"
+        return j, "unknown"
+
+    def order2(self, a: int, b: int, swaps: list[int]) -> tuple[int, int]:
+        if self.less(b, a):
+            swaps[0] += 1
+            return b, a
+        return a, b
+
+    def median(self, a: int, b: int, c: int, swaps: list[int]) -> int:
+        a, b = self.order2(a, b, swaps)
+        b, c = self.order2(b, c, swaps)
+        a, b = self.order2(a, b, swaps)
+        return b
+
+    def reverse_range(self, a: int, b: int) -> None:
+        i, j = a, b - 1
+        while i < j:
+            self.swap(i, j)
+            i += 1
+            j -= 1

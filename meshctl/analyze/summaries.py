@@ -1,0 +1,454 @@
+"""Views -> Tabular, one function per resource, copying istioctl's columns, cells and order.
+
+Sources: istioctl/pkg/writer/envoy/configdump/{cluster,listener,route,endpoint,ecds}.go and
+istioctl/pkg/writer/envoy/clusters/clusters.go. `type_prefix` is istioctl's includeConfigType
+(`pc all`): a NAME column / "cluster/" prefixes. Warming resources (which istioctl hides) get an
+extra STATE column, added only when a table has one, so istioctl-shaped output stays identical.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+
+from meshctl.analyze.filters import ClusterFilter, EndpointFilter, ListenerFilter, RouteFilter
+from meshctl.analyze.order import go_sort_by_key, go_sort_slice
+from meshctl.model.tabular import Tabular
+from meshctl.model.views import WARMING, ClusterView, EcdsView, EndpointView, ListenerView, RouteView
+
+HTTP_CONNECTION_MANAGER = "envoy.filters.network.http_connection_manager"
+TCP_PROXY = "envoy.filters.network.tcp_proxy"
+BLACK_HOLE_CLUSTER = "BlackHoleCluster"
+PASSTHROUGH_CLUSTER = "PassthroughCluster"
+
+
+# ---- subset keys and cluster order -------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1 << 16)  # sorting and printing both parse each name (20k clusters)
+def parse_subset_key(key: str) -> tuple[str, str, str, int]:
+    """istio pilot/pkg/model ParseSubsetKey: "dir|port|subset|fqdn" -> (direction, subset, fqdn, port)."""
+    sep = "_." if key.startswith(("outbound_", "inbound_")) else "|"
+    parts = key.split(sep, 3)  # = Go's three strings.Cut calls
+    if len(parts) < 3:
+        return (parts[0] if len(parts) == 2 else ""), "", "", 0
+    port = _go_atoi(parts[1])
+    if len(parts) == 3:
+        return parts[0], "", "", port
+    # A fourth separator leaves the FQDN empty, as in Go.
+    return parts[0], parts[2], "" if sep in parts[3] else parts[3], port
+
+
+def _go_atoi(text: str) -> int:
+    """strconv.Atoi, with 0 for anything it rejects (istioctl ignores the error)."""
+    if text.isdigit() and text.isascii():
+        return int(text)
+    return _strict_atoi(text) or 0
+
+
+def safe_subset_key(name: str) -> tuple[str, str, int, str]:
+    """cluster.go safelyParseSubsetKey, as the sort key istioctl uses: (fqdn, subset, port, direction)."""
+    if name.count("|") > 2:
+        direction, subset, fqdn, port = parse_subset_key(name)
+        return fqdn, subset, port, direction
+    return name, "", 0, ""
+
+
+# ---- clusters ---------------------------------------------------------------------------------
+
+CLUSTER_COLUMNS = ["SERVICE FQDN", "PORT", "SUBSET", "DIRECTION", "TYPE", "DESTINATION RULE"]
+
+
+def sorted_clusters(views: Iterable[ClusterView], flt: ClusterFilter) -> list[ClusterView]:
+    """The clusters `flt` keeps, in istioctl's order (retrieveSortedClusterSlice)."""
+    return go_sort_by_key([view for view in views if flt.matches(view)], lambda view: safe_subset_key(view.name))
+
+
+def cluster_summary(
+    views: list[ClusterView],
+    *,
+    type_prefix: bool = False,
+    extra_columns: tuple[list[str], Callable[[ClusterView], list[str]]] | None = None,
+) -> Tabular:
+    """PrintClusterSummary over already filtered and sorted clusters. `extra_columns` = (headers, cells)."""
+    columns = (["NAME"] if type_prefix else []) + CLUSTER_COLUMNS
+    rows = []
+    for view in views:
+        name = view.name
+        shown = f"cluster/{name}" if type_prefix else name
+        if name.count("|") > 2:
+            direction, subset, fqdn, port = parse_subset_key(name)
+            cells = [fqdn, str(port), subset or "-", direction]
+        else:
+            # istioctl prints the (prefixed) name as the service FQDN of non-subset clusters.
+            cells = [shown, "-", "-", "-"]
+        cells += [cluster_type(view.raw), describe_managed_by(view.raw.get("metadata"))]
+        rows.append(([shown] if type_prefix else []) + cells)
+    table = Tabular(columns, rows)
+    if extra_columns is not None:
+        headers, cells_of = extra_columns
+        table.columns += headers
+        for row, view in zip(table.rows, views):
+            row += cells_of(view)
+    return _mark_states(table, views)
+
+
+def cluster_type(cluster: dict) -> str:
+    """Cluster.GetType().String(): the `type` field, STATIC (the zero value) when absent."""
+    value = cluster.get("type", "STATIC")
+    return value if isinstance(value, str) else str(value)
+
+
+def describe_managed_by(metadata) -> str:
+    """cluster.go describeManagedBy: the Istio config (e.g. a DestinationRule) that made it."""
+    if not isinstance(metadata, dict):
+        return ""
+    istio = (metadata.get("filter_metadata") or {}).get("istio")
+    if not isinstance(istio, dict) or "config" not in istio:
+        return ""
+    config = istio["config"]
+    return render_config(config if isinstance(config, str) else "")
+
+
+def render_config(path: str) -> str:
+    """cluster.go renderConfig: /apis/networking.istio.io/<v>/namespaces/NS/<kind>/NAME -> NAME.NS."""
+    if path.startswith("/apis/networking.istio.io/") and "/namespaces/" in path:
+        pieces = path.split("/")
+        if len(pieces) != 8:
+            return ""
+        return f"{pieces[7]}.{pieces[5]}"
+    return "<unknown>"
+
+
+def _mark_states(table: Tabular, views: list) -> Tabular:
+    if any(view.state == WARMING for view in views):
+        table.columns = [*table.columns, "STATE"]
+        for row, view in zip(table.rows, views):
+            row.append(view.state)
+    return table
+
+
+# ---- listeners --------------------------------------------------------------------------------
+
+
+def _filter_chains(listener: dict) -> list[dict]:
+    chains = [chain for chain in listener.get("filter_chains") or [] if isinstance(chain, dict)]
+    default = listener.get("default_filter_chain")
+    if isinstance(default, dict):
+        chains.append(default)
+    return chains
+
+
+def _filters(chain: dict) -> list[dict]:
+    return [item for item in chain.get("filters") or [] if isinstance(item, dict)]
+
+
+def _typed_config(item: dict) -> dict:
+    config = item.get("typed_config")
+    return config if isinstance(config, dict) else {}
+
+
+def _mentions(value, needle: str) -> bool:
+    """Does any string in `value` contain `needle` (istioctl greps the serialized proto bytes)."""
+    if isinstance(value, str):
+        return needle in value
+    if isinstance(value, dict):
+        return any(_mentions(item, needle) for item in value.values())
+    if isinstance(value, list):
+        return any(_mentions(item, needle) for item in value)
+    return False
+
+
+def listener_type(listener: dict) -> str:
+    """listener.go retrieveListenerType: HTTP | TCP | HTTP+TCP | UNKNOWN."""
+    http = tcp = 0
+    for chain in _filter_chains(listener):
+        for item in _filters(chain):
+            if item.get("name") == HTTP_CONNECTION_MANAGER:
+                http += 1
+            elif item.get("name") == TCP_PROXY and not _mentions(_typed_config(item), BLACK_HOLE_CLUSTER):
+                tcp += 1
+    if http:
+        return "HTTP" if not tcp else "HTTP+TCP"
+    return "TCP" if tcp else "UNKNOWN"
+
+
+def _socket_address(listener: dict) -> dict:
+    address = listener.get("address")
+    socket = address.get("socket_address") if isinstance(address, dict) else None
+    return socket if isinstance(socket, dict) else {}
+
+
+def listener_address(listener: dict) -> str:
+    """listener.go retrieveListenerAddress: socket address, pipe path, or ""."""
+    address = listener.get("address")
+    if not isinstance(address, dict):
+        return ""
+    if isinstance(address.get("socket_address"), dict):
+        return str(address["socket_address"].get("address", ""))
+    if isinstance(address.get("pipe"), dict):
+        return str(address["pipe"].get("path", ""))
+    return ""
+
+
+def listener_addresses(listener: dict) -> list[str]:
+    """The main address followed by the additional addresses."""
+    addresses = [listener_address(listener)]
+    for extra in listener.get("additional_addresses") or []:
+        socket = ((extra or {}).get("address") or {}).get("socket_address") or {}
+        addresses.append(str(socket.get("address", "")))
+    return addresses
+
+
+def listener_port(listener: dict) -> int:
+    port = _socket_address(listener).get("port_value", 0)
+    return port if isinstance(port, int) else 0
+
+
+def _listener_less(a: ListenerView, b: ListenerView) -> bool:
+    # listener.go PrintListenerSummary: internal listeners by name, else port, address, type.
+    if "internal_listener" in a.raw and "internal_listener" in b.raw:
+        return a.name < b.name
+    a_port, b_port = listener_port(a.raw), listener_port(b.raw)
+    if a_port != b_port:
+        return a_port < b_port
+    a_address, b_address = listener_address(a.raw), listener_address(b.raw)
+    if a_address != b_address:
+        return a_address < b_address
+    return listener_type(a.raw) < listener_type(b.raw)
+
+
+def sorted_listeners(views: Iterable[ListenerView], flt: ListenerFilter) -> list[ListenerView]:
+    return go_sort_slice([view for view in views if flt.matches(view)], _listener_less)
+
+
+_APP_PROTOCOL_NAMES = (
+    # listener.go protDescrs. Go ranges over a map here; the lists are distinct, so order is moot.
+    ("App: HTTP TLS", ["http/1.0", "http/1.1", "h2c", "istio-http/1.0", "istio-http/1.1", "istio-h2"]),
+    ("App: Istio HTTP Plain", ["istio", "istio-http/1.0", "istio-http/1.1", "istio-h2"]),
+    ("App: TCP TLS", ["istio-peer-exchange", "istio"]),
+    ("App: HTTP", ["http/1.0", "http/1.1", "h2c"]),
+)
+
+
+def describe_chain_match(match) -> str:
+    """listener.go retrieveListenerMatches: the MATCH cell of one filter chain."""
+    match = match if isinstance(match, dict) else {}
+    descriptions = []
+    if match.get("server_names"):
+        descriptions.append("SNI: " + ",".join(map(str, match["server_names"])))
+    if match.get("transport_protocol"):
+        descriptions.append(f"Trans: {match['transport_protocol']}")
+    protocols = match.get("application_protocols")
+    if protocols:
+        name = next((label for label, known in _APP_PROTOCOL_NAMES if known == protocols), None)
+        descriptions.append(name or "App: " + ",".join(map(str, protocols)))
+    port = ""
+    if "destination_port" in match:
+        port = f":{_wrapped(match['destination_port'])}"
+    ranges = match.get("prefix_ranges")
+    if ranges:
+        prefixes = [f"{r.get('address_prefix', '')}/{_wrapped(r.get('prefix_len'))}" for r in ranges]
+        descriptions.append(f"Addr: {','.join(prefixes)}{port}")
+    elif port:
+        descriptions.append(f"Addr: *{port}")
+    return "; ".join(descriptions) if descriptions else "ALL"
+
+
+def _wrapped(value) -> int:
+    """A UInt32Value: protobuf JSON prints it as a bare number."""
+    if isinstance(value, dict):
+        value = value.get("value", 0)
+    return value if isinstance(value, int) else 0
+
+
+def describe_destination(filters: list[dict]) -> str:
+    """listener.go getFilterType: where a filter chain sends traffic."""
+    for item in filters:
+        config = _typed_config(item)
+        if item.get("name") == HTTP_CONNECTION_MANAGER:
+            if isinstance(config.get("route_config"), dict):
+                return describe_route_config(config["route_config"])
+            route_name = (config.get("rds") or {}).get("route_config_name")
+            if route_name:
+                return f"Route: {route_name}"
+            return "HTTP"
+        if item.get("name") == TCP_PROXY and not _mentions(config, BLACK_HOLE_CLUSTER):
+            cluster = str(config.get("cluster", ""))
+            return cluster if "Cluster" in cluster else f"Cluster: {cluster}"
+    return "Non-HTTP/Non-TCP"
+
+
+def describe_route_config(route_config: dict) -> str:
+    """listener.go describeRouteConfig for inline routes."""
+    cluster = _match_all_cluster(route_config)
+    if cluster:
+        return cluster
+    hosts = []
+    for vhost in route_config.get("virtual_hosts") or []:
+        domains = vhost.get("domains") or []
+        described = "" if domains == ["*"] else "/".join(domains)
+        routes = ", ".join(describe_match(route.get("match")) for route in vhost.get("routes") or [])
+        hosts.append(routes if not described else f"{described} {routes}")
+    return "Inline Route: " + "; ".join(hosts)
+
+
+def _match_all_cluster(route_config: dict) -> str:
+    vhosts = route_config.get("virtual_hosts") or []
+    if len(vhosts) != 1 or vhosts[0].get("domains") != ["*"]:
+        return ""
+    routes = vhosts[0].get("routes") or []
+    if len(routes) != 1 or (routes[0].get("match") or {}).get("prefix") != "/":
+        return ""
+    cluster = (routes[0].get("route") or {}).get("cluster")
+    if not isinstance(cluster, str):
+        return ""
+    return cluster if "Cluster" in cluster else f"Cluster: {cluster}"
+
+
+def describe_match(match) -> str:
+    """listener.go describeMatch: prefix*, PathPrefix:..., path, regex ... (headers ignored)."""
+    match = match if isinstance(match, dict) else {}
+    conditions = []
+    if match.get("prefix"):
+        conditions.append(f"{match['prefix']}*")
+    if match.get("path_separated_prefix"):
+        conditions.append(f"PathPrefix:{match['path_separated_prefix']}")
+    if match.get("path"):
+        conditions.append(str(match["path"]))
+    if isinstance(match.get("safe_regex"), dict):
+        conditions.append(f"regex {match['safe_regex'].get('regex', '')}")
+    return " ".join(conditions)
+
+
+def listener_summary(views: list[ListenerView], *, verbose: bool = True, type_prefix: bool = False) -> Tabular:
+    """PrintListenerSummary over filtered, sorted listeners (tabwriter padding 1)."""
+    columns = ["ADDRESSES", "PORT"] + (["MATCH", "DESTINATION"] if verbose else ["TYPE"])
+    if type_prefix:
+        columns.insert(0, "NAME")
+    rows, row_views = [], []
+    for view in views:
+        lead = [f"listener/{view.name}"] if type_prefix else []
+        addresses = ",".join(listener_addresses(view.raw))
+        port = str(listener_port(view.raw))
+        if not verbose:
+            rows.append(lead + [addresses, port, listener_type(view.raw)])
+            row_views.append(view)
+            continue
+        chains = [(describe_chain_match(chain.get("filter_chain_match")), describe_destination(_filters(chain))) for chain in _filter_chains(view.raw)]
+        go_sort_slice(chains, lambda a, b: a[1] > b[1])
+        for match, destination in chains:
+            rows.append(lead + [addresses, port, match, destination])
+            row_views.append(view)
+    return _mark_states(Tabular(columns, rows, padding=1), row_views)
+
+
+# ---- routes -----------------------------------------------------------------------------------
+
+
+def _route_less(a: RouteView, b: RouteView) -> bool:
+    # route.go retrieveSortedRouteSlice: numeric names ascending; any non-numeric name is "not less".
+    a_number, b_number = _strict_atoi(a.name), _strict_atoi(b.name)
+    if a_number is None or b_number is None:
+        return False
+    return a_number < b_number
+
+
+def _strict_atoi(text: str) -> int | None:
+    body = text[1:] if text[:1] in "+-" else text
+    return int(text) if body.isascii() and body.isdigit() else None
+
+
+def sorted_routes(views: Iterable[RouteView], flt: RouteFilter) -> list[RouteView]:
+    # istioctl sorts all routes, then filters while printing.
+    ordered = go_sort_slice(list(views), _route_less)
+    return [view for view in ordered if flt.matches(view)]
+
+
+def describe_route_domains(domains: list) -> str:
+    """route.go describeRouteDomains: the shortest non-numeric domain, "+ N more..."."""
+    if not domains:
+        return ""
+    if len(domains) == 1:
+        return str(domains[0])
+    candidate = domains[0]
+    for domain in domains:
+        if not domain or "1" <= domain[0] <= "9":
+            continue
+        if len(domain) < len(candidate):
+            candidate = domain
+    return f"{candidate} + {len(domains) - 1} more..."
+
+
+def _is_passthrough(route: dict) -> bool:
+    action = route.get("route")
+    return isinstance(action, dict) and action.get("cluster") == PASSTHROUGH_CLUSTER
+
+
+def route_summary(views: list[RouteView], *, verbose: bool = True, type_prefix: bool = False) -> Tabular:
+    """PrintRouteSummary over filtered, sorted route configurations."""
+    columns = ["NAME", "VHOST NAME", "DOMAINS", "MATCH", "VIRTUAL SERVICE"] if verbose else ["NAME", "VIRTUAL HOSTS"]
+    rows, row_views = [], []
+    for view in views:
+        name = f"route/{view.name}" if type_prefix else view.name
+        vhosts = [vhost for vhost in view.raw.get("virtual_hosts") or [] if isinstance(vhost, dict)]
+        if not verbose:
+            rows.append([name, str(len(vhosts))])
+            row_views.append(view)
+            continue
+        for vhost in vhosts:
+            domains = describe_route_domains(vhost.get("domains") or [])
+            vhost_name = str(vhost.get("name", ""))
+            routes = [route for route in vhost.get("routes") or [] if isinstance(route, dict)]
+            for route in routes:
+                if not _is_passthrough(route):
+                    rows.append([name, vhost_name, domains, describe_match(route.get("match")), describe_managed_by(route.get("metadata"))])
+                    row_views.append(view)
+            if not routes:
+                rows.append([name, vhost_name, domains, "/*", "404"])
+                row_views.append(view)
+    return _mark_states(Tabular(columns, rows), row_views)
+
+
+# ---- endpoints --------------------------------------------------------------------------------
+
+
+def sorted_load_assignments(assignments: list[dict]) -> list[dict]:
+    """configdump/endpoint.go: ClusterLoadAssignments in the cluster order (fqdn, subset, port, direction)."""
+    return go_sort_by_key(list(assignments), lambda cla: safe_subset_key(str(cla.get("cluster_name", ""))))
+
+
+def eds_endpoint_summary(endpoints: list[EndpointView], *, type_prefix: bool = False) -> Tabular:
+    """configdump/endpoint.go PrintEndpointsSummary over filtered endpoints."""
+    rows = [
+        [f"endpoint/{ep.address}" if type_prefix else ep.address, ep.status, ep.locality, ep.cluster]
+        for ep in endpoints
+    ]
+    return Tabular(["NAME", "STATUS", "LOCALITY", "CLUSTER"], rows)
+
+
+def sorted_host_endpoints(endpoints: Iterable[EndpointView], flt: EndpointFilter) -> list[EndpointView]:
+    """clusters.go retrieveSortedEndpointClusterSlice: by address, port, cluster."""
+    return go_sort_by_key([ep for ep in endpoints if flt.matches(ep)], lambda ep: (ep.address, ep.port, ep.cluster))
+
+
+def host_endpoint_summary(endpoints: list[EndpointView]) -> Tabular:
+    """clusters.go PrintEndpointsSummary (`pc endpoint` from `/clusters?format=json`)."""
+    rows = []
+    for ep in endpoints:
+        endpoint = f"{ep.address}:{ep.port}" if ep.port else ep.address
+        rows.append([endpoint, ep.status, "FAILED" if ep.failed_outlier_check else "OK", ep.cluster])
+    return Tabular(["ENDPOINT", "STATUS", "OUTLIER CHECK", "CLUSTER"], rows)
+
+
+# ---- ECDS -------------------------------------------------------------------------------------
+
+
+def sorted_ecds(views: Iterable[EcdsView]) -> list[EcdsView]:
+    """ecds.go: by typed_config type URL, then name."""
+    return go_sort_by_key(list(views), lambda view: (view.type_url, view.name))
+
+
+def ecds_summary(views: list[EcdsView]) -> Tabular:
+    rows = [[view.name, view.type_url.rpartition("/")[2]] for view in views]
+    return Tabular(["ECDS NAME", "TYPE"], rows)

@@ -1,0 +1,176 @@
+"""`meshctl check [-n NS | -A] [-l SELECTOR] [POD.NS ...]`: fleet health checks for CI."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from meshctl.commands._options import emit_data, emit_text, kube_flags, output_option, with_kube_options
+
+HELP = """Check every selected sidecar pod, concurrently: admin API reachable, proxy/istiod version
+skew, xDS resources warming, workload certificate validity (--cert-warn), ROOTCA vs ConfigMap
+istio-ca-root-cert, tlsMode=istio endpoints without sidecars (and plain text to sidecars), and
+an injector webhook for the sidecar's revision.
+
+Output: a table (POD, CHECK, STATUS, DETAIL), -o json (schema: docs/check-json.md) or -o junit.
+One unreachable pod is one failed row. Exit status: 0 when no check reaches --fail-on, 79 when
+one does, 130 after Ctrl-C (what finished is printed)."""
+
+OutputOption = output_option("table", ("table", "json", "junit"))
+CONFIGMAP = "istio-ca-root-cert"
+
+app = typer.Typer(add_completion=False)
+
+
+@app.command(help=HELP)
+def check(
+    refs: Annotated[Optional[list[str]], typer.Argument(metavar="POD.NS", help="Pods (or TYPE/NAME.NS) to check instead of listing sidecar pods.", show_default=False)] = None,
+    all_namespaces: Annotated[bool, typer.Option("-A", "--all-namespaces", help="Check sidecar pods in every namespace.")] = False,
+    selector: Annotated[str, typer.Option("-l", "--selector", metavar="SELECTOR", help="Only pods matching this label selector.")] = "",
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=256, help="Pods checked at the same time.")] = 16,
+    cert_warn: Annotated[str, typer.Option("--cert-warn", metavar="DURATION", help="Warn when the workload cert expires within this (e.g. 24h, 7d).")] = "24h",
+    fail_on: Annotated[str, typer.Option("--fail-on", metavar="warning|error", help="Lowest status that makes the exit status 79.")] = "error",
+    output: OutputOption = "table",
+) -> None:
+    import gc
+    from datetime import datetime, timezone
+
+    from meshctl.analyze import check as rules
+    from meshctl.errors import CheckFailed, ExitStatus, UsageError
+    from meshctl.sources import fleet
+    from meshctl.sources.kube import connect
+
+    if fail_on not in rules.FAIL_ON:
+        raise UsageError(f"--fail-on {fail_on!r}: use warning or error")
+    warn_within = rules.parse_duration(cert_warn, "--cert-warn")
+    flags = kube_flags()
+    kube = connect(flags)
+    pods = fleet.select_proxy_pods(kube, namespace=flags.get("namespace"), all_namespaces=all_namespaces, selector=selector, refs=refs or ())
+    mesh = _mesh_facts(kube, pods, now=datetime.now(timezone.utc), cert_warn=warn_within)
+    port = flags.get("proxy_admin_port") or 15000
+    run = fleet.run_each(pods, lambda pod: rules.run_checks(_pod_facts(kube, pod, port), mesh), concurrency=concurrency, label="checking pods")
+    gc.disable()  # decoded dumps are acyclic and freed by refcount; the collector would rescan them all, per pod
+    try:
+        reports = [_pod_report(result) for result in run]
+    finally:
+        gc.enable()
+    report = rules.Report(rules.sort_pods(reports), fail_on=fail_on, interrupted=run.interrupted)
+    if output == "json":
+        emit_data(rules.report_document(report), output="json", query=None)
+    elif output == "junit":
+        emit_text(rules.report_junit(report))
+    else:
+        _print_table(rules.report_table(report))
+    if run.interrupted:
+        print(f"meshctl: interrupted: {report.counts()['notChecked']} of {len(pods)} pods not checked", file=sys.stderr)
+        raise typer.Exit(ExitStatus.INTERRUPTED)
+    if report.failing:
+        level = "failed" if fail_on == "error" else "warned or failed"
+        raise CheckFailed(f"{report.failing} check(s) {level} on {len(pods)} pod(s)")
+
+
+command = with_kube_options(typer.main.get_command(app))
+
+
+
+
+def _print_table(table) -> None:
+    from meshctl.render.text import render_tabular
+
+    if not table.rows:
+        print(table.empty_msg, file=sys.stderr)
+        return
+    emit_text(render_tabular(table))
+
+
+def _pod_facts(kube, pod: dict, port: int):
+    """Fetch the pod's config dump (with EDS); an unreachable or unreadable admin API is a fact, not an error."""
+    from meshctl.analyze.check import PodFacts
+    from meshctl.errors import MeshctlError
+    from meshctl.sources.kube import PROXY_CONTAINER
+    from meshctl.sources.pod import PROXY_ADMIN, PodEndpoint, PodSource
+
+    meta = pod.get("metadata") or {}
+    proxy = next((c for c in (pod.get("spec") or {}).get("containers", []) + (pod.get("spec") or {}).get("initContainers", [])
+                  if c.get("name") == PROXY_CONTAINER), {})  # fmt: skip
+    facts = {"name": f"{meta.get('name')}.{meta.get('namespace')}", "namespace": str(meta.get("namespace", "")),
+             "labels": meta.get("labels") or {}, "annotations": meta.get("annotations") or {}, "proxy_image": str(proxy.get("image", ""))}  # fmt: skip
+    source = PodSource(kube, pod=pod, endpoint=PodEndpoint(port, PROXY_CONTAINER, PROXY_ADMIN.exec_prefix))
+    try:
+        return PodFacts(**facts, dump=_parse(source.fetch("config_dump?include_eds")))
+    except MeshctlError as exc:
+        return PodFacts(**facts, admin_error=str(exc))
+
+
+def _parse(data: bytes):
+    """Decode without configdump.parse's deliberate leak of big inputs (fine for one dump, not for a fleet)."""
+    import orjson
+
+    from meshctl.decode.configdump import from_object
+    from meshctl.errors import DecodeError
+
+    try:
+        return from_object(orjson.loads(data))
+    except orjson.JSONDecodeError:
+        raise DecodeError("the admin API answered /config_dump with data that is not JSON (truncated?)") from None
+
+
+def _pod_report(result):
+    from meshctl.analyze.check import FAIL, CheckResult, PodReport
+    from meshctl.model.tabular import Finding
+    from meshctl.sources.fleet import FAILED, NOT_CHECKED
+
+    namespace = str((result.pod.get("metadata") or {}).get("namespace", ""))
+    if result.status == NOT_CHECKED:
+        return PodReport(result.name, namespace, not_checked=result.error)
+    if result.status == FAILED:  # a rule crashed on this pod's data: report it as the pod's one failed row
+        return PodReport(result.name, namespace, (CheckResult("-", FAIL, (Finding("error", "internal", result.error, result.name),)),))
+    return PodReport(result.name, namespace, tuple(result.value))
+
+
+def _mesh_facts(kube, pods: list[dict], *, now, cert_warn):
+    """istiod versions, injector webhooks, pod IPs and istio-ca-root-cert per namespace, fetched concurrently.
+
+    Each is optional: a denied or failed read leaves that fact unknown (the rules say so) instead
+    of failing the run.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from meshctl.analyze.check import MeshFacts, istiod_versions, webhook_revisions
+    from meshctl.analyze.webhooks import injector_webhooks
+    from meshctl.errors import MeshctlError, SourceError
+    from meshctl.sources.fleet import pod_ip_index
+
+    namespaces = sorted({str((p.get("metadata") or {}).get("namespace", "")) for p in pods})
+    reads = {
+        "istiod": lambda: istiod_versions(kube.list("/api/v1", "pods", kube.options.istio_namespace, "app=istiod")),
+        "webhooks": lambda: webhook_revisions(injector_webhooks(kube.list("/apis/admissionregistration.k8s.io/v1", "mutatingwebhookconfigurations"))),
+        "pods": lambda: pod_ip_index(kube.list("/api/v1", "pods")),
+    }
+
+    def root_cert(namespace: str):
+        try:
+            configmap = kube.read("/api/v1", "configmaps", CONFIGMAP, namespace)
+        except SourceError as exc:
+            if str(exc).startswith("configmap "):  # kube.read's not-found message
+                return None
+            raise
+        return str((configmap.get("data") or {}).get("root-cert.pem", "")).encode()
+
+    for namespace in namespaces:
+        reads[f"configmap:{namespace}"] = lambda namespace=namespace: root_cert(namespace)
+    found, unknown = {}, {}
+    with ThreadPoolExecutor(max_workers=min(8, len(reads))) as pool:
+        futures = {key: pool.submit(read) for key, read in reads.items()}
+        for key, future in futures.items():
+            try:
+                found[key] = future.result()
+            except MeshctlError as exc:
+                unknown[key] = str(exc)
+    return MeshFacts(
+        now=now, cert_warn=cert_warn, istiod_versions=found.get("istiod"), webhook_revisions=found.get("webhooks"),
+        root_certs={ns: found[f"configmap:{ns}"] for ns in namespaces if f"configmap:{ns}" in found},
+        pod_ips=found.get("pods"), unknown=unknown,
+    )  # fmt: skip

@@ -1,0 +1,113 @@
+"""`meshctl rootca-compare`: do two proxies (or a proxy and istio-ca-root-cert) trust the same roots?
+
+Sides are pods (read over port-forward/exec) or config dump files (`-f`, which istioctl cannot
+read). Multi-root bundles are compared root by root. Exit 0 when the sides share a root, 79 when
+they share none (istioctl: "non identical ROOTCA").
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+from meshctl.commands._options import emit_data, kube_flags, output_option, with_kube_options
+
+app = typer.Typer(add_completion=False)
+
+OutputOption = output_option("short", ("short", "json", "yaml"))
+ROOT_CONFIGMAP, ROOT_CONFIGMAP_KEY = "istio-ca-root-cert", "root-cert.pem"  # istiod's namespace controller
+
+
+HELP = (
+    "Compare the ROOTCA trust bundles of two proxies (POD1 POD2, or -f DUMP files, mixed freely), or of one "
+    "proxy with ConfigMap istio-ca-root-cert in its namespace (--configmap). Bundles with several roots are "
+    "compared root by root. Exit 79 when the two sides share no root."
+)
+
+
+@app.command(help=HELP)
+def rootca_compare(
+    pods: Optional[list[str]] = typer.Argument(None, metavar="[POD1[.NS]] [POD2[.NS]]", show_default=False),
+    files: Optional[list[str]] = typer.Option(None, "-f", "--file", metavar="PATH", help="A config dump file as one side (repeatable).", show_default=False),
+    configmap: bool = typer.Option(False, "--configmap", help="Compare with ConfigMap istio-ca-root-cert of the pod's namespace (-n for a file)."),
+    output: OutputOption = "short",
+) -> None:
+    from meshctl.analyze.rootca import compare_roots, comparison_table
+    from meshctl.errors import CheckFailed, UsageError
+    from meshctl.render.text import render_tabular
+
+    pods, files = list(pods or []), list(files or [])
+    wanted = 1 if configmap else 2
+    if len(pods) + len(files) != wanted:
+        shape = "one pod or -f file with --configmap" if configmap else "two sides (pods and/or -f files)"
+        raise UsageError(f"rootca-compare needs {shape}; got {len(pods) + len(files)}")
+    flags = kube_flags()
+    kube = None
+    if pods or configmap:
+        from meshctl.sources.kube import connect
+
+        kube = connect(flags)
+    sides = [_pod_side(kube, ref, flags) for ref in pods] + [_file_side(path) for path in files]
+    if configmap:
+        sides.append(_configmap_side(kube, sides[0][2] or kube.namespace))
+    (left, left_bundle, _), (right, right_bundle, _) = sides
+    comparison = compare_roots(left, left_bundle, right, right_bundle)
+    if output == "short":
+        sys.stdout.write(render_tabular(comparison_table(comparison)))
+    else:
+        emit_data(_document(comparison), output=output, query=None)
+    if not comparison.shared:
+        raise CheckFailed(comparison.summary())
+    if output == "short":
+        print(comparison.summary())
+
+
+def _pod_side(kube, ref: str, flags: dict):
+    from meshctl.analyze.rootca import root_bundle_from_dump
+    from meshctl.decode.configdump import parse
+    from meshctl.sources.pod import proxy_source
+
+    source = proxy_source(kube, ref, flags)
+    # Only the secrets: a full dump of a big mesh is 100+ MB.
+    dump = parse(source.fetch("config_dump?resource=dynamic_active_secrets"))
+    namespace = (source.pod.get("metadata") or {}).get("namespace", "")
+    return source.name, root_bundle_from_dump(dump, f"pod {source.name}"), namespace
+
+
+def _file_side(path: str):
+    from meshctl.analyze.rootca import root_bundle_from_dump
+    from meshctl.decode.configdump import parse
+    from meshctl.sources.file import FileSource
+
+    return path, root_bundle_from_dump(parse(FileSource(path).fetch("config_dump")), f"file {path}"), ""
+
+
+def _configmap_side(kube, namespace: str):
+    from meshctl.analyze.rootca import root_bundle_from_pem
+    from meshctl.errors import SourceError
+
+    configmap = kube.read("/api/v1", "configmaps", ROOT_CONFIGMAP, namespace)
+    pem = (configmap.get("data") or {}).get(ROOT_CONFIGMAP_KEY)
+    where = f"configmap {namespace}/{ROOT_CONFIGMAP}"
+    if not pem:
+        raise SourceError(f"{where} has no {ROOT_CONFIGMAP_KEY} key")
+    return where, root_bundle_from_pem(pem.encode(), where), namespace
+
+
+def _document(comparison) -> dict:
+    return {
+        "left": comparison.left,
+        "right": comparison.right,
+        "identical": comparison.identical,
+        "sharedRoots": comparison.shared,
+        "roots": [
+            {"subject": c.subject, "serialNumber": c.serial, "notAfter": c.not_after_rfc3339, "inLeft": a, "inRight": b}
+            for c, a, b in comparison.roots
+        ],
+        "summary": comparison.summary(),
+    }
+
+
+command = with_kube_options(typer.main.get_command(app))

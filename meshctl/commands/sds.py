@@ -1,0 +1,87 @@
+"""`meshctl sds`: ask an SDS socket (pilot-agent's, or the sandbox's) for its secrets.
+
+Shows them like `pc secret` (never the private key). With --compare-admin, says whether the
+Envoy behind that admin URL holds the same certificates (exit 79 when it does not).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from typing import Annotated, Optional
+
+import typer
+
+from meshctl.commands._options import QueryOption, data_format, emit_data, emit_text, output_option, warn
+
+app = typer.Typer(add_completion=False)
+
+SdsOutput = output_option("short", ("short", "wide", "json", "yaml"))
+
+
+@app.command(
+    help=(
+        "Fetch secrets from an SDS server's unix socket (gRPC StreamSecrets, as Envoy does) and show them "
+        "like `pc secret`. Private keys are never shown. With --compare-admin URL, compare serials and "
+        "validity with the secrets the Envoy at URL holds (exit 79 if they differ)."
+    )
+)
+def sds(
+    socket: Annotated[str, typer.Option("--socket", metavar="PATH", help="The SDS unix socket, e.g. ./var/run/secrets/workload-spiffe-uds/socket.")],
+    resource: Annotated[Optional[list[str]], typer.Option("--resource", metavar="NAME", help="Secret to fetch (repeatable; default: default and ROOTCA).", show_default=False)] = None,
+    compare_admin: Annotated[Optional[str], typer.Option("--compare-admin", metavar="URL", help="Envoy admin URL whose secrets to compare with.", show_default=False)] = None,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, metavar="SECONDS", help="Per request to the SDS socket and the admin API.")] = 10.0,
+    output: SdsOutput = "short",
+    query: QueryOption = None,
+) -> None:
+    from meshctl.analyze.secrets import secret_summary, secret_warnings
+    from meshctl.sources.sds import fetch_secrets
+
+    # The section shape of Envoy's SecretsConfigDump, so that `pc secret`'s analysis applies as is.
+    section = {"dynamic_active_secrets": fetch_secrets(socket, resource or ["default", "ROOTCA"], timeout=timeout)}
+    fmt = data_format(output, query)
+    if compare_admin:
+        _compare(section, compare_admin, timeout, fmt, query)
+        return
+    if fmt in ("json", "yaml"):
+        emit_data(section, output=fmt, query=query)
+        return
+    for message in secret_warnings(section):
+        warn(message)
+    _emit_table(secret_summary(section, now=datetime.now(timezone.utc), wide=fmt == "wide"))
+
+
+def _compare(agent_section: dict, admin_url: str, timeout: float, fmt: str, query: str | None) -> None:
+    from meshctl.analyze.sdscompare import compare, comparison_table
+    from meshctl.decode.configdump import parse
+    from meshctl.errors import CheckFailed
+    from meshctl.sources.admin import AdminSource
+
+    dump = parse(AdminSource(admin_url, timeout=timeout).fetch("config_dump"))
+    comparisons = compare(agent_section, dump.section("SecretsConfigDump"))
+    if fmt in ("json", "yaml"):
+        emit_data([_comparison_dict(c) for c in comparisons], output=fmt, query=query)
+    else:
+        _emit_table(comparison_table(comparisons))
+    differing = [c.name for c in comparisons if c.verdict != "same"]
+    if differing:
+        raise CheckFailed(f"Envoy at {admin_url} does not hold the agent's certificate for: {', '.join(differing)}")
+
+
+def _comparison_dict(comparison) -> dict:
+    def side(item):
+        cert = item.leading_cert if item else None
+        if cert is None:
+            return None
+        return {"serial": cert.serial, "not_before": cert.not_before_rfc3339, "not_after": cert.not_after_rfc3339, "status": item.status}
+
+    return {"name": comparison.name, "match": comparison.verdict, "agent": side(comparison.agent), "envoy": side(comparison.envoy)}
+
+
+def _emit_table(table) -> None:
+    from meshctl.render.text import render_tabular
+
+    if not table.rows:
+        print(table.empty_msg, file=sys.stderr)
+        return
+    emit_text(render_tabular(table))

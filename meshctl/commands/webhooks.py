@@ -1,0 +1,122 @@
+"""`meshctl webhooks`: the sidecar injector webhooks, and which would fire for a pod and why."""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+from meshctl.commands._options import emit_data, kube_flags, output_option, with_kube_options
+
+app = typer.Typer(add_completion=False)
+
+OutputOption = output_option("short", ("short", "json", "yaml"))
+
+
+@app.command(
+    help=(
+        "List MutatingWebhookConfigurations that look like Istio's sidecar injector (service, path, "
+        "failurePolicy, selectors, caBundle subject/expiry). With --pod POD[.NS], or --labels k=v "
+        "(and -n NS), evaluate the selectors: which webhook would fire, why, and which ConfigMaps feed it."
+    )
+)
+def webhooks(
+    pod: Optional[str] = typer.Option(None, "--pod", metavar="POD[.NS]", help="Evaluate for this pod's labels and namespace.", show_default=False),
+    labels: Optional[str] = typer.Option(None, "--labels", "-l", metavar="K=V,...", help="Evaluate for a pod with these labels (in -n NS).", show_default=False),
+    namespace_labels: Optional[str] = typer.Option(None, "--namespace-labels", metavar="K=V,...", help="The namespace's labels (default: read from the cluster; required with -f).", show_default=False),
+    file: Optional[str] = typer.Option(None, "-f", "--file", metavar="PATH", help="Read webhook configurations from a file (kubectl get mutatingwebhookconfigurations -o yaml).", show_default=False),
+    output: OutputOption = "short",
+) -> None:
+    from meshctl.analyze import webhooks as analysis
+    from meshctl.errors import UsageError
+    from meshctl.model.labels import parse_label_pairs
+    from meshctl.render.text import render_tabular
+
+    if pod and labels:
+        raise UsageError("give --pod or --labels, not both")
+    flags = kube_flags()
+    kube = None
+    if file:
+        configurations = _read_list(file)
+    else:
+        from meshctl.sources.kube import connect
+
+        kube = connect(flags)
+        configurations = kube.list("/apis/admissionregistration.k8s.io/v1", "mutatingwebhookconfigurations")
+    found = analysis.injector_webhooks(configurations)
+    if not pod and labels is None:
+        if output != "short":
+            emit_data([analysis.webhook_document(w) for w in found], output=output, query=None)
+            return
+        table = analysis.webhook_table(found)
+    else:
+        subject = _subject(kube, pod, labels, flags.get("namespace"), namespace_labels, parse_label_pairs)
+        verdicts = analysis.evaluate(found, pod_labels=subject["labels"], namespace=subject["namespace"],
+                                     namespace_labels=subject["namespace_labels"])  # fmt: skip
+        notes = analysis.injector_notes(verdicts, namespace=subject["namespace"], pod_labels=subject["labels"],
+                                        pod_annotations=subject["annotations"], host_network=subject["host_network"])  # fmt: skip
+        if output != "short":
+            emit_data({"pod": subject["name"], "namespace": subject["namespace"],
+                       "webhooks": [analysis.verdict_document(v) for v in verdicts], "notes": notes},
+                      output=output, query=None)  # fmt: skip
+            return
+        table = analysis.verdict_table(verdicts)
+        for note in notes:
+            print(f"meshctl: note: {note}", file=sys.stderr)
+    if not table.rows:
+        print(table.empty_msg, file=sys.stderr)
+        return
+    sys.stdout.write(render_tabular(table))
+
+
+def _subject(kube, pod_ref, labels, namespace, namespace_labels, parse_label_pairs) -> dict:
+    """The pod (real or described by --labels) and its namespace's labels."""
+    from meshctl.errors import UsageError
+    from meshctl.model.refs import PodRef
+
+    if pod_ref:
+        if kube is None:
+            raise UsageError("--pod needs a cluster; with -f use --labels and --namespace-labels")
+        pod = kube.resolve_pod(PodRef.parse(pod_ref, kube.namespace))
+        meta = pod.get("metadata") or {}
+        name, namespace = meta.get("name", ""), meta.get("namespace", "")
+        pod_labels, annotations = meta.get("labels") or {}, meta.get("annotations") or {}
+        host_network = bool((pod.get("spec") or {}).get("hostNetwork"))
+    else:
+        name, namespace = "", namespace or (kube.namespace if kube else "default")
+        pod_labels, annotations, host_network = parse_label_pairs(labels or ""), {}, False
+    if namespace_labels is not None:
+        ns_labels = parse_label_pairs(namespace_labels)
+    elif kube is not None:
+        ns_object = kube.read("/api/v1", "namespaces", namespace, "")
+        ns_labels = (ns_object.get("metadata") or {}).get("labels") or {}
+    else:
+        raise UsageError("with -f, give the namespace's labels with --namespace-labels (may be empty: '')")
+    return {"name": name, "namespace": namespace, "labels": pod_labels, "annotations": annotations,
+            "host_network": host_network, "namespace_labels": ns_labels}  # fmt: skip
+
+
+def _read_list(path: str) -> list[dict]:
+    """Webhook configurations from a List, a single object, or a multi-document YAML file."""
+    import yaml
+
+    from meshctl.errors import DecodeError
+    from meshctl.sources.file import FileSource
+
+    try:
+        documents = [d for d in yaml.safe_load_all(FileSource(path).fetch("")) if d]
+    except yaml.YAMLError as exc:
+        raise DecodeError(f"{path} is not YAML/JSON: {str(exc).splitlines()[0]}") from None
+    items = []
+    for document in documents:
+        if not isinstance(document, dict):
+            raise DecodeError(f"{path}: expected Kubernetes objects, found {type(document).__name__}")
+        items.extend((document.get("items") or []) if "items" in document else [document])
+    configurations = [i for i in items if isinstance(i, dict) and i.get("kind", "MutatingWebhookConfiguration") == "MutatingWebhookConfiguration"]
+    if not configurations:
+        raise DecodeError(f"{path} holds no MutatingWebhookConfiguration")
+    return configurations
+
+
+command = with_kube_options(typer.main.get_command(app))

@@ -1,0 +1,119 @@
+"""snake_case <-> camelCase keys of Envoy JSON, without a schema.
+
+Envoy's admin API prints proto field names (``transport_socket_matches``); istioctl re-marshals with
+protojson (``transportSocketMatches``). Field *order* is the same in both (declaration order), so
+only keys change. Keys of maps and of ``google.protobuf.Struct`` values are data, not field names,
+and must stay as they are: those places are listed below. Anything unknown is carried through.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Fields whose value is a Struct or map<string, Struct>: the whole subtree is data.
+_VERBATIM_SUBTREES = frozenset(
+    {
+        "filter_metadata", "filterMetadata",
+        "static_layer", "staticLayer",
+        "default_subset", "defaultSubset",
+        "per_filter_config", "perFilterConfig",
+        "extension_protocol_options", "extensionProtocolOptions",
+    }
+)
+# Fields that are maps: the keys are data, the values are messages (or scalars).
+_MAPS = frozenset(
+    {
+        "typed_per_filter_config", "typedPerFilterConfig",
+        "typed_extension_protocol_options", "typedExtensionProtocolOptions",
+        "typed_filter_metadata", "typedFilterMetadata",
+        "key_values", "keyValues",  # wasm EnvironmentVariables
+    }
+)
+# Any payloads whose "value" is a Struct (udpa/xds TypedStruct, google.protobuf.Struct).
+_STRUCT_VALUE_TYPES = ("TypedStruct", "google.protobuf.Struct", "google.protobuf.Value")
+# Struct fields known by their parent: TransportSocketMatch.match (e.g. {"tlsMode": "istio"}).
+_STRUCT_CHILDREN = frozenset({("transport_socket_matches", "match"), ("transportSocketMatches", "match")})
+# A Metadata message has these fields; a "metadata" without them is a Struct (e.g. Node.metadata).
+_METADATA_FIELDS = frozenset({"filter_metadata", "filterMetadata", "typed_filter_metadata", "typedFilterMetadata"})
+
+_SNAKE_FIELD = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+_CAMEL_FIELD = re.compile(r"[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+")
+_CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])([A-Z])")
+
+
+def _camel_key(key: str, cache: dict[str, str] = {}) -> str:  # noqa: B006 - deliberate memo
+    try:
+        return cache[key]
+    except KeyError:
+        pass
+    if _SNAKE_FIELD.fullmatch(key):
+        # protoc ToJsonName: drop each "_" and upper-case the next character.
+        head, *rest = key.split("_")
+        converted = head + "".join(part[:1].upper() + part[1:] for part in rest)
+    else:
+        converted = key
+    cache[key] = converted
+    return converted
+
+
+def _snake_key(key: str, cache: dict[str, str] = {}) -> str:  # noqa: B006 - deliberate memo
+    try:
+        return cache[key]
+    except KeyError:
+        pass
+    converted = _CAMEL_HUMP.sub(lambda m: "_" + m.group(1).lower(), key) if _CAMEL_FIELD.fullmatch(key) else key
+    cache[key] = converted
+    return converted
+
+
+def to_camel(value):
+    """Return `value` as istioctl's protobuf JSON: camelCase field names, map keys sorted.
+
+    Go's protojson prints map entries (and Struct fields, a map) sorted by key; Envoy does not.
+    """
+    return _convert(value, _camel_key, True)
+
+
+def to_snake(value):
+    """Return `value` with proto field names in Envoy's snake_case (the decode layer's form)."""
+    return _convert(value, _snake_key, False)
+
+
+def _sorted_data(value):
+    if isinstance(value, dict):
+        return {key: _sorted_data(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_data(item) for item in value]
+    return value
+
+
+def _convert(value, convert_key, sort_maps: bool, parent: str = ""):
+    if isinstance(value, list):
+        return [_convert(item, convert_key, sort_maps, parent) for item in value]
+    if not isinstance(value, dict):
+        return value
+    struct_value = _is_struct_any(value)
+    convert_data = _sorted_data if sort_maps else (lambda data: data)
+    result = {}
+    for key, item in value.items():
+        new_key = convert_key(key)
+        if key in _VERBATIM_SUBTREES or (struct_value and key == "value") or (parent, key) in _STRUCT_CHILDREN:
+            result[new_key] = convert_data(item)
+        elif key in _MAPS and isinstance(item, dict):
+            names = sorted(item) if sort_maps else item
+            result[new_key] = {name: _convert(item[name], convert_key, sort_maps) for name in names}
+        elif key == "metadata" and isinstance(item, dict) and not (_METADATA_FIELDS & item.keys()):
+            result[new_key] = convert_data(item)
+        else:
+            result[new_key] = _convert(item, convert_key, sort_maps, key)
+    return result
+
+
+def _is_struct_any(value: dict) -> bool:
+    type_url = value.get("@type")
+    return isinstance(type_url, str) and type_url.endswith(_STRUCT_VALUE_TYPES)
+
+
+def has_camel_keys(value: dict) -> bool:
+    """True when the keys of `value` (one level) are protobuf-JSON camelCase rather than Envoy's."""
+    return any(_CAMEL_FIELD.fullmatch(key) for key in value)

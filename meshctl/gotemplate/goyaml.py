@@ -1,0 +1,724 @@
+"""sigs.k8s.io/yaml semantics: JSON-compatible values <-> YAML text, exactly as Go writes it.
+
+``marshal`` reproduces ``sigs.k8s.io/yaml.Marshal`` (JSON encoding, then go-yaml v2's emitter):
+sorted keys (go-yaml's "natural" key order), 2-space indent, sequences not indented under
+mappings, go-yaml's quoting rules (strings that would resolve to bool/int/float/null/timestamp
+are double-quoted, strings starting with an indicator are single-quoted, ...), literal style for
+multi-line strings and folding of long plain/quoted scalars at column 80.
+
+``unmarshal`` reproduces ``sigs.k8s.io/yaml.Unmarshal`` into ``any``: go-yaml v2's YAML 1.1
+scalar resolution (``yes``/``on``/``y`` are booleans, ``1e3`` is a float, timestamps stay strings),
+then JSON, so every number becomes a float (Go's ``float64``) unless ``float_numbers=False``.
+
+Self-contained: imports nothing from meshctl (PyYAML is imported lazily, for parsing only).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+__all__ = ["marshal", "unmarshal", "unmarshal_all", "split_documents", "resolve_plain", "format_float", "YAMLError"]
+
+
+class YAMLError(ValueError):
+    """The text is not valid YAML (or not convertible to JSON)."""
+
+
+# --------------------------------------------------------------------------- scalar resolution
+# go-yaml v2 resolve.go: what an unquoted scalar means.
+
+_RESOLVE_MAP: dict[str, object] = {}
+for _v, _words in (
+    (True, ("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON")),
+    (False, ("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF")),
+    (None, ("", "~", "null", "Null", "NULL")),
+    (math.nan, (".nan", ".NaN", ".NAN")),
+    (math.inf, (".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF")),
+    (-math.inf, ("-.inf", "-.Inf", "-.INF")),
+):
+    for _w in _words:
+        _RESOLVE_MAP[_w] = _v
+_MAP_HINT = set("yYnNtTfFoO~")
+_YAML_STYLE_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+# strconv.ParseFloat on decimal text (underscores are only allowed after a base prefix).
+_GO_FLOAT = re.compile(r"[-+]?(?:[0-9]*\.?[0-9]*(?:[eE][-+]?[0-9]+)?|inf(?:inity)?|nan)\Z", re.I)
+_BASE60_FLOAT = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?\Z")
+_TIMESTAMP_LAYOUTS = (
+    re.compile(r"\d{4}-\d{1,2}-\d{1,2}[Tt]\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})\Z"),
+    re.compile(r"\d{4}-\d{1,2}-\d{1,2} \d{1,2}:\d{1,2}:\d{1,2}(?:\.\d+)?\Z"),
+    re.compile(r"\d{4}-\d{1,2}-\d{1,2}\Z"),
+)
+INT64_MIN, INT64_MAX, UINT64_MAX = -(1 << 63), (1 << 63) - 1, (1 << 64) - 1
+
+
+class Timestamp(str):
+    """A plain scalar that go-yaml resolves as a timestamp; decoded into ``any`` it stays a string."""
+
+
+def _go_parse_int(s: str) -> int | None:
+    """strconv.ParseInt/ParseUint(s, 0, 64): sign, 0x/0o/0b/0 prefixes (underscores already removed)."""
+    body = s[1:] if s[:1] in "+-" else s
+    if not body:
+        return None
+    low = body.lower()
+    try:
+        if low.startswith("0x"):
+            n = int(body[2:], 16) if body[2:] else None
+        elif low.startswith("0o"):
+            n = int(body[2:], 8) if body[2:] else None
+        elif low.startswith("0b"):
+            n = int(body[2:], 2) if body[2:] else None
+        elif body.startswith("0") and len(body) > 1:
+            n = int(body[1:], 8)
+        else:
+            n = int(body, 10) if body.isdigit() and body.isascii() else None
+    except ValueError:
+        return None
+    if n is None:
+        return None
+    if s.startswith("-"):
+        n = -n
+        return n if n >= INT64_MIN else None
+    return n if n <= UINT64_MAX else None
+
+
+def _go_parse_float(s: str) -> float | None:
+    """strconv.ParseFloat(s, 64) for decimal input (what '.'-hinted scalars go through)."""
+    if not _GO_FLOAT.match(s) or not any(c.isdigit() for c in s) and s.lower().lstrip("+-") not in ("inf", "infinity", "nan"):
+        return None
+    try:
+        return float(s)
+    except ValueError:
+        return None
+
+
+def resolve_plain(s: str):
+    """The value go-yaml v2 gives an unquoted scalar: bool, None, int, float, Timestamp or str."""
+    if not s:
+        return None
+    c = s[0]
+    if c in _MAP_HINT or c == "." or c in "+-" or "0" <= c <= "9":
+        if s in _RESOLVE_MAP:
+            return _RESOLVE_MAP[s]
+        if c == ".":
+            number = _go_parse_float(s)
+            return s if number is None else number  # "./etc/istio/proxy/XDS" stays a string
+        if c in "+-" or "0" <= c <= "9":
+            if any(p.match(s) for p in _TIMESTAMP_LAYOUTS):
+                return Timestamp(s)
+            plain = s.replace("_", "")
+            n = _go_parse_int(plain)
+            if n is not None:
+                return n
+            if _YAML_STYLE_FLOAT.match(plain):
+                return float(plain)
+    return s
+
+
+def _needs_quotes(s: str) -> bool:
+    """encode.go stringv: a plain string that would read back as something else must be quoted."""
+    if type(resolve_plain(s)) is not str:
+        return True
+    c = s[:1]
+    return (c in "+-" or "0" <= c <= "9") and ":" in s and bool(_BASE60_FLOAT.match(s))
+
+
+# --------------------------------------------------------------------------- numbers
+
+def format_float(f: float) -> str:
+    """strconv.FormatFloat(f, 'g', -1, 64) (plus YAML's .inf/.nan spellings)."""
+    if math.isnan(f):
+        return ".nan"
+    if math.isinf(f):
+        return ".inf" if f > 0 else "-.inf"
+    if f == 0:
+        return "-0" if math.copysign(1, f) < 0 else "0"
+    r = repr(abs(f))
+    mant, _, exp = r.partition("e")
+    intpart, _, frac = mant.partition(".")
+    if frac == "0":
+        frac = ""
+    digits = (intpart + frac).lstrip("0")
+    lead_zeros = len(intpart + frac) - len((intpart + frac).lstrip("0"))
+    point = len(intpart) + (int(exp) if exp else 0) - lead_zeros  # decimal point position in `digits`
+    digits = digits.rstrip("0") or "0"
+    x = point - 1
+    sign = "-" if f < 0 else ""
+    # strconv ftoa.go: shortest 'g' switches to %e when the exponent is < -4 or >= 6.
+    eprec = 6
+    if x < -4 or x >= eprec:
+        m = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        return f"{sign}{m}e{'-' if x < 0 else '+'}{abs(x):02d}"
+    if point <= 0:
+        return f"{sign}0.{'0' * -point}{digits}"
+    if point >= len(digits):
+        return sign + digits + "0" * (point - len(digits))
+    return f"{sign}{digits[:point]}.{digits[point:]}"
+
+
+def _json_number(v) -> str:
+    """A Python number as it reads back after Go's json.Marshal (float64) then go-yaml's resolve."""
+    if isinstance(v, float):
+        if v.is_integer() and abs(v) < 1e21:
+            return str(int(v))
+        return format_float(v)
+    return str(v)
+
+
+# --------------------------------------------------------------------------- key order
+
+def _key_less(a: str, b: str) -> bool:
+    """go-yaml v2 sorted.go keyList.Less for two string keys: letters after non-letters, digit runs numerically."""
+    n = min(len(a), len(b))
+    for i in range(n):
+        ca, cb = a[i], b[i]
+        if ca == cb:
+            continue
+        al, bl = ca.isalpha(), cb.isalpha()
+        if al and bl:
+            return ca < cb
+        if al or bl:
+            return bl
+        an = bn = 0
+        if ca == "0" or cb == "0":
+            j = i - 1
+            while j >= 0 and a[j].isdigit():
+                if a[j] != "0":
+                    an = bn = 1
+                    break
+                j -= 1
+        ai = i
+        while ai < len(a) and a[ai].isdigit():
+            an = an * 10 + (ord(a[ai]) - 48)
+            ai += 1
+        bi = i
+        while bi < len(b) and b[bi].isdigit():
+            bn = bn * 10 + (ord(b[bi]) - 48)
+            bi += 1
+        if an != bn:
+            return an < bn
+        if ai != bi:
+            return ai < bi
+        return ca < cb
+    return len(a) < len(b)
+
+
+_SIMPLE_KEY = re.compile(r"[A-Za-z]*\Z")
+
+
+def sorted_keys(keys) -> list[str]:
+    """Map keys in go-yaml v2's order (a stable sort by keyList.Less)."""
+    import functools
+
+    keys = list(keys)
+    if all(_SIMPLE_KEY.match(k) for k in keys):
+        return sorted(keys)  # pure-letter keys: Less is plain rune order
+    return sorted(keys, key=functools.cmp_to_key(lambda x, y: -1 if _key_less(x, y) else (1 if _key_less(y, x) else 0)))
+
+
+# --------------------------------------------------------------------------- emitter
+# A port of the parts of go-yaml v2's emitterc.go that block-style output uses.
+
+BEST_WIDTH = 80
+BEST_INDENT = 2
+_BREAKS = "\n\r\x85\u2028\u2029"
+_PLAIN_SAFE = re.compile(r"[A-Za-z0-9_./=$()][A-Za-z0-9_./=$()@:,\-]*\Z")
+
+
+def _printable(c: str) -> bool:
+    o = ord(c)
+    return (
+        o == 0x0A
+        or 0x20 <= o <= 0x7E
+        or 0xA0 <= o <= 0xD7FF
+        or (0xE000 <= o <= 0xFFFD and o != 0xFEFF)
+    )
+
+
+class _ScalarAnalysis:
+    __slots__ = ("multiline", "flow_plain", "block_plain", "single_quoted", "block")
+
+    def __init__(self, value: str):
+        if _PLAIN_SAFE.match(value) and not value.endswith(":") and not value.startswith("..."):
+            # Fast path: no indicator, space, break or special character can be in `value`.
+            self.multiline, self.flow_plain, self.block_plain, self.single_quoted, self.block = (
+                False, ":" not in value and "," not in value, True, True, True)
+            return
+        if not value:
+            self.multiline, self.flow_plain, self.block_plain, self.single_quoted, self.block = False, False, True, True, False
+            return
+        block_ind = flow_ind = line_breaks = special = False
+        leading_space = leading_break = trailing_space = trailing_break = False
+        break_space = space_break = previous_space = previous_break = False
+        if value.startswith(("---", "...")):
+            block_ind = flow_ind = True
+        preceded_by_ws = True
+        n = len(value)
+        for i, c in enumerate(value):
+            followed_by_ws = i + 1 >= n or value[i + 1] in " \t" + _BREAKS
+            if i == 0:
+                if c in "#,[]{}&*!|>'\"%@`":
+                    flow_ind = block_ind = True
+                elif c in "?:":
+                    flow_ind = True
+                    if followed_by_ws:
+                        block_ind = True
+                elif c == "-" and followed_by_ws:
+                    flow_ind = block_ind = True
+            else:
+                if c in ",?[]{}":
+                    flow_ind = True
+                elif c == ":":
+                    flow_ind = True
+                    if followed_by_ws:
+                        block_ind = True
+                elif c == "#" and preceded_by_ws:
+                    flow_ind = block_ind = True
+            if not _printable(c):
+                special = True
+            if c == " ":
+                if i == 0:
+                    leading_space = True
+                if i == n - 1:
+                    trailing_space = True
+                if previous_break:
+                    break_space = True
+                previous_space, previous_break = True, False
+            elif c in _BREAKS:
+                line_breaks = True
+                if i == 0:
+                    leading_break = True
+                if i == n - 1:
+                    trailing_break = True
+                if previous_space:
+                    space_break = True
+                previous_space, previous_break = False, True
+            else:
+                previous_space = previous_break = False
+            preceded_by_ws = c in " \t" + _BREAKS
+        self.multiline = line_breaks
+        fp = bp = sq = bl = True
+        if leading_space or leading_break or trailing_space or trailing_break:
+            fp = bp = False
+        if trailing_space:
+            bl = False
+        if break_space:
+            fp = bp = sq = False
+        if space_break or special:
+            fp = bp = sq = bl = False
+        if line_breaks:
+            fp = bp = False
+        if flow_ind:
+            fp = False
+        if block_ind:
+            bp = False
+        self.flow_plain, self.block_plain, self.single_quoted, self.block = fp, bp, sq, bl
+
+
+PLAIN, SINGLE, DOUBLE, LITERAL = range(4)
+_BREAK_RE = re.compile("[" + _BREAKS + "]")
+_STYLE_CACHE: dict[tuple[str, bool], int] = {}
+
+
+def _select_style(value: str, requested: int, simple_key: bool) -> int:
+    """yaml_emitter_select_scalar_style: the requested style, downgraded where the text forbids it."""
+    a = _ScalarAnalysis(value)
+    style = requested
+    if simple_key and a.multiline:
+        style = DOUBLE
+    if style == PLAIN and (not a.block_plain or (not value and simple_key)):
+        style = SINGLE
+    if style == SINGLE and not a.single_quoted:
+        style = DOUBLE
+    if style == LITERAL and (not a.block or simple_key):
+        style = DOUBLE
+    return style
+
+
+def _string_style(value: str, simple_key: bool) -> int:
+    """The style go-yaml writes a string in (encode.go stringv + the emitter's checks), memoised."""
+    key = (value, simple_key)
+    style = _STYLE_CACHE.get(key)
+    if style is None:
+        requested = LITERAL if "\n" in value else (DOUBLE if _needs_quotes(value) else PLAIN)
+        style = _select_style(value, requested, simple_key)
+        if len(_STYLE_CACHE) > 50_000:
+            _STYLE_CACHE.clear()
+        _STYLE_CACHE[key] = style
+    return style
+
+
+class _Emitter:
+    def __init__(self):
+        self.out: list[str] = []
+        self.column = 0
+        self.whitespace = True
+        self.indention = True
+        self.indent = -1
+
+    # low-level writers (yamlprivateh.go put/write/put_break)
+    def put(self, s: str) -> None:
+        self.out.append(s)
+        self.column += len(s)
+
+    def put_break(self) -> None:
+        self.out.append("\n")
+        self.column = 0
+
+    def write_indent(self) -> None:
+        indent = max(self.indent, 0)
+        if not self.indention or self.column > indent or (self.column == indent and not self.whitespace):
+            self.put_break()
+        if self.column < indent:
+            self.put(" " * (indent - self.column))
+        self.whitespace = True
+        self.indention = True
+
+    def write_indicator(self, ind: str, need_whitespace: bool, is_whitespace: bool, is_indention: bool) -> None:
+        if need_whitespace and not self.whitespace:
+            self.put(" ")
+        self.put(ind)
+        self.whitespace = is_whitespace
+        self.indention = self.indention and is_indention
+
+    # scalars
+    def scalar(self, value: str, style: int, simple_key: bool = False) -> None:
+        saved = self.indent
+        self.indent = BEST_INDENT if self.indent < 0 else self.indent + BEST_INDENT  # increase_indent(flow=true)
+        allow_breaks = not simple_key
+        if style == PLAIN:
+            self.write_plain(value, allow_breaks)
+        elif style == SINGLE:
+            self.write_single(value, allow_breaks)
+        elif style == DOUBLE:
+            self.write_double(value, allow_breaks)
+        else:
+            self.write_literal(value)
+        self.indent = saved
+
+    def write_plain(self, value: str, allow_breaks: bool) -> None:
+        if not self.whitespace:
+            self.put(" ")
+        if not allow_breaks or self.column + len(value) <= BEST_WIDTH or " " not in value:
+            self.put(value)
+        else:
+            spaces = False
+            n = len(value)
+            for i, c in enumerate(value):
+                if c == " ":
+                    if allow_breaks and not spaces and self.column > BEST_WIDTH and not (i + 1 < n and value[i + 1] == " "):
+                        self.write_indent()
+                    else:
+                        self.put(c)
+                    spaces = True
+                else:
+                    self.put(c)
+                    self.indention = False
+                    spaces = False
+        self.whitespace = False
+        self.indention = False
+
+    def write_single(self, value: str, allow_breaks: bool) -> None:
+        self.write_indicator("'", True, False, False)
+        spaces = breaks = False
+        n = len(value)
+        for i, c in enumerate(value):
+            if c == " ":
+                if allow_breaks and not spaces and self.column > BEST_WIDTH and 0 < i < n - 1 and value[i + 1] != " ":
+                    self.write_indent()
+                else:
+                    self.put(c)
+                spaces = True
+            elif c in _BREAKS:
+                if not breaks and c == "\n":
+                    self.put_break()
+                self.put_break()
+                self.indention = True
+                breaks = True
+            else:
+                if breaks:
+                    self.write_indent()
+                self.put("''" if c == "'" else c)
+                self.indention = False
+                spaces = breaks = False
+        self.write_indicator("'", False, False, False)
+        self.whitespace = False
+        self.indention = False
+
+    _ESCAPES = {
+        "\0": "0", "\a": "a", "\b": "b", "\t": "t", "\n": "n", "\v": "v", "\f": "f", "\r": "r",
+        "\x1b": "e", '"': '"', "\\": "\\", "\x85": "N", "\xa0": "_", "\u2028": "L", "\u2029": "P",
+    }
+
+    def write_double(self, value: str, allow_breaks: bool) -> None:
+        self.write_indicator('"', True, False, False)
+        spaces = False
+        n = len(value)
+        for i, c in enumerate(value):
+            if not _printable(c) or c == "\ufeff" or c in _BREAKS or c in '"\\':
+                esc = self._ESCAPES.get(c)
+                if esc is None:
+                    o = ord(c)
+                    esc = f"x{o:02X}" if o <= 0xFF else (f"u{o:04X}" if o <= 0xFFFF else f"U{o:08X}")
+                self.put("\\" + esc)
+                spaces = False
+            elif c == " ":
+                if allow_breaks and not spaces and self.column > BEST_WIDTH and i != 0 and i != n - 1:
+                    self.write_indent()
+                    if i + 1 < n and value[i + 1] == " ":
+                        self.put("\\")
+                else:
+                    self.put(c)
+                spaces = True
+            else:
+                self.put(c)
+                spaces = False
+        self.write_indicator('"', False, False, False)
+        self.whitespace = False
+        self.indention = False
+
+    def write_literal(self, value: str) -> None:
+        self.write_indicator("|", True, False, False)
+        if value[:1] == " " or value[:1] in _BREAKS and value:
+            self.write_indicator(str(BEST_INDENT), False, False, False)
+        if not value or value[-1] not in _BREAKS:
+            chomp = "-"
+        elif len(value) == 1 or value[-2] in _BREAKS:
+            chomp = "+"
+        else:
+            chomp = ""
+        if chomp:
+            self.write_indicator(chomp, False, False, False)
+        self.put_break()
+        self.indention = True
+        self.whitespace = True
+        breaks = True
+        for line in re.split(r"(\n)", value):
+            if line == "\n":
+                self.put_break()
+                self.indention = True
+                breaks = True
+            elif line:
+                if breaks:
+                    self.write_indent()
+                self.put(line)
+                self.indention = False
+                breaks = False
+
+    # nodes
+    def node(self, v, *, in_mapping: bool = False, simple_key: bool = False) -> None:
+        if isinstance(v, dict):
+            if not v:
+                self.flow_empty("{}")
+            else:
+                self.block_mapping(v)
+        elif isinstance(v, (list, tuple)):
+            if not v:
+                self.flow_empty("[]")
+            else:
+                self.block_sequence(v, indentless=in_mapping and not self.indention)
+        elif isinstance(v, str):
+            self.scalar(v, _string_style(v, simple_key), simple_key)
+        elif v is None:
+            self.scalar("null", PLAIN, simple_key)
+        elif v is True:
+            self.scalar("true", PLAIN, simple_key)
+        elif v is False:
+            self.scalar("false", PLAIN, simple_key)
+        elif isinstance(v, (int, float)):
+            self.scalar(_json_number(v), PLAIN, simple_key)
+        else:
+            raise TypeError(f"cannot marshal {type(v).__name__} to YAML")
+
+    def flow_empty(self, text: str) -> None:
+        self.write_indicator(text[0], True, True, False)
+        self.write_indicator(text[1], False, False, False)
+
+    def increase_indent(self, indentless: bool) -> None:
+        if self.indent < 0:
+            self.indent = 0
+        elif not indentless:
+            self.indent += BEST_INDENT
+
+    def block_mapping(self, m: dict) -> None:
+        saved = self.indent
+        self.increase_indent(False)
+        for k in sorted_keys(m):
+            key = k if isinstance(k, str) else str(k)
+            self.write_indent()
+            if (len(key) <= 32 or len(key.encode()) <= 128) and not _BREAK_RE.search(key):
+                self.node(key, simple_key=True)
+                self.write_indicator(":", False, False, False)
+            else:
+                self.write_indicator("?", True, False, True)
+                self.node(key)
+                self.write_indent()
+                self.write_indicator(":", True, False, True)
+            self.node(m[k], in_mapping=True)
+        self.indent = saved
+
+    def block_sequence(self, seq, indentless: bool) -> None:
+        saved = self.indent
+        self.increase_indent(indentless)
+        for item in seq:
+            self.write_indent()
+            self.write_indicator("-", True, False, True)
+            self.node(item)
+        self.indent = saved
+
+
+def marshal(value) -> str:
+    """sigs.k8s.io/yaml.Marshal of a JSON-compatible value (dict/list/str/int/float/bool/None)."""
+    em = _Emitter()
+    em.node(value)
+    em.write_indent() if em.column else None
+    text = "".join(em.out)
+    return text if text.endswith("\n") else text + "\n"
+
+
+# --------------------------------------------------------------------------- parsing
+
+_LOADER = None
+_STR_TAG = "tag:yaml.org,2002:str"
+_PLAIN_TAG = "tag:go:plain"
+
+
+def _loader():
+    """PyYAML's (C) parser and composer, resolving every plain scalar to one tag we handle (built once)."""
+    global _LOADER
+    if _LOADER is None:
+        import yaml
+
+        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+        class GoLoader(base):  # type: ignore[misc, valid-type]
+            pass
+
+        scalar_node, sequence_node = yaml.ScalarNode, yaml.SequenceNode
+
+        def resolve(self, kind, value, implicit):
+            # Called by the composer for every untagged node: plain scalars are resolved later, go-yaml's way.
+            if kind is scalar_node:
+                return _PLAIN_TAG if implicit[0] else _STR_TAG
+            return "tag:yaml.org,2002:seq" if kind is sequence_node else "tag:yaml.org,2002:map"
+
+        GoLoader.resolve = resolve
+        _LOADER = GoLoader
+    return _LOADER
+
+
+def _build(node, anchors: dict):
+    """A composed YAML node as Python data: go-yaml's scalar resolution, merge keys, anchors."""
+    known = anchors.get(id(node))
+    if known is not None:
+        return known
+    kind = node.id
+    if kind == "scalar":
+        tag = node.tag
+        if tag == _PLAIN_TAG:
+            return resolve_plain(node.value)
+        if tag in (_STR_TAG, "tag:yaml.org,2002:binary", "tag:yaml.org,2002:timestamp"):
+            return node.value
+        if tag.startswith("tag:yaml.org,2002:"):
+            v = resolve_plain(node.value)
+            return v if type(v) is not Timestamp else str(v)
+        return node.value
+    if kind == "sequence":
+        out = []
+        anchors[id(node)] = out
+        out.extend(_build(n, anchors) for n in node.value)
+        return out
+    out = {}
+    anchors[id(node)] = out
+    merged = {}
+    for key_node, value_node in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge" or (key_node.id == "scalar" and key_node.value == "<<" and key_node.tag == _PLAIN_TAG):
+            for src in value_node.value if value_node.id == "sequence" else [value_node]:
+                for k, v in _build(src, anchors).items():
+                    merged.setdefault(k, v)
+            continue
+        key = _build(key_node, anchors)
+        if isinstance(key, (dict, list)):
+            raise YAMLError("invalid map key: a mapping or sequence cannot be a key")
+        out[key] = _build(value_node, anchors)
+    for k, v in merged.items():
+        out.setdefault(k, v)
+    return out
+
+
+def _to_json(v, float_numbers: bool, path: str = ""):
+    """sigs.k8s.io/yaml yamlToJSON: keys become strings; numbers go through JSON (float64)."""
+    if isinstance(v, dict):
+        out = {}
+        for k, val in v.items():
+            if isinstance(k, str):
+                key = k
+            elif k is None:
+                key = "null"
+            elif isinstance(k, bool):
+                key = "true" if k else "false"
+            elif isinstance(k, float):
+                key = format_float(k)
+            elif isinstance(k, int):
+                key = str(k)
+            else:
+                raise YAMLError(f"unsupported map key of type {type(k).__name__} at {path or 'top level'}")
+            out[key] = _to_json(val, float_numbers, f"{path}.{key}")
+        return out
+    if isinstance(v, list):
+        return [_to_json(x, float_numbers, path) for x in v]
+    if isinstance(v, bool) or v is None:
+        return v
+    if isinstance(v, float):
+        if math.isnan(v) or math.isinf(v):
+            raise YAMLError(f"json: unsupported value: {format_float(v)}")
+        return v
+    if isinstance(v, int):
+        return float(v) if float_numbers else v
+    return str(v)
+
+
+def unmarshal(text: str | bytes, *, float_numbers: bool = True):
+    """sigs.k8s.io/yaml.Unmarshal into ``any`` for one document (the first, as go-yaml reads it)."""
+    docs = unmarshal_all(text, float_numbers=float_numbers)
+    return docs[0] if docs else None
+
+
+def unmarshal_all(text: str | bytes, *, float_numbers: bool = True) -> list:
+    """Every document in ``text``, each converted as ``unmarshal`` does."""
+    import yaml
+
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    loader = _loader()(text)
+    docs = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            docs.append(None if node is None else _to_json(_build(node, {}), float_numbers))
+    except yaml.YAMLError as exc:
+        raise YAMLError(" ".join(str(exc).split())) from None
+    finally:
+        loader.dispose()
+    return docs
+
+
+_DOC_SEPARATOR = re.compile(r"^---\s*$")
+
+
+def split_documents(text: str) -> list[str]:
+    """k8s.io/apimachinery YAMLReader: split on lines that are exactly ``---`` (optionally spaced).
+
+    Each chunk keeps its own text (and trailing newline); chunks that are only whitespace or
+    comments are dropped, as kube-inject's loop never sees them as objects.
+    """
+    docs, cur = [], []
+    for line in text.splitlines(keepends=True):
+        if _DOC_SEPARATOR.match(line.rstrip("\n")) or line.rstrip("\r\n") == "---":
+            docs.append("".join(cur))
+            cur = []
+        else:
+            cur.append(line)
+    docs.append("".join(cur))
+    return [d for d in docs if any(ln.strip() and not ln.lstrip().startswith("#") for ln in d.splitlines())]

@@ -1,0 +1,31 @@
+"""Tables as data: what analyze produces and render prints (stdlib only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Tabular:
+    """Column headers and rows of string cells.
+
+    `padding`/`minwidth` are the tabwriter settings istioctl uses for this table (most use
+    padding 5; the listener table uses 1), so the text renderer can be byte-exact.
+    `empty_msg` is what a command reports on stderr when there are no rows (or "").
+    """
+
+    columns: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+    padding: int = 5
+    minwidth: int = 0
+    empty_msg: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One result of a check: severity ("error" | "warning" | "info"), a code, a message, a target."""
+
+    severity: str
+    code: str
+    msg: str
+    target: str = ""

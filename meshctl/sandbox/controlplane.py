@@ -1,0 +1,30 @@
+"""The rig's istiod stand-in: an ADS server (CDS, EDS, LDS, RDS, ECDS) on a unix socket."""
+
+from __future__ import annotations
+
+from meshctl.sandbox import resources
+from meshctl.sandbox.xds import ResourceCache, serve
+
+
+class ControlPlane:
+    """Serves Istio-shaped config over ADS; `add_warming_cluster()` adds a cluster whose EDS never comes."""
+
+    def __init__(self, socket_path: str, *, outbound_port: int, inbound_port: int) -> None:
+        self.cache = ResourceCache()
+        self.cache.set(resources.CLUSTER, resources.clusters(include_warming=False))
+        self.cache.set(resources.ENDPOINTS, resources.endpoints(), name_field="cluster_name")
+        self.cache.set(resources.LISTENER, resources.listeners(outbound_port, inbound_port))
+        self.cache.set(resources.ROUTE, resources.routes())
+        self.cache.set(resources.EXTENSION_CONFIG, resources.extension_configs())
+        self._server = serve(socket_path, self.cache, "ads")
+
+    def add_warming_cluster(self) -> int:
+        """Push CDS again with the extra cluster; returns the new CDS version.
+
+        Sent only after Envoy is initialised: a cluster warming during initialisation would hold
+        back LDS and keep the server from going LIVE (envoy ClusterManagerInitHelper).
+        """
+        return self.cache.set(resources.CLUSTER, resources.clusters(include_warming=True))
+
+    def stop(self) -> None:
+        self._server.stop(grace=None)

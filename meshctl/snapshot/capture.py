@@ -1,0 +1,216 @@
+"""Take a snapshot of a mesh from a cluster (I/O): API objects, istiod's sync status, every sidecar.
+
+Each pod is fetched by `meshctl.sources.fleet.run_each` (bounded concurrency, progress on a TTY,
+partial failure as data, Ctrl-C keeps what finished). A pod's admin paths are read over ONE
+port-forward and one keep-alive HTTP connection (one websocket, not one per path), streamed
+chunk by chunk into a scrubbing spool, so memory holds chunks, not dumps. A pod that refuses
+port-forward is read with `PodSource` (exec ``pilot-agent request``), as every command does.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import time
+from collections.abc import Callable
+
+from meshctl.errors import SourceError
+from meshctl.snapshot import layout
+from meshctl.snapshot.writer import SnapshotWriter, json_bytes
+from meshctl.sources.kube import PROXY_CONTAINER, KubeClient
+
+# Small chunks: 16 threads x a few chunks stay a few MB (large ones linger in per-thread malloc arenas).
+_CHUNK = 1 << 16
+_API_V1 = "/api/v1"
+_WEBHOOKS = ("/apis/admissionregistration.k8s.io/v1", "mutatingwebhookconfigurations")
+ROOT_CERT_CONFIGMAP = "istio-ca-root-cert"
+
+
+def take_snapshot(
+    kube: KubeClient,
+    writer: SnapshotWriter,
+    pods: list[dict],
+    *,
+    selection: dict,
+    concurrency: int,
+    proxy_admin_port: int = 15000,
+    progress: bool | None = None,
+    notify: Callable[[str], None] = lambda message: None,
+) -> dict:
+    """Write everything into `writer`; return the manifest (also stored, last)."""
+    from meshctl import __version__
+    from meshctl.sources.fleet import pod_key, run_each
+
+    failures: list[dict] = []
+    writer.add_bytes(layout.CONTEXT, json_bytes(_context(kube)))
+    for member, document in _cluster_objects(kube, pods, failures):
+        writer.add_bytes(member, json_bytes(document))
+    istiods = _capture_istiods(kube, writer, failures, notify)
+    run = run_each(pods, lambda pod: _capture_pod(kube, writer, pod, proxy_admin_port), concurrency=concurrency,
+                   progress=progress, label="snapshot")  # fmt: skip
+    pod_rows = {}
+    for result in run:
+        row = {"status": result.status, "seconds": round(result.seconds, 3)}
+        if result.error:
+            row["error"] = result.error
+            notify(f"{result.name}: {result.error}")
+        if result.value:
+            row["missing"] = result.value
+        pod_rows[result.name] = row
+    manifest = {
+        "format": layout.FORMAT,
+        "meshctlVersion": __version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **_context(kube),
+        "selection": selection,
+        "pods": {key: pod_rows[key] for key in sorted(pod_rows, key=lambda k: k.rpartition(".")[::-1])},
+        "istiods": istiods,
+        "failed": failures,
+        "interrupted": run.interrupted,
+        "secrets": "private keys are never stored: Envoy redacts them, and key-like PEM/base64 blocks are replaced by [redacted]",
+    }
+    writer.add_bytes(layout.MANIFEST, json_bytes(manifest))
+    return manifest
+
+
+def _context(kube: KubeClient) -> dict:
+    return {"context": _context_name(kube), "server": kube.server, "namespace": kube.namespace,
+            "istioNamespace": kube.options.istio_namespace}  # fmt: skip
+
+
+def _context_name(kube: KubeClient) -> str:
+    """The kubeconfig context in use ("" in-cluster), for the manifest."""
+    if kube.options.context:
+        return kube.options.context
+    from kubernetes import config
+
+    files = kube.options.kubeconfig or os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
+    existing = os.pathsep.join(p for p in files.split(os.pathsep) if p and os.path.exists(p))
+    if not existing:
+        return ""
+    try:
+        _, current = config.list_kube_config_contexts(existing)
+    except Exception:  # the client already loaded this config; a name is nice to have, not needed
+        return ""
+    return (current or {}).get("name", "")
+
+
+def _cluster_objects(kube: KubeClient, pods: list[dict], failures: list[dict]):
+    """(member, object) for the pods, their namespaces, injector webhooks and ConfigMaps, istiod pods."""
+    istio_ns = kube.options.istio_namespace
+    for pod in pods:
+        yield _member(_API_V1, "pods", pod), pod
+    namespaces = {pod["metadata"]["namespace"] for pod in pods} | {istio_ns}
+    # (what, API prefix, plural, read): list items carry no kind, so the member comes from the read.
+    # Cluster-wide lists, filtered here: a few requests whatever the number of namespaces.
+    reads = [
+        ("namespaces", _API_V1, "namespaces", lambda: [n for n in kube.list(_API_V1, "namespaces") if n["metadata"]["name"] in namespaces]),
+        ("mutatingwebhookconfigurations", *_WEBHOOKS, lambda: kube.list(*_WEBHOOKS)),
+        # injector (istio-sidecar-injector[-REV]), mesh (istio[-REV]) and root-cert ConfigMaps
+        (f"configmaps in {istio_ns}", _API_V1, "configmaps",
+         lambda: [c for c in kube.list(_API_V1, "configmaps", istio_ns) if c["metadata"]["name"].startswith("istio")]),
+        (f"configmaps {ROOT_CERT_CONFIGMAP}", _API_V1, "configmaps", lambda: [
+            c for c in kube.get(f"{_API_V1}/configmaps", verb="list", resource="configmaps",
+                                query=[("fieldSelector", f"metadata.name={ROOT_CERT_CONFIGMAP}")]).get("items") or []
+            if c["metadata"]["namespace"] in namespaces - {istio_ns}]),
+        (f"istiod pods in {istio_ns}", _API_V1, "pods", lambda: kube.list(_API_V1, "pods", istio_ns, "app=istiod")),
+    ]  # fmt: skip
+    for what, prefix, plural, read in reads:
+        try:
+            objects = read()
+        except SourceError as exc:
+            failures.append({"what": what, "error": str(exc)})
+            continue
+        for obj in objects:
+            yield _member(prefix, plural, obj), obj
+
+
+def _member(prefix: str, plural: str, obj: dict) -> str:
+    meta = obj.get("metadata") or {}
+    return layout.object_member(prefix, plural, meta.get("namespace", ""), meta.get("name", ""))
+
+
+def _capture_istiods(kube: KubeClient, writer: SnapshotWriter, failures: list[dict], notify) -> dict:
+    """istiod's /debug/syncz (what `proxy-status` reads) from each running istiod."""
+    from meshctl.sources.pod import ISTIOD_DEBUG, PodSource
+
+    rows = {}
+    try:
+        pods = kube.list(_API_V1, "pods", kube.options.istio_namespace, "app=istiod")
+    except SourceError:
+        return rows  # already recorded with the other API objects
+    for pod in sorted(pods, key=lambda p: p["metadata"]["name"]):
+        name = pod["metadata"]["name"]
+        if (pod.get("status") or {}).get("phase") != "Running":
+            continue
+        try:
+            writer.add_bytes(layout.istiod_member(name), PodSource(kube, pod=pod, endpoint=ISTIOD_DEBUG).fetch(layout.SYNCZ_PATH))
+            rows[name] = {"status": "ok"}
+        except SourceError as exc:
+            rows[name] = {"status": "failed", "error": str(exc)}
+            failures.append({"what": f"istiod {name} /{layout.SYNCZ_PATH}", "error": str(exc)})
+            notify(f"istiod {name}: {exc}")
+    return rows
+
+
+def _capture_pod(kube: KubeClient, writer: SnapshotWriter, pod: dict, admin_port: int) -> dict:
+    """Store one sidecar's admin answers; {path: error} for what is missing. No config dump = failed."""
+    from meshctl.sources.pod import PROXY_ADMIN, PodEndpoint, PodSource
+
+    meta = pod["metadata"]
+    namespace, name = meta["namespace"], meta["name"]
+    source = PodSource(kube, pod=pod, endpoint=PodEndpoint(admin_port, PROXY_CONTAINER, PROXY_ADMIN.exec_prefix))
+    missing, streamed = {}, set()
+    try:
+        _stream_admin_paths(kube, writer, pod, admin_port, streamed)
+    except SourceError:
+        pass  # port-forward refused or broke: PodSource fetches the rest (port-forward again, then exec)
+    for stem, path in layout.PROXY_FETCHES:
+        if stem in streamed:
+            continue
+        try:
+            writer.add_bytes(layout.pod_member(namespace, name, stem), source.fetch(path))
+        except SourceError as exc:
+            if stem == "config_dump":
+                raise
+            missing[path] = str(exc)
+    try:
+        rev = kube.exec_in(pod, PROXY_CONTAINER, ["cat", layout.ENVOY_REV])
+        writer.add_bytes(layout.pod_member(namespace, name, "envoy-rev"), rev)
+    except SourceError as exc:
+        missing[layout.ENVOY_REV] = str(exc)
+    return missing
+
+
+def _stream_admin_paths(kube: KubeClient, writer: SnapshotWriter, pod: dict, admin_port: int, stored: set[str]) -> None:
+    """Fetch every admin path over one port-forward and keep-alive connection; add stems to `stored`."""
+    from meshctl.sources.portforward import forward
+
+    meta = pod["metadata"]
+    with forward(kube, pod, admin_port) as forwarding:
+        conn = http.client.HTTPConnection("127.0.0.1", forwarding.port, timeout=kube.timeout)
+        try:
+            for stem, path in layout.PROXY_FETCHES:
+                member = layout.pod_member(meta["namespace"], meta["name"], stem)
+                writer.add_stream(member, lambda spool, path=path: _get_into(conn, path, spool))
+                stored.add(stem)
+        except (OSError, http.client.HTTPException) as exc:
+            reason = "; ".join(forwarding.errors) or str(exc) or type(exc).__name__
+            raise SourceError(f"port-forward to {meta['name']}.{meta['namespace']}:{admin_port}: {reason}") from None
+        finally:
+            conn.close()
+
+
+def _get_into(conn: http.client.HTTPConnection, path: str, sink) -> None:
+    conn.request("GET", f"/{path}", headers={"Accept": "application/json"})
+    response = conn.getresponse()
+    if response.status != 200:
+        response.read()
+        raise http.client.HTTPException(f"/{path} answered HTTP {response.status}")
+    while True:
+        chunk = response.read(_CHUNK)
+        if not chunk:
+            break
+        sink.write(chunk)
+    if response.length:
+        raise http.client.IncompleteRead(b"", response.length)

@@ -1,0 +1,63 @@
+"""Member names inside a snapshot archive (format "meshctl-snapshot/v1"; docs/snapshot.md).
+
+Members are written in this order, so that a reader finds the small ones without decompressing
+the big ones: ``cluster/`` (API objects, `context.json` first), ``istiod/`` (sync status), then
+``pods/`` (what each sidecar's admin API answered), and ``manifest.json`` last (it records what
+failed, known only at the end).
+"""
+
+from __future__ import annotations
+
+FORMAT = "meshctl-snapshot/v1"
+MANIFEST = "manifest.json"
+CONTEXT = "cluster/context.json"
+CLUSTER_PREFIX = "cluster/"
+
+# What each sidecar's Envoy admin API is asked for: (member stem, admin path). The dump includes
+# EDS so that `pc endpoint` and `pc all` work offline; other config_dump variants are served from it.
+PROXY_FETCHES = (
+    ("config_dump", "config_dump?include_eds"),
+    ("clusters", "clusters?format=json"),
+    ("server_info", "server_info"),
+    ("certs", "certs"),
+)
+# Files read from istio-proxy by exec, when the pod allows it (`meshctl bootstrap` reads this one first).
+ENVOY_REV = "/etc/istio/proxy/envoy-rev.json"
+SYNCZ_PATH = "debug/syncz"
+
+
+def object_member(api_prefix: str, plural: str, namespace: str, name: str) -> str:
+    """``cluster/api/v1/namespaces/NS/pods/NAME.json``: an API object at the path it is read from."""
+    scope = f"/namespaces/{namespace}" if namespace else ""
+    return f"cluster{api_prefix}{scope}/{plural}/{name}.json"
+
+
+def pod_member(namespace: str, name: str, stem: str) -> str:
+    return f"pods/{namespace}/{name}/{stem}.json"
+
+
+def istiod_member(name: str) -> str:
+    return f"istiod/{name}/syncz.json"
+
+
+def proxy_stem(admin_path: str) -> str | None:
+    """The member stem that answers `admin_path`: every config_dump variant reads the full dump.
+
+    A dump holds all sections, and the commands that ask for a masked or filtered one read only
+    the sections they asked for, so the answer is the same.
+    """
+    path = admin_path.lstrip("/")
+    if path.startswith("config_dump"):
+        return "config_dump"
+    for stem, fetched in PROXY_FETCHES:
+        if path == fetched or path.split("?", 1)[0] == stem:
+            return stem
+    return None
+
+
+def split_pod_member(name: str) -> tuple[str, str, str] | None:
+    """(namespace, pod name, stem) of a ``pods/`` member, else None."""
+    parts = name.split("/")
+    if len(parts) == 4 and parts[0] == "pods" and parts[3].endswith(".json"):
+        return parts[1], parts[2], parts[3][: -len(".json")]
+    return None

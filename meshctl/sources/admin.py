@@ -1,0 +1,95 @@
+"""Envoy's admin API over HTTP as a source (``--admin http://127.0.0.1:15000``).
+
+Paths are the ones istioctl asks for (``config_dump``, ``config_dump?include_eds``,
+``config_dump?mask=...``, ``clusters?format=json``, ``certs``, ``server_info``); callers pick the
+path, this module only fetches it. Dumps reach 150 MB, so the body is streamed into one growing
+buffer and handed out without a second full copy.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import socket
+import time
+from urllib.parse import urlsplit
+
+from meshctl.errors import SourceError, UsageError
+
+DEFAULT_TIMEOUT = 30.0
+_CHUNK = 1 << 20
+
+
+class AdminSource:
+    """Fetches admin paths from one Envoy; `timeout` bounds each whole request, in seconds."""
+
+    def __init__(self, base_url: str, timeout: float | None = None) -> None:
+        url = base_url if "://" in base_url else f"http://{base_url}"
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UsageError(f"--admin {base_url!r} is not an http(s) URL such as http://127.0.0.1:15000")
+        try:
+            port = parts.port
+        except ValueError:
+            raise UsageError(f"--admin {base_url!r} has an invalid port") from None
+        if timeout is not None and timeout <= 0:
+            raise UsageError(f"--timeout must be positive, not {timeout}")
+        self.scheme = parts.scheme
+        self.host = parts.hostname
+        self.port = port or (443 if parts.scheme == "https" else 80)
+        self.prefix = parts.path.rstrip("/")
+        self.base_url = f"{parts.scheme}://{parts.netloc}{self.prefix}"
+        self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+
+    def describe(self) -> str:
+        return f"admin {self.base_url}"
+
+    def fetch(self, path: str) -> bytes:
+        """GET ``/<path>``; any network failure or non-200 answer raises SourceError."""
+        target = f"{self.prefix}/{path.lstrip('/')}"
+        where = f"Envoy admin API at {self.base_url}"
+        deadline = time.monotonic() + self.timeout
+        conn_class = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
+        conn = conn_class(self.host, self.port, timeout=self.timeout)
+        try:
+            conn.request("GET", target, headers={"Accept": "application/json"})
+            response = conn.getresponse()
+            body = _read_body(response, deadline)
+        except ConnectionRefusedError:
+            raise SourceError(f"{where} refused the connection (is Envoy running and the port right?)") from None
+        except (TimeoutError, socket.timeout):
+            raise SourceError(f"{where} did not answer /{path} within {self.timeout:g}s (raise --timeout?)") from None
+        except (http.client.IncompleteRead, http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
+            raise SourceError(f"{where} closed the connection before sending all of /{path} ({_reason(exc)})") from None
+        except (OSError, http.client.HTTPException) as exc:
+            raise SourceError(f"{where} failed for /{path}: {_reason(exc)}") from None
+        finally:
+            conn.close()
+        if response.status != 200:
+            first_line = bytes(body[:200]).decode("utf-8", "replace").strip().splitlines()
+            detail = f": {first_line[0]}" if first_line else ""
+            raise SourceError(f"{where} answered /{path} with HTTP {response.status}{detail}")
+        return body
+
+
+def _read_body(response: http.client.HTTPResponse, deadline: float) -> bytes:
+    """Stream the body into one buffer; `BytesIO.getvalue()` then returns it without copying."""
+    buffer = io.BytesIO()
+    chunk = bytearray(_CHUNK)
+    view = memoryview(chunk)
+    while True:
+        count = response.readinto(chunk)
+        if not count:
+            break
+        buffer.write(view[:count])
+        if time.monotonic() > deadline:
+            raise TimeoutError
+    if response.length:  # readinto stops early on a Content-Length body cut short
+        raise http.client.IncompleteRead(b"", response.length)
+    return buffer.getvalue()
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, http.client.IncompleteRead):
+        return "response truncated"
+    return str(exc) or type(exc).__name__

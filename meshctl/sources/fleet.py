@@ -1,0 +1,227 @@
+"""Many sidecar pods at once: select them, then run one function per pod concurrently.
+
+Used by ``meshctl check`` and by the multi-pod fetch / snapshot commands. The API:
+
+``select_proxy_pods(kube, *, namespace=None, all_namespaces=False, selector="", refs=()) -> list[dict]``
+    The running pods that have an ``istio-proxy`` container (a native-sidecar init container
+    counts), sorted by namespace then name. Explicit ``refs`` ("pod.ns", "deploy/x.ns", as
+    istioctl spells them) are resolved one by one and must name a sidecar pod (SourceError
+    otherwise: a typo is the user's to fix, not a row); without refs, pods are listed in
+    ``namespace`` (default: the context's) or in all namespaces, filtered by the label
+    ``selector``. Refs cannot be combined with ``selector`` or ``all_namespaces`` (UsageError).
+
+``run_each(pods, work, *, concurrency=16, progress=None, label="pods") -> FleetRun``
+    Calls ``work(pod) -> value`` for each pod on at most ``concurrency`` daemon threads (the
+    work is I/O: port-forwards and HTTP). Iterating the returned ``FleetRun`` yields one
+    ``PodResult`` per pod **as each finishes** (completion order, not input order):
+    ``status`` is ``"ok"`` (``value`` set), ``"failed"`` (``error`` holds the one-line
+    message of the exception ``work`` raised: partial failure is data, never a crash) or
+    ``"not checked"``. Ctrl-C (SIGINT, when iterated on the main thread) stops scheduling:
+    pods that were still running or waiting are yielded as ``"not checked"``, and
+    ``FleetRun.interrupted`` becomes True once iteration ends; a second Ctrl-C raises
+    KeyboardInterrupt as usual. Work still in flight is abandoned (daemon threads), so the
+    process exits at once. ``progress=None`` shows a Rich progress bar on stderr only when
+    stderr is a TTY (rich is imported only then); True/False force it.
+
+Each ``work`` call runs in its own thread, so it must not share unsynchronised state with other
+calls; a ``KubeClient`` is safe to share (urllib3 pools are thread-safe, websockets are per call).
+"""
+
+from __future__ import annotations
+
+import queue
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from meshctl.errors import MeshctlError, UsageError
+from meshctl.model.refs import PodRef
+from meshctl.sources.kube import PROXY_CONTAINER, KubeClient
+
+DEFAULT_CONCURRENCY = 16
+OK, FAILED, NOT_CHECKED = "ok", "failed", "not checked"
+
+
+def pod_key(pod: dict) -> str:
+    """``name.namespace``, the way istioctl names a pod."""
+    meta = pod.get("metadata") or {}
+    return f"{meta.get('name', '')}.{meta.get('namespace', '')}"
+
+
+def has_proxy(pod: dict) -> bool:
+    """True when the pod has an istio-proxy container (regular, or a native sidecar init container)."""
+    spec = pod.get("spec") or {}
+    return any(c.get("name") == PROXY_CONTAINER for c in (spec.get("containers") or []) + (spec.get("initContainers") or []))
+
+
+def pod_ip_index(pods: list[dict]) -> dict[str, tuple[str, bool]]:
+    """pod IP -> (pod.namespace, has a sidecar); host-network pods are left out (they share the node's IP)."""
+    index = {}
+    for pod in pods:
+        if (pod.get("spec") or {}).get("hostNetwork"):
+            continue
+        status = pod.get("status") or {}
+        for ip in {status.get("podIP")} | {entry.get("ip") for entry in status.get("podIPs") or []}:
+            if ip:
+                index[ip] = (pod_key(pod), has_proxy(pod))
+    return index
+
+
+def select_proxy_pods(
+    kube: KubeClient, *, namespace: str | None = None, all_namespaces: bool = False, selector: str = "", refs: Iterable[str] = ()
+) -> list[dict]:
+    """The sidecar pods to work on (see the module docstring); sorted by namespace, then name."""
+    refs = list(refs)
+    if refs and (selector or all_namespaces):
+        raise UsageError("give pod references or -l/-A, not both")
+    if refs:
+        pods = []
+        for text in refs:
+            pod = kube.resolve_pod(PodRef.parse(text, namespace or kube.namespace))
+            kube.require_proxy(pod)
+            pods.append(pod)
+    else:
+        where = "" if all_namespaces else (namespace or kube.namespace)
+        pods = [p for p in kube.list("/api/v1", "pods", where, selector) if _running(p) and has_proxy(p)]
+    unique = {pod_key(p): p for p in pods}
+    return [unique[key] for key in sorted(unique, key=lambda k: k.rpartition(".")[::-1])]
+
+
+def _running(pod: dict) -> bool:
+    # Pending pods have no Envoy yet, terminated ones none any more; pods being deleted are leaving.
+    return (pod.get("status") or {}).get("phase") == "Running" and not (pod.get("metadata") or {}).get("deletionTimestamp")
+
+
+@dataclass(frozen=True)
+class PodResult:
+    """What happened to one pod: `status` is "ok", "failed" or "not checked"."""
+
+    pod: dict
+    status: str
+    value: Any = None
+    error: str = ""
+    seconds: float = 0.0
+
+    @property
+    def name(self) -> str:
+        return pod_key(self.pod)
+
+
+class FleetRun:
+    """An iterable of PodResult in completion order; see `run_each`."""
+
+    def __init__(self, pods: list[dict], work: Callable[[dict], Any], *, concurrency: int, progress: bool | None, label: str) -> None:
+        if concurrency < 1:
+            raise UsageError(f"--concurrency must be at least 1, not {concurrency}")
+        self.pods = list(pods)
+        self.interrupted = False
+        self._work = work
+        self._concurrency = concurrency
+        self._progress = sys.stderr.isatty() if progress is None else progress
+        self._label = label
+        self._stop = threading.Event()
+
+    def __iter__(self) -> Iterator[PodResult]:
+        with _sigint_sets(self._stop), _progress_bar(self._progress, len(self.pods), self._label) as advance:
+            for result in self._results():
+                advance()
+                yield result
+
+    def _results(self) -> Iterator[PodResult]:
+        done: queue.Queue[PodResult] = queue.Queue()
+        waiting = iter(enumerate(self.pods))
+        running: dict[int, dict] = {}
+        try:
+            while True:
+                while len(running) < self._concurrency and not self._stop.is_set():
+                    index, pod = next(waiting, (None, None))
+                    if pod is None:
+                        break
+                    running[index] = pod
+                    threading.Thread(target=self._run_one, args=(index, pod, done), daemon=True, name=f"fleet {pod_key(pod)}").start()
+                if not running or self._stop.is_set():
+                    break
+                try:
+                    index, result = done.get(timeout=0.1)  # short: a Ctrl-C flag is noticed promptly
+                except queue.Empty:
+                    continue
+                del running[index]
+                yield result
+        except KeyboardInterrupt:  # off the main thread no handler is installed: the exception is the signal
+            self._stop.set()
+        if self._stop.is_set():
+            self.interrupted = True
+            while not done.empty():  # finished before the stop: those are results, not "not checked"
+                index, result = done.get_nowait()
+                del running[index]
+                yield result
+            for _, pod in sorted(running.items()):
+                yield PodResult(pod, NOT_CHECKED, error="interrupted while running")
+            for _, pod in waiting:
+                yield PodResult(pod, NOT_CHECKED, error="interrupted before it started")
+
+    def _run_one(self, index: int, pod: dict, done: queue.Queue) -> None:
+        started = time.monotonic()
+        try:
+            result = PodResult(pod, OK, value=self._work(pod))
+        except MeshctlError as exc:
+            result = PodResult(pod, FAILED, error=str(exc))
+        except Exception as exc:  # one pod's surprise must not sink the fleet; the row says what it was
+            result = PodResult(pod, FAILED, error=f"unexpected {type(exc).__name__}: {exc}")
+        done.put((index, PodResult(result.pod, result.status, result.value, result.error, time.monotonic() - started)))
+
+
+def run_each(
+    pods: list[dict], work: Callable[[dict], Any], *, concurrency: int = DEFAULT_CONCURRENCY, progress: bool | None = None, label: str = "pods"
+) -> FleetRun:
+    """Run `work` on each pod concurrently; iterate the result for PodResults (see the module docstring)."""
+    return FleetRun(pods, work, concurrency=concurrency, progress=progress, label=label)
+
+
+class _sigint_sets:
+    """While active on the main thread, the first SIGINT sets `event` instead of raising; the next raises."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self._event = event
+        self._previous = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        self._event.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+class _progress_bar:
+    """A Rich progress bar on stderr when `enabled`; entering returns a function that advances it."""
+
+    def __init__(self, enabled: bool, total: int, label: str) -> None:
+        self._bar = None
+        if enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                 console=Console(stderr=True), transient=True)  # fmt: skip
+            self._task = self._bar.add_task(label, total=total)
+
+    def __enter__(self) -> Callable[[], None]:
+        if self._bar is None:
+            return lambda: None
+        self._bar.start()
+        return lambda: self._bar.advance(self._task)
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.stop()

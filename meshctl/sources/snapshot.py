@@ -1,0 +1,153 @@
+"""A snapshot file standing in for the cluster (``--snapshot mesh.tar.gz``).
+
+`SnapshotKube` answers what `KubeClient` answers (API reads and lists, exec, pod admin paths)
+from what the snapshot recorded, so every read-only command runs unchanged on it and prints what
+it printed live. Reads that were not recorded fail as the cluster would (404 -> the same "not
+found" message) or with a SourceError that says the snapshot lacks them and, when the capture
+failed, why.
+"""
+
+from __future__ import annotations
+
+import json
+
+from meshctl.errors import DecodeError, SourceError
+from meshctl.sources.kube import PROXY_CONTAINER, ExecFailed, KubeClient, KubeOptions
+
+
+class SnapshotKube(KubeClient):
+    """A KubeClient over a snapshot archive (meshctl.snapshot.reader.SnapshotArchive)."""
+
+    def __init__(self, archive, options: KubeOptions) -> None:
+        from meshctl.snapshot import layout
+
+        self.options = options
+        self.timeout = options.request_timeout
+        self.archive = archive
+        self.snapshot = archive.path
+        self.server = f"snapshot {archive.path}"
+        self._members = archive.cluster_members()
+        context = _json(self._members[layout.CONTEXT], layout.CONTEXT, archive.path)
+        self.context_namespace = context.get("namespace")
+
+    def get(self, path, *, verb, resource, namespace="", query=None, not_found=""):
+        """The recorded object at `path`, or the recorded objects a list of `path` returns."""
+        member = f"cluster{path}.json"
+        if member in self._members:
+            return _json(self._members[member], member, self.snapshot)
+        selector = dict(query or {}).get("labelSelector", "")
+        items = self._list(path.rstrip("/") + "/", selector)
+        if items is None:
+            if not_found:
+                raise SourceError(f"{not_found} (in snapshot {self.snapshot})")
+            raise SourceError(str(self._api_error(404, None, verb, resource, namespace)) + f" (in snapshot {self.snapshot})")
+        return {"items": items}
+
+    def _list(self, prefix: str, selector: str) -> list[dict] | None:
+        """Objects listed under `prefix` (all namespaces when it names none); None: not a list path."""
+        parts = prefix.strip("/").split("/")
+        api_length = 2 if parts[0] == "api" else 3
+        scope = parts[api_length:]
+        if len(scope) == 3 and scope[0] == "namespaces":
+            wanted = lambda name: name.startswith(f"cluster{prefix}") and name.count("/") == prefix.count("/")  # noqa: E731
+        elif len(scope) == 1:
+            api, plural = "/".join(parts[:api_length]), scope[0]
+            wanted = lambda name: name.startswith(f"cluster/{api}/") and name.split("/")[-2] == plural  # noqa: E731
+        else:
+            return None
+        matches = _selector(selector)
+        items = []
+        for name in sorted(self._members):
+            if wanted(name):
+                obj = _json(self._members[name], name, self.snapshot)
+                if matches((obj.get("metadata") or {}).get("labels") or {}):
+                    items.append(obj)
+        return items
+
+    def exec_in(self, pod: dict, container: str, argv: list[str]) -> bytes:
+        """What the recorded command printed: ``cat envoy-rev.json``, ``pilot-agent|pilot-discovery request GET``."""
+        from meshctl.snapshot import layout
+        from meshctl.sources.pod import ISTIOD_DEBUG, PROXY_ADMIN
+
+        meta = pod.get("metadata") or {}
+        namespace, name = meta.get("namespace", ""), meta.get("name", "")
+        member, what = None, " ".join(argv[:4])
+        if container == PROXY_CONTAINER and argv == ["cat", layout.ENVOY_REV]:
+            member = layout.pod_member(namespace, name, "envoy-rev")
+        elif container == PROXY_CONTAINER and tuple(argv[:-1]) == PROXY_ADMIN.exec_prefix:
+            stem = layout.proxy_stem(argv[-1])
+            member = stem and layout.pod_member(namespace, name, stem)
+            what = f"/{argv[-1]}"
+        elif container == ISTIOD_DEBUG.container and argv == [*ISTIOD_DEBUG.exec_prefix, layout.SYNCZ_PATH]:
+            member = layout.istiod_member(name)
+        data = self.archive.read(member) if member else None
+        if data is None:
+            raise ExecFailed(f"{what} of {name}.{namespace}/{container} is not in snapshot {self.snapshot}{self._why(f'{name}.{namespace}')}")
+        return data
+
+    def recorded_fetch(self, pod: dict, endpoint, path: str) -> bytes:
+        """What the pod's endpoint answered for `path` when the snapshot was taken."""
+        return self.exec_in(pod, endpoint.container, [*endpoint.exec_prefix, path.lstrip("/")])
+
+    def open_port_forward(self, pod: dict, port: int):
+        raise SourceError(f"snapshot {self.snapshot} is a recording: no port-forward")
+
+    def _why(self, pod_key: str) -> str:
+        """``: capture failed: ...`` from the manifest, when it says why the pod's data is missing."""
+        try:
+            row = self.archive.manifest().get("pods", {}).get(pod_key) or {}
+        except DecodeError:
+            return ""
+        return f" (capture {row['status']}: {row['error']})" if row.get("error") else ""
+
+
+def snapshot_client(flags: dict) -> SnapshotKube:
+    """connect()'s --snapshot branch: the snapshot's recording with the other flags' options."""
+    from meshctl.snapshot.reader import SnapshotArchive
+    from meshctl.sources.kube import DEFAULT_REQUEST_TIMEOUT
+
+    options = KubeOptions(namespace=flags.get("namespace") or None, istio_namespace=flags.get("istio_namespace") or "istio-system",
+                          request_timeout=DEFAULT_REQUEST_TIMEOUT)  # fmt: skip
+    return SnapshotKube(SnapshotArchive(flags["snapshot"]), options)
+
+
+def _json(data: bytes, member: str, path: str) -> dict:
+    try:
+        return json.loads(data)
+    except ValueError:
+        raise DecodeError(f"snapshot {path}: {member} is not JSON") from None
+
+
+def _selector(text: str):
+    """A predicate over labels for a kubectl ``-l`` selector (=, ==, !=, in, notin, k, !k)."""
+    from meshctl.model.labels import LabelSelector, Requirement
+
+    requirements = []
+    for item in _split_requirements(text):
+        if item.startswith("!"):
+            requirements.append(Requirement(item[1:].strip(), "DoesNotExist"))
+        elif "!=" in item:
+            key, value = item.split("!=", 1)
+            requirements.append(Requirement(key.strip(), "NotIn", (value.strip(),)))
+        elif "=" in item:
+            key, value = item.replace("==", "=").split("=", 1)
+            requirements.append(Requirement(key.strip(), "In", (value.strip(),)))
+        elif " in " in item or " notin " in item:
+            key, operator, values = item.partition(" notin ") if " notin " in item else item.partition(" in ")
+            values = tuple(v.strip() for v in values.strip().strip("()").split(",") if v.strip())
+            requirements.append(Requirement(key.strip(), "NotIn" if operator == " notin " else "In", values))
+        else:
+            requirements.append(Requirement(item, "Exists"))
+    return LabelSelector(tuple(requirements)).matches
+
+
+def _split_requirements(text: str) -> list[str]:
+    items, depth, current = [], 0, ""
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            items.append(current.strip())
+            current = ""
+        else:
+            current += char
+    return [item for item in (*items, current.strip()) if item]

