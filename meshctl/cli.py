@@ -32,7 +32,7 @@ COMMANDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "rootca-compare": ("rootca", "Compare the trusted roots of two proxies, or of a proxy and istio-ca-root-cert.", ()),
     "sandbox": ("sandbox", "Run a real Envoy configured like an Istio sidecar, locally (no cluster).", ()),
     "webhooks": ("webhooks", "Sidecar injector webhooks: list them, or say which would fire for a pod and why.", ()),
-    "proxy-status": ("proxystatus", "istiod's xDS sync status per proxy (istioctl proxy-status), from the cluster or files.", ("ps",)),
+    "proxy-status": ("proxystatus", "istiod's xDS sync status per proxy, or one proxy's config vs istiod's (istioctl proxy-status).", ("ps",)),
     "sds": ("sds", "Fetch secrets from an SDS socket (as pilot-agent serves them) and compare with Envoy.", ()),
     "template": ("template", "Render a custom injection template (Go text/template + sprig + Istio funcs) offline.", ()),
     "inject": ("inject", "Istio sidecar injection offline (--dry-run), byte-identical to istioctl kube-inject.", ("kube-inject",)),
@@ -110,15 +110,28 @@ def _build_app():
             print(VERSION_TEXT)
             raise typer.Exit()
 
+    def check_color(value: str) -> str:
+        from meshctl.render.console import COLOR_CHOICES
+
+        if value not in COLOR_CHOICES:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(COLOR_CHOICES)}")
+        return value
+
     @app.callback()
     def root(
         debug: bool = typer.Option(False, "--debug", help="Show tracebacks for unexpected errors."),
         version: bool = typer.Option(
             False, "--version", is_eager=True, callback=print_version, help="Print the version and exit."
         ),
+        color: str = typer.Option(
+            "auto", "--color", metavar="auto|always|never", callback=check_color,
+            help="Rich tables and colour: auto (stdout a terminal, no NO_COLOR; FORCE_COLOR forces), always, never.",
+        ),
     ) -> None:
         # --debug is read by main() before any command runs; declared here for --help.
-        pass
+        from meshctl.render.console import use_color
+
+        use_color(color)  # decided once, read by the renderers (meshctl.render.console.current)
 
     return app
 
@@ -159,7 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     except MeshctlError as exc:
         if debug:
             raise
-        print(f"meshctl: error: {exc}", file=sys.stderr)
+        from meshctl.render.console import error_text  # here, not at the top: it loads dataclasses
+
+        print(error_text(f"meshctl: error: {exc}"), file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
         print("meshctl: interrupted", file=sys.stderr)
@@ -172,5 +187,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the error boundary: one line, never a traceback unless --debug
         if debug:
             raise
-        print(f"meshctl: error: unexpected {type(exc).__name__}: {exc} (rerun with --debug for a traceback)", file=sys.stderr)
+        from meshctl.render.console import error_text
+
+        print(error_text(f"meshctl: error: unexpected {type(exc).__name__}: {exc} (rerun with --debug for a traceback)"), file=sys.stderr)
         return ExitStatus.UNEXPECTED
+    finally:
+        from meshctl.render.console import end_run
+
+        end_run()  # the --color decision belongs to this run only

@@ -7,6 +7,8 @@ Typer >= 0.26 converts every option value through a pydantic TypeAdapter, and im
 
 from __future__ import annotations
 
+import functools
+
 
 def without_pydantic(command):
     """Give plain options a plain conversion; returns `command` (a click command or group).
@@ -24,6 +26,7 @@ def without_pydantic(command):
 _TRUE, _FALSE = {"true", "1", "yes", "y", "on"}, {"false", "0", "no", "n", "off"}
 
 
+@functools.lru_cache(maxsize=1)  # a dataclass costs ms to make, and cli.py calls this per command loaded
 def _plain_runtime_param_class():
     try:
         import typer

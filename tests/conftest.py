@@ -13,6 +13,9 @@ import pytest
 
 import meshctl.cli  # noqa: F401  first, so in-process runs get meshctl's plain help whatever imports Typer next
 
+# Output assertions expect what a pipe gets: a CI runner's FORCE_COLOR must not turn it into Rich.
+os.environ.pop("FORCE_COLOR", None)
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("MESHCTL_SHARED", ROOT.parent / "shared"))
 ISTIO_TESTDATA = SHARED / "istio-testdata"

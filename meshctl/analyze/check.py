@@ -9,6 +9,7 @@ rules never do I/O and are tested with data.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -16,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from meshctl.analyze.mtls import _cluster_endpoints, select_socket
-from meshctl.analyze.rootca import ROOT_SECRET, compare_roots, root_bundle_from_dump, root_bundle_from_pem
-from meshctl.analyze.secrets import secret_items
+from meshctl.analyze.rootca import ROOT_SECRET, compare_roots, root_bundle_from_pem
+from meshctl.analyze.secrets import SecretItem, secret_items
 from meshctl.analyze.tls import PLAINTEXT, cluster_tls_rows
 from meshctl.analyze.webhooks import REVISION_LABEL
 from meshctl.decode.configdump import ConfigDump
@@ -48,6 +49,11 @@ class PodFacts:
     proxy_image: str = ""
     dump: ConfigDump | None = None
     admin_error: str = ""
+
+    @functools.cached_property
+    def secrets(self) -> dict[str, SecretItem]:
+        """The dynamic SDS secrets by name, certificates parsed once for all rules."""
+        return {item.name: item for item in secret_items(self.dump.section("SecretsConfigDump"))}
 
 
 @dataclass(frozen=True)
@@ -145,7 +151,7 @@ def xds_warming(pod: PodFacts, mesh: MeshFacts) -> list[Finding]:
 
 
 def workload_cert(pod: PodFacts, mesh: MeshFacts) -> list[Finding]:
-    item = next((i for i in secret_items(pod.dump.section("SecretsConfigDump")) if i.name == WORKLOAD_SECRET), None)
+    item = pod.secrets.get(WORKLOAD_SECRET)
     if item is None:
         return [Finding(ERROR, "cert-missing", f"no workload certificate (SDS secret {WORKLOAD_SECRET} not in the dump)", WORKLOAD_SECRET)]
     if item.status == "WARMING":
@@ -173,18 +179,25 @@ def root_ca(pod: PodFacts, mesh: MeshFacts) -> list[Finding]:
     pem = mesh.root_certs[pod.namespace]
     if pem is None:
         return [Finding(WARNING, "rootca-configmap-missing", f"ConfigMap {configmap} not found in namespace {pod.namespace}", configmap)]
+    item = pod.secrets.get(ROOT_SECRET)
+    if item is None or not item.bundle.certs:
+        problem = "not in the dump (no SDS root secret yet?)" if item is None else "; ".join(item.bundle.problems) or "holds no certificate"
+        return [Finding(ERROR, "rootca-unreadable", f"secret {ROOT_SECRET} {problem}", ROOT_SECRET)]
     try:
-        proxy_roots = root_bundle_from_dump(pod.dump, pod.name)
-        mesh_roots = root_bundle_from_pem(pem, f"ConfigMap {pod.namespace}/{configmap}")
+        mesh_roots = _configmap_roots(pem, f"ConfigMap {pod.namespace}/{configmap}")
     except DecodeError as exc:
-        return [Finding(ERROR, "rootca-unreadable", str(exc), ROOT_SECRET)]
-    comparison = compare_roots(ROOT_SECRET, proxy_roots, configmap, mesh_roots)
+        return [Finding(ERROR, "rootca-unreadable", str(exc), configmap)]
+    comparison = compare_roots(ROOT_SECRET, item.bundle, configmap, mesh_roots)
     total = len(comparison.roots)
     if comparison.identical:
         return [Finding(INFO, "rootca", f"{ROOT_SECRET} equals {configmap} ({total} root{'s' if total > 1 else ''})", ROOT_SECRET)]
     if comparison.shared:
         return [Finding(WARNING, "rootca-partial", f"{ROOT_SECRET} and {configmap} share {comparison.shared} of {total} roots (CA migration?)", ROOT_SECRET)]
     return [Finding(ERROR, "rootca-mismatch", f"{ROOT_SECRET} shares no root with {configmap} in {pod.namespace}: mTLS with peers trusting it fails", ROOT_SECRET)]
+
+
+# Every pod of a namespace compares against the same ConfigMap: parse each distinct PEM once.
+_configmap_roots = functools.lru_cache(maxsize=256)(root_bundle_from_pem)
 
 
 def tls_mode_targets(pod: PodFacts, mesh: MeshFacts) -> list[Finding]:
@@ -468,7 +481,9 @@ def report_junit(report: Report, checks: list[Check] = CHECKS) -> str:
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value
+        suite.set("errors", "0")  # JUnit's "errors" are crashes of the test itself; a rule crash is a failure row
     for key, value in totals.items():
         root.set(key, str(value))
+    root.set("errors", "0")
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

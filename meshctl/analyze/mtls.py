@@ -71,7 +71,8 @@ def parse_destination(spec: str) -> tuple[str, int | None]:
         host, _, port = spec.partition(":")
     if port is None:
         return host, None
-    if not port.isdigit() or not 0 < int(port) < 65536:
+    # ASCII digits only, as Go's strconv.Atoi: "¹".isdigit() is True but int("¹") raises.
+    if not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
         raise ValueError(f"invalid port {port!r} in {spec!r}")
     return host, int(port)
 
@@ -273,7 +274,7 @@ def _route_choices(src: ConfigDump, names: set[str], port: int | None) -> list[_
 def _route_serves_port(route_name: str, port: int) -> bool:
     # Istio names outbound HTTP route configs by port ("9080") or "host:port" (Sidecar egress).
     name = route_name.rpartition(":")[2]
-    return not name.isdigit() or int(name) == port
+    return not (name.isascii() and name.isdigit()) or int(name) == port
 
 
 def _route_clusters(vhost: Mapping) -> list[str]:

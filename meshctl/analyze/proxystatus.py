@@ -9,13 +9,21 @@ Two inputs say the same thing:
   sent/acked nonces per type (pilot/pkg/xds/debug.go). It is converted to the xDS form with
   statusgen.go's rule: nothing sent -> NOT_SENT, acked == sent -> SYNCED, else STALE.
 The table follows istioctl/pkg/writer/pilot/status.go (goldens in its testdata/).
+
+For one proxy, `compare_sync` sets what istiod would send it (``/debug/config_dump?proxyID=``)
+against the proxy's own config dump, as istioctl's pkg/writer/compare does, using the semantic
+differ of meshctl.analyze.diff.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timezone, tzinfo
 
+from meshctl.analyze.diff import DumpDiff, diff_dumps
+from meshctl.decode.configdump import ConfigDump
+from meshctl.decode.configdump import parse as parse_config_dump
 from meshctl.errors import DecodeError
 
 CLIENT_CONFIG_TYPE = "type.googleapis.com/envoy.service.status.v3.ClientConfig"
@@ -189,3 +197,143 @@ def status_rows(statuses: list[ProxySyncStatus], *, verbose: bool) -> tuple[tupl
         for s in statuses
     ]
     return header, rows
+
+
+# ---- `proxy-status POD`: what istiod would send vs what the proxy has (istioctl pkg/writer/compare) ----
+
+# (diff type, istioctl's word), in the order istioctl's Comparator.Diff prints them (comparator.go).
+COMPARED_TYPES = (("cluster", "Clusters"), ("listener", "Listeners"), ("route", "Routes"))
+# istioctl configdump GetDynamic*Dump set each resource's Any type to v3 so a v2 answer compares.
+_V3_TYPE_URLS = {
+    "cluster": "type.googleapis.com/envoy.config.cluster.v3.Cluster",
+    "listener": "type.googleapis.com/envoy.config.listener.v3.Listener",
+    "route": "type.googleapis.com/envoy.config.route.v3.RouteConfiguration",
+}
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclass(frozen=True)
+class SyncComparison:
+    """istiod's config for a proxy (diff "before") against the proxy's own config dump ("after")."""
+
+    diff: DumpDiff
+    rds_last_loaded: datetime | None  # the proxy's newest dynamic route config, as istioctl shows it
+
+    @property
+    def equal(self) -> bool:
+        return self.diff.equal
+
+    def matches(self, kind: str) -> bool:
+        return not any(change.type == kind for change in self.diff.changes)
+
+    def headline(self, kind: str, tz: tzinfo | None = None) -> str:
+        """istioctl's line for `kind`: "Clusters Match", "Routes Don't Match (RDS last loaded at ...)".
+
+        `tz` is where the time is shown (default: local time, as istioctl's c.location "Local").
+        """
+        word = dict(COMPARED_TYPES)[kind]
+        text = f"{word} Match" if self.matches(kind) else f"{word} Don't Match"
+        if kind == "route" and self.rds_last_loaded is not None:
+            text += f" (RDS last loaded at {rfc1123(self.rds_last_loaded, tz)})"
+        return text
+
+    def to_data(self) -> dict:
+        """The JSON form: pc diff's schema (docs/diff.md; "removed" = only istiod has it,
+        "added" = only the proxy has it) plus a match flag per type and the RDS load time."""
+        loaded = self.rds_last_loaded
+        return {
+            "match": {kind: self.matches(kind) for kind, _ in COMPARED_TYPES},
+            "rds_last_loaded": loaded.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z") if loaded else None,
+            **self.diff.to_data(),
+        }
+
+
+def compare_sync(istiod: ConfigDump, proxy: ConfigDump) -> SyncComparison:
+    """Compare what istiod would send a proxy (its /debug/config_dump?proxyID=) with the proxy's dump.
+
+    Like istioctl, only xDS-delivered state is compared: dynamic active clusters, the active state
+    of dynamic listeners and dynamic route configs. Static resources come from the bootstrap,
+    warming ones are not in use yet and draining listeners are on their way out (istioctl
+    configdump GetDynamic{Cluster,Listener,Route}Dump); versions and update times are noise.
+    """
+    kinds = tuple(kind for kind, _ in COMPARED_TYPES)
+    return SyncComparison(diff_dumps(_xds_delivered(istiod), _xds_delivered(proxy), kinds), _rds_last_loaded(proxy))
+
+
+def _xds_delivered(dump: ConfigDump) -> ConfigDump:
+    def entries(section: str, key: str) -> list[dict]:
+        found = (dump.section(section) or {}).get(key)
+        return [entry for entry in found if isinstance(entry, dict)] if isinstance(found, list) else []
+
+    def typed(kind: str, resource) -> dict:
+        return {**resource, "@type": _V3_TYPE_URLS[kind]} if isinstance(resource, dict) else resource
+
+    clusters = [{"cluster": typed("cluster", e.get("cluster"))} for e in entries("ClustersConfigDump", "dynamic_active_clusters")]
+    listeners = [
+        {"active_state": {"listener": typed("listener", e["active_state"].get("listener"))}}
+        for e in entries("ListenersConfigDump", "dynamic_listeners")
+        if isinstance(e.get("active_state"), dict)
+    ]
+    routes = [{"route_config": typed("route", e.get("route_config"))} for e in entries("RoutesConfigDump", "dynamic_route_configs")]
+    return ConfigDump(
+        entries={
+            "ClustersConfigDump": [{"dynamic_active_clusters": clusters}],
+            "ListenersConfigDump": [{"dynamic_listeners": listeners}],
+            "RoutesConfigDump": [{"dynamic_route_configs": routes}],
+        }
+    )
+
+
+def _rds_last_loaded(dump: ConfigDump) -> datetime | None:
+    """configdump GetLastUpdatedDynamicRouteTime: the newest valid last_updated, else None."""
+    newest = None
+    for entry in (dump.section("RoutesConfigDump") or {}).get("dynamic_route_configs") or ():
+        stamp = entry.get("last_updated") if isinstance(entry, dict) else None
+        try:
+            moment = datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
+        except ValueError:
+            continue  # istioctl skips timestamps that are not IsValid()
+        if moment is not None and moment.tzinfo is not None and (newest is None or moment > newest):
+            newest = moment
+    return newest
+
+
+def rfc1123(moment: datetime, tz: tzinfo | None = None) -> str:
+    """Go's time.RFC1123 ("Mon, 02 Jan 2006 15:04:05 MST"), English names whatever the locale."""
+    local = moment.astimezone(tz)
+    return f"{_WEEKDAYS[local.weekday()]}, {local:%d} {_MONTHS[local.month - 1]} {local:%Y %H:%M:%S} {local.tzname()}"
+
+
+def first_config_dump(answers: dict[str, bytes]) -> tuple[str, ConfigDump] | None:
+    """The first istiod answer (by istiod name) that is a config dump, as (istiod, dump).
+
+    Only the istiod the proxy is connected to has its config; the others answer an error text
+    (istioctl NewComparator takes the first answer that unmarshals).
+    """
+    for istiod, data in sorted(answers.items()):
+        try:
+            return istiod, parse_config_dump(data)
+        except DecodeError:
+            continue
+    return None
+
+
+def comparison_text(comparison: SyncComparison, tz: tzinfo | None = None) -> str:
+    """istioctl's headline per type; under a mismatch, what differs (unified diff per changed resource)
+    and a blank line, as istioctl prints its diff text."""
+    from meshctl.analyze.diff import unified_text
+
+    where = {"removed": "only in Istiod", "added": "only in Envoy"}
+    parts = []
+    for kind, _ in COMPARED_TYPES:
+        parts.append(comparison.headline(kind, tz) + "\n")
+        changes = [change for change in comparison.diff.changes if change.type == kind]
+        for change in changes:
+            if change.change == "changed":
+                parts.append(unified_text(change, "Istiod", "Envoy"))
+            else:
+                parts.append(f"{where[change.change]}: {kind}/{change.name}\n")
+        if changes:
+            parts.append("\n")
+    return "".join(parts)

@@ -57,6 +57,10 @@ def safe_subset_key(name: str) -> tuple[str, str, int, str]:
 # ---- clusters ---------------------------------------------------------------------------------
 
 CLUSTER_COLUMNS = ["SERVICE FQDN", "PORT", "SUBSET", "DIRECTION", "TYPE", "DESTINATION RULE"]
+_CLUSTER_ROW_FIELDS = {"cluster": {"name": None, "type": None, "metadata": None}}
+# All that `cluster_summary` (and the sort) read of a ClustersConfigDump, for a partial decode
+# (meshctl.decode.configdump.Fields): the 148 MB bench dump decodes in half the time.
+CLUSTER_SUMMARY_FIELDS = dict.fromkeys(("dynamic_active_clusters", "dynamic_warming_clusters", "static_clusters"), _CLUSTER_ROW_FIELDS)
 
 
 def sorted_clusters(views: Iterable[ClusterView], flt: ClusterFilter) -> list[ClusterView]:
@@ -73,17 +77,16 @@ def cluster_summary(
     """PrintClusterSummary over already filtered and sorted clusters. `extra_columns` = (headers, cells)."""
     columns = (["NAME"] if type_prefix else []) + CLUSTER_COLUMNS
     rows = []
-    for view in views:
-        name = view.name
+    for view in views:  # one list per row, no more: this loop runs 20k times on big dumps
+        name, raw = view.name, view.raw
         shown = f"cluster/{name}" if type_prefix else name
         if name.count("|") > 2:
             direction, subset, fqdn, port = parse_subset_key(name)
-            cells = [fqdn, str(port), subset or "-", direction]
+            row = [fqdn, str(port), subset or "-", direction, cluster_type(raw), describe_managed_by(raw.get("metadata"))]
         else:
             # istioctl prints the (prefixed) name as the service FQDN of non-subset clusters.
-            cells = [shown, "-", "-", "-"]
-        cells += [cluster_type(view.raw), describe_managed_by(view.raw.get("metadata"))]
-        rows.append(([shown] if type_prefix else []) + cells)
+            row = [shown, "-", "-", "-", cluster_type(raw), describe_managed_by(raw.get("metadata"))]
+        rows.append([shown, *row] if type_prefix else row)
     table = Tabular(columns, rows)
     if extra_columns is not None:
         headers, cells_of = extra_columns
@@ -103,7 +106,8 @@ def describe_managed_by(metadata) -> str:
     """cluster.go describeManagedBy: the Istio config (e.g. a DestinationRule) that made it."""
     if not isinstance(metadata, dict):
         return ""
-    istio = (metadata.get("filter_metadata") or {}).get("istio")
+    filter_metadata = metadata.get("filter_metadata")
+    istio = filter_metadata.get("istio") if isinstance(filter_metadata, dict) else None
     if not isinstance(istio, dict) or "config" not in istio:
         return ""
     config = istio["config"]

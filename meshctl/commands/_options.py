@@ -38,6 +38,11 @@ SelectorOption = Annotated[
 ]
 ConcurrencyOption = Annotated[int, typer.Option("--concurrency", min=1, max=256, help="Pods fetched at the same time.")]
 StrictOption = Annotated[bool, typer.Option("--strict", help="Exit 69 when any pod fails (default: only when every pod fails).")]
+# `pc diff` and `snapshot diff`: which resource types to compare (see diff_types).
+DiffTypesOption = Annotated[
+    Optional[list[str]],
+    typer.Option("--type", metavar="TYPE", help="Compare only these resource types (repeatable): bootstrap, cluster, endpoint, listener, route, secret, ecds."),
+]
 RawOption = Annotated[
     bool,
     typer.Option("--raw", help="With -o json|yaml: print Envoy's own JSON (snake_case) instead of istioctl's protobuf JSON."),
@@ -65,6 +70,18 @@ def source_from(*, file: str | None, admin: str | None, pod: str | None):
     return open_source(file=file, admin=admin, pod=pod, **kube_flags())
 
 
+def diff_types(types: list[str] | None) -> tuple[str, ...]:
+    """The --type values (all types when none), in order, checked (UsageError otherwise)."""
+    from meshctl.analyze.diff import RESOURCE_TYPES
+    from meshctl.errors import UsageError
+
+    chosen = tuple(dict.fromkeys(types or RESOURCE_TYPES))
+    unknown = [kind for kind in chosen if kind not in RESOURCE_TYPES]
+    if unknown:
+        raise UsageError(f"unknown --type {', '.join(unknown)} (choose from {', '.join(RESOURCE_TYPES)})")
+    return chosen
+
+
 def data_format(output: str, query: str | None) -> str:
     """The data format to print: `--query` turns a table request into JSON."""
     if query and output not in ("json", "yaml"):
@@ -85,6 +102,20 @@ def emit_data(document, *, output: str, query: str | None) -> None:
 
 def emit_text(text: str) -> None:
     sys.stdout.write(text)
+
+
+def emit_table(table) -> None:
+    """Print a Tabular: istioctl's plain text when piped, a Rich table on a terminal (--color).
+
+    With no rows and an `empty_msg`, the message goes to stderr instead, so that stdout stays
+    data (STYLE.md rule 8).
+    """
+    from meshctl.render.table import render_table
+
+    if not table.rows and table.empty_msg:
+        print(table.empty_msg, file=sys.stderr)
+        return
+    sys.stdout.write(render_table(table))
 
 
 def warn(message: str) -> None:

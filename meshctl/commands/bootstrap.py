@@ -81,7 +81,7 @@ def _from_pod(ref: str):
 def _text(config: dict, chain: list[dict], container: dict | None) -> str:
     from meshctl.analyze.bootstrap import bootstrap_summary
     from meshctl.model.tabular import Tabular
-    from meshctl.render.text import render_tabular
+    from meshctl.render.table import render_table
 
     info, clusters = bootstrap_summary(config)
     rows = [["Seed Chain:" if i == 0 else "", " -> ".join(link["hops"])] for i, link in enumerate(chain)]
@@ -89,8 +89,8 @@ def _text(config: dict, chain: list[dict], container: dict | None) -> str:
         rows += [["Proxy Image:", container["image"]], ["Revision:", container["revision"] or "-"],
                  ["Proxy Args:", " ".join(container["args"])]]  # fmt: skip
         rows += [["Proxy Env:" if i == 0 else "", f"{k}={v}"] for i, (k, v) in enumerate(sorted(container["env"].items()))]
-    text = render_tabular(Tabular(columns=[], rows=[*info.rows, *rows], padding=1))
-    return text + ("\n" + render_tabular(clusters) if clusters.rows else "")
+    text = render_table(Tabular(columns=[], rows=[*info.rows, *rows], padding=1))
+    return text + ("\n" + render_table(clusters) if clusters.rows else "")
 
 
 command = with_kube_options(typer.main.get_command(app))

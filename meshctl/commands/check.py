@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from meshctl.commands._options import emit_data, emit_text, kube_flags, output_option, with_kube_options
+from meshctl.commands._options import emit_data, emit_table, emit_text, kube_flags, output_option, with_kube_options
 
 HELP = """Check every selected sidecar pod, concurrently: admin API reachable, proxy/istiod version
 skew, xDS resources warming, workload certificate validity (--cert-warn), ROOTCA vs ConfigMap
@@ -62,27 +62,13 @@ def check(
     elif output == "junit":
         emit_text(rules.report_junit(report))
     else:
-        _print_table(rules.report_table(report))
+        emit_table(rules.report_table(report))
     if run.interrupted:
         print(f"meshctl: interrupted: {report.counts()['notChecked']} of {len(pods)} pods not checked", file=sys.stderr)
         raise typer.Exit(ExitStatus.INTERRUPTED)
     if report.failing:
         level = "failed" if fail_on == "error" else "warned or failed"
         raise CheckFailed(f"{report.failing} check(s) {level} on {len(pods)} pod(s)")
-
-
-command = with_kube_options(typer.main.get_command(app))
-
-
-
-
-def _print_table(table) -> None:
-    from meshctl.render.text import render_tabular
-
-    if not table.rows:
-        print(table.empty_msg, file=sys.stderr)
-        return
-    emit_text(render_tabular(table))
 
 
 def _pod_facts(kube, pod: dict, port: int):
@@ -147,8 +133,14 @@ def _mesh_facts(kube, pods: list[dict], *, now, cert_warn):
     reads = {
         "istiod": lambda: istiod_versions(kube.list("/api/v1", "pods", kube.options.istio_namespace, "app=istiod")),
         "webhooks": lambda: webhook_revisions(injector_webhooks(kube.list("/apis/admissionregistration.k8s.io/v1", "mutatingwebhookconfigurations"))),
-        "pods": lambda: pod_ip_index(kube.list("/api/v1", "pods")),
+        "pods": lambda: pod_ip_index(all_pods()),
     }
+
+    def all_pods() -> list[dict]:
+        try:
+            return kube.list("/api/v1", "pods")
+        except SourceError:  # no cluster-wide list: the selected namespaces still cover most endpoints
+            return [p for namespace in namespaces for p in kube.list("/api/v1", "pods", namespace)]
 
     def root_cert(namespace: str):
         try:
@@ -174,3 +166,6 @@ def _mesh_facts(kube, pods: list[dict], *, now, cert_warn):
         root_certs={ns: found[f"configmap:{ns}"] for ns in namespaces if f"configmap:{ns}" in found},
         pod_ips=found.get("pods"), unknown=unknown,
     )  # fmt: skip
+
+
+command = with_kube_options(typer.main.get_command(app))

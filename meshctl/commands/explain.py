@@ -6,7 +6,6 @@ Exit status: 0 when a verdict was printed, 79 when the verdict is "will fail" (o
 
 from __future__ import annotations
 
-import os
 from typing import Annotated, Optional
 
 import typer
@@ -40,14 +39,16 @@ input."""
 
 
 def _source_for(spec: str):
-    # pc diff's rule (file if it exists, admin for http(s) URLs, else a pod), shared.
-    from meshctl.commands.pc_diff import _source_for as source_for
+    from meshctl.sources.select import source_for_spec
 
-    return source_for(spec)
+    return source_for_spec(spec, **kube_flags())
 
 
 def _is_workload_spec(spec: str) -> bool:
-    return spec == "-" or spec.startswith(("http://", "https://")) or os.path.exists(spec)
+    """A dump file or admin URL (one workload's config), not a pod or service name."""
+    from meshctl.sources.select import spec_kind
+
+    return spec_kind(spec) != "pod"
 
 
 def _load(source):
@@ -66,7 +67,7 @@ def _split_port(spec: str, port: int | None) -> tuple[str, int | None]:
     if _is_workload_spec(spec):
         return spec, port
     head, _, tail = spec.rpartition(":")
-    if head and tail.isdigit() and _is_workload_spec(head):
+    if head and tail.isascii() and tail.isdigit() and _is_workload_spec(head):
         return head, port or int(tail)
     try:
         host, parsed = parse_destination(spec)

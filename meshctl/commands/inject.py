@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -25,6 +26,11 @@ def _read(path: str | None, what: str) -> str | None:
         return Path(path).read_text()
     except OSError as exc:
         raise SourceError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+
+
+def revision_option(help_text: str):
+    """`-r/--revision`, None when not given (then the firing webhook decides; see meshctl.inject.revision)."""
+    return typer.Option(None, "--revision", "-r", show_default=False, help=help_text)
 
 
 app = typer.Typer(add_completion=False)
@@ -53,7 +59,12 @@ def inject_command(
         "auto", "--native-sidecars",
         help="auto | on | off. auto: on when every node's kubelet is >= 1.33 (cluster mode), off with config files.",
     ),
-    revision: str = typer.Option("", "--revision", "-r", help="Control plane revision ('default' means none)."),
+    revision: Optional[str] = revision_option(
+        "Control plane revision ('default' means none). Not given, in cluster mode (no --injectConfigFile, or "
+        "--webhook): the revision of the injector webhook that fires for the workloads' namespace and labels. "
+        "When none fires, the default revision is used with a note on stderr (istioctl kube-inject's choice); "
+        "when several fire, the first in configuration-name order (the API server's) with a note."
+    ),
     diff: bool = typer.Option(False, "--diff", help="Show a unified diff of input vs injected output."),
     explain: bool = typer.Option(False, "--explain", help="Explain the decisions (templates, interception, probes, ...) on stderr."),
     compliance_policy: str = typer.Option(
@@ -68,6 +79,8 @@ def inject_command(
     dry_run: bool = typer.Option(True, "--dry-run/--no-dry-run", help="Only print the result (meshctl never writes to a cluster)."),
 ) -> None:
     """Inject the Istio sidecar into workloads offline and print the result."""
+    from dataclasses import replace
+
     from meshctl.inject.pipeline import inject, unified_diff
 
     if not dry_run:
@@ -75,17 +88,34 @@ def inject_command(
     if native_sidecars not in ("auto", "on", "off"):
         raise UsageError(f"--native-sidecars must be auto, on or off, not {native_sidecars!r}")
     fmt, out_path = (output, None) if output in OUTPUT_FORMATS else ("yaml", output)
-    revision = "" if revision == "default" else revision
+    source = _read(filename or "-", "input")
+    kube = configurations = choice = None
+    if inject_config_file is None or webhook:
+        kube = connect_for_injection()
+        if revision is None:
+            from meshctl.inject.revision import workloads
+
+            configurations = webhook_configurations(kube)
+            choice = choose_revision(kube, configurations, workloads(source, kube.namespace))
+            if choice:
+                report_choice(choice)
+    revision = choice.revision if choice else ("" if revision in (None, "default") else revision)
     injection = _injection_config(
-        inject_config_file, values_file, mesh_config_file, operator_file, set_values, native_sidecars, revision, platform
+        inject_config_file, values_file, mesh_config_file, operator_file, set_values, native_sidecars, revision, platform,
+        kube,
     )
     injection.compliance_policy = compliance_policy
-    source = _read(filename or "-", "input")
-    result = _inject_with_webhook(source, injection, revision) if webhook else inject(source, injection)
+    if webhook:
+        with open_webhook(kube, configurations, choice, revision) as injector:
+            result = inject(source, replace(injection, external_injector=injector))
+    else:
+        result = inject(source, injection)
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     if webhook and diff:
-        color = sys.stdout.isatty() and not _no_color()
+        from meshctl.render.console import current
+
+        color = current().color
         text = unified_diff(inject(source, injection).text, result.text, color=color, names=("local", "webhook"))
     else:
         text = _format(result, source, fmt, diff)
@@ -94,11 +124,11 @@ def inject_command(
     else:
         sys.stdout.write(text)
     if explain:
-        _explain(result.decisions)
+        _explain(result.decisions, choice.explanation()[:1] if choice else [])
 
 
 def _injection_config(inject_config_file, values_file, mesh_config_file, operator_file, set_values, native_sidecars,
-                      revision, platform):
+                      revision, platform, kube):
     """The InjectionConfig from the files given; what they leave out comes from the cluster."""
     from meshctl.inject import config as cfg
     from meshctl.inject.pipeline import build_config
@@ -116,29 +146,17 @@ def _injection_config(inject_config_file, values_file, mesh_config_file, operato
     native = native_sidecars == "on"
     if texts["inject_config"] is None:
         # istioctl kube-inject without files: the cluster's ConfigMaps (files given still win).
-        cluster = _cluster_config(revision)
+        cluster = cluster_config(kube, revision)
         texts = {k: v if v is not None else cluster[k] for k, v in texts.items()}
         if native_sidecars == "auto":
             native = cluster["native_sidecars"]
     injection = build_config(**texts, settings=settings, revision=revision, native_sidecars=native)
     if platform:
-        injection.platform_proxy_ids = _platform_proxy_ids(platform)
+        injection.platform_proxy_ids = _platform_proxy_ids(platform, kube)
     return injection
 
 
-def _inject_with_webhook(source: str, injection, revision: str):
-    from dataclasses import replace
-
-    from meshctl.commands._options import kube_flags
-    from meshctl.inject.pipeline import inject
-    from meshctl.sources.kube import connect
-    from meshctl.sources.webhook_inject import WebhookInjector
-
-    with WebhookInjector(connect(kube_flags()), revision) as injector:
-        return inject(source, replace(injection, external_injector=injector))
-
-
-def _platform_proxy_ids(platform: str) -> tuple[int, int]:
+def _platform_proxy_ids(platform: str, kube) -> tuple[int, int]:
     """OpenShift: the proxy UID/GID istiod would use in the target namespace (its SCC annotations)."""
     from meshctl.commands._options import kube_flags
     from meshctl.inject.injector import openshift_proxy_ids
@@ -146,21 +164,26 @@ def _platform_proxy_ids(platform: str) -> tuple[int, int]:
 
     if platform.lower() != "openshift":
         raise UsageError(f"--platform {platform!r}: only openshift changes injection")
-    kube = connect(kube_flags())
+    kube = kube or connect(kube_flags())
     namespace = kube.read("/api/v1", "namespaces", kube.namespace, "")
     return openshift_proxy_ids((namespace.get("metadata") or {}).get("annotations") or {})
 
 
-def _cluster_config(revision: str) -> dict:
-    """The injector's `config`/`values` and the mesh config from the cluster, and native-sidecar support."""
-    from meshctl.commands._options import kube_flags, warn
-    from meshctl.inject.config import cluster_configmap_names, native_sidecars_supported
+def connect_for_injection():
+    from meshctl.commands._options import kube_flags
     from meshctl.sources.kube import connect
 
     try:
-        kube = connect(kube_flags())
+        return connect(kube_flags())
     except SourceError as exc:
         raise SourceError(f"no --injectConfigFile given, and the cluster's injector config cannot be read: {exc}") from None
+
+
+def cluster_config(kube, revision: str) -> dict:
+    """The injector's `config`/`values` and the mesh config from the cluster, and native-sidecar support."""
+    from meshctl.commands._options import warn
+    from meshctl.inject.config import cluster_configmap_names, native_sidecars_supported
+
     istio_ns = kube.options.istio_namespace
     injector_name, mesh_name = cluster_configmap_names(revision)
     injector = kube.read("/api/v1", "configmaps", injector_name, istio_ns).get("data") or {}
@@ -176,11 +199,75 @@ def _cluster_config(revision: str) -> dict:
             "native_sidecars": native}
 
 
+def webhook_configurations(kube) -> list[dict]:
+    try:
+        return kube.list("/apis/admissionregistration.k8s.io/v1", "mutatingwebhookconfigurations")
+    except SourceError as exc:
+        raise SourceError(f"{exc}; cannot tell which injector webhook fires: give --revision") from None
+
+
+def choose_revision(kube, configurations: list[dict], workloads: list):
+    """The RevisionChoice for the input's workloads (None without any): they must all get the same revision."""
+    from meshctl.analyze.webhooks import injector_webhooks
+    from meshctl.inject.revision import choose
+
+    if not workloads:
+        return None
+    webhooks = injector_webhooks(configurations)
+    namespace_labels: dict[str, dict] = {}
+    choices = []
+    for workload in workloads:
+        if workload.namespace not in namespace_labels:
+            namespace_labels[workload.namespace] = _namespace_labels(kube, workload)
+        choices.append(choose(webhooks, workload, namespace_labels[workload.namespace]))
+    if len({c.revision for c in choices}) > 1:
+        detail = ", ".join(f"{c.workload.name} in {c.workload.namespace}: {c.label if c.webhook else 'no webhook'}" for c in choices)
+        raise UsageError(f"the input's workloads would be injected by different revisions ({detail}): "
+                         "inject them separately or give --revision")  # fmt: skip
+    return choices[0]
+
+
+def _namespace_labels(kube, workload) -> dict:
+    """The labels of the workload's namespace; none when it does not exist yet (a manifest that creates it)."""
+    missing = f"namespace {workload.namespace} not found"
+    try:
+        ns = kube.get(f"/api/v1/namespaces/{workload.namespace}", verb="get", resource="namespaces", not_found=missing)
+    except SourceError as exc:
+        if str(exc) != missing:
+            raise SourceError(f"{exc}: cannot tell which injector webhook fires for {workload.name}; give --revision") from None
+        print(f"meshctl: note: {missing}: webhook selectors evaluated with no namespace labels", file=sys.stderr)
+        return {}
+    return (ns.get("metadata") or {}).get("labels") or {}
+
+
+def report_choice(choice) -> None:
+    """Notes on stderr when the choice may surprise: no webhook fires, or several do."""
+    if choice.webhook is None:
+        print(f"meshctl: note: {choice.explanation()[0]}: the API server would not inject it; using the default "
+              "revision's config, as istioctl kube-inject does (give --revision to choose; `meshctl webhooks "
+              "--labels ... -n NS` shows why)", file=sys.stderr)  # fmt: skip
+    elif len(choice.firing) > 1:
+        for line in choice.explanation():
+            print(f"meshctl: note: {line}", file=sys.stderr)
+
+
+def open_webhook(kube, configurations: list[dict] | None, choice, revision: str):
+    """A WebhookInjector for the webhook that fires (`choice`), or for `revision`'s webhook."""
+    from meshctl.analyze.webhooks import injector_webhooks
+    from meshctl.sources.webhook_inject import WebhookInjector, webhook_for_revision
+
+    configurations = configurations if configurations is not None else webhook_configurations(kube)
+    webhook = choice.webhook if choice and choice.webhook else webhook_for_revision(injector_webhooks(configurations), revision)
+    return WebhookInjector(kube, configurations, webhook)
+
+
 def _format(result, source: str, fmt: str, diff: bool) -> str:
     from meshctl.inject import pipeline
 
     if diff:
-        return pipeline.unified_diff(source, result.text, color=sys.stdout.isatty() and not _no_color())
+        from meshctl.render.console import current
+
+        return pipeline.unified_diff(source, result.text, color=current().color)
     if fmt == "json":
         return pipeline.as_json(result.text)
     if fmt == "patch":
@@ -193,17 +280,13 @@ from meshctl.commands._options import with_kube_options  # noqa: E402
 command = with_kube_options(typer.main.get_command(app))
 
 
-def _no_color() -> bool:
-    import os
-
-    return bool(os.environ.get("NO_COLOR"))
-
-
-def _explain(decisions) -> None:
+def _explain(decisions, header: list[str]) -> None:
     from meshctl.inject.pipeline import explain_lines
 
-    lines = explain_lines(decisions)
-    if sys.stderr.isatty() and not _no_color():
+    lines = header + explain_lines(decisions)
+    from meshctl.render.console import current
+
+    if current().stderr_color:
         from rich.console import Console
         from rich.panel import Panel
 

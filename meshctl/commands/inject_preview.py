@@ -8,9 +8,11 @@ revision change (another image, args, revision). Exit 79 when they differ.
 from __future__ import annotations
 
 import sys
+from typing import Optional
 
 import typer
 
+from meshctl.commands.inject import revision_option
 from meshctl.errors import CheckFailed
 
 app = typer.Typer(add_completion=False)
@@ -19,43 +21,80 @@ app = typer.Typer(add_completion=False)
 @app.command(context_settings={"help_option_names": ["-h", "--help"]})
 def inject_preview(
     ref: str = typer.Argument(..., metavar="POD[.NS]|TYPE/NAME[.NS]", help="A pod, or a workload (deployment/NAME.NS)."),
-    revision: str = typer.Option("", "--revision", "-r", help="Render with this revision's injector (default: the pod's)."),
+    revision: Optional[str] = revision_option(
+        "Render with this revision's injector ('default' means none). Not given: the revision of the injector "
+        "webhook that fires now for the workload's pod labels and namespace, as for a restarted pod; when none "
+        "fires, the drift is the sidecar going away (exit 79)."
+    ),
+    webhook: bool = typer.Option(False, "--webhook", help="Render with the cluster's injector webhook (port-forward to istiod)."),
 ) -> None:
     """Show how a running pod differs from what the injector would produce now."""
-    from meshctl.commands._options import kube_flags
-    from meshctl.commands.inject import _cluster_config
+    from dataclasses import replace
+
+    from meshctl.commands.inject import (
+        choose_revision, cluster_config, connect_for_injection, open_webhook, report_choice, webhook_configurations,
+    )  # fmt: skip
     from meshctl.gotemplate import goyaml
     from meshctl.inject import preview
     from meshctl.inject.config import Settings
     from meshctl.inject.pipeline import build_config, inject
+    from meshctl.inject.revision import Workload
     from meshctl.model.refs import PodRef
-    from meshctl.sources.kube import _WORKLOAD_PATHS, connect
 
-    flags = kube_flags()
-    kube = connect(flags)
+    kube = connect_for_injection()
     target = PodRef.parse(ref, kube.namespace)
     running = kube.resolve_pod(target)
-    if target.kind in ("pod", "service"):
-        subject = running
-    else:
-        prefix, plural = _WORKLOAD_PATHS[target.kind]
-        subject = kube.read(prefix, plural, target.name, target.namespace)
-    pod_labels = (running.get("metadata") or {}).get("labels") or {}
-    revision = revision or ("" if pod_labels.get("istio.io/rev", "default") == "default" else pod_labels["istio.io/rev"])
-    cluster = _cluster_config(revision)
+    # A service has no pod template: the pod it selects stands for it.
+    subject = running if target.kind in ("pod", "service") else kube.read_object(target)
+    name = (running.get("metadata") or {}).get("name", "")
+    configurations = choice = None
+    if revision is None:
+        configurations = webhook_configurations(kube)
+        new_pod = _new_pod(kube, subject)
+        labels = (new_pod.get("metadata") or {}).get("labels") or {}
+        choice = choose_revision(kube, configurations, [Workload(f"{target.kind}/{target.name}", target.namespace, labels)])
+        if choice.webhook is None:
+            # Nothing would inject a restarted pod: the drift is the sidecar going away.
+            diff = preview.drift(running, new_pod)
+            sys.stdout.write(diff)
+            raise CheckFailed(f"pod {name}: {choice.explanation()[0]}: a restarted pod now gets no sidecar "
+                              "(`meshctl webhooks --pod` shows why)")  # fmt: skip
+        report_choice(choice)
+    revision = choice.revision if choice else ("" if revision == "default" else revision)
+    cluster = cluster_config(kube, revision)
     config = build_config(
         inject_config=cluster["inject_config"], values=cluster["values"], mesh=cluster["mesh"],
         settings=Settings(), revision=revision, native_sidecars=cluster["native_sidecars"],
     )
-    result = inject(goyaml.marshal(preview.injectable(subject)), config)
+    source = goyaml.marshal(preview.injectable(subject))
+    if webhook:
+        with open_webhook(kube, configurations, choice, revision) as injector:
+            result = inject(source, replace(config, external_injector=injector))
+    else:
+        result = inject(source, config)
     rendered = next(d for d in goyaml.unmarshal_all(result.text, float_numbers=False) if d)
     diff = preview.drift(running, preview.pod_template(rendered))
-    name = (running.get("metadata") or {}).get("name", "")
+    source_name = f"revision {revision or 'default'}" + (f" via webhook {choice.webhook.configuration}" if choice else "")
     if not diff:
-        print(f"pod {name}: no injection drift (revision {revision or 'default'})", file=sys.stderr)
+        print(f"pod {name}: no injection drift ({source_name})", file=sys.stderr)
         return
     sys.stdout.write(diff)
-    raise CheckFailed(f"pod {name} differs from what the injector renders now (revision {revision or 'default'})")
+    raise CheckFailed(f"pod {name} differs from what the injector renders now ({source_name})")
+
+
+def _new_pod(kube, subject: dict) -> dict:
+    """The pod template a new pod would be created from: a running pod's controller's template when it has one
+    (a running pod carries the labels injection added, and any set on the pod by hand since)."""
+    from meshctl.inject.preview import pod_template
+    from meshctl.model.refs import WORKLOAD_KINDS, PodRef
+
+    meta = subject.get("metadata") or {}
+    if subject.get("kind") == "Pod":
+        owner = next((r for r in meta.get("ownerReferences") or [] if r.get("controller")), None)
+        kind = str((owner or {}).get("kind", "")).lower()
+        if kind != "pod" and kind in WORKLOAD_KINDS:
+            subject = kube.read_object(PodRef(kind, owner.get("name", ""), meta.get("namespace", "")))
+    return pod_template(subject)
 
 
 from meshctl.commands._options import with_kube_options  # noqa: E402

@@ -3,6 +3,7 @@
 Each sub-command: options -> Source -> decode -> filter/sort/summarise -> render.
 """
 
+import functools
 from datetime import datetime, timezone
 from typing import Annotated
 
@@ -76,18 +77,32 @@ def _command(name: str, *aliases: str):
     """Register a sub-command under its istioctl name and (hidden) aliases."""
 
     def register(function):
-        app.command(name)(function)
+        app.command(name)(_without_gc(function))
         _ALIASES.update(dict.fromkeys(aliases, name))
         return function
 
     return register
 
 
-def _load_dump(file, admin, pod, path: str = "config_dump", sections=None):
-    """The config dump; `sections` (names) limits what big dumps are decoded to (None: all)."""
+def _without_gc(command):
+    """`command` run with the cyclic collector paused: views and tables are acyclic, and on big
+    dumps the collector's passes over them cost as much as building them."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        from meshctl.decode.configdump import paused_gc
+
+        with paused_gc():
+            return command(*args, **kwargs)
+
+    return run
+
+
+def _load_dump(file, admin, pod, path: str = "config_dump", sections=None, fields=None):
+    """The config dump; `sections` (names) and `fields` limit what big dumps are decoded to (None: all)."""
     from meshctl.decode.configdump import parse
 
-    dump = parse(source_from(file=file, admin=admin, pod=pod).fetch(path), sections)
+    dump = parse(source_from(file=file, admin=admin, pod=pod).fetch(path), sections, fields)
     for message in dump.warnings:
         warn(message)
     return dump
@@ -120,9 +135,10 @@ def _cluster_table(dump, views, *, wide: bool, type_prefix: bool = False):
 
 
 def _text(table) -> str:
-    from meshctl.render.text import render_tabular
+    # Plain istioctl text when piped, a Rich table on a terminal (meshctl.render.table).
+    from meshctl.render.table import render_table
 
-    return render_tabular(table)
+    return render_table(table)
 
 
 @_command("cluster", "c", "clusters")
@@ -140,13 +156,17 @@ def cluster(
 ) -> None:
     """Retrieve information about cluster configuration (warming clusters included, marked)."""
     from meshctl.analyze.filters import ClusterFilter
-    from meshctl.analyze.summaries import sorted_clusters
+    from meshctl.analyze.summaries import CLUSTER_SUMMARY_FIELDS, sorted_clusters
     from meshctl.decode.resources import clusters
 
-    dump = _load_dump(file, admin, pod, sections=None if output == "wide" else {"ClustersConfigDump"})
+    output = data_format(output, query)
+    if output == "wide":
+        dump = _load_dump(file, admin, pod)  # the TLS columns resolve SDS clusters through the bootstrap
+    else:
+        fields = CLUSTER_SUMMARY_FIELDS if output == "short" else None
+        dump = _load_dump(file, admin, pod, sections={"ClustersConfigDump"}, fields=fields)
     _missing(dump, "ClustersConfigDump", "clusters")
     views = sorted_clusters(clusters(dump), ClusterFilter(fqdn, port, subset, direction))
-    output = data_format(output, query)
     if output in ("short", "wide"):
         emit_text(_text(_cluster_table(dump, views, wide=output == "wide")))
     else:

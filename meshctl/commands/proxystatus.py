@@ -3,6 +3,10 @@
 Read from istiod's debug interface (port-forward to :15014 ``/debug/syncz``, else exec
 ``pilot-discovery request GET /debug/syncz``), or from files (`-f`, one per istiod) holding either
 that answer or the xDS form istioctl receives.
+
+With a POD on a cluster (or --istiod-file/--proxy-file), it compares instead, as `istioctl
+proxy-status POD` does: istiod's ``/debug/config_dump?proxyID=POD.NS`` against the pod's Envoy
+config dump. Exit status 79 when they differ (istioctl exits 0), so scripts can branch on it.
 """
 
 from __future__ import annotations
@@ -22,16 +26,29 @@ OutputOption = output_option("short", ("short", "wide", "json", "yaml"))
 
 @app.command(
     help=(
-        "Sync status (CDS/LDS/EDS/RDS/ECDS) of every proxy connected to istiod, or of POD. "
-        "-o wide shows one column per xDS type; -o json|yaml prints istiod's answer as istioctl does."
+        "Sync status (CDS/LDS/EDS/RDS/ECDS) of every proxy connected to istiod. "
+        "-o wide shows one column per xDS type; -o json|yaml prints istiod's answer as istioctl does. "
+        "With POD: compare the config istiod would send POD (/debug/config_dump?proxyID=) with POD's Envoy "
+        "config dump, per type as istioctl does (\"Clusters Match\", \"Listeners Don't Match\", \"Routes Match (RDS last loaded at <local time>)\"), "
+        "with the differing resources; -o json|yaml gives the structured diff; exit 79 when they differ. "
+        "With POD, -o wide shows POD's row of the sync table instead, and -f filters the files' table to POD."
     )
 )
 def proxy_status(
-    pod: Optional[str] = typer.Argument(None, metavar="[POD[.NAMESPACE]]", help="Only this proxy.", show_default=False),
+    pod: Optional[str] = typer.Argument(None, metavar="[POD[.NAMESPACE]]", help="The proxy to compare (with -f or -o wide: only its row).", show_default=False),
     files: Optional[list[str]] = typer.Option(None, "-f", "--file", metavar="PATH", help="An istiod's syncz answer (repeatable; name = file stem).", show_default=False),
     revision: Optional[str] = typer.Option(None, "-r", "--revision", help="Only istiods of this revision."),
     output: OutputOption = "short",
+    istiod_file: Optional[str] = typer.Option(None, "--istiod-file", metavar="PATH", help="Compare: istiod's /debug/config_dump?proxyID=POD.NS answer, instead of asking istiod.", show_default=False),
+    proxy_file: Optional[str] = typer.Option(None, "--proxy-file", metavar="PATH", help="Compare: the proxy's config dump ('-' for stdin) instead of the pod's (istioctl --file).", show_default=False),
 ) -> None:
+    if istiod_file or proxy_file or (pod and not files and output != "wide"):
+        if files:
+            from meshctl.errors import UsageError
+
+            raise UsageError("-f reads sync status tables; compare with --istiod-file/--proxy-file instead")
+        _compare(pod, istiod_file, proxy_file, output, revision)
+        return
     from meshctl.analyze.proxystatus import STATUS_SCHEMA, filter_response, parse_syncz, status_rows, sync_statuses
     from meshctl.errors import SourceError, UsageError
     from meshctl.model.refs import PodRef
@@ -75,6 +92,48 @@ def proxy_status(
         raise SourceError(f"no proxies found (checked {len(responses)} istiods)" + (f" for {proxy_id}" if proxy_id else ""))
     header, rows = status_rows(statuses, verbose=output == "wide")
     sys.stdout.write(tabwrite("".join("\t".join(row) + "\n" for row in [header, *rows])))
+
+
+def _compare(pod: str | None, istiod_file: str | None, proxy_file: str | None, output: str, revision: str | None) -> None:
+    """istioctl proxystatus.go with a pod argument: NewComparator(istiod answers, Envoy dump).Diff()."""
+    from meshctl.analyze.proxystatus import compare_sync, comparison_text, first_config_dump
+    from meshctl.commands._options import emit_data, emit_text
+    from meshctl.decode.configdump import parse
+    from meshctl.errors import ExitStatus, SourceError, UsageError
+    from meshctl.sources.file import FileSource
+
+    if output == "wide":
+        raise UsageError("-o wide is the sync table; a comparison prints short, json or yaml")
+    if istiod_file == "-" and proxy_file == "-":
+        raise UsageError("only one of --istiod-file and --proxy-file can be standard input")
+    flags = kube_flags()
+    if istiod_file and proxy_file:
+        proxy_id, proxy = pod or proxy_file, FileSource(proxy_file)
+    elif not pod:
+        raise UsageError("name the proxy to compare (POD[.NAMESPACE]), or give both --istiod-file and --proxy-file")
+    else:
+        from meshctl.sources.kube import connect
+        from meshctl.sources.pod import fetch_from_istiods, proxy_source
+
+        kube = connect(flags)
+        pod_proxy = proxy_source(kube, pod, flags)
+        proxy_id = pod_proxy.name  # resolved as istioctl does before asking istiod for POD.NS
+        proxy = FileSource(proxy_file) if proxy_file else pod_proxy
+    if istiod_file:
+        istiod, istiod_dump = istiod_file, parse(FileSource(istiod_file).fetch("debug/config_dump"))
+    else:
+        answers = fetch_from_istiods(kube, f"debug/config_dump?proxyID={proxy_id}", revision=revision, notify=flags.get("notify"))
+        found = first_config_dump(answers)
+        if found is None:
+            raise SourceError(f"no istiod has a config for {proxy_id} (checked {len(answers)} istiods; is the pod connected?)")
+        istiod, istiod_dump = found
+    comparison = compare_sync(istiod_dump, parse(proxy.fetch("config_dump")))
+    if output in ("json", "yaml"):
+        emit_data({"proxy": proxy_id, "istiod": istiod, **comparison.to_data()}, output=output, query=None)
+    else:
+        emit_text(comparison_text(comparison))
+    if not comparison.equal:
+        raise typer.Exit(ExitStatus.CHECK_FAILED)
 
 
 def _read(path: str) -> bytes:

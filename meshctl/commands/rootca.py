@@ -7,12 +7,11 @@ they share none (istioctl: "non identical ROOTCA").
 
 from __future__ import annotations
 
-import sys
 from typing import Optional
 
 import typer
 
-from meshctl.commands._options import emit_data, kube_flags, output_option, with_kube_options
+from meshctl.commands._options import emit_data, emit_table, kube_flags, output_option, with_kube_options
 
 app = typer.Typer(add_completion=False)
 
@@ -36,7 +35,6 @@ def rootca_compare(
 ) -> None:
     from meshctl.analyze.rootca import compare_roots, comparison_table
     from meshctl.errors import CheckFailed, UsageError
-    from meshctl.render.text import render_tabular
 
     pods, files = list(pods or []), list(files or [])
     wanted = 1 if configmap else 2
@@ -55,7 +53,7 @@ def rootca_compare(
     (left, left_bundle, _), (right, right_bundle, _) = sides
     comparison = compare_roots(left, left_bundle, right, right_bundle)
     if output == "short":
-        sys.stdout.write(render_tabular(comparison_table(comparison)))
+        emit_table(comparison_table(comparison))
     else:
         emit_data(_document(comparison), output=output, query=None)
     if not comparison.shared:

@@ -6,13 +6,12 @@ Envoy behind that admin URL holds the same certificates (exit 79 when it does no
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime, timezone
 from typing import Annotated, Optional
 
 import typer
 
-from meshctl.commands._options import QueryOption, data_format, emit_data, emit_text, output_option, warn
+from meshctl.commands._options import QueryOption, data_format, emit_data, emit_table, output_option, warn
 
 app = typer.Typer(add_completion=False)
 
@@ -48,7 +47,7 @@ def sds(
         return
     for message in secret_warnings(section):
         warn(message)
-    _emit_table(secret_summary(section, now=datetime.now(timezone.utc), wide=fmt == "wide"))
+    emit_table(secret_summary(section, now=datetime.now(timezone.utc), wide=fmt == "wide"))
 
 
 def _compare(agent_section: dict, admin_url: str, timeout: float, fmt: str, query: str | None) -> None:
@@ -62,7 +61,7 @@ def _compare(agent_section: dict, admin_url: str, timeout: float, fmt: str, quer
     if fmt in ("json", "yaml"):
         emit_data([_comparison_dict(c) for c in comparisons], output=fmt, query=query)
     else:
-        _emit_table(comparison_table(comparisons))
+        emit_table(comparison_table(comparisons))
     differing = [c.name for c in comparisons if c.verdict != "same"]
     if differing:
         raise CheckFailed(f"Envoy at {admin_url} does not hold the agent's certificate for: {', '.join(differing)}")
@@ -76,12 +75,3 @@ def _comparison_dict(comparison) -> dict:
         return {"serial": cert.serial, "not_before": cert.not_before_rfc3339, "not_after": cert.not_after_rfc3339, "status": item.status}
 
     return {"name": comparison.name, "match": comparison.verdict, "agent": side(comparison.agent), "envoy": side(comparison.envoy)}
-
-
-def _emit_table(table) -> None:
-    from meshctl.render.text import render_tabular
-
-    if not table.rows:
-        print(table.empty_msg, file=sys.stderr)
-        return
-    emit_text(render_tabular(table))

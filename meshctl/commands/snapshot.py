@@ -13,11 +13,13 @@ import typer
 from meshctl.commands._options import (
     AllNamespacesOption,
     ConcurrencyOption,
+    DiffTypesOption,
     QueryOption,
     SelectorOption,
     StrictOption,
     add_kube_options,
     data_format,
+    diff_types,
     emit_data,
     emit_text,
     kube_flags,
@@ -54,7 +56,6 @@ def snapshot(
     flags = kube_flags()
     if flags.get("snapshot"):
         raise UsageError("snapshot captures from a cluster; --snapshot cannot be its source")
-    notify = flags.get("notify") or (lambda message: None)
     kube = connect(flags)
     pods = select_proxy_pods(kube, namespace=flags.get("namespace"), all_namespaces=all_namespaces, selector=selector or "")
     if not pods:
@@ -64,7 +65,7 @@ def snapshot(
                  "selector": selector or ""}  # fmt: skip
     with SnapshotWriter(output) as writer:
         manifest = take_snapshot(kube, writer, pods, selection=selection, concurrency=concurrency,
-                                 proxy_admin_port=flags.get("proxy_admin_port") or 15000, notify=notify)  # fmt: skip
+                                 proxy_admin_port=flags.get("proxy_admin_port") or 15000)  # fmt: skip
     _report(output, manifest, strict)
 
 
@@ -91,10 +92,7 @@ DiffOutput = output_option("short", ("short", "json", "yaml"))
 def diff(
     before: Annotated[str, typer.Argument(metavar="A", help="The earlier snapshot.")],
     after: Annotated[str, typer.Argument(metavar="B", help="The later snapshot.")],
-    types: Annotated[
-        Optional[list[str]],
-        typer.Option("--type", metavar="TYPE", help="Compare only these resource types (repeatable): bootstrap, cluster, endpoint, listener, route, secret, ecds."),
-    ] = None,
+    types: DiffTypesOption = None,
     output: DiffOutput = "short",
     query: QueryOption = None,
 ) -> None:
@@ -102,14 +100,10 @@ def diff(
 
     Noise is ignored: version_info, last_updated, and the order of lists Envoy does not act on.
     """
-    from meshctl.analyze.diff import RESOURCE_TYPES
     from meshctl.snapshot.compare import compare_snapshots
     from meshctl.snapshot.reader import SnapshotArchive
 
-    chosen = tuple(dict.fromkeys(types or RESOURCE_TYPES))
-    unknown = [kind for kind in chosen if kind not in RESOURCE_TYPES]
-    if unknown:
-        raise UsageError(f"unknown --type {', '.join(unknown)} (choose from {', '.join(RESOURCE_TYPES)})")
+    chosen = diff_types(types)
     with SnapshotArchive(before).seekable() as old, SnapshotArchive(after).seekable() as new:
         result = compare_snapshots(old, new, chosen)
     fmt = data_format(output, query)
@@ -124,7 +118,7 @@ def diff(
 def _diff_text(result) -> str:
     """A table of pods (status and resource counts), then one line per changed resource."""
     from meshctl.model.tabular import Tabular
-    from meshctl.render.text import render_tabular
+    from meshctl.render.table import render_table
 
     pods = Tabular(["POD", "STATUS", "ADDED", "REMOVED", "CHANGED"], padding=3)
     changes = Tabular(["POD", "CHANGE", "TYPE", "NAME"], padding=3)
@@ -134,9 +128,9 @@ def _diff_text(result) -> str:
             counts[change.change] += 1
             changes.rows.append([pod.pod, change.change, change.type, change.name])
         pods.rows.append([pod.pod, pod.status, *(str(counts[c]) for c in ("added", "removed", "changed"))])
-    text = render_tabular(pods)
+    text = render_table(pods)
     if changes.rows:
-        text += "\n" + render_tabular(changes)
+        text += "\n" + render_table(changes)
     if result.equal:
         text += "The snapshots are equal.\n"
     return text

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from meshctl.commands._options import emit_data, kube_flags, output_option, with_kube_options
+from meshctl.commands._options import emit_data, emit_table, kube_flags, output_option, with_kube_options
 
 app = typer.Typer(add_completion=False)
 
@@ -31,7 +31,6 @@ def webhooks(
     from meshctl.analyze import webhooks as analysis
     from meshctl.errors import UsageError
     from meshctl.model.labels import parse_label_pairs
-    from meshctl.render.text import render_tabular
 
     if pod and labels:
         raise UsageError("give --pod or --labels, not both")
@@ -64,10 +63,7 @@ def webhooks(
         table = analysis.verdict_table(verdicts)
         for note in notes:
             print(f"meshctl: note: {note}", file=sys.stderr)
-    if not table.rows:
-        print(table.empty_msg, file=sys.stderr)
-        return
-    sys.stdout.write(render_tabular(table))
+    emit_table(table)
 
 
 def _subject(kube, pod_ref, labels, namespace, namespace_labels, parse_label_pairs) -> dict:

@@ -7,12 +7,13 @@ never an error (istioctl wrapper.go fails on them; istio #52872, #19409).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from meshctl.decode.protojson import has_camel_keys, to_snake
+from meshctl.decode.protojson import has_camel_keys, to_camel, to_snake
 from meshctl.errors import DecodeError
 
 # istioctl configdump/wrapper.go: v2alpha admin types are read as their v3 equivalents.
@@ -73,20 +74,29 @@ def load_json(data: bytes, what: str = "input"):
     return _loads(data, what, big=len(data) >= _BIG_INPUT)
 
 
-def _loads(data, what: str, *, big: bool):
-    import orjson
-
+@contextlib.contextmanager
+def paused_gc():
+    """Pause the cyclic collector while acyclic data is built: on big dumps its passes over
+    millions of fresh containers that it can never free cost more than building them (4x)."""
     enabled = gc.isenabled()
-    gc.disable()  # the collector rescans millions of fresh containers otherwise (4x slower)
+    gc.disable()
     try:
-        document = orjson.loads(data)
-        if big:
-            _keep_until_exit(document)  # before the collector is back: its next pass would scan it all
-    except orjson.JSONDecodeError as exc:
-        raise DecodeError(f"{what} is not valid JSON (truncated or corrupt?): {_short(str(exc))}") from None
+        yield
     finally:
         if enabled:
             gc.enable()
+
+
+def _loads(data, what: str, *, big: bool):
+    import orjson
+
+    with paused_gc():
+        try:
+            document = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise DecodeError(f"{what} is not valid JSON (truncated or corrupt?): {_short(str(exc))}") from None
+        if big:
+            _keep_until_exit(document)  # before the collector is back: its next pass would scan it all
     return document
 
 
@@ -102,14 +112,22 @@ def _keep_until_exit(document) -> None:
     gc.freeze()  # ...and frozen objects are never collected, not even at interpreter shutdown
 
 
-def parse(data: bytes, sections: Collection[str] | None = None) -> ConfigDump:
+# What a caller reads of a section: {field: its fields, or None for the whole value}; a list's
+# items are read with the list's fields. Keys are Envoy's snake_case names (camelCase input is
+# matched too). Kept values are as a full parse gives them (of duplicate keys, which Envoy never
+# prints, the first is kept); everything else is left out.
+Fields = dict[str, "Fields | None"]
+
+
+def parse(data: bytes, sections: Collection[str] | None = None, fields: Fields | None = None) -> ConfigDump:
     """Decode a `/config_dump` body into a ConfigDump; DecodeError (exit 65) if it is not one.
 
     `sections` (e.g. ``{"ClustersConfigDump"}``) says which sections the caller reads: on big
     dumps the others are then never parsed (less than half the time and memory for `pc cluster`).
+    `fields` narrows those sections further to the fields the caller reads (see `Fields`).
     """
     if sections is not None and len(data) >= _BIG_INPUT:
-        partial = _parse_sections(data, set(sections))
+        partial = _parse_sections(data, set(sections), fields)
         if partial is not None:
             return partial
     return from_object(load_json(data, "config dump"))
@@ -133,6 +151,8 @@ def _entry_starts(data: bytes) -> list[tuple[int, str]]:
             found.append((opening.start(), name.group(1).decode()))
         at = data.find(_ADMIN_TYPE, at + 1)
     return found
+
+
 _DUMP_HEAD = re.compile(rb'\s*\{\s*"configs"\s*:\s*\[\s*')
 _DUMP_TAIL = re.compile(rb'\s*\]\s*\}\s*\Z')
 
@@ -142,10 +162,8 @@ def looks_like_dump(data: bytes) -> bool:
     return _DUMP_HEAD.match(data) is not None
 
 
-def _parse_sections(data: bytes, wanted: set[str]) -> ConfigDump | None:
+def _parse_sections(data: bytes, wanted: set[str], fields: Fields | None = None) -> ConfigDump | None:
     """Parse only the wanted entries of a big dump; None when the layout is not the usual one."""
-    import orjson
-
     head, tail = _DUMP_HEAD.match(data), _DUMP_TAIL.search(data, len(data) - 64)
     starts = _entry_starts(data)
     if head is None or tail is None or not starts or starts[0][0] != head.end():
@@ -159,11 +177,52 @@ def _parse_sections(data: bytes, wanted: set[str]) -> ConfigDump | None:
         stop = end
         while stop > start and data[stop - 1] in b" \t\r\n,":
             stop -= 1
+        entry = view[start:stop]
         try:
-            configs.append(_loads(view[start:stop], "config dump", big=True))
+            configs.append(_loads(entry, "config dump", big=True) if fields is None else _project(entry, fields))
         except DecodeError:
             return None  # an admin type inside a string, say: parse the whole dump instead
     return from_object({"configs": configs})
+
+
+def _project(data, fields: Fields) -> dict:
+    """The `fields` (and "@type") of the JSON object in `data`; DecodeError if it is not one.
+
+    simdjson indexes the text (several times faster than orjson builds all of it) and only the
+    kept values become Python objects: the 20k-cluster table reads well under 1% of the section.
+    """
+    import simdjson
+
+    try:
+        entry = simdjson.Parser().parse(data)
+    except (ValueError, RuntimeError) as exc:  # invalid JSON or UTF-8, a number beyond 64 bits
+        raise DecodeError(f"config dump entry is not valid JSON: {_short(str(exc))}") from None
+    if not isinstance(entry, simdjson.Object):
+        raise DecodeError("config dump entry is not a JSON object")
+    if has_camel_keys(list(entry.keys())):
+        fields = to_camel(fields)  # protojson's spelling, data keys (filter_metadata's) left as they are
+    with paused_gc():
+        kept = _kept(entry, {"@type": None, **fields}, simdjson.Object, simdjson.Array)
+        _keep_until_exit(kept)
+    return kept
+
+
+def _kept(node, fields: Fields | None, object_type, array_type):
+    if isinstance(node, object_type):
+        if fields is None:
+            return node.as_dict()
+        kept = {}
+        for key, key_fields in fields.items():
+            value = node.get(key, _ABSENT)
+            if value is not _ABSENT:
+                kept[key] = _kept(value, key_fields, object_type, array_type)
+        return kept
+    if isinstance(node, array_type):
+        return node.as_list() if fields is None else [_kept(item, fields, object_type, array_type) for item in node]
+    return node
+
+
+_ABSENT = object()
 
 
 def from_object(document) -> ConfigDump:

@@ -2,9 +2,9 @@
 
 Engine values are Go's dynamic values in Python form (str, bool, float = float64, int, None = nil,
 dict = map, list = slice). Typed values of typed.py are written as Go writes them: structs in field
-order with their json names and omitempty, nil pointers/maps/slices as null, enums as numbers.
-Other objects take part through a hook: `__go_json__()` returns the value to encode instead, and a
-`StructFields` (ordered (json name, value) pairs) is written in that order, as Go writes structs.
+order with their json names and omitempty (``Struct.__go_json__``), nil pointers/maps/slices as null,
+enums as numbers. Other objects take part through the same hook: `__go_json__()` returns the value to
+encode instead, and a `StructFields` (ordered (json name, value) pairs) is written in that order.
 """
 
 from __future__ import annotations
@@ -12,23 +12,15 @@ from __future__ import annotations
 import json
 import math
 import re
-from decimal import Decimal
 from json.encoder import encode_basestring
 
-from .typed import Struct
-from .values import MISSING, GoValue
+from .values import MISSING, GoValue, StructFields
 
-__all__ = ["JSONError", "StructFields", "format_float", "marshal", "marshal_indent", "unmarshal"]
+__all__ = ["JSONError", "StructFields", "format_float", "go_escapes", "marshal", "marshal_indent", "unmarshal"]
 
 
 class JSONError(ValueError):
     """A Go encoding/json error; the message is Go's text (`json: unsupported value: NaN`)."""
-
-
-class StructFields(tuple):
-    """A Go struct as JSON sees it: (json field name, value) pairs in declaration order."""
-
-    __slots__ = ()
 
 
 # encoding/json encode.go appendString: <, >, & are escaped for HTML safety (unless SetEscapeHTML(false));
@@ -41,14 +33,20 @@ _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
+def go_escapes(encoded: str, *, html: bool = True) -> str:
+    """Go's escapes of <, >, & (unless `html` is False) and U+2028/U+2029 in JSON text that is
+    otherwise encoded already (these characters only occur inside its strings)."""
+    pattern = _HTML_RE if html else _LINE_SEP_RE
+    if pattern.search(encoded):
+        encoded = pattern.sub(lambda m: _HTML_ESCAPES[m.group()], encoded)
+    return encoded
+
+
 def _encode_string(s: str, escape_html: bool) -> str:
     if _SURROGATE_RE.search(s):
         s = _SURROGATE_RE.sub("\ufffd", s)
-    out = encode_basestring(s)  # \" \\ \n \r \t \b \f, other controls as \u00XX (lowercase hex), like Go 1.22+
-    pattern = _HTML_RE if escape_html else _LINE_SEP_RE
-    if pattern.search(out):
-        out = pattern.sub(lambda m: _HTML_ESCAPES[m.group()], out)
-    return out
+    # \" \\ \n \r \t \b \f, other controls as \u00XX (lowercase hex), like Go 1.22+
+    return go_escapes(encode_basestring(s), html=escape_html)
 
 
 def format_float(f: float) -> str:
@@ -61,11 +59,14 @@ def format_float(f: float) -> str:
         raise JSONError(f"json: unsupported value: {'NaN' if math.isnan(f) else ('+Inf' if f > 0 else '-Inf')}")
     if f == 0:
         return "-0" if math.copysign(1.0, f) < 0 else "0"
-    sign, digits, exp = Decimal(repr(f)).as_tuple()
-    ds = "".join(map(str, digits)).rstrip("0") or "0"
-    exp += len(digits) - len(ds)  # value = int(ds) * 10**exp
-    neg = "-" if sign else ""
     a = abs(f)
+    # repr is the shortest round-trip form ("1.5e-07", "123.25", "1e+16"): its digits and exponent.
+    mantissa, _, e = repr(a).partition("e")
+    whole, _, frac = mantissa.partition(".")
+    digits = (whole + frac).lstrip("0")
+    ds = digits.rstrip("0")
+    exp = int(e or 0) - len(frac) + len(digits) - len(ds)  # a = int(ds) * 10**exp
+    neg = "-" if f < 0 else ""
     if a < 1e-6 or a >= 1e21:
         e10 = exp + len(ds) - 1
         mant = ds[0] + ("." + ds[1:] if len(ds) > 1 else "")
@@ -91,44 +92,21 @@ def _map_key(k: object) -> str:
     raise JSONError(f"json: unsupported type: map[{_go_type(k)}]interface {{}}")
 
 
-def _omitempty(v: object) -> bool:
-    """encoding/json's isEmptyValue (structs are never empty)."""
-    if v is None or (isinstance(v, GoValue) and getattr(v, "is_nil", False)):
-        return True
-    if isinstance(v, GoValue) and v.go_kind == "struct":
-        return False
-    if isinstance(v, (str, dict, list, tuple)):
-        return len(v) == 0
-    return isinstance(v, (bool, int, float)) and v == 0
-
-
 def _typed(v: GoValue) -> object:
-    """What encoding/json writes for a typed value of typed.py: a nil pointer/map/slice is null,
-    a struct its fields in declaration order (json names, omitempty), an enum its number."""
+    """What encoding/json writes for a typed value without a `__go_json__` (structs have one):
+    a nil pointer/map/slice is null, an enum its number."""
     if getattr(v, "is_nil", False) and v.go_kind in ("ptr", "map", "slice"):
         return None
-    spec = getattr(v, "go_fields_spec", None)
-    if spec is None:
-        kind = v.go_kind
-        if kind in ("int", "uint"):
-            return int(v)
-        if kind == "float":
-            return float(v)
-        if kind == "map":
-            return dict(v)
-        if kind == "slice":
-            return list(v)
-        return v.to_plain()
-    custom = getattr(v, "to_json", None)
-    if custom is not None and type(v).to_json is not Struct.to_json:
-        return custom()  # a type with its own MarshalJSON-like form (protobuf wrappers)
-    fields = []
-    for name, field in spec.items():
-        value = v.go_field(name)[1]
-        if not (field.omitempty and _omitempty(value)):
-            fields.append((field.json, value))
-    fields.extend(getattr(v, "raw_extra", {}).items())
-    return StructFields(fields)
+    kind = v.go_kind
+    if kind in ("int", "uint"):
+        return int(v)
+    if kind == "float":
+        return float(v)
+    if kind == "map":
+        return dict(v)
+    if kind == "slice":
+        return list(v)
+    return v.to_plain()
 
 
 def _encode(v: object, out: list, escape_html: bool, indent: str | None, depth: int) -> None:

@@ -169,7 +169,8 @@ def _json_number(v) -> str:
 # --------------------------------------------------------------------------- key order
 
 def _key_less(a: str, b: str) -> bool:
-    """go-yaml v2 sorted.go keyList.Less for two string keys: letters after non-letters, digit runs numerically."""
+    """go-yaml v2 sorted.go keyList.Less for two string keys: letters after non-letters, digit runs numerically.
+    Its unicode.IsDigit is Nd, Python's isdecimal (isdigit would take "¹" too)."""
     n = min(len(a), len(b))
     for i in range(n):
         ca, cb = a[i], b[i]
@@ -183,17 +184,17 @@ def _key_less(a: str, b: str) -> bool:
         an = bn = 0
         if ca == "0" or cb == "0":
             j = i - 1
-            while j >= 0 and a[j].isdigit():
+            while j >= 0 and a[j].isdecimal():
                 if a[j] != "0":
                     an = bn = 1
                     break
                 j -= 1
         ai = i
-        while ai < len(a) and a[ai].isdigit():
+        while ai < len(a) and a[ai].isdecimal():
             an = an * 10 + (ord(a[ai]) - 48)
             ai += 1
         bi = i
-        while bi < len(b) and b[bi].isdigit():
+        while bi < len(b) and b[bi].isdecimal():
             bn = bn * 10 + (ord(b[bi]) - 48)
             bi += 1
         if an != bn:

@@ -32,6 +32,9 @@ def _field(obj, go_name: str, json_name: str | None = None):
             if found:
                 return value
         method = obj.go_method(go_name)
+        if method is None and is_nil(obj) and not go_name.startswith("Get"):
+            # A field of a nil message: Istio reads it through the nil-safe proto getter (zero value).
+            method = obj.go_method("Get" + go_name)
         return method() if method is not None else None
     if isinstance(obj, dict):
         key = json_name or go_name[0].lower() + go_name[1:]

@@ -1452,12 +1452,13 @@ def _group_reader(m: re.Match):
             return "$", i + 1
         brace = text[i] == "{"
         j = start = i + brace
-        while j < len(text) and (text[j].isalnum() or text[j] == "_"):
+        # unicode.IsLetter / unicode.IsDigit (Nd, i.e. isdecimal: "¹" is no name character)
+        while j < len(text) and (text[j].isalpha() or text[j].isdecimal() or text[j] == "_"):
             j += 1
         if j == start or (brace and text[j : j + 1] != "}"):
             return "$", i
         name = text[start:j]
-        if name.isdigit() and not (len(name) > 1 and name[0] == "0"):
+        if name.isascii() and name.isdigit() and not (len(name) > 1 and name[0] == "0"):
             value = m.group(int(name)) if int(name) <= m.re.groups else ""
         else:
             value = m.group(name) if name in m.re.groupindex else ""

@@ -62,7 +62,7 @@ from __future__ import annotations
 
 import re
 
-from .values import MISSING, GoValue, to_plain
+from .values import MISSING, GoValue, StructFields, to_plain
 
 
 class GoType:
@@ -75,9 +75,6 @@ class GoType:
 
     def wrap(self, raw):
         return raw
-
-    def to_json(self, value, proto: bool = False):
-        return to_json_value(value, proto)
 
     def is_zero(self, value) -> bool:
         return value is None
@@ -377,17 +374,22 @@ class Struct(GoValue):
         """Field name -> plain value (Go field names), for debugging and generic code."""
         return {name: to_plain(v) for name, v in self._values.items()}
 
-    def to_json(self) -> dict:
-        """What Go's encoding/json.Marshal writes: struct order, json names, omitempty;
-        undeclared input keys (``raw_extra``) are appended as they were."""
-        out = {}
+    def _json_fields(self):
+        """(json name, value) of the fields encoding/json writes, in declaration order, then
+        the undeclared input keys (``raw_extra``) as they were."""
         for name, field in self.go_fields_spec.items():
             value = self._values[name]
-            if field.omitempty and _empty_for_json(value):
-                continue
-            out[field.json] = to_json_value(value, proto=False)
-        out.update(self.raw_extra)
-        return out
+            if not (field.omitempty and _omitted(field, value)):
+                yield field.json, value
+        yield from self.raw_extra.items()
+
+    def __go_json__(self) -> StructFields:
+        """The struct for gojson.marshal: Go field order, json names, omitempty."""
+        return StructFields(self._json_fields())
+
+    def to_json(self) -> dict:
+        """What Go's encoding/json.Marshal writes, as plain data (struct order, json names, omitempty)."""
+        return {name: to_json_value(value, proto=False) for name, value in self._json_fields()}
 
     def to_proto_json(self) -> dict:
         """protobuf JSON: lowerCamel names, default (zero) values omitted, enums by name."""
@@ -505,10 +507,14 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def _empty_for_json(value) -> bool:
-    """encoding/json omitempty: false, 0, "", nil pointer/interface, empty map/slice."""
+def _omitted(field: Field, value) -> bool:
+    """encoding/json isEmptyValue for an omitempty field: false, 0, "", nil pointer/interface,
+    empty (or nil) map/slice. An ``interface {}`` field (ANY, which also stands for pointers to
+    scalars) is empty only when nil: a pointer to 0 is written."""
     if value is None or isinstance(value, NilPtr):
         return True
+    if field.type is ANY:
+        return False
     if isinstance(value, Struct):
         return False
     if isinstance(value, (str, dict, list)):
@@ -542,7 +548,8 @@ def to_json_value(value, proto: bool = False):
 
 
 class _WrapperValue(Struct):
-    """google.protobuf wrapper types (wrapperspb): their protobuf JSON is the bare value."""
+    """google.protobuf wrapper types (wrapperspb): their protobuf JSON is the bare value; encoding/json
+    writes the struct (its tag is `json:"value,omitempty"`)."""
 
     proto = True
 
@@ -555,28 +562,25 @@ class _WrapperValue(Struct):
     def to_proto_json(self):
         return self.Value
 
-    def to_json(self):
-        return {"value": self.Value} if self.Value else {}
-
 
 class BoolValue(_WrapperValue):
     go_type = "wrapperspb.BoolValue"
-    fields = [Field("Value", BOOL, "value")]
+    fields = [Field("Value", BOOL, "value", omitempty=True)]
 
 
 class UInt32Value(_WrapperValue):
     go_type = "wrapperspb.UInt32Value"
-    fields = [Field("Value", UINT32, "value")]
+    fields = [Field("Value", UINT32, "value", omitempty=True)]
 
 
 class Int32Value(_WrapperValue):
     go_type = "wrapperspb.Int32Value"
-    fields = [Field("Value", INT32, "value")]
+    fields = [Field("Value", INT32, "value", omitempty=True)]
 
 
 class DoubleValue(_WrapperValue):
     go_type = "wrapperspb.DoubleValue"
-    fields = [Field("Value", FLOAT64, "value")]
+    fields = [Field("Value", FLOAT64, "value", omitempty=True)]
 
 
 _DURATION_RE = re.compile(r"(-)?(\d+)(?:\.(\d{1,9}))?s\Z")
@@ -588,7 +592,8 @@ class Duration(Struct):
 
     go_type = "durationpb.Duration"
     proto = True
-    fields = [Field("Seconds", INT64, "seconds"), Field("Nanos", INT32, "nanos")]
+    # durationpb's struct tags: `json:"seconds,omitempty"`, `json:"nanos,omitempty"`.
+    fields = [Field("Seconds", INT64, "seconds", omitempty=True), Field("Nanos", INT32, "nanos", omitempty=True)]
 
     @classmethod
     def from_json(cls, obj):

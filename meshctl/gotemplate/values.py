@@ -62,6 +62,13 @@ class GoValue:
         return self
 
 
+class StructFields(tuple):
+    """A Go struct as encoding/json sees it: (json field name, value) pairs in declaration order
+    (gojson writes them in that order; a dict is a Go map, written in sorted key order)."""
+
+    __slots__ = ()
+
+
 def go_kind(value) -> str:
     """The reflect kind of an engine value: "invalid", "bool", "int", "uint", "float",
     "complex", "string", "map", "slice", "struct", "ptr", "interface" (nil) or "func"."""

@@ -544,10 +544,10 @@ def reapply_overwritten_containers(final: dict, original: dict, template_pod: di
 
 
 def _container_json(c: dict):
-    """encoding/json of a corev1.Container: Go field order at every level."""
-    from meshctl.inject.template_data import go_json, kube_class
+    """A corev1.Container for gojson: encoding/json writes it in Go field order at every level."""
+    from meshctl.inject.template_data import kube_class
 
-    return go_json(kube_class("Container").from_json(c))
+    return kube_class("Container").from_json(c)
 
 
 def post_process(pod: dict, template_pod: dict, params: InjectionParameters) -> None:

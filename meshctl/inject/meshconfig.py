@@ -13,20 +13,11 @@ import copy
 
 
 def default_proxy_config() -> dict:
-    """mesh.DefaultProxyConfig()."""
-    return {
-        "configPath": "./etc/istio/proxy",
-        "binaryPath": "/usr/local/bin/envoy",
-        "serviceCluster": "istio-proxy",
-        "drainDuration": "45s",
-        "discoveryAddress": "istiod.istio-system.svc:15012",
-        "proxyAdminPort": 15000,
-        "controlPlaneAuthPolicy": "MUTUAL_TLS",
-        "statNameLength": 189,
-        "tracing": {"zipkin": {"address": "zipkin.istio-system:9411"}},
-        "statusPort": 15020,
-        "terminationDrainDuration": "5s",
-    }
+    """mesh.DefaultProxyConfig() (a fresh copy: callers merge into it)."""
+    # One table for both uses: protoToJSON clears the fields that still equal these defaults.
+    from meshctl.gotemplate.istio import PROXY_CONFIG_DEFAULTS
+
+    return copy.deepcopy(PROXY_CONFIG_DEFAULTS)
 
 
 def default_mesh_config() -> dict:

@@ -73,14 +73,14 @@ def as_json(output: str) -> str:
     return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode() + "\n"
 
 
-def _pods(doc) -> list[tuple[str, dict]]:
+def pod_templates(doc) -> list[tuple[str, dict]]:
     """(name, pod template or pod) pairs of a workload document, Lists flattened."""
     if not isinstance(doc, dict):
         return []
     kind = doc.get("kind")
     name = f"{kind}/{(doc.get('metadata') or {}).get('name', '')}"
     if kind == "List":
-        return [p for item in doc.get("items") or [] for p in _pods(item)]
+        return [p for item in doc.get("items") or [] for p in pod_templates(item)]
     if kind == "Pod":
         return [(name, {"metadata": doc.get("metadata") or {}, "spec": doc.get("spec") or {}})]
     spec = doc.get("spec") or {}
@@ -97,8 +97,8 @@ def as_patch(source: str, output: str) -> str:
     import jsonpatch
     import orjson
 
-    before = [p for d in _documents(source) for p in _pods(d)]
-    after = [p for d in _documents(output) for p in _pods(d)]
+    before = [p for d in _documents(source) for p in pod_templates(d)]
+    after = [p for d in _documents(output) for p in pod_templates(d)]
     patches = [
         {"object": name, "patch": jsonpatch.make_patch(old, new).patch}
         for (name, old), (_, new) in zip(before, after)

@@ -7,7 +7,6 @@ proto field order, which protobuf JSON (``protoToJSON``) follows.
 
 from __future__ import annotations
 
-from meshctl.gotemplate import gojson
 from meshctl.gotemplate.typed import (
     ANY,
     BOOL,
@@ -20,8 +19,6 @@ from meshctl.gotemplate.typed import (
     Duration,
     Enum,
     Field,
-    GoList,
-    GoMap,
     Int32Value,
     ListOf,
     MapOf,
@@ -74,48 +71,8 @@ def kube_class(type_name: str) -> type:
         }
         if type_name == "ObjectMeta":
             attrs.update(_OBJECT_META_GETTERS)
-        cls = _KUBE_CLASSES[type_name] = type(type_name, (KubeStruct,), attrs)
+        cls = _KUBE_CLASSES[type_name] = type(type_name, (Struct,), attrs)
     return cls
-
-
-class KubeStruct(Struct):
-    """A Kubernetes struct; encoding/json writes it in Go field order (structToJSON)."""
-
-    def __go_json__(self):
-        return go_json(self)
-
-
-def go_json(value):
-    """encoding/json's view of a typed value: structs as ordered fields with omitempty applied."""
-    if isinstance(value, Struct):
-        fields = []
-        for name, field in value.go_fields_spec.items():
-            v = value._values[name]
-            # ANY fields stand for pointers (and untyped parts): only nil is empty.
-            if field.omitempty and (v is None if field.type is ANY else _json_empty(v)):
-                continue
-            fields.append((field.json, go_json(v)))
-        fields.extend(value.raw_extra.items())
-        return gojson.StructFields(fields)
-    if isinstance(value, (GoMap, GoList)) and value.is_nil:
-        return None
-    if isinstance(value, dict):
-        return {k: go_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [go_json(v) for v in value]
-    if isinstance(value, Enum):
-        return int(value)
-    return value
-
-
-def _json_empty(value) -> bool:
-    if value is None or getattr(value, "go_kind", "") == "ptr":
-        return True
-    if isinstance(value, Struct):
-        return False
-    if isinstance(value, (str, dict, list)):
-        return not value
-    return isinstance(value, (bool, int, float)) and value == 0
 
 
 def _getter(name):
@@ -251,9 +208,6 @@ class ProxyConfig(Struct):
         Field("FileFlushMinSizeKb", UINT32, "fileFlushMinSizeKb"),
     ]
 
-    def __proto_json__(self):
-        return self.to_proto_json()
-
 
 class ServiceAttributeEnrichment(Enum):
     go_type = "v1alpha1.MeshConfig_ExtensionProvider_ServiceAttributeEnrichment"
@@ -280,8 +234,7 @@ class ExtensionProvider(Struct):
     proto = True
     fields = [
         Field("Name", STRING, "name"),
-        # Kept as its JSON form: istio.py's otelResourceAttributes reads it nil-safely as a map.
-        Field("Opentelemetry", ANY, "opentelemetry"),
+        Field("Opentelemetry", Ptr(OpenTelemetryTracingProvider), "opentelemetry"),
     ]
 
 

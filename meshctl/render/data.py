@@ -11,19 +11,31 @@ from __future__ import annotations
 
 import re
 
-_GO_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-_GO_ESCAPE_RE = re.compile("[<>&\u2028\u2029]")
 _LEADING_SPACES = re.compile(rb"^( +)", re.MULTILINE)
+# A float as orjson writes it. In indented output a number is the rest of its line after ": " or the
+# indent (strings end in a quote and hold no raw newline), so this matches no text inside strings.
+_FLOAT_TOKEN = re.compile(r"(?:^|(?<= ))-?\d+(?:\.\d+(?:e[-+]?\d+)?|e[-+]?\d+)(?=,?$)", re.MULTILINE)
+# The ends of such tokens: patterns with a literal first character are searched fast, and most
+# documents (Envoy's dumps) hold no float at all, so the full pattern rarely runs.
+_FLOAT_ENDS = (re.compile(r"\.\d+(?:e[-+]\d+)?,?\n"), re.compile(r"e[-+]\d+,?\n"))
 
 
 def to_json(value) -> str:
-    """Go ``json.MarshalIndent(value, "", "    ")`` plus a newline."""
+    """Go ``json.MarshalIndent(value, "", "    ")`` plus a newline.
+
+    orjson does the encoding (speed); Go's rules where they differ come from meshctl.gotemplate.gojson:
+    floats (1.0 is "1", 1e20 is "100000000000000000000") and the <, >, &, U+2028/9 escapes.
+    """
     import orjson
+
+    from meshctl.gotemplate.gojson import format_float, go_escapes
 
     text = orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
     # orjson indents by 2; doubling each line's leading spaces gives 4 (strings hold no raw newlines).
-    text = _LEADING_SPACES.sub(lambda m: m.group(1) * 2, text).decode()
-    return _GO_ESCAPE_RE.sub(lambda m: _GO_ESCAPES[m.group(0)], text) + "\n"
+    text = _LEADING_SPACES.sub(lambda m: m.group(1) * 2, text).decode() + "\n"
+    if any(pattern.search(text) for pattern in _FLOAT_ENDS):
+        text = _FLOAT_TOKEN.sub(lambda m: format_float(float(m.group())), text)
+    return go_escapes(text)
 
 
 def to_yaml(value) -> str:

@@ -19,9 +19,7 @@ Schema = Mapping[str, tuple[tuple[str, str], ...]]
 
 
 def _scalar(value) -> str:
-    """Go's json.Marshal of a scalar (HTML-safe string escapes; integral doubles without ".0")."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    """Go's json.Marshal of a scalar (HTML-safe string escapes, Go's float format)."""
     return to_json(value)[:-1]
 
 

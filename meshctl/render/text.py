@@ -8,6 +8,8 @@ algorithm below is Go's ``(*Writer).format`` (src/text/tabwriter/tabwriter.go), 
 
 from __future__ import annotations
 
+from itertools import chain
+
 from meshctl.model.tabular import Tabular
 
 
@@ -76,10 +78,27 @@ def _format_block(lines: list[list[str]], minwidth: int, padding: int, padchar: 
 
 def render_tabular(table: Tabular) -> str:
     """Render a Tabular as istioctl does: header row, then rows, cells tab-separated."""
-    lines = []
-    if table.columns:
-        lines.append("\t".join(table.columns))
-    lines.extend("\t".join(row) for row in table.rows)
+    lines = ([table.columns] if table.columns else []) + table.rows
     if not lines:
         return ""
-    return tabwrite("\n".join(lines) + "\n", minwidth=table.minwidth, padding=table.padding)
+    aligned = _align_uniform(lines, table.minwidth, table.padding)
+    if aligned is not None:
+        return aligned
+    return tabwrite("\n".join("\t".join(line) for line in lines) + "\n", minwidth=table.minwidth, padding=table.padding)
+
+
+def _align_uniform(lines: list[list[str]], minwidth: int, padding: int) -> str | None:
+    """`tabwrite`'s result for rows of equal length whose cells hold no tab or newline, else None.
+
+    Then every column is one block (as in `_format_block`'s first case) and the whole table is
+    one %-format: a 20k-row table takes milliseconds.
+    """
+    count = len(lines[0])
+    if count == 1 or any(len(line) != count for line in lines):
+        return None
+    columns = list(zip(*lines))
+    if any("\t" in text or "\n" in text for text in map("".join, columns)):
+        return None
+    widths = [max(minwidth, max(map(len, column)) + padding) for column in columns[:-1]]
+    row_format = "".join(f"%-{width}s" for width in widths) + "%s\n"
+    return (row_format * len(lines)) % tuple(chain.from_iterable(lines))

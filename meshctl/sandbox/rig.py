@@ -200,7 +200,8 @@ class Rig:
     def _warming_clusters(self) -> int:
         body = self._admin_get("stats?filter=^cluster_manager%5C.warming_clusters$") or b""
         _, _, value = body.decode().partition(":")
-        return int(value) if value.strip().isdigit() else 0
+        value = value.strip()
+        return int(value) if value.isascii() and value.isdigit() else 0
 
     def _envoy_cert_serials(self) -> set[int]:
         body = self._admin_get("certs")

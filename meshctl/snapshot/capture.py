@@ -2,24 +2,24 @@
 
 Each pod is fetched by `meshctl.sources.fleet.run_each` (bounded concurrency, progress on a TTY,
 partial failure as data, Ctrl-C keeps what finished). A pod's admin paths are read over ONE
-port-forward and one keep-alive HTTP connection (one websocket, not one per path), streamed
-chunk by chunk into a scrubbing spool, so memory holds chunks, not dumps. A pod that refuses
+port-forward websocket and keep-alive HTTP connection (not one per path), streamed chunk by
+chunk into a scrubbing spool, so memory holds chunks, not dumps. A pod that refuses
 port-forward is read with `PodSource` (exec ``pilot-agent request``), as every command does.
 """
 
 from __future__ import annotations
 
 import http.client
+import io
 import os
 import time
-from collections.abc import Callable
 
 from meshctl.errors import SourceError
 from meshctl.snapshot import layout
 from meshctl.snapshot.writer import SnapshotWriter, json_bytes
 from meshctl.sources.kube import PROXY_CONTAINER, KubeClient
 
-# Small chunks: 16 threads x a few chunks stay a few MB (large ones linger in per-thread malloc arenas).
+# 64 KB reads: 16 threads x a few chunks stay a few MB.
 _CHUNK = 1 << 16
 _API_V1 = "/api/v1"
 _WEBHOOKS = ("/apis/admissionregistration.k8s.io/v1", "mutatingwebhookconfigurations")
@@ -35,17 +35,18 @@ def take_snapshot(
     concurrency: int,
     proxy_admin_port: int = 15000,
     progress: bool | None = None,
-    notify: Callable[[str], None] = lambda message: None,
 ) -> dict:
     """Write everything into `writer`; return the manifest (also stored, last)."""
     from meshctl import __version__
-    from meshctl.sources.fleet import pod_key, run_each
+    from meshctl.sources.fleet import run_each
 
     failures: list[dict] = []
-    writer.add_bytes(layout.CONTEXT, json_bytes(_context(kube)))
+    context = _context(kube)
+    writer.add_bytes(layout.CONTEXT, json_bytes(context))
     for member, document in _cluster_objects(kube, pods, failures):
         writer.add_bytes(member, json_bytes(document))
-    istiods = _capture_istiods(kube, writer, failures, notify)
+    istiods = _capture_istiods(kube, writer, failures)
+    _limit_malloc_arenas()
     run = run_each(pods, lambda pod: _capture_pod(kube, writer, pod, proxy_admin_port), concurrency=concurrency,
                    progress=progress, label="snapshot")  # fmt: skip
     pod_rows = {}
@@ -53,7 +54,6 @@ def take_snapshot(
         row = {"status": result.status, "seconds": round(result.seconds, 3)}
         if result.error:
             row["error"] = result.error
-            notify(f"{result.name}: {result.error}")
         if result.value:
             row["missing"] = result.value
         pod_rows[result.name] = row
@@ -61,7 +61,7 @@ def take_snapshot(
         "format": layout.FORMAT,
         "meshctlVersion": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        **_context(kube),
+        **context,
         "selection": selection,
         "pods": {key: pod_rows[key] for key in sorted(pod_rows, key=lambda k: k.rpartition(".")[::-1])},
         "istiods": istiods,
@@ -71,6 +71,20 @@ def take_snapshot(
     }
     writer.add_bytes(layout.MANIFEST, json_bytes(manifest))
     return manifest
+
+
+def _limit_malloc_arenas() -> None:
+    """Two glibc malloc arenas instead of one per fetch thread (MALLOC_ARENA_MAX=2).
+
+    Each arena keeps the chunks its thread freed: with 16 threads streaming dumps that was 3-4x a
+    dump above the interpreter's own size, and 1x with two arenas (bench/bench_snapshot.py).
+    """
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).mallopt(-8, 2)  # M_ARENA_MAX; not glibc (musl, macOS): nothing to do
+    except (OSError, AttributeError):
+        pass
 
 
 def _context(kube: KubeClient) -> dict:
@@ -99,7 +113,7 @@ def _cluster_objects(kube: KubeClient, pods: list[dict], failures: list[dict]):
     """(member, object) for the pods, their namespaces, injector webhooks and ConfigMaps, istiod pods."""
     istio_ns = kube.options.istio_namespace
     for pod in pods:
-        yield _member(_API_V1, "pods", pod), pod
+        yield _member(_API_V1, "pods", pod), _as_read(pod, _API_V1, "pods")
     namespaces = {pod["metadata"]["namespace"] for pod in pods} | {istio_ns}
     # (what, API prefix, plural, read): list items carry no kind, so the member comes from the read.
     # Cluster-wide lists, filtered here: a few requests whatever the number of namespaces.
@@ -122,7 +136,17 @@ def _cluster_objects(kube: KubeClient, pods: list[dict], failures: list[dict]):
             failures.append({"what": what, "error": str(exc)})
             continue
         for obj in objects:
-            yield _member(prefix, plural, obj), obj
+            yield _member(prefix, plural, obj), _as_read(obj, prefix, plural)
+
+
+# plural -> kind, to store listed objects as a GET returns them (list items carry no kind)
+_KINDS = {"pods": "Pod", "namespaces": "Namespace", "configmaps": "ConfigMap",
+          "mutatingwebhookconfigurations": "MutatingWebhookConfiguration"}  # fmt: skip
+
+
+def _as_read(obj: dict, prefix: str, plural: str) -> dict:
+    api_version = prefix.removeprefix("/apis/").removeprefix("/api/")
+    return {"kind": _KINDS[plural], "apiVersion": api_version, **obj}
 
 
 def _member(prefix: str, plural: str, obj: dict) -> str:
@@ -130,7 +154,7 @@ def _member(prefix: str, plural: str, obj: dict) -> str:
     return layout.object_member(prefix, plural, meta.get("namespace", ""), meta.get("name", ""))
 
 
-def _capture_istiods(kube: KubeClient, writer: SnapshotWriter, failures: list[dict], notify) -> dict:
+def _capture_istiods(kube: KubeClient, writer: SnapshotWriter, failures: list[dict]) -> dict:
     """istiod's /debug/syncz (what `proxy-status` reads) from each running istiod."""
     from meshctl.sources.pod import ISTIOD_DEBUG, PodSource
 
@@ -149,7 +173,6 @@ def _capture_istiods(kube: KubeClient, writer: SnapshotWriter, failures: list[di
         except SourceError as exc:
             rows[name] = {"status": "failed", "error": str(exc)}
             failures.append({"what": f"istiod {name} /{layout.SYNCZ_PATH}", "error": str(exc)})
-            notify(f"istiod {name}: {exc}")
     return rows
 
 
@@ -162,7 +185,7 @@ def _capture_pod(kube: KubeClient, writer: SnapshotWriter, pod: dict, admin_port
     source = PodSource(kube, pod=pod, endpoint=PodEndpoint(admin_port, PROXY_CONTAINER, PROXY_ADMIN.exec_prefix))
     missing, streamed = {}, set()
     try:
-        _stream_admin_paths(kube, writer, pod, admin_port, streamed)
+        _stream_admin_paths(kube, pod, admin_port, writer, streamed)
     except SourceError:
         pass  # port-forward refused or broke: PodSource fetches the rest (port-forward again, then exec)
     for stem, path in layout.PROXY_FETCHES:
@@ -182,23 +205,32 @@ def _capture_pod(kube: KubeClient, writer: SnapshotWriter, pod: dict, admin_port
     return missing
 
 
-def _stream_admin_paths(kube: KubeClient, writer: SnapshotWriter, pod: dict, admin_port: int, stored: set[str]) -> None:
-    """Fetch every admin path over one port-forward and keep-alive connection; add stems to `stored`."""
-    from meshctl.sources.portforward import forward
+def _stream_admin_paths(kube: KubeClient, pod: dict, admin_port: int, writer: SnapshotWriter, stored: set[str]) -> None:
+    """Fetch every admin path over one port-forward websocket and keep-alive HTTP connection.
+
+    HTTP is spoken straight over the websocket's data channel, reading a frame only when the
+    spool wants more: the kubernetes client's PortForward (used by `pc`) buffers everything the
+    pod sends without limit, i.e. one whole dump per pod in flight.
+    """
+    from websocket import WebSocketException
 
     meta = pod["metadata"]
-    with forward(kube, pod, admin_port) as forwarding:
-        conn = http.client.HTTPConnection("127.0.0.1", forwarding.port, timeout=kube.timeout)
-        try:
-            for stem, path in layout.PROXY_FETCHES:
-                member = layout.pod_member(meta["namespace"], meta["name"], stem)
-                writer.add_stream(member, lambda spool, path=path: _get_into(conn, path, spool))
-                stored.add(stem)
-        except (OSError, http.client.HTTPException) as exc:
-            reason = "; ".join(forwarding.errors) or str(exc) or type(exc).__name__
-            raise SourceError(f"port-forward to {meta['name']}.{meta['namespace']}:{admin_port}: {reason}") from None
-        finally:
-            conn.close()
+    where = f"port-forward to {meta['name']}.{meta['namespace']}:{admin_port}"
+    # KubeClient's websocket opener: kubectl's headers, --as, TLS verification and RBAC messages
+    socket = kube._open_websocket(pod, "portforward", [("ports", str(admin_port))], where)
+    socket.settimeout(kube.timeout)
+    stream = _ForwardedStream(socket)
+    conn = http.client.HTTPConnection("127.0.0.1", admin_port)
+    conn.sock = _ForwardedSocket(socket, stream)
+    try:
+        for stem, path in layout.PROXY_FETCHES:
+            member = layout.pod_member(meta["namespace"], meta["name"], stem)
+            writer.add_stream(member, lambda spool, path=path: _get_into(conn, path, spool))
+            stored.add(stem)
+    except (OSError, http.client.HTTPException, WebSocketException) as exc:
+        raise SourceError(f"{where}: {stream.error or str(exc) or type(exc).__name__}") from None
+    finally:
+        conn.close()
 
 
 def _get_into(conn: http.client.HTTPConnection, path: str, sink) -> None:
@@ -214,3 +246,78 @@ def _get_into(conn: http.client.HTTPConnection, path: str, sink) -> None:
         sink.write(chunk)
     if response.length:
         raise http.client.IncompleteRead(b"", response.length)
+
+
+class _ForwardedStream(io.RawIOBase):
+    """The pod side's bytes of a port-forward websocket (channel.k8s.io: data channel 0, errors 1).
+
+    Each channel's first frame carries the port number, not data (kubelet portforward/websocket.go).
+    """
+
+    def __init__(self, socket) -> None:
+        self._socket = socket
+        self._pending = memoryview(b"")
+        self._started = {0: False, 1: False}
+        self._ended = False
+        self.error = ""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        from websocket import ABNF, WebSocketConnectionClosedException
+
+        while not self._pending and not self._ended:
+            try:
+                opcode, frame = self._socket.recv_data_frame(True)
+            except WebSocketConnectionClosedException:
+                opcode, frame = ABNF.OPCODE_CLOSE, None
+            if opcode == ABNF.OPCODE_CLOSE:
+                self._ended = True
+                break
+            data = frame.data if isinstance(frame.data, bytes) else frame.data.encode()
+            if opcode != ABNF.OPCODE_BINARY or not data or data[0] not in self._started:
+                continue
+            if not self._started[data[0]]:
+                self._started[data[0]] = True
+            elif data[0] == 1:
+                self.error += data[1:].decode("utf-8", "replace").strip()
+                raise ConnectionError(self.error)
+            else:
+                self._pending = memoryview(data)[1:]
+        count = min(len(buffer), len(self._pending))
+        buffer[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
+        return count
+
+
+class _ForwardedSocket:
+    """What http.client needs of a socket, over a port-forward websocket."""
+
+    def __init__(self, socket, stream: _ForwardedStream) -> None:
+        self._socket = socket
+        self._stream = stream
+
+    def sendall(self, data: bytes) -> None:
+        from websocket import ABNF
+
+        self._socket.send(b"\x00" + bytes(data), opcode=ABNF.OPCODE_BINARY)
+
+    def makefile(self, mode: str):
+        # a fresh reader per response over the same stream, like socket.makefile; no pipelining,
+        # so no reader holds bytes of the next response
+        return io.BufferedReader(_Unclosed(self._stream), _CHUNK)
+
+    def close(self) -> None:
+        self._socket.close()
+
+
+class _Unclosed(io.RawIOBase):
+    def __init__(self, stream: io.RawIOBase) -> None:
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        return self._stream.readinto(buffer)

@@ -12,6 +12,7 @@ import contextlib
 import os
 import tarfile
 import tempfile
+import threading
 import zlib
 from collections.abc import Iterator
 
@@ -33,11 +34,19 @@ class SnapshotArchive:
         self.path = path
         self._objects: dict[str, bytes] | None = None
         self._manifest: dict | None = None
+        self._lock = threading.Lock()
+        self._reads = 0
+        self._random_access: contextlib.ExitStack | None = None
+        self._seekable: SeekableSnapshot | None = None
 
     @contextlib.contextmanager
     def _stream(self) -> Iterator[tarfile.TarFile]:
+        import gzip
+
+        # gzip.open, not tarfile's "r|gz": the archive is many gzip members (writer.py), and
+        # tarfile's own stream stops after the first
         try:
-            with tarfile.open(self.path, mode="r|gz") as archive:
+            with gzip.open(self.path, "rb") as compressed, tarfile.open(fileobj=compressed, mode="r|") as archive:
                 yield archive
         except _READ_ERRORS as exc:
             raise DecodeError(f"{self.path} is not a readable meshctl snapshot ({_reason(exc)})") from None
@@ -57,9 +66,20 @@ class SnapshotArchive:
         return self._objects
 
     def read(self, name: str) -> bytes | None:
-        """A member's bytes, or None when the archive has no such member."""
+        """A member's bytes, or None when the archive has no such member.
+
+        The first read is a pass that stops at the member (a one-pod command reads one or two);
+        from the second on, the archive is decompressed once for random access (many pods).
+        """
         if name.startswith(layout.CLUSTER_PREFIX):
             return self.cluster_members().get(name)
+        with self._lock:
+            self._reads += 1
+            if self._reads > 1 and self._seekable is None:
+                self._random_access = contextlib.ExitStack()
+                self._seekable = self._random_access.enter_context(self.seekable())
+            if self._seekable is not None:
+                return self._seekable.read(name)
         with self._stream() as archive:
             for info in archive:
                 if info.name == name:

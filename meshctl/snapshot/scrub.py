@@ -50,15 +50,19 @@ class StreamScrubber:
     def feed(self, chunk: bytes) -> bytes:
         # Hold back from the last block start (blocks do not nest, so every earlier block is
         # complete before it) and a marker's length; scrub only what is let through.
-        data = self._carry + chunk
+        data = self._carry + chunk if self._carry else chunk
         keep_from = max(0, len(data) - _MARKER_TAIL)
         window = max(0, len(data) - _MAX_BLOCK)
+        found = False
         for marker in _MARKERS:
-            start = data.rfind(marker, window)
+            start = data.rfind(marker)
             if start != -1:
-                keep_from = min(keep_from, start)
+                found = True
+                if start >= window:
+                    keep_from = min(keep_from, start)
         self._carry = data[keep_from:]
-        return scrub(data[:keep_from])
+        # no block starts in `data` (the usual case: Envoy redacts keys): nothing to scrub
+        return scrub(data[:keep_from]) if found else data[:keep_from]
 
     def finish(self) -> bytes:
         data, self._carry = scrub(self._carry), b""

@@ -1,17 +1,23 @@
-"""Write a snapshot archive: a gzip'd tar streamed to a temporary file beside the target.
+"""Write a snapshot archive: a tar, gzip-compressed, streamed to a temporary file beside the target.
 
-Members arrive from many threads; each is scrubbed into an anonymous spool file while it is
-fetched (so memory holds one chunk, not a body), then copied into the tar under a lock. The
-archive appears at the user's path only when complete (rename); on failure nothing is left.
+Members arrive from many threads. Each is scrubbed and compressed while it is fetched, in its
+own thread, into an anonymous spool file (memory holds a chunk, not a body; zlib releases the
+GIL, so threads compress in parallel); the spool is then appended under a lock. The archive is
+a sequence of gzip members (RFC 1952 allows it; gzip, tar and Python read it as one stream): per
+tar member, one gzip member for its header (its size is known only at the end) and one for its
+content. The archive appears at the user's path only when complete (rename); on failure nothing
+is left.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tarfile
 import tempfile
 import threading
 import time
+import zlib
 from collections.abc import Callable
 
 from meshctl.errors import UsageError
@@ -19,27 +25,37 @@ from meshctl.snapshot.scrub import StreamScrubber
 
 # zlib level 1 compresses config dumps ~8x at a fraction of level 9's CPU (tarfile's default).
 _COMPRESS_LEVEL = 1
+_GZIP_MEMBER = 16 + zlib.MAX_WBITS  # zlib writes a gzip header and trailer
+_COPY_CHUNK = 1 << 20
+
+
+def _gzip_member(data: bytes) -> bytes:
+    compressor = zlib.compressobj(_COMPRESS_LEVEL, zlib.DEFLATED, _GZIP_MEMBER)
+    return compressor.compress(data) + compressor.flush()
 
 
 class Spool:
-    """A scrubbing sink for one member: `write(chunk)` as bytes arrive; anonymous, gone on close."""
+    """A scrubbing, compressing sink for one member's content: `write(chunk)` as bytes arrive."""
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile()
+        self._file = tempfile.TemporaryFile()  # anonymous: no name on disk, gone on close
         self._scrubber = StreamScrubber()
-        self.size = 0
+        self._compressor = zlib.compressobj(_COMPRESS_LEVEL, zlib.DEFLATED, _GZIP_MEMBER)
+        self.size = 0  # content bytes, after scrubbing
 
     def write(self, chunk: bytes) -> int:
         self._put(self._scrubber.feed(bytes(chunk)))
         return len(chunk)
 
     def _put(self, data: bytes) -> None:
-        self._file.write(data)
         self.size += len(data)
+        self._file.write(self._compressor.compress(data))
 
     def finish(self):
-        """The scrubbed content, rewound, as a file object."""
+        """The compressed content, padded to a tar block, rewound."""
         self._put(self._scrubber.finish())
+        self._file.write(self._compressor.compress(b"\0" * (-self.size % tarfile.BLOCKSIZE)))
+        self._file.write(self._compressor.flush())
         self._file.seek(0)
         return self._file
 
@@ -48,7 +64,7 @@ class Spool:
 
 
 class SnapshotWriter:
-    """``with SnapshotWriter(path) as out: out.add_bytes(...); out.add_spool(...)``: atomic on success."""
+    """``with SnapshotWriter(path) as out: out.add_bytes(...); out.add_stream(...)``: atomic on success."""
 
     def __init__(self, path: str) -> None:
         self.path = os.path.abspath(path)
@@ -61,11 +77,10 @@ class SnapshotWriter:
             handle, self._temp = tempfile.mkstemp(prefix=f".{os.path.basename(self.path)}.", suffix=".part", dir=directory)
         except OSError as exc:
             raise UsageError(f"cannot write {path}: {exc.strerror}") from None
-        self._raw = os.fdopen(handle, "wb")
-        self._tar = tarfile.open(fileobj=self._raw, mode="w:gz", compresslevel=_COMPRESS_LEVEL, format=tarfile.PAX_FORMAT)
+        self._out = os.fdopen(handle, "wb")
         self._lock = threading.Lock()
         self._mtime = int(time.time())
-        self.names: set[str] = set()
+        self._tar_length = 0  # uncompressed tar bytes so far, for the end-of-archive padding
 
     def __enter__(self) -> SnapshotWriter:
         return self
@@ -78,43 +93,41 @@ class SnapshotWriter:
 
     def add_bytes(self, name: str, data: bytes) -> None:
         """Store a small member (API objects, the manifest), scrubbed."""
-        spool = Spool()
-        try:
-            spool.write(data)
-            self.add_spool(name, spool)
-        finally:
-            spool.close()
+        self.add_stream(name, lambda spool: spool.write(data))
 
     def add_stream(self, name: str, fill: Callable[[Spool], None]) -> None:
         """Store what `fill(spool)` writes into a spool (it may raise: then nothing is stored)."""
         spool = Spool()
         try:
             fill(spool)
-            self.add_spool(name, spool)
+            content = spool.finish()
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime, info.mode = spool.size, self._mtime, 0o644
+            header = info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
+            compressed_header = _gzip_member(header)
+            with self._lock:
+                if self._out.closed:  # a fetch abandoned after Ctrl-C, finishing late
+                    return
+                self._out.write(compressed_header)
+                shutil.copyfileobj(content, self._out, _COPY_CHUNK)
+                self._tar_length += len(header) + spool.size + (-spool.size % tarfile.BLOCKSIZE)
         finally:
             spool.close()
 
-    def add_spool(self, name: str, spool: Spool) -> None:
-        content = spool.finish()
-        info = tarfile.TarInfo(name)
-        info.size, info.mtime, info.mode = spool.size, self._mtime, 0o644
-        with self._lock:
-            self._tar.addfile(info, content)
-            self.names.add(name)
-
     def commit(self) -> None:
-        self._tar.close()
-        self._raw.flush()
-        os.fsync(self._raw.fileno())
-        self._raw.close()
+        with self._lock:
+            # tar's end: two zero blocks, then zeros up to a whole record (as tarfile.close writes)
+            end = 2 * tarfile.BLOCKSIZE
+            end += -(self._tar_length + end) % tarfile.RECORDSIZE
+            self._out.write(_gzip_member(b"\0" * end))
+            self._out.flush()
+            os.fsync(self._out.fileno())
+            self._out.close()
         os.replace(self._temp, self.path)
 
     def abort(self) -> None:
-        try:
-            self._tar.close()
-        except (OSError, ValueError):
-            pass
-        self._raw.close()
+        with self._lock:
+            self._out.close()
         try:
             os.unlink(self._temp)
         except FileNotFoundError:
@@ -125,4 +138,3 @@ def json_bytes(document) -> bytes:
     import orjson
 
     return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
-

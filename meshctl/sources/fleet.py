@@ -16,12 +16,17 @@ Used by ``meshctl check`` and by the multi-pod fetch / snapshot commands. The AP
     ``PodResult`` per pod **as each finishes** (completion order, not input order):
     ``status`` is ``"ok"`` (``value`` set), ``"failed"`` (``error`` holds the one-line
     message of the exception ``work`` raised: partial failure is data, never a crash) or
-    ``"not checked"``. Ctrl-C (SIGINT, when iterated on the main thread) stops scheduling:
-    pods that were still running or waiting are yielded as ``"not checked"``, and
-    ``FleetRun.interrupted`` becomes True once iteration ends; a second Ctrl-C raises
-    KeyboardInterrupt as usual. Work still in flight is abandoned (daemon threads), so the
-    process exits at once. ``progress=None`` shows a Rich progress bar on stderr only when
-    stderr is a TTY (rich is imported only then); True/False force it.
+    ``"not checked"``. Ctrl-C (SIGINT, while iterating on the main thread, the consumer's loop
+    body included) stops scheduling: results already finished are still yielded, pods still
+    running or waiting come as ``"not checked"``, and ``FleetRun.interrupted`` is True; a second
+    Ctrl-C raises KeyboardInterrupt as usual. Work in flight is abandoned (daemon threads), so
+    the process can exit at once. At most ``concurrency`` values exist before the consumer takes
+    them, so a consumer that writes each result away (a snapshot) keeps memory bounded.
+    ``label`` is the text before the progress bar. ``progress=None`` shows a Rich bar on stderr
+    only when stderr is a TTY (rich is imported only then); True/False force it.
+
+Helpers on pod dicts: ``pod_key(pod)`` ("name.namespace"), ``has_proxy(pod)``, and
+``pod_ip_index(pods)`` (pod IP -> (pod key, has a sidecar), host-network pods left out).
 
 Each ``work`` call runs in its own thread, so it must not share unsynchronised state with other
 calls; a ``KubeClient`` is safe to share (urllib3 pools are thread-safe, websockets are per call).

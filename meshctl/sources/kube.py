@@ -170,12 +170,16 @@ class KubeClient:
 
     # -- pods ------------------------------------------------------------------------------
 
+    def read_object(self, ref: PodRef) -> dict:
+        """The object `ref` names as it is: the pod, or the workload (deployment, service, ...) itself."""
+        prefix, plural = ("/api/v1", "pods") if ref.kind == "pod" else _WORKLOAD_PATHS[ref.kind]
+        return self.read(prefix, plural, ref.name, ref.namespace)
+
     def resolve_pod(self, ref: PodRef) -> dict:
         """The pod object `ref` names; a workload resolves to its best pod (kubectl's choice)."""
+        workload = self.read_object(ref)
         if ref.kind == "pod":
-            return self.read("/api/v1", "pods", ref.name, ref.namespace)
-        prefix, plural = _WORKLOAD_PATHS[ref.kind]
-        workload = self.read(prefix, plural, ref.name, ref.namespace)
+            return workload
         spec = workload.get("spec") or {}
         if ref.kind in ("service", "replicationcontroller"):
             selector = LabelSelector.from_map(spec.get("selector") or {})

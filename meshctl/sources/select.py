@@ -7,6 +7,8 @@ Source whose `fetch(admin_path)` answers bytes, so nothing downstream changes.
 
 from __future__ import annotations
 
+import os
+
 from meshctl.errors import UsageError
 from meshctl.sources.base import Source
 
@@ -35,3 +37,20 @@ def open_source(*, file: str | None = None, admin: str | None = None, pod: str |
 
         return pod_source(pod, timeout=timeout, **kube_opts)
     raise UsageError("no input: give -f FILE (or -f - for standard input)")
+
+
+def spec_kind(spec: str) -> str:
+    """What a positional A/SRC/DST names: "admin" (an http(s) URL), "file" (an existing path or '-'), else "pod"."""
+    if spec.startswith(("http://", "https://")):
+        return "admin"
+    if spec == "-" or os.path.exists(spec):
+        return "file"
+    return "pod"
+
+
+def source_for_spec(spec: str, **kube_opts) -> Source:
+    """The Source for one positional spec (`pc diff A B`, `explain mtls SRC DST`), by spec_kind."""
+    kind = spec_kind(spec)
+    if kind == "pod":
+        return open_source(pod=spec, **kube_opts)
+    return open_source(**{kind: spec})

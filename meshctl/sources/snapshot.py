@@ -9,7 +9,9 @@ failed, why.
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 
 from meshctl.errors import DecodeError, SourceError
 from meshctl.sources.kube import PROXY_CONTAINER, ExecFailed, KubeClient, KubeOptions
@@ -61,7 +63,8 @@ class SnapshotKube(KubeClient):
             if wanted(name):
                 obj = _json(self._members[name], name, self.snapshot)
                 if matches((obj.get("metadata") or {}).get("labels") or {}):
-                    items.append(obj)
+                    # as the API lists them: items carry no kind (a GET's object does)
+                    items.append({k: v for k, v in obj.items() if k not in ("kind", "apiVersion")})
         return items
 
     def exec_in(self, pod: dict, container: str, argv: list[str]) -> bytes:
@@ -103,12 +106,24 @@ class SnapshotKube(KubeClient):
 
 def snapshot_client(flags: dict) -> SnapshotKube:
     """connect()'s --snapshot branch: the snapshot's recording with the other flags' options."""
-    from meshctl.snapshot.reader import SnapshotArchive
     from meshctl.sources.kube import DEFAULT_REQUEST_TIMEOUT
 
     options = KubeOptions(namespace=flags.get("namespace") or None, istio_namespace=flags.get("istio_namespace") or "istio-system",
                           request_timeout=DEFAULT_REQUEST_TIMEOUT)  # fmt: skip
-    return SnapshotKube(SnapshotArchive(flags["snapshot"]), options)
+    path = flags["snapshot"]
+    try:
+        stat = os.stat(path)
+    except OSError:
+        stat = None  # SnapshotArchive says what is wrong with the path
+    return SnapshotKube(_archive(path, stat and (stat.st_mtime_ns, stat.st_size)), options)
+
+
+@functools.lru_cache(maxsize=4)
+def _archive(path: str, version):
+    """One reader per file (and version of it) per process: a multi-pod view connects once per pod."""
+    from meshctl.snapshot.reader import SnapshotArchive
+
+    return SnapshotArchive(path)
 
 
 def _json(data: bytes, member: str, path: str) -> dict:

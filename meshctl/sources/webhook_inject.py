@@ -1,9 +1,10 @@
 """Ask the cluster's sidecar injector webhook to inject a pod (istioctl kube-inject's ExternalInjector).
 
-Finds the injector MutatingWebhookConfiguration for the revision, port-forwards to a pod behind its
+Given the injector webhook to ask (the one that fires for the pod, or the one serving --revision:
+``webhook_for_revision``), port-forwards to a pod behind its
 Service (the webhook port's targetPort, 15017 by default), POSTs an AdmissionReview over TLS verified
 with the webhook's caBundle and server name ``<service>.<namespace>.svc``, and returns the JSONPatch
-from the response. ``with WebhookInjector(kube, revision) as injector: patch = injector(pod, ns)``.
+from the response. ``with WebhookInjector(kube, configurations, webhook) as injector: patch = injector(pod, ns)``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import socket
 import ssl
 
+from meshctl.analyze.webhooks import InjectorWebhook
 from meshctl.errors import DecodeError, SourceError
 from meshctl.sources.kube import KubeClient
 
@@ -22,21 +24,25 @@ DEFAULT_POD_PORT = 15017  # istiod's webhook port (istioctl's fallback too)
 TIMEOUT = 10.0
 
 
-def _find_webhook(configurations: list[dict], revision: str) -> tuple[str, dict]:
-    """(webhook name, clientConfig) of the injector webhook for `revision` ("" = default)."""
-    from meshctl.analyze.webhooks import injector_webhooks
-
+def webhook_for_revision(webhooks: list[InjectorWebhook], revision: str) -> InjectorWebhook:
+    """The first injector webhook serving `revision` ("" = default): istioctl's choice with --revision."""
     wanted = revision or "default"
-    for found in injector_webhooks(configurations):
-        if (found.revision or "default") != wanted:
-            continue
-        for config in configurations:
-            if (config.get("metadata") or {}).get("name") != found.configuration:
-                continue
-            for webhook in config.get("webhooks") or []:
-                if webhook.get("name") == found.name:
-                    return found.name, webhook.get("clientConfig") or {}
-    raise SourceError(f"no sidecar injector webhook for revision {wanted} (MutatingWebhookConfigurations)")
+    for webhook in webhooks:
+        if (webhook.revision or "default") == wanted:
+            return webhook
+    served = sorted({w.revision or "default" for w in webhooks})
+    raise SourceError(
+        f"no sidecar injector webhook for revision {wanted} (MutatingWebhookConfigurations serve: {', '.join(served) or 'none'})"
+    )
+
+
+def _client_config(configurations: list[dict], webhook: InjectorWebhook) -> dict:
+    for config in configurations:
+        if (config.get("metadata") or {}).get("name") == webhook.configuration:
+            for entry in config.get("webhooks") or []:
+                if entry.get("name") == webhook.name:
+                    return entry.get("clientConfig") or {}
+    raise SourceError(f"webhook {webhook.configuration}/{webhook.name} is not in the MutatingWebhookConfigurations")
 
 
 def _ssl_context(ca_bundle_b64: str | None) -> ssl.SSLContext:
@@ -52,11 +58,10 @@ def _ssl_context(ca_bundle_b64: str | None) -> ssl.SSLContext:
 class WebhookInjector:
     """A live connection to the injector webhook (a port-forward for service webhooks)."""
 
-    def __init__(self, kube: KubeClient, revision: str) -> None:
+    def __init__(self, kube: KubeClient, configurations: list[dict], webhook: InjectorWebhook) -> None:
         self.kube = kube
-        self.name, client = _find_webhook(
-            kube.list("/apis/admissionregistration.k8s.io/v1", "mutatingwebhookconfigurations"), revision
-        )
+        self.name = webhook.name
+        client = _client_config(configurations, webhook)
         self.context = _ssl_context(client.get("caBundle"))
         self.service = client.get("service")
         self.url = client.get("url", "")

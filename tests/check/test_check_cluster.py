@@ -210,3 +210,18 @@ def test_ctrl_c_prints_what_finished_and_exits_130(cluster, envoy_rig):
     assert 1 <= len(not_checked) <= 12
     assert any(line.split()[2] == "PASS" for line in stdout.splitlines()[1:])  # what finished is there
     assert stderr.strip().endswith(f"meshctl: interrupted: {len(not_checked)} of 13 pods not checked")
+
+
+def test_facts_rbac_denies_become_notes_not_failures(cluster):
+    cluster.deny("list", "mutatingwebhookconfigurations")
+    cluster.deny("get", "configmaps", namespace="default")
+    cluster.deny("list", "pods", namespace="istio-system")
+    cluster.deny("list", "pods", namespace="")  # cluster-wide: the pod-IP index falls back to the selected namespaces
+    result = check(cluster, HEALTHY, "--cert-warn", "30m", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    checks = {c["check"]: c for c in json.loads(result.stdout)["pods"][0]["checks"]}
+    codes = {name: [f["code"] for f in c["findings"]] for name, c in checks.items()}
+    assert codes["injector-revision"] == ["webhooks-unknown"] and codes["root-ca"] == ["rootca-unknown"]
+    assert codes["version-skew"] == ["istiod-unknown"] and codes["tls-mode"] == []
+    assert "RBAC denied: cannot get configmaps in namespace default" in checks["root-ca"]["detail"]
+    assert {c["status"] for name, c in checks.items() if name != "xds-warming"} == {"PASS"}

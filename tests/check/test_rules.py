@@ -133,6 +133,9 @@ def test_root_ca_compared_root_by_root():
     both = mesh(root_certs={"default": CA.root.cert_pem + other})
     assert rules.root_ca(pod(), both)[0].msg == "ROOTCA and istio-ca-root-cert share 1 of 2 roots (CA migration?)"
     assert severities(rules.root_ca(pod(), mesh(root_certs={"default": None}))) == [("warning", "rootca-configmap-missing")]
+    only_default = [s for s in resources.secrets(WORKLOAD.cert_pem, b"", CA.root.cert_pem) if s["name"] == "default"]
+    missing = rules.root_ca(pod(dump=dump(secrets=only_default)), mesh())
+    assert [(f.code, f.msg) for f in missing] == [("rootca-unreadable", "secret ROOTCA not in the dump (no SDS root secret yet?)")]
     denied = mesh(root_certs={}, unknown={"configmap:default": "RBAC denied"})
     assert rules.root_ca(pod(), denied)[0].msg == "ConfigMap istio-ca-root-cert not read: RBAC denied"
 
@@ -192,5 +195,24 @@ def test_root_pem_is_what_the_sandbox_secret_carries():
     # Guard for the fixtures above: the ROOTCA secret holds the CA root as base64 inline_bytes.
     root = [s for s in resources.secrets(b"x", b"y", CA.root.cert_pem) if s["name"] == "ROOTCA"][0]
     assert base64.b64decode(root["validation_context"]["trusted_ca"]["inline_bytes"]) == CA.root.cert_pem
-    assert NOW.tzinfo is timezone.utc or NOW.utcoffset() == timedelta(0)
-    assert isinstance(NOW, datetime)
+
+
+def test_warming_listeners_and_secrets_count_too():
+    listeners = {"@type": ADMIN + "ListenersConfigDump", "dynamic_listeners": [
+        {"name": "0.0.0.0_8080", "warming_state": {"listener": {"name": "0.0.0.0_8080"}, "last_updated": "2026-01-01T00:00:00.120Z"}},
+        {"name": "virtualInbound", "active_state": {"listener": {"name": "virtualInbound"}}}]}
+    secrets = {"@type": ADMIN + "SecretsConfigDump", "dynamic_warming_secrets": [{"name": "file-cert:/etc/certs/cert.pem"}]}
+    found = rules.warming_resources(from_object({"configs": [listeners, secrets]}))
+    assert found == [("listener", "0.0.0.0_8080", "2026-01-01T00:00:00.120Z"), ("secret", "file-cert:/etc/certs/cert.pem", "")]
+    now = datetime(2026, 1, 1, 0, 2, 0, tzinfo=timezone.utc)
+    messages = [f.msg for f in rules.xds_warming(pod(dump=from_object({"configs": [listeners, secrets]})), mesh(now=now))]
+    assert messages == ["listener 0.0.0.0_8080 warming for 1m59s (endpoints or secrets not delivered)",
+                        "secret file-cert:/etc/certs/cert.pem warming (endpoints or secrets not delivered)"]
+
+
+def test_a_rule_crashing_on_one_pod_is_that_pods_failed_row():
+    from meshctl.commands.check import _pod_report
+    from meshctl.sources.fleet import FAILED, PodResult
+
+    report = _pod_report(PodResult({"metadata": {"name": "p", "namespace": "ns"}}, FAILED, error="unexpected KeyError: 'x'"))
+    assert [(r.check, r.status, r.detail) for r in report.results] == [("-", "FAIL", "unexpected KeyError: 'x'")]

@@ -399,6 +399,22 @@ def test_typed_container_ports_and_otel():
     assert run(template, typed_data(containers=containers)) == ""
 
 
+def test_typed_otel_provider_that_is_a_nil_pointer_reads_like_gos_nil_safe_getters():
+    from meshctl.gotemplate.istio import _field
+
+    # A prometheus provider's GetOpentelemetry() is a nil *OpenTelemetryTracingProvider; Istio reads
+    # its fields through getters, which give zero values on nil.
+    providers = [{"name": "prometheus", "prometheus": {}}, *_otel_mesh("OTEL_SEMANTIC_CONVENTIONS")["extensionProviders"]]
+    data = typed_data(containers=[{"name": "hello", "image": "x/hello:1.0"}], mesh={"extensionProviders": providers})
+    nil_otel = data.MeshConfig.ExtensionProviders[0].Opentelemetry
+    assert nil_otel.is_nil
+    assert _field(nil_otel, "ServiceAttributeEnrichment").String() == "DEFAULT"
+    assert _field(nil_otel, "Port") == 0
+    template = "{{ otelResourceAttributes .MeshConfig .ObjectMeta.Annotations .ObjectMeta.Labels `ns` .Spec.Containers }}"
+    assert run(template, data) == "service.namespace=ns,service.version=1.0,service.instance.id=ns.$(POD_NAME).hello"
+    assert run(template, typed_data(containers=[{"name": "a"}], mesh={"extensionProviders": providers[:1]})) == ""
+
+
 def test_proto_to_json_of_a_typed_proxy_config():
     defaults = {"configPath": "./etc/istio/proxy", "drainDuration": "45s", "discoveryAddress": "istiod.istio-system.svc:15012",
                 "proxyAdminPort": 15000, "statusPort": 15020,

@@ -354,6 +354,9 @@ REGEX_AND_MORE = [
     ('{{ regexReplaceAll "(?P<k>\\\\w+)=(\\\\w+)" "a=b c=d" "$2=${k}" }}', "b=a d=c"),
     ('{{ regexReplaceAll "a*" "baaac" "x" }}', "xbxcx"),
     ('{{ regexReplaceAll "(a)" "a" "${1 }|$01|$1|$" }}', "${1 }||a|$"),
+    # Go reads names of letters and Nd digits, and group numbers in ASCII: "¹" ends the name, "١" is a name.
+    ('{{ regexReplaceAll "(a)" "xax" "[$\u00b9]" }}', "x[$\u00b9]x"),
+    ('{{ regexReplaceAll "(a)" "xax" "[$\u0661|${\u0661}]" }}', "x[|]x"),
     ('{{ regexReplaceAllLiteral "a(x*)b" "-ab-axxb-" "${1}" }}', "-${1}-${1}-"),
     ('{{ regexSplit "a" "banana" 0 | len }}', "0"),
     ('{{ regexSplit "a" "banana" 1 }}', "[banana]"),

@@ -10,6 +10,7 @@ import pytest
 
 from meshctl.gotemplate import TemplateError, render
 from meshctl.gotemplate.typed import (
+    ANY,
     INT32,
     STRING,
     BoolValue,
@@ -155,6 +156,24 @@ def test_to_json_follows_encoding_json():
     port = ContainerPort.from_json({"containerPort": 80})
     assert port.to_json() == {"containerPort": 80}  # omitempty drops "", keeps non-omitempty 0s
     assert ContainerPort().to_json() == {"containerPort": 0}
+
+
+def test_gojson_writes_any_typed_struct_like_encoding_json():
+    from meshctl.gotemplate import gojson
+
+    class SecurityContext(Struct):
+        go_type = "v1.SecurityContext"
+        fields = [  # *int64 and *bool in Go: omitempty drops nil only, a pointer to 0/false is written
+            Field("RunAsUser", ANY, "runAsUser", omitempty=True),
+            Field("Privileged", ANY, "privileged", omitempty=True),
+        ]
+
+    assert gojson.marshal(SecurityContext.from_json({"privileged": False, "runAsUser": 0})) == '{"runAsUser":0,"privileged":false}'
+    assert gojson.marshal(SecurityContext()) == "{}"
+    port = ContainerPort.from_json({"containerPort": 80, "future": 1})
+    assert gojson.marshal([port, ContainerPort()]) == '[{"containerPort":80,"future":1},{"containerPort":0}]'
+    # wrapperspb and durationpb struct tags are all omitempty
+    assert gojson.marshal([BoolValue(), BoolValue(Value=True), Duration.from_json("45s")]) == '[{},{"value":true},{"seconds":45}]'
 
 
 def test_to_proto_json_omits_defaults_and_names_enums():

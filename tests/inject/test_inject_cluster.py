@@ -52,10 +52,11 @@ def test_revision_selects_the_revisioned_configmaps(fake_kube):
 
 
 def test_inject_preview_reports_drift_of_a_running_pod(fake_kube):
-    from fakekube import workload
+    from fakekube import injector_webhook, namespace, workload
 
     require_shared(INJECT_DIR)
-    fake_kube.add(*_configmaps(), _node("n0", "v1.33.0"))
+    fake_kube.add(*_configmaps(), _node("n0", "v1.33.0"), namespace("bookinfo", {"istio-injection": "enabled"}),
+                  injector_webhook())
     workload(fake_kube, "reviews", "bookinfo")
     result = call_meshctl("inject-preview", "deployment/reviews.bookinfo", "--kubeconfig", str(fake_kube.kubeconfig_path))
     assert result.exit_code == 79, result.stderr

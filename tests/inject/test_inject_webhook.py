@@ -7,6 +7,7 @@ that the MutatingWebhookConfiguration's caBundle names) answering AdmissionRevie
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime
 import json
 import ssl
@@ -55,9 +56,10 @@ def _ca_and_server_cert(tmp_path, dns_name: str):
     return ca.public_bytes(serialization.Encoding.PEM), cert_file, key_file
 
 
-@pytest.fixture
-def webhook_server(tmp_path):
-    ca_pem, cert_file, key_file = _ca_and_server_cert(tmp_path, "istiod.istio-system.svc")
+@contextlib.contextmanager
+def serve_webhook(tmp_path, dns_name: str, patch: list = PATCH):
+    """A real HTTPS injector webhook with a certificate for `dns_name`: yields (CA PEM, address, requests seen)."""
+    ca_pem, cert_file, key_file = _ca_and_server_cert(tmp_path, dns_name)
     requests = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -66,7 +68,7 @@ def webhook_server(tmp_path):
             requests.append((self.path, review))
             answer = {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": {
                 "uid": review["request"]["uid"], "allowed": True, "patchType": "JSONPatch",
-                "patch": base64.b64encode(json.dumps(PATCH).encode()).decode()}}
+                "patch": base64.b64encode(json.dumps(patch).encode()).decode()}}
             body = json.dumps(answer).encode()
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
@@ -87,6 +89,12 @@ def webhook_server(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def webhook_server(tmp_path):
+    with serve_webhook(tmp_path, "istiod.istio-system.svc") as served:
+        yield served
 
 
 def _istiod(fake_kube, ca_pem: bytes, target) -> None:

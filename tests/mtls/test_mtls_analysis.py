@@ -223,7 +223,7 @@ def test_parse_destination(spec, expected):
     assert parse_destination(spec) == expected
 
 
-@pytest.mark.parametrize("spec", ["reviews:http", "reviews:0", "reviews:70000"])
+@pytest.mark.parametrize("spec", ["reviews:http", "reviews:0", "reviews:70000", "reviews:\u00b9", "reviews:\u0663"])
 def test_parse_destination_rejects_bad_ports(spec):
     with pytest.raises(ValueError, match="invalid port"):
         parse_destination(spec)

@@ -78,6 +78,8 @@ def test_src_from_stdin(files):
         (("explain", "mtls", "reviews:9080"), "give SRC and DST"),
         (("explain", "mtls", "a", "b", "c"), "give SRC and DST"),
         (("explain", "mtls", "SRC", "reviews:http"), "invalid port 'http'"),
+        # "¹".isdigit() is True but int("¹") raises: a superscript is not a port.
+        (("explain", "mtls", "SRC", "reviews:\u00b9"), "invalid port '\u00b9'"),
     ],
 )
 def test_usage_errors_exit_2(files, args, message):

@@ -11,7 +11,8 @@ from meshctl.analyze.order import go_sort_by_key, go_sort_slice
 from meshctl.analyze.summaries import parse_subset_key, safe_subset_key
 from meshctl.decode.protojson import to_camel, to_snake
 from meshctl.render.data import to_json, to_yaml
-from meshctl.render.text import tabwrite
+from meshctl.model.tabular import Tabular
+from meshctl.render.text import render_tabular, tabwrite
 
 
 def test_tabwriter_column_blocks_end_where_a_line_lacks_the_column():
@@ -28,6 +29,23 @@ def test_tabwriter_pads_empty_trailing_cells_like_istioctl():
 
 def test_tabwriter_counts_characters_not_bytes():
     assert tabwrite("ü\tx\nab\ty\n", padding=1) == "ü  x\nab y\n"
+
+
+_cells = st.text(st.sampled_from("ab-ü|\t\n "), max_size=6)
+
+
+@given(
+    st.integers(1, 4).flatmap(lambda n: st.lists(st.lists(_cells, min_size=n, max_size=n), min_size=1, max_size=6)),
+    st.lists(_cells, max_size=3),
+    st.integers(0, 5),
+    st.integers(0, 8),
+)
+def test_tables_render_as_their_tab_separated_text_through_tabwrite(rows, odd_row, padding, minwidth):
+    # render_tabular aligns plain uniform tables itself: it must agree with the general tabwriter.
+    for table_rows in (rows, rows + [odd_row]):
+        table = Tabular(table_rows[0], [list(row) for row in table_rows[1:]], padding=padding, minwidth=minwidth)
+        text = "".join("\t".join(line) + "\n" for line in table_rows)
+        assert render_tabular(table) == tabwrite(text, minwidth=minwidth, padding=padding)
 
 
 @given(st.lists(st.integers(min_value=-50, max_value=50), max_size=300))
@@ -57,6 +75,33 @@ def test_parse_subset_key_follows_istio():
 
 def test_go_json_indents_by_four_and_escapes_html():
     assert to_json({"a": ["<x>&"], "b": {}, "c": []}) == '{\n    "a": [\n        "\\u003cx\\u003e\\u0026"\n    ],\n    "b": {},\n    "c": []\n}\n'
+
+
+_JSON_SCALARS = (
+    st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from([1.0, -0.0, 1e20, 1e21, 1e-7, 0.000001])
+    | st.text(st.characters(blacklist_categories=("Cs",))) | st.sampled_from(['a": 1.0', "x 2.0", " 1e+16", "<&>\u2028"])
+)
+_JSON_VALUES = st.recursive(
+    _JSON_SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4).map(lambda d: dict(sorted(d.items()))),
+    max_leaves=20,
+)
+
+
+@given(_JSON_VALUES)
+def test_go_json_is_gojsons_marshal_indent(value):
+    """The fast orjson path writes what the Go encoding/json clone writes (maps given in sorted order)."""
+    from meshctl.gotemplate.gojson import marshal_indent
+
+    assert to_json(value) == marshal_indent(value, "    ") + "\n"
+
+
+def test_jsonpb_writer_scalars_are_go_json_scalars():
+    from meshctl.render.goformats import JsonpbWriter
+
+    text = JsonpbWriter({"M": (("a", "scalar"),)}).dumps({"a": 1.0, "b": 1e21, "c": "<", "d": -0.0}, "M")
+    assert text == '{\n    "a": 1,\n    "b": 1e+21,\n    "c": "\\u003c",\n    "d": -0\n}'
 
 
 def test_go_yaml_quotes_what_go_yaml_would_read_as_another_type():

@@ -1,0 +1,118 @@
+"""A real terminal: meshctl run under a pseudo-terminal (python's pty; no install) and, when present, tmux."""
+
+import fcntl
+import os
+import pty
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+import pytest
+from render_cells import strip_ansi, table_cells
+
+from conftest import ROOT, call_meshctl
+
+MESH_SMALL = Path(__file__).resolve().parent.parent / "pc" / "data" / "mesh_small.json"
+COLUMNS = ["SERVICE FQDN", "PORT", "SUBSET", "DIRECTION", "TYPE", "DESTINATION RULE", "STATE"]
+# The terminal decides: no COLUMNS (the width must come from the tty), no colour overrides.
+ENVIRON = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR")} | {"TERM": "xterm-256color"}
+
+
+def run_in_pty(*args: str, width: int = 160, env: dict | None = None, timeout: float = 60) -> tuple[int, str]:
+    """Run `meshctl ARGS` with stdin/stdout/stderr on a new pseudo-terminal of `width` columns."""
+    pid, master = pty.fork()
+    if pid == 0:  # the child: size its terminal, then become meshctl
+        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 40, width, 0, 0))
+        os.chdir(ROOT)
+        os.execve(sys.executable, [sys.executable, "-m", "meshctl", *args], {**ENVIRON, **(env or {})})
+    output, deadline = b"", time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                break
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+    finally:
+        if time.monotonic() >= deadline:
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        os.close(master)
+    return os.waitstatus_to_exitcode(status), output.decode()
+
+
+def test_a_terminal_gets_a_rich_table_with_the_plain_tables_cells():
+    code, screen = run_in_pty("pc", "cluster", "-f", str(MESH_SMALL))
+    assert code == 0
+    lines = screen.split("\r\n")
+    header = next(line for line in lines if "SERVICE FQDN" in line)
+    assert header.startswith("\x1b[1mSERVICE FQDN")  # bold header
+    assert set(lines[lines.index(header) + 1]) == {"─"}  # a rule under it, no box
+    assert "\x1b[33mwarming\x1b[0m" in screen  # the warming cluster in yellow
+    plain = call_meshctl("pc", "cluster", "-f", str(MESH_SMALL)).stdout
+    assert table_cells(screen, COLUMNS) == table_cells(plain, COLUMNS)
+    assert len(table_cells(plain, COLUMNS)) == 8
+    # stderr shares the terminal: the decoder's warning is there, as one plain line.
+    assert "meshctl: warning: unknown config dump section" in screen
+
+
+def test_the_width_comes_from_the_terminal():
+    code, screen = run_in_pty("pc", "cluster", "-f", str(MESH_SMALL), width=60)
+    assert code == 0
+    table = strip_ansi(screen).split("\r\n")[1:]  # after the warning line
+    assert max(map(len, table)) <= 60
+    assert max(map(len, strip_ansi(run_in_pty("pc", "cluster", "-f", str(MESH_SMALL))[1]).split("\r\n")[1:])) > 60
+
+
+@pytest.mark.parametrize("way", [{"env": {"NO_COLOR": "1"}}, {"env": {"TERM": "dumb"}}, {"args": ("--color", "never")}])
+def test_no_colour_on_a_terminal_keeps_the_layout_without_escapes(way):
+    args = way.get("args", ())
+    code, screen = run_in_pty(*args, "pc", "cluster", "-f", str(MESH_SMALL), env=way.get("env"))
+    assert code == 0
+    assert "\x1b[" not in screen
+    assert "─" * 20 in screen
+    assert len(table_cells(screen, COLUMNS)) == 8
+
+
+def test_an_error_on_a_terminal_is_one_red_line():
+    code, screen = run_in_pty("pc", "cluster", "-f", str(MESH_SMALL.with_name("no-such-dump.json")))
+    assert code != 0
+    lines = [line for line in screen.split("\r\n") if line]
+    assert len(lines) == 1, screen
+    assert lines[0].startswith("\x1b[31mmeshctl: error: ") and lines[0].endswith("\x1b[0m")
+    assert "Traceback" not in screen
+    code_never, screen_never = run_in_pty("--color", "never", "pc", "cluster", "-f", str(MESH_SMALL.with_name("no-such-dump.json")))
+    assert code_never == code
+    assert screen_never.startswith("meshctl: error: ") and "\x1b[" not in screen_never
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (the pty tests above cover a terminal)")
+def test_tmux_shows_a_rich_table(tmp_path):
+    # A private tmux server (its socket in tmp_path), killed at the end; the pane is the terminal.
+    server = ["tmux", "-S", str(tmp_path / "tmux.sock"), "-f", "/dev/null"]
+    command = f"cd {ROOT} && {sys.executable} -m meshctl pc cluster -f {MESH_SMALL} 2>/dev/null; echo; echo __done__; sleep 60"
+    env = {**ENVIRON, "TMUX": ""}
+    subprocess.run([*server, "new-session", "-d", "-x", "150", "-y", "30", command], check=True, timeout=30, env=env)
+    try:
+        screen, deadline = "", time.monotonic() + 60
+        while "__done__" not in screen and time.monotonic() < deadline:
+            time.sleep(0.2)
+            screen = subprocess.run([*server, "capture-pane", "-p", "-e"], capture_output=True, text=True, timeout=30).stdout
+    finally:
+        subprocess.run([*server, "kill-server"], capture_output=True, timeout=30)
+    assert "__done__" in screen, screen
+    assert "─" * 20 in screen
+    assert "warming" in screen and "\x1b[" in screen  # -e keeps the pane's colours
+    plain = call_meshctl("pc", "cluster", "-f", str(MESH_SMALL)).stdout
+    assert table_cells(screen, COLUMNS) == table_cells(plain, COLUMNS)
