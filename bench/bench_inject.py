@@ -16,18 +16,15 @@ import sys
 import time
 from pathlib import Path
 
+from timing import best_of
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
 def _best(fn, rounds: int) -> float:
-    """Best CPU seconds of `rounds` runs (CPU time: the machine is shared, wall time is noisy)."""
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.process_time()
-        fn()
-        best = min(best, time.process_time() - start)
-    return best
+    # CPU time: the machine is shared, wall time is noisy.
+    return best_of(fn, rounds, clock=time.process_time)
 
 
 def main() -> int:

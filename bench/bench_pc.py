@@ -1,7 +1,8 @@
 """Benchmark: `meshctl pc` start-up and big-dump costs, as ratios to baselines run alongside.
 
-Each measurement is the median wall time of a few runs of a fresh process (peak RSS from
-getrusage of the children), next to its baseline measured in the same run:
+Each measurement is the median wall time of a few runs of a fresh process (peak RSS, and CPU
+time for the 20k table, from getrusage of the children), next to its baseline measured in the
+same run:
 
 - `meshctl --version` vs the venv's `python -c pass`                       goal <= 2x
 - `meshctl pc cluster -f <small istioctl dump> | cat` vs `kubectl version --client`   goal <= 2.5x

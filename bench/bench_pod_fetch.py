@@ -12,21 +12,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
+
+from timing import best_of
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
-
-
-def _best(fn, rounds: int) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main() -> int:
@@ -54,9 +46,9 @@ def main() -> int:
         forwarded, executed = proxy_source(client, "bench-1", {}), proxy_source(client, "bench-2", {})
         assert forwarded.fetch("config_dump") == dump and executed.fetch("config_dump") == dump
         assert forwarded.paths_used == ["port-forward"] and executed.paths_used == ["exec"]
-        baseline = _best(lambda: AdminSource(f"http://{target[0]}:{target[1]}").fetch("config_dump"), args.rounds)
-        via_forward = _best(lambda: forwarded.fetch("config_dump"), args.rounds)
-        via_exec = _best(lambda: executed.fetch("config_dump"), args.rounds)
+        baseline = best_of(lambda: AdminSource(f"http://{target[0]}:{target[1]}").fetch("config_dump"), args.rounds)
+        via_forward = best_of(lambda: forwarded.fetch("config_dump"), args.rounds)
+        via_exec = best_of(lambda: executed.fetch("config_dump"), args.rounds)
     print(f"dump {len(dump) / 1e6:.1f} MB, best of {args.rounds}")
     print(f"direct HTTP (baseline)   {baseline:7.3f} s")
     print(f"pod via port-forward     {via_forward:7.3f} s   ratio {via_forward / baseline:5.1f}x")

@@ -89,7 +89,7 @@ def main() -> int:
             peak_kb, cpu = (float(x) for x in proc.stdout.split())
             return wall, peak_kb * 1024, os.path.getsize(workdir / "mesh.tar.gz"), cpu
 
-        one_wall, one_rss, _, _ = snapshot("-n", pods[0]["metadata"]["namespace"], "-l", f"app={pods[0]['metadata']['labels']['app']}")
+        _, one_rss, _, one_cpu = snapshot("-n", pods[0]["metadata"]["namespace"], "-l", f"app={pods[0]['metadata']['labels']['app']}")
         own_cpu = sum(os.times()[:2])
         wall, rss, size, cpu = snapshot("-A")
         server_cpu = sum(os.times()[:2]) - own_cpu
@@ -101,6 +101,9 @@ def main() -> int:
     print(f"ideal = pods x per-pod / concurrency     {ideal:7.2f} s")
     print(f"meshctl snapshot -A wall time           {wall:7.2f} s   ratio {wall / ideal:4.2f}x   (goal <= 2x: {'met' if wall <= 2 * ideal else 'MISSED'})")
     print(f"meshctl process CPU time (user+sys)     {cpu:7.2f} s   (fake API server + admin stand-in: {server_cpu:.2f} s; {os.cpu_count()} cores)")
+    # what meshctl spends per pod beyond its start-up (a 1-pod run): less sensitive to other load than wall time
+    print(f"meshctl CPU per pod (above a 1-pod run) {(cpu - one_cpu) / (args.pods - 1) * 1000:7.1f} ms  "
+          f"(fake API server + admin stand-in: {server_cpu / args.pods * 1000:.1f} ms)")
     floor = (cpu + server_cpu) / (os.cpu_count() or 1)
     print(f"CPU floor = both processes' CPU / cores {floor:7.2f} s   wall / max(ideal, floor) {wall / max(ideal, floor):4.2f}x   "
           f"(load average at the end: {os.getloadavg()[0]:.1f}: other work shares these cores)")

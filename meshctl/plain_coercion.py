@@ -26,18 +26,20 @@ def without_pydantic(command):
 _TRUE, _FALSE = {"true", "1", "yes", "y", "on"}, {"false", "0", "no", "n", "off"}
 
 
-@functools.lru_cache(maxsize=1)  # a dataclass costs ms to make, and cli.py calls this per command loaded
+@functools.lru_cache(maxsize=1)  # cli.py calls this per command loaded
 def _plain_runtime_param_class():
     try:
         import typer
         from typer._coercion import RuntimeParam
     except ImportError:
         return None
-    import dataclasses
 
-    @dataclasses.dataclass(frozen=True)
     class PlainRuntimeParam(RuntimeParam):
-        target: type = str
+        # Not a dataclass like its base: making one costs ~3 ms on every run (dataclasses compiles
+        # its methods); the base's frozen fields are set by its own __init__.
+        def __init__(self, parameter_info, annotation, target: type) -> None:
+            super().__init__(parameter_info, annotation)
+            object.__setattr__(self, "target", target)
 
         def _coerce_value(self, value, param, ctx):
             if self.target is bool:

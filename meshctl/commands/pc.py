@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from typer.core import TyperGroup
+from typer.models import CommandInfo
 
 from meshctl.commands._options import (
     AdminOption,
@@ -26,13 +27,26 @@ from meshctl.commands._options import (
 
 # istioctl's aliases (`pc c`, `pc clusters`, ...) -> canonical sub-command names.
 _ALIASES: dict[str, str] = {}
+# The sub-commands, in `pc --help` order; each becomes a click command only when invoked (_build).
+_SUBCOMMANDS: dict[str, CommandInfo] = {}
+# Sub-commands defined in another module, imported only to build them: (module, function).
+_IMPORTED = {"rootca-compare": ("meshctl.commands.rootca", "rootca_compare")}
+# -l/-A/-n without a POD run these views on many pods (meshctl/commands/_multipod.py).
+_VIEWS = ("cluster", "listener", "route", "endpoint", "ecds", "all", "secret", "tls", "bootstrap")
 
 
-class _AliasGroup(TyperGroup):
-    """Resolves aliases here, so each sub-command is built once (Typer builds every one on load)."""
+class _LazyGroup(TyperGroup):
+    """Builds only the sub-command that runs (Typer would build every one, with their option sets,
+    on every `pc` run), and resolves istioctl's aliases to it."""
+
+    def list_commands(self, ctx):
+        return [*_SUBCOMMANDS, *_IMPORTED]
 
     def get_command(self, ctx, cmd_name):
-        return super().get_command(ctx, _ALIASES.get(cmd_name, cmd_name))
+        name = _ALIASES.get(cmd_name, cmd_name)
+        if name not in self.commands and name in self.list_commands(ctx):
+            self.commands[name] = _build(name)
+        return self.commands.get(name)
 
     def resolve_command(self, ctx, args):
         name, command, rest = super().resolve_command(ctx, args)
@@ -48,7 +62,7 @@ class _AliasGroup(TyperGroup):
 
 
 app = typer.Typer(
-    cls=_AliasGroup,
+    cls=_LazyGroup,
     name="proxy-config",
     help="Retrieve Envoy configuration (clusters, listeners, routes, endpoints, secrets, ...) from a config dump.",
     no_args_is_help=True,
@@ -77,11 +91,33 @@ def _command(name: str, *aliases: str):
     """Register a sub-command under its istioctl name and (hidden) aliases."""
 
     def register(function):
-        app.command(name)(_without_gc(function))
+        _SUBCOMMANDS[name] = CommandInfo(name, callback=_without_gc(function))
         _ALIASES.update(dict.fromkeys(aliases, name))
         return function
 
     return register
+
+
+def _build(name: str):
+    """The click command for sub-command `name`, with the multi-pod and Kubernetes flags."""
+    from meshctl.commands._multipod import add_multi_pod
+    from meshctl.commands._options import add_kube_options
+    from meshctl.plain_coercion import without_pydantic
+
+    if name in _IMPORTED:
+        import importlib
+
+        module_name, function_name = _IMPORTED[name]
+        module = importlib.import_module(module_name)
+        info = CommandInfo(name, callback=getattr(module, function_name), help=module.HELP)
+    else:
+        info = _SUBCOMMANDS[name]
+    command = typer.main.get_command_from_info(
+        info, pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode
+    )
+    if name in _VIEWS:
+        add_multi_pod(command)
+    return without_pydantic(add_kube_options(command))
 
 
 def _without_gc(command):
@@ -408,18 +444,11 @@ def _full_dump(dump, raw: bool) -> dict:
     return {"configs": configs if raw else [to_camel(config) for config in configs]}
 
 
-# secret, tls and bootstrap (TLS/SDS decoding) register themselves into `app` on import.
+# secret, tls and bootstrap (TLS/SDS decoding) register themselves (_command) on import.
 from meshctl.commands import pc_tls  # noqa: E402,F401
 # `pc diff` (semantic diff of two dumps) registers itself the same way.
 from meshctl.commands import pc_diff  # noqa: E402,F401
 
-# kube-client: `pc rootca-compare`, and the Kubernetes flags (--context, -n, ...) on every sub-command.
-from meshctl.commands._options import with_kube_options  # noqa: E402
-from meshctl.commands.rootca import HELP as ROOTCA_HELP, rootca_compare  # noqa: E402
-
-app.command("rootca-compare", help=ROOTCA_HELP)(rootca_compare)
-# snapshot: -l/-A/-n without a POD run a view on many pods (meshctl/commands/_multipod.py).
-from meshctl.commands._multipod import with_multi_pod  # noqa: E402
-
-_VIEWS = ("cluster", "listener", "route", "endpoint", "ecds", "all", "secret", "tls", "bootstrap")
-command = with_kube_options(with_multi_pod(typer.main.get_command(app), _VIEWS))
+# The group alone: _LazyGroup builds the sub-command asked for (cli.py makes the group plain, _build
+# each sub-command).
+command = typer.main.get_group(app)

@@ -108,4 +108,10 @@ def _document(comparison) -> dict:
     }
 
 
-command = with_kube_options(typer.main.get_command(app))
+def __getattr__(name: str):
+    # `command` is built on first use (cli.py's getattr): `pc --help` imports this module for
+    # `pc rootca-compare` only, and building the command costs more than the import.
+    if name != "command":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()["command"] = built = with_kube_options(typer.main.get_command(app))
+    return built

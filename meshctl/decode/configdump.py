@@ -208,6 +208,7 @@ def _project(data, fields: Fields) -> dict:
 
 
 def _kept(node, fields: Fields | None, object_type, array_type):
+    """`node` reduced to `fields`, as Python objects (simdjson gives strings and numbers as such)."""
     if isinstance(node, object_type):
         if fields is None:
             return node.as_dict()

@@ -14,7 +14,7 @@ from . import gojson
 from .gofmt import sprint
 from . import goyaml
 from .sprig import GO_SPACES, arg_int, arg_str, duration_string, go_json_or, go_lower, parse_duration, strval, type_error
-from .typed import Enum, Struct
+from .typed import proto_json
 from .values import MISSING, GoValue, is_nil
 
 __all__ = ["ISTIO_FUNCS", "PROXY_CONFIG_DEFAULTS"]
@@ -268,33 +268,6 @@ PROXY_CONFIG_DEFAULTS = {
 }
 
 
-def _proto_json(value):
-    """golang/protobuf jsonpb of a typed.py message: declaration order, lowerCamel names, zero
-    values omitted, enums by name, maps by sorted key, 64-bit integers as strings. Wrappers and
-    Durations have their own form; a plain dict is taken to be the JSON form already."""
-    if isinstance(value, Struct):
-        if type(value).to_proto_json is not Struct.to_proto_json:
-            return value.to_proto_json()
-        fields = []
-        for name, field in value.go_fields_spec.items():
-            item = value.go_field(name)[1]
-            if field.type.is_zero(item):
-                continue
-            item = _proto_json(item)
-            fields.append((field.json, str(item) if field.type.name in ("int64", "uint64") else item))
-        fields.extend(value.raw_extra.items())
-        return gojson.StructFields(fields)
-    if isinstance(value, Enum):
-        return value.String()
-    if is_nil(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _proto_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_proto_json(v) for v in value]
-    return value
-
-
 def _json_equal(value, want) -> bool:
     return go_json_or(None, lambda v: gojson.unmarshal(gojson.marshal(v)), value) == want
 
@@ -312,7 +285,7 @@ def clean_proxy_config(fields) -> gojson.StructFields:
 def proto_to_json(message):
     if message is None or message is MISSING or is_nil(message):
         return "{}"
-    form = _proto_json(message)
+    form = proto_json(message)
     if isinstance(form, dict):
         form = gojson.StructFields(form.items())
     if isinstance(form, gojson.StructFields) and getattr(message, "go_type", "ProxyConfig").endswith("ProxyConfig"):

@@ -30,7 +30,7 @@ module presents such data to the engine. Schemas are declarative::
 
     class ProxyConfig(Struct):
         go_type = "v1alpha1.ProxyConfig"
-        proto = True  # GetX getters for every field, nil-safe on nil pointers
+        proto = True  # GetX getters for every field, nil-safe on nil pointers; every field omitempty
         fields = [
             Field("InterceptionMode", InterceptionMode, "interceptionMode"),
             Field("HoldApplicationUntilProxyStarts", Ptr(BoolValue), "holdApplicationUntilProxyStarts"),
@@ -62,7 +62,7 @@ from __future__ import annotations
 
 import re
 
-from .values import MISSING, GoValue, StructFields, to_plain
+from .values import MISSING, GoValue, StructFields, is_nil, to_plain
 
 
 class GoType:
@@ -377,9 +377,10 @@ class Struct(GoValue):
     def _json_fields(self):
         """(json name, value) of the fields encoding/json writes, in declaration order, then
         the undeclared input keys (``raw_extra``) as they were."""
+        omit_all = self.proto  # protoc-gen-go tags every field `json:"name,omitempty"`
         for name, field in self.go_fields_spec.items():
             value = self._values[name]
-            if not (field.omitempty and _omitted(field, value)):
+            if not ((omit_all or field.omitempty) and _omitted(field, value)):
                 yield field.json, value
         yield from self.raw_extra.items()
 
@@ -389,18 +390,11 @@ class Struct(GoValue):
 
     def to_json(self) -> dict:
         """What Go's encoding/json.Marshal writes, as plain data (struct order, json names, omitempty)."""
-        return {name: to_json_value(value, proto=False) for name, value in self._json_fields()}
+        return {name: to_json_value(value) for name, value in self._json_fields()}
 
     def to_proto_json(self) -> dict:
-        """protobuf JSON: lowerCamel names, default (zero) values omitted, enums by name."""
-        out = {}
-        for name, field in self.go_fields_spec.items():
-            value = self._values[name]
-            if field.type.is_zero(value):
-                continue
-            out[field.json] = to_json_value(value, proto=True)
-        out.update(self.raw_extra)
-        return out
+        """protobuf JSON (:func:`proto_json`) as plain data: messages as dicts."""
+        return _as_dicts(proto_json(self))
 
     def __eq__(self, other):
         return type(other) is type(self) and other._values == self._values
@@ -524,22 +518,58 @@ def _omitted(field: Field, value) -> bool:
     return False
 
 
-def to_json_value(value, proto: bool = False):
-    """Typed values to JSON-ready data (Go's encoding/json, or protobuf JSON)."""
+def to_json_value(value):
+    """Typed values to JSON-ready data, as Go's encoding/json sees them."""
     if isinstance(value, Struct):
-        return value.to_proto_json() if proto else value.to_json()
+        return value.to_json()
     if isinstance(value, Enum):
-        return value.String() if proto else int(value)
+        return int(value)
     if isinstance(value, NilPtr):
         return None
-    if isinstance(value, GoMap):
-        return None if value.is_nil and not proto else {k: to_json_value(v, proto) for k, v in value.items()}
-    if isinstance(value, GoList):
-        return None if value.is_nil and not proto else [to_json_value(v, proto) for v in value]
+    if isinstance(value, (GoMap, GoList)) and value.is_nil:
+        return None
     if isinstance(value, dict):
-        return {k: to_json_value(v, proto) for k, v in value.items()}
+        return {k: to_json_value(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [to_json_value(v, proto) for v in value]
+        return [to_json_value(v) for v in value]
+    return value
+
+
+def proto_json(value):
+    """golang/protobuf jsonpb of a typed value: a message as StructFields in declaration order
+    (lowerCamel names, zero values omitted, 64-bit integers as strings), enums by name, nil as
+    None, maps and lists item by item. Wrappers and Durations have their own form (their
+    ``to_proto_json``); plain data is taken to be the JSON form already."""
+    if isinstance(value, Struct):
+        if type(value).to_proto_json is not Struct.to_proto_json:
+            return value.to_proto_json()
+        fields = []
+        for name, field in value.go_fields_spec.items():
+            item = value._values[name]
+            if field.type.is_zero(item):
+                continue
+            item = proto_json(item)
+            fields.append((field.json, str(item) if field.type.name in ("int64", "uint64") else item))
+        fields.extend(value.raw_extra.items())
+        return StructFields(fields)
+    if isinstance(value, Enum):
+        return value.String()
+    if is_nil(value):
+        return None
+    if isinstance(value, dict):
+        return {k: proto_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [proto_json(v) for v in value]
+    return value
+
+
+def _as_dicts(value):
+    if isinstance(value, StructFields):
+        return {k: _as_dicts(v) for k, v in value}
+    if isinstance(value, dict):
+        return {k: _as_dicts(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_dicts(v) for v in value]
     return value
 
 
@@ -548,8 +578,7 @@ def to_json_value(value, proto: bool = False):
 
 
 class _WrapperValue(Struct):
-    """google.protobuf wrapper types (wrapperspb): their protobuf JSON is the bare value; encoding/json
-    writes the struct (its tag is `json:"value,omitempty"`)."""
+    """google.protobuf wrapper types (wrapperspb): their protobuf JSON is the bare value."""
 
     proto = True
 
@@ -565,22 +594,22 @@ class _WrapperValue(Struct):
 
 class BoolValue(_WrapperValue):
     go_type = "wrapperspb.BoolValue"
-    fields = [Field("Value", BOOL, "value", omitempty=True)]
+    fields = [Field("Value", BOOL, "value")]
 
 
 class UInt32Value(_WrapperValue):
     go_type = "wrapperspb.UInt32Value"
-    fields = [Field("Value", UINT32, "value", omitempty=True)]
+    fields = [Field("Value", UINT32, "value")]
 
 
 class Int32Value(_WrapperValue):
     go_type = "wrapperspb.Int32Value"
-    fields = [Field("Value", INT32, "value", omitempty=True)]
+    fields = [Field("Value", INT32, "value")]
 
 
 class DoubleValue(_WrapperValue):
     go_type = "wrapperspb.DoubleValue"
-    fields = [Field("Value", FLOAT64, "value", omitempty=True)]
+    fields = [Field("Value", FLOAT64, "value")]
 
 
 _DURATION_RE = re.compile(r"(-)?(\d+)(?:\.(\d{1,9}))?s\Z")
@@ -592,8 +621,7 @@ class Duration(Struct):
 
     go_type = "durationpb.Duration"
     proto = True
-    # durationpb's struct tags: `json:"seconds,omitempty"`, `json:"nanos,omitempty"`.
-    fields = [Field("Seconds", INT64, "seconds", omitempty=True), Field("Nanos", INT32, "nanos", omitempty=True)]
+    fields = [Field("Seconds", INT64, "seconds"), Field("Nanos", INT32, "nanos")]
 
     @classmethod
     def from_json(cls, obj):

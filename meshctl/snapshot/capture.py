@@ -239,11 +239,10 @@ def _get_into(conn: http.client.HTTPConnection, path: str, sink) -> None:
     if response.status != 200:
         response.read()
         raise http.client.HTTPException(f"/{path} answered HTTP {response.status}")
-    while True:
-        chunk = response.read(_CHUNK)
-        if not chunk:
-            break
-        sink.write(chunk)
+    # one buffer per response, filled in place: a body passes through memory once, not per read
+    buffer = memoryview(bytearray(_CHUNK))
+    while count := response.readinto(buffer):
+        sink.write(buffer[:count])
     if response.length:
         raise http.client.IncompleteRead(b"", response.length)
 
@@ -252,12 +251,16 @@ class _ForwardedStream(io.RawIOBase):
     """The pod side's bytes of a port-forward websocket (channel.k8s.io: data channel 0, errors 1).
 
     Each channel's first frame carries the port number, not data (kubelet portforward/websocket.go).
+    Frames are parsed here from large reads of the websocket's own socket: websocket-client's
+    recv_data_frame costs ~6 Python-level recv calls per frame, which was a third of a pod's CPU.
     """
 
     def __init__(self, socket) -> None:
         self._socket = socket
+        self._frames = _FrameReader(socket.sock)
         self._pending = memoryview(b"")
         self._started = {0: False, 1: False}
+        self._channel = None  # channel of the message whose continuation frames may follow
         self._ended = False
         self.error = ""
 
@@ -265,30 +268,109 @@ class _ForwardedStream(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:
-        from websocket import ABNF, WebSocketConnectionClosedException
-
-        while not self._pending and not self._ended:
-            try:
-                opcode, frame = self._socket.recv_data_frame(True)
-            except WebSocketConnectionClosedException:
-                opcode, frame = ABNF.OPCODE_CLOSE, None
-            if opcode == ABNF.OPCODE_CLOSE:
-                self._ended = True
+        # Copy every data frame already received, blocking only while nothing is copied: the
+        # reply may be complete, and the pod then waits for our next request.
+        count = 0
+        while count < len(buffer):
+            if not self._pending and not self._next_data(block=not count):
                 break
-            data = frame.data if isinstance(frame.data, bytes) else frame.data.encode()
-            if opcode != ABNF.OPCODE_BINARY or not data or data[0] not in self._started:
-                continue
-            if not self._started[data[0]]:
-                self._started[data[0]] = True
-            elif data[0] == 1:
-                self.error += data[1:].decode("utf-8", "replace").strip()
-                raise ConnectionError(self.error)
-            else:
-                self._pending = memoryview(data)[1:]
-        count = min(len(buffer), len(self._pending))
-        buffer[:count] = self._pending[:count]
-        self._pending = self._pending[count:]
+            taken = min(len(buffer) - count, len(self._pending))
+            buffer[count : count + taken] = self._pending[:taken]
+            self._pending = self._pending[taken:]
+            count += taken
         return count
+
+    def _next_data(self, *, block: bool) -> bool:
+        """Make the next data-channel payload pending; False at the end or if it is not yet here."""
+        while not self._ended:
+            frame = self._frames.next(block=block)
+            if frame is None:
+                return False
+            opcode, payload = frame
+            if opcode == _OP_CLOSE:
+                self._ended = True
+            elif opcode == _OP_PING:
+                self._socket.pong(bytes(payload))
+            elif opcode == _OP_CONTINUATION and self._channel == 0:
+                self._pending = payload
+                return bool(payload)
+            elif opcode == _OP_BINARY and payload:
+                channel, self._channel = payload[0], None
+                if channel not in self._started:
+                    continue
+                if not self._started[channel]:
+                    self._started[channel] = True
+                elif channel == 1:
+                    self.error += bytes(payload[1:]).decode("utf-8", "replace").strip()
+                    raise ConnectionError(self.error)
+                else:
+                    self._channel = channel
+                    self._pending = payload[1:]
+                    if self._pending:
+                        return True
+        return False
+
+
+_OP_CONTINUATION, _OP_BINARY, _OP_CLOSE, _OP_PING = 0x0, 0x2, 0x8, 0x9
+_READ_BLOCK = 1 << 16
+
+
+class _FrameReader:
+    """Websocket frames (RFC 6455 5.2) from a socket: (opcode, payload view valid until the next call)."""
+
+    def __init__(self, sock) -> None:
+        self._sock = sock
+        self._buffer = bytearray(_READ_BLOCK)
+        self._view = memoryview(self._buffer)
+        self._start = self._end = 0
+
+    def next(self, *, block: bool):
+        """The next frame; None if `block` is false and no whole frame is buffered."""
+        if block and self._start == self._end and not self._receive():
+            return _OP_CLOSE, memoryview(b"")  # closed between frames: the end, as a close frame
+        header = self._need(2, block)
+        if header is None:
+            return None
+        first, second = header[0], header[1]
+        if second & 0x80:
+            raise ConnectionError("the API server sent a masked websocket frame")  # RFC 6455 5.1
+        length, size = second & 0x7F, 2
+        if length >= 126:
+            size = 4 if length == 126 else 10
+            header = self._need(size, block)
+            if header is None:
+                return None
+            length = int.from_bytes(header[2:size], "big")
+        frame = self._need(size + length, block)
+        if frame is None:
+            return None
+        self._start += size + length
+        return first & 0x0F, frame[size:]
+
+    def _need(self, count: int, block: bool):
+        """A view of the next `count` buffered bytes (reading more if `block`), or None."""
+        while self._end - self._start < count:
+            if not block:
+                return None
+            if self._start + count > len(self._buffer):
+                # move the partial frame to the front; grow only for a frame larger than the buffer
+                kept = self._end - self._start
+                if count > len(self._buffer):
+                    self._buffer = self._buffer[self._start : self._end] + bytearray(count - kept)
+                    self._view = memoryview(self._buffer)
+                else:
+                    self._buffer[:kept] = self._buffer[self._start : self._end]
+                self._start, self._end = 0, kept
+            if not self._receive():
+                raise ConnectionError("the port-forward connection closed in the middle of a frame")
+        return self._view[self._start : self._start + count]
+
+    def _receive(self) -> int:
+        if self._start == self._end:  # nothing buffered: read from the front
+            self._start = self._end = 0
+        received = self._sock.recv_into(self._view[self._end :])
+        self._end += received
+        return received
 
 
 class _ForwardedSocket:
@@ -305,8 +387,9 @@ class _ForwardedSocket:
 
     def makefile(self, mode: str):
         # a fresh reader per response over the same stream, like socket.makefile; no pipelining,
-        # so no reader holds bytes of the next response
-        return io.BufferedReader(_Unclosed(self._stream), _CHUNK)
+        # so no reader holds bytes of the next response. Its buffer serves the status line and
+        # headers; a body is read past it, straight into _get_into's buffer.
+        return io.BufferedReader(_Unclosed(self._stream))
 
     def close(self) -> None:
         self._socket.close()

@@ -134,3 +134,17 @@ def test_cli_rejects_unknown_type(compare_testdata):
     result = run_meshctl("pc", "diff", base, base, "--type", "clusterz")
     assert result.exit_code == ExitStatus.USAGE
     assert result.stderr.strip() == "meshctl: error: unknown --type clusterz (choose from bootstrap, cluster, endpoint, listener, route, secret, ecds)"
+
+
+def test_source_for_spec_reads_urls_as_admin_paths_and_dashes_as_files_else_pods(tmp_path):
+    from meshctl.sources.admin import AdminSource
+    from meshctl.sources.file import FileSource
+    from meshctl.sources.select import source_for_spec, spec_kind
+
+    dump = tmp_path / "a.json"
+    dump.write_text("{}")
+    assert [spec_kind(s) for s in ("http://127.0.0.1:15000", "https://x", "-", str(dump), "reviews-v1.default", str(tmp_path / "none.json"))] == [
+        "admin", "admin", "file", "file", "pod", "pod",
+    ]  # fmt: skip
+    assert isinstance(source_for_spec("http://127.0.0.1:15000"), AdminSource)
+    assert isinstance(source_for_spec(str(dump)), FileSource)

@@ -83,6 +83,8 @@ class FakeKube:
     Exec: websocket v5/v4.channel.k8s.io and SPDY v4.channel.k8s.io. Port-forward: the python
     client's websocket protocol, and kubectl's SPDY (tunnelled in websocket, or plain). Frames are
     cut at 32 KiB as the kubelet does, so client-side costs per frame show up as in a cluster.
+    A command's output starts `execs.start_seconds` (0.1) after the upgrade, as a runtime starting
+    the process takes that long and kubectl's websocket client relies on it (exec.PROCESS_START_SECONDS).
     `kubectl get pods` gets a server-side Table (READY/STATUS/RESTARTS/AGE) as from a real server.
     Not served: writes (POST/PUT/PATCH/DELETE answer 405), watch (400), logs, attach.
 

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import struct
 import threading
+import time
 
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -19,6 +20,8 @@ OP_BINARY = 0x2
 OP_CLOSE = 0x8
 OP_PING = 0x9
 OP_PONG = 0xA
+# How long finish() waits for the client's CLOSE before dropping the connection anyway.
+LINGER_SECONDS = 5.0
 
 
 def accept_key(client_key: str) -> str:
@@ -134,3 +137,22 @@ class WebSocket:
         except OSError:
             pass
         self.closed = True
+
+    def finish(self, linger: float = LINGER_SECONDS) -> None:
+        """End the session as RFC 6455 7.1.1 asks of a server: send CLOSE, then read (and drop) what
+        the client still sends until its CLOSE or EOF, and only then let the TCP connection close.
+
+        Only for the thread that owns reading. Closing a socket with unread bytes in its receive
+        buffer (kubectl's 5 s heartbeat ping, stdin the command never read) makes the kernel answer
+        RST and discard output still queued in the send buffer: the client loses the end of stdout
+        and the status. The kubelet never has unread bytes: its wsstream reads the whole session.
+        """
+        self.close()
+        deadline = time.monotonic() + linger
+        try:
+            while (remaining := deadline - time.monotonic()) > 0:
+                self._sock.settimeout(remaining)
+                if self.recv_frame()[0] == OP_CLOSE:
+                    return
+        except (ConnectionClosed, OSError):
+            pass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 
 import pytest
 from fakekube import ExecResult, http_target, istio_pod
@@ -90,6 +91,21 @@ def test_exec_large_output_arrives_whole(fake_kube, core):
     resp = _session(core, ["pilot-agent", "request", "GET", "config_dump"], binary=True)
 
     assert resp.read_stdout() == body.encode()
+    assert resp.returncode == 0
+
+
+def test_exec_output_is_whole_after_a_client_ping_the_session_never_read(fake_kube, core):
+    # kubectl pings every 5 s during an exec; a server that closes its socket with that ping unread
+    # makes the kernel send RST and drop the output still queued, truncating stdout.
+    body = b"x" * 8_000_000
+    fake_kube.on_exec(["cat"], body)
+
+    resp = _exec(core, ["cat", "/big"], _preload_content=False, binary=True)
+    resp.sock.ping(b"heartbeat")
+    time.sleep(0.3)  # the server queues all it can and closes before this client reads a byte
+    resp.run_forever(timeout=30)
+
+    assert resp.read_stdout() == body
     assert resp.returncode == 0
 
 

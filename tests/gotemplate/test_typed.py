@@ -12,6 +12,7 @@ from meshctl.gotemplate import TemplateError, render
 from meshctl.gotemplate.typed import (
     ANY,
     INT32,
+    INT64,
     STRING,
     BoolValue,
     Duration,
@@ -172,8 +173,10 @@ def test_gojson_writes_any_typed_struct_like_encoding_json():
     assert gojson.marshal(SecurityContext()) == "{}"
     port = ContainerPort.from_json({"containerPort": 80, "future": 1})
     assert gojson.marshal([port, ContainerPort()]) == '[{"containerPort":80,"future":1},{"containerPort":0}]'
-    # wrapperspb and durationpb struct tags are all omitempty
+    # protoc-gen-go tags every field of a message omitempty (wrapperspb, durationpb, Istio's protos)
     assert gojson.marshal([BoolValue(), BoolValue(Value=True), Duration.from_json("45s")]) == '[{},{"value":true},{"seconds":45}]'
+    proxy = ProxyConfig.from_json({"interceptionMode": "TPROXY", "drainDuration": "2s"})
+    assert gojson.marshal([proxy, ProxyConfig()]) == '[{"drainDuration":{"seconds":2},"interceptionMode":1},{}]'
 
 
 def test_to_proto_json_omits_defaults_and_names_enums():
@@ -184,6 +187,16 @@ def test_to_proto_json_omits_defaults_and_names_enums():
         "interceptionMode": "TPROXY",
         "futureField": True,
     }
+
+
+def test_to_proto_json_writes_64_bit_integers_as_strings_like_jsonpb():
+    class Limits(Struct):
+        go_type = "v1alpha1.Limits"
+        proto = True
+        fields = [Field("Bytes", INT64, "bytes"), Field("Count", INT32, "count"), Field("Inner", Ptr(TLSSettings), "inner")]
+
+    limits = Limits.from_json({"bytes": "5", "count": 3, "inner": {"caCertificates": "/ca.pem"}})
+    assert limits.to_proto_json() == {"bytes": "5", "count": 3, "inner": {"caCertificates": "/ca.pem"}}
 
 
 def test_duration_json_forms():

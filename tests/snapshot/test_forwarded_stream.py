@@ -1,0 +1,114 @@
+"""The snapshot's own websocket frame reader (meshctl/snapshot/capture.py) on a real socket pair:
+RFC 6455 frames as an API server sends them (port frames, fragments, pings, every length form)."""
+
+from __future__ import annotations
+
+import io
+import socket
+import struct
+import threading
+
+import pytest
+import websocket
+
+from meshctl.snapshot.capture import _READ_BLOCK, _ForwardedStream
+
+BINARY, CONTINUATION, CLOSE, PING, PONG = 0x2, 0x0, 0x8, 0x9, 0xA
+PORT = struct.pack("<H", 15000)
+
+
+def frame(opcode: int, payload: bytes, *, fin: bool = True, mask: bytes = b"") -> bytes:
+    """One server frame; 7-bit, 16-bit or 64-bit length as RFC 6455 5.2 says."""
+    size = len(payload)
+    length = bytes([size]) if size < 126 else bytes([126]) + struct.pack("!H", size) if size < 1 << 16 else bytes([127]) + struct.pack("!Q", size)  # fmt: skip
+    if mask:
+        payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return bytes([(0x80 if fin else 0) | opcode, length[0] | (0x80 if mask else 0)]) + length[1:] + mask + payload
+
+
+@pytest.fixture
+def pair():
+    """(websocket-client WebSocket over our end, the server's end)."""
+    ours, server = socket.socketpair()
+    client = websocket.WebSocket()
+    client.sock, client.connected = ours, True
+    server.settimeout(10)
+    ours.settimeout(10)
+    yield client, server
+    ours.close()
+    server.close()
+
+
+def serve(server: socket.socket, data: bytes, *, close: bool = True) -> threading.Thread:
+    """Send `data` in small, uneven writes (frames cut anywhere), from a thread."""
+
+    def run():
+        for offset in range(0, len(data), 997):
+            server.sendall(data[offset : offset + 997])
+        if close:
+            server.shutdown(socket.SHUT_WR)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_data_channel_bytes_across_fragments_pings_and_all_length_forms(pair):
+    client, server = pair
+    body = bytes(range(256)) * 1200  # 300 KB: one frame larger than the read buffer
+    assert len(body) > _READ_BLOCK
+    stream = (
+        frame(BINARY, b"\x00" + PORT) + frame(BINARY, b"\x01" + PORT)  # each channel's port first
+        + frame(BINARY, b"\x00" + b"a" * 100)  # 7-bit length
+        + frame(BINARY, b"\x00" + b"b" * 1000)  # 16-bit length
+        + frame(PING, b"hi")
+        + frame(BINARY, b"\x00" + body)  # 64-bit length
+        + frame(BINARY, b"\x00" + b"c" * 10, fin=False) + frame(CONTINUATION, b"d" * 20)  # one message, two frames
+        + frame(BINARY, b"\x02" + b"ignored")  # a channel this forward does not use
+        + frame(CLOSE, struct.pack("!H", 1000))
+    )  # fmt: skip
+    sender = serve(server, stream)
+    received = io.BufferedReader(_ForwardedStream(client)).read()
+    sender.join()
+    assert received == b"a" * 100 + b"b" * 1000 + body + b"c" * 10 + b"d" * 20
+    pong = server.recv(64)  # the client answered the ping (masked, as clients must)
+    assert pong[0] == 0x80 | PONG and pong[1] == 0x80 | 2
+
+
+def test_a_read_returns_what_is_buffered_without_waiting_for_more(pair):
+    client, server = pair
+    server.sendall(frame(BINARY, b"\x00" + PORT) + frame(BINARY, b"\x01" + PORT) + frame(BINARY, b"\x00HTTP/1.1 200"))
+    # the server now waits for our next request: the read must not block for more
+    assert _ForwardedStream(client).read(1 << 16) == b"HTTP/1.1 200"
+
+
+def test_error_channel_text_is_raised(pair):
+    client, server = pair
+    sender = serve(server, frame(BINARY, b"\x00" + PORT) + frame(BINARY, b"\x01" + PORT) + frame(BINARY, b"\x01connection refused "))
+    stream = _ForwardedStream(client)
+    with pytest.raises(ConnectionError, match="^connection refused$"):
+        stream.read(100)
+    sender.join()
+    assert stream.error == "connection refused"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (frame(BINARY, b"\x00abc", mask=b"\x01\x02\x03\x04"), "masked websocket frame"),
+        (frame(BINARY, b"\x00" + b"x" * 500)[:300], "closed in the middle of a frame"),
+    ],
+)
+def test_protocol_errors(pair, data, message):
+    client, server = pair
+    sender = serve(server, frame(BINARY, b"\x00" + PORT) + data)
+    with pytest.raises(ConnectionError, match=message):
+        _ForwardedStream(client).read(1000)
+    sender.join()
+
+
+def test_closed_between_frames_is_the_end(pair):
+    client, server = pair
+    sender = serve(server, frame(BINARY, b"\x00" + PORT) + frame(BINARY, b"\x00done"))
+    assert io.BufferedReader(_ForwardedStream(client)).read() == b"done"
+    sender.join()
