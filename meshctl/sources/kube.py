@@ -395,7 +395,9 @@ def status_message(body: Any) -> str:
 def exec_status_problem(data: bytes) -> str:
     """The error channel's metav1.Status -> '' on success, else what went wrong."""
     if not data.strip():
-        return ""  # v4 servers close without a status on success in some versions
+        # v4/v5 servers always end with a Status, Success included (kubelet remotecommand
+        # v4WriteStatusFunc): none means the stream was cut and stdout may be truncated.
+        return "the exec stream ended without a status (connection lost?)"
     try:
         status = json.loads(data)
     except ValueError:
