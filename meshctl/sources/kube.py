@@ -208,13 +208,16 @@ class KubeClient:
 
     # -- exec and port-forward (websocket) ----------------------------------------------------
 
-    def _open_websocket(self, pod: dict, subresource: str, query: list, what: str):
+    def open_websocket(self, pod: dict, subresource: str, query: list, what: str):
         """Open a pod's exec/portforward websocket (channel.k8s.io), as kubectl would.
 
         Opened here rather than by kubernetes.stream.ws_client.create_websocket, which forwards
         only the Authorization header (so --as would silently run as the real user) and hides the
         handshake's HTTP status inside ApiException(status=0). The generated CoreV1Api is not used
         either: it costs ~1 s to import.
+
+        Raises:
+            SourceError: RBAC denied ``create pods/<subresource>``, or the API server unreachable (`what` first).
         """
         import ssl
 
@@ -264,7 +267,7 @@ class KubeClient:
         query = [("command", list(argv)), ("container", container), ("stderr", "true"), ("stdin", "false"),
                  ("stdout", "true"), ("tty", "false")]  # fmt: skip
         try:
-            socket = self._open_websocket(pod, "exec", query, what)
+            socket = self.open_websocket(pod, "exec", query, what)
         except SourceError as exc:
             raise ExecFailed(str(exc)) from None
         try:
@@ -285,7 +288,7 @@ class KubeClient:
         from kubernetes.stream.ws_client import PortForward
 
         name, namespace = _pod_name(pod)
-        socket = self._open_websocket(pod, "portforward", [("ports", str(port))], f"port-forward to {name}.{namespace}:{port}")
+        socket = self.open_websocket(pod, "portforward", [("ports", str(port))], f"port-forward to {name}.{namespace}:{port}")
         socket.settimeout(None)  # PortForward's proxy thread select()s; reads must not time out
         return PortForward(socket, [port])
 

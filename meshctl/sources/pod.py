@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from meshctl.errors import SourceError
 from meshctl.model.refs import PodRef
-from meshctl.sources.admin import AdminSource
 from meshctl.sources.kube import PROXY_CONTAINER, KubeClient, connect
 
 DEFAULT_PROXY_ADMIN_PORT = 15000
@@ -99,16 +98,10 @@ class PodSource:
         return data
 
     def _fetch_forwarded(self, pod: dict, path: str) -> bytes:
-        from meshctl.sources.portforward import forward
+        from meshctl.sources.portforward import ForwardedHTTP
 
-        with forward(self.kube, pod, self.endpoint.port) as forwarding:
-            admin = AdminSource(f"http://127.0.0.1:{forwarding.port}", timeout=self.kube.timeout)
-            try:
-                return admin.fetch(path)
-            except SourceError as exc:
-                # The pod side's own words (e.g. "connection refused" on the port) beat the local symptom.
-                reason = "; ".join(forwarding.errors) or str(exc).replace(admin.base_url, f"{self.name}:{self.endpoint.port}")
-                raise SourceError(reason) from None
+        with ForwardedHTTP(self.kube, pod, self.endpoint.port) as http:
+            return http.get(path)
 
     def _used(self, how: str, detail: str, path: str) -> None:
         self.paths_used.append(how)

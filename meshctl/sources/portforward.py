@@ -1,6 +1,14 @@
-"""Port-forward to a pod as a context manager: ``with forward(kube, pod, 15000) as fwd: fwd.port``.
+"""Port-forward to a pod: HTTP straight over the websocket, or a local TCP port for other clients.
 
-The kubernetes client's PortForward carries ONE connection per websocket (a socket pair), so a
+`ForwardedHTTP` speaks HTTP/1.1 over ONE port-forward websocket's data channel, reading a frame
+only when the caller wants more bytes: memory holds a chunk, not the pod's whole answer. This is
+how pod sources (`meshctl.sources.pod`) and snapshots read Envoy's admin API and istiod's debug
+paths. The kubernetes client's PortForward buffers everything the pod sends without limit
+(``port.data += ...``, quadratic when the local reader falls behind), so it serves only
+`forward()`, which clients that need a real socket (TLS to a webhook) use.
+
+`forward()` is a context manager: ``with forward(kube, pod, 15000) as fwd: fwd.port``. The
+kubernetes client's PortForward carries ONE connection per websocket (a socket pair), so a
 local listener on 127.0.0.1 opens one websocket per accepted connection, as kubectl opens one
 stream pair per connection. The first websocket is opened before the listener is returned:
 a refused port-forward (RBAC, no support, pod gone) fails here, not in the HTTP client later.
@@ -9,15 +17,95 @@ a refused port-forward (RBAC, no support, pod gone) fails here, not in the HTTP 
 from __future__ import annotations
 
 import contextlib
+import http.client
+import io
 import selectors
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from meshctl.errors import SourceError
 from meshctl.sources.kube import KubeClient
 
-_CHUNK = 1 << 16
+_CHUNK = 1 << 16  # 64 KB reads: 16 snapshot threads x a few chunks stay a few MB
+
+
+class ForwardedHTTP:
+    """HTTP GETs to `port` of `pod` over one port-forward websocket (keep-alive, one at a time).
+
+    Use as a context manager, or call `close()`. Opening fails like `KubeClient.open_websocket`
+    (SourceError naming the verb/resource RBAC denied, or the unreachable API server).
+    """
+
+    def __init__(self, kube: KubeClient, pod: dict, port: int) -> None:
+        meta = pod.get("metadata") or {}
+        name = f"{meta.get('name')}.{meta.get('namespace')}"
+        self.where = f"Envoy admin API at {name}:{port}"  # the words AdminSource uses, with the pod for the URL
+        self.timeout = kube.timeout
+        websocket = kube.open_websocket(pod, "portforward", [("ports", str(port))], f"port-forward to {name}:{port}")
+        websocket.settimeout(kube.timeout)
+        self._stream = _ForwardedStream(websocket)
+        self._conn = http.client.HTTPConnection("127.0.0.1", port)
+        self._conn.sock = _ForwardedSocket(websocket, self._stream)
+
+    def __enter__(self) -> ForwardedHTTP:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def get(self, path: str) -> bytes:
+        """The body of ``GET /<path>``, read in chunks into one buffer (handed out without a copy).
+
+        Raises:
+            SourceError: as `get_into`.
+        """
+        buffer = io.BytesIO()
+        self.get_into(path, buffer, chunk=1 << 20)
+        return buffer.getvalue()
+
+    def get_into(self, path: str, sink, *, chunk: int = _CHUNK) -> None:
+        """``GET /<path>``, writing the body to ``sink.write`` a chunk at a time; `timeout` bounds it all.
+
+        Raises:
+            SourceError: the pod side's error (nothing listens on the port ...), no answer in time,
+                the connection cut short, or an answer other than 200.
+        """
+        from websocket import WebSocketException
+
+        deadline = time.monotonic() + self.timeout
+        try:
+            self._conn.request("GET", f"/{path.lstrip('/')}", headers={"Accept": "application/json"})
+            response = self._conn.getresponse()
+            if response.status != 200:
+                lines = response.read()[:200].decode("utf-8", "replace").strip().splitlines()  # read all: keep-alive
+                raise SourceError(f"{self.where} answered /{path} with HTTP {response.status}" + (f": {lines[0]}" if lines else ""))
+            # one buffer per response, filled in place: a body passes through memory once, not per read
+            buffer = memoryview(bytearray(chunk))
+            while count := response.readinto(buffer):
+                sink.write(buffer[:count])
+                if time.monotonic() > deadline:
+                    raise TimeoutError
+            if response.length:  # readinto stops early on a Content-Length body cut short
+                raise http.client.IncompleteRead(b"", response.length)
+        except (OSError, http.client.HTTPException, WebSocketException) as exc:
+            raise SourceError(self._failure(exc, path)) from None
+
+    def _failure(self, exc: BaseException, path: str) -> str:
+        """One line for a failed GET: the pod side's own words (e.g. kubelet's "connection refused") first."""
+        if self._stream.error:
+            return self._stream.error
+        if isinstance(exc, TimeoutError):
+            return f"{self.where} did not answer /{path} within {self.timeout:g}s (raise --timeout?)"
+        if isinstance(exc, (http.client.IncompleteRead, http.client.RemoteDisconnected, ConnectionError)):
+            reason = "response truncated" if isinstance(exc, http.client.IncompleteRead) else str(exc) or type(exc).__name__
+            return f"{self.where} closed the connection before sending all of /{path} ({reason})"
+        return f"{self.where} failed for /{path}: {str(exc) or type(exc).__name__}"
 
 
 @dataclass
@@ -108,3 +196,162 @@ def _pump(conn: socket.socket, port_forward, remote_port: int, forwarding: Forwa
                 forwarding.errors.append(error.strip())
             conn.close()
             port_forward.close()
+
+
+class _ForwardedStream(io.RawIOBase):
+    """The pod side's bytes of a port-forward websocket (channel.k8s.io: data channel 0, errors 1).
+
+    Each channel's first frame carries the port number, not data (kubelet portforward/websocket.go).
+    Frames are parsed here from large reads of the websocket's own socket: websocket-client's
+    recv_data_frame costs ~6 Python-level recv calls per frame, which was a third of a pod's CPU.
+    """
+
+    def __init__(self, socket) -> None:
+        self._socket = socket
+        self._frames = _FrameReader(socket.sock)
+        self._pending = memoryview(b"")
+        self._started = {0: False, 1: False}
+        self._channel = None  # channel of the message whose continuation frames may follow
+        self._ended = False
+        self.error = ""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        # Copy every data frame already received, blocking only while nothing is copied: the
+        # reply may be complete, and the pod then waits for our next request.
+        count = 0
+        while count < len(buffer):
+            if not self._pending and not self._next_data(block=not count):
+                break
+            taken = min(len(buffer) - count, len(self._pending))
+            buffer[count : count + taken] = self._pending[:taken]
+            self._pending = self._pending[taken:]
+            count += taken
+        return count
+
+    def _next_data(self, *, block: bool) -> bool:
+        """Make the next data-channel payload pending; False at the end or if it is not yet here."""
+        while not self._ended:
+            frame = self._frames.next(block=block)
+            if frame is None:
+                return False
+            opcode, payload = frame
+            if opcode == _OP_CLOSE:
+                self._ended = True
+            elif opcode == _OP_PING:
+                self._socket.pong(bytes(payload))
+            elif opcode == _OP_CONTINUATION and self._channel == 0:
+                self._pending = payload
+                return bool(payload)
+            elif opcode == _OP_BINARY and payload:
+                channel, self._channel = payload[0], None
+                if channel not in self._started:
+                    continue
+                if not self._started[channel]:
+                    self._started[channel] = True
+                elif channel == 1:
+                    self.error += bytes(payload[1:]).decode("utf-8", "replace").strip()
+                    raise ConnectionError(self.error)
+                else:
+                    self._channel = channel
+                    self._pending = payload[1:]
+                    if self._pending:
+                        return True
+        return False
+
+
+_OP_CONTINUATION, _OP_BINARY, _OP_CLOSE, _OP_PING = 0x0, 0x2, 0x8, 0x9
+_READ_BLOCK = 1 << 16
+
+
+class _FrameReader:
+    """Websocket frames (RFC 6455 5.2) from a socket: (opcode, payload view valid until the next call)."""
+
+    def __init__(self, sock) -> None:
+        self._sock = sock
+        self._buffer = bytearray(_READ_BLOCK)
+        self._view = memoryview(self._buffer)
+        self._start = self._end = 0
+
+    def next(self, *, block: bool):
+        """The next frame; None if `block` is false and no whole frame is buffered."""
+        if block and self._start == self._end and not self._receive():
+            return _OP_CLOSE, memoryview(b"")  # closed between frames: the end, as a close frame
+        header = self._need(2, block)
+        if header is None:
+            return None
+        first, second = header[0], header[1]
+        if second & 0x80:
+            raise ConnectionError("the API server sent a masked websocket frame")  # RFC 6455 5.1
+        length, size = second & 0x7F, 2
+        if length >= 126:
+            size = 4 if length == 126 else 10
+            header = self._need(size, block)
+            if header is None:
+                return None
+            length = int.from_bytes(header[2:size], "big")
+        frame = self._need(size + length, block)
+        if frame is None:
+            return None
+        self._start += size + length
+        return first & 0x0F, frame[size:]
+
+    def _need(self, count: int, block: bool):
+        """A view of the next `count` buffered bytes (reading more if `block`), or None."""
+        while self._end - self._start < count:
+            if not block:
+                return None
+            if self._start + count > len(self._buffer):
+                # move the partial frame to the front; grow only for a frame larger than the buffer
+                kept = self._end - self._start
+                if count > len(self._buffer):
+                    self._buffer = self._buffer[self._start : self._end] + bytearray(count - kept)
+                    self._view = memoryview(self._buffer)
+                else:
+                    self._buffer[:kept] = self._buffer[self._start : self._end]
+                self._start, self._end = 0, kept
+            if not self._receive():
+                raise ConnectionError("the port-forward connection closed in the middle of a frame")
+        return self._view[self._start : self._start + count]
+
+    def _receive(self) -> int:
+        if self._start == self._end:  # nothing buffered: read from the front
+            self._start = self._end = 0
+        received = self._sock.recv_into(self._view[self._end :])
+        self._end += received
+        return received
+
+
+class _ForwardedSocket:
+    """What http.client needs of a socket, over a port-forward websocket."""
+
+    def __init__(self, socket, stream: _ForwardedStream) -> None:
+        self._socket = socket
+        self._stream = stream
+
+    def sendall(self, data: bytes) -> None:
+        from websocket import ABNF
+
+        self._socket.send(b"\x00" + bytes(data), opcode=ABNF.OPCODE_BINARY)
+
+    def makefile(self, mode: str):
+        # a fresh reader per response over the same stream, like socket.makefile; no pipelining,
+        # so no reader holds bytes of the next response. Its buffer serves the status line and
+        # headers; a body is read past it, straight into ForwardedHTTP.get_into's buffer.
+        return io.BufferedReader(_Unclosed(self._stream))
+
+    def close(self) -> None:
+        self._socket.close()
+
+
+class _Unclosed(io.RawIOBase):
+    def __init__(self, stream: io.RawIOBase) -> None:
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        return self._stream.readinto(buffer)

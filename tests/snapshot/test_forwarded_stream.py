@@ -1,4 +1,4 @@
-"""The snapshot's own websocket frame reader (meshctl/snapshot/capture.py) on a real socket pair:
+"""The port-forward websocket frame reader (meshctl/sources/portforward.py) on a real socket pair:
 RFC 6455 frames as an API server sends them (port frames, fragments, pings, every length form)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import threading
 import pytest
 import websocket
 
-from meshctl.snapshot.capture import _READ_BLOCK, _ForwardedStream
+from meshctl.sources.portforward import _READ_BLOCK, _ForwardedStream
 
 BINARY, CONTINUATION, CLOSE, PING, PONG = 0x2, 0x0, 0x8, 0x9, 0xA
 PORT = struct.pack("<H", 15000)
