@@ -146,13 +146,13 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in args or bool(os.environ.get("MESHCTL_DEBUG"))
     try:
         import typer
-        from typer import _click as click
+        from typer import _click as click  # Typer vendors Click: its usage errors live here
 
         if os.environ.get("_MESHCTL_COMPLETE"):
             # A completion script is asking for candidates: Typer's shell classes answer it.
             from typer._completion_classes import completion_init
 
-            completion_init()  # Typer >= 0.24 vendors Click: its usage errors live here
+            completion_init()
 
         from meshctl.plain_coercion import without_pydantic
 

@@ -4,8 +4,8 @@ Registers itself into the `pc` group (meshctl/commands/pc.py imports this module
 Exit status 79 when the dumps differ, 0 when they are equal, so scripts can branch on it.
 """
 
-# No `from __future__ import annotations`: Typer would eval each annotation string whenever the
-# `pc` group is built (every `meshctl pc ...` run), ~2.5 ms of its ~14 ms.
+# No `from __future__ import annotations`: Typer would eval each annotation string when it builds
+# a sub-command of this module (measured ~2.5 ms when the whole `pc` group was built eagerly).
 from typing import Annotated
 
 import typer
