@@ -5,6 +5,8 @@
         kube.add(istio_pod("reviews-v1-abc", "default"))
         ... kube.url, kube.kubeconfig_path ...
 
+Custom resources: the Istio and Gateway API CRDs are installed; `kube.add(custom_object(...))` stores
+objects of their kinds and `kube.add(crd(...))` (or any CRD manifest) serves a new kind.
 See FakeKube's docstring for exec handlers, port-forward targets, RBAC denials and the request log.
 """
 
@@ -19,17 +21,25 @@ from .builders import (
     sidecar_container,
     workload,
 )
+from .crds import DEFAULT_CRDS, GATEWAY_API_CRDS, ISTIO_CRDS, crd, custom_object
+from .resources import PrinterColumn
 from .exec import ExecRequest, ExecResult, cat_files, pilot_agent_request
 from .targets import http_target
 from .server import FakeKube, RequestRecord
 
 __all__ = [
+    "DEFAULT_CRDS",
+    "GATEWAY_API_CRDS",
+    "ISTIO_CRDS",
     "ExecRequest",
     "ExecResult",
+    "PrinterColumn",
     "FakeKube",
     "RequestRecord",
     "cat_files",
     "configmap",
+    "crd",
+    "custom_object",
     "http_target",
     "injector_webhook",
     "istio_pod",

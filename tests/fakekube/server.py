@@ -25,8 +25,9 @@ from .exec import ExecHandler, ExecRegistry, cat_files, is_true, pilot_agent_req
 from .portforward import PortForwardRegistry, serve_websocket_portforward, shutdown_quietly
 from .selectors import SelectorError, field_selector, label_selector
 from .spdy import TUNNEL_PROTOCOL, serve_spdy_exec, serve_spdy_portforward
+from .crds import DEFAULT_CRDS
 from .store import Store
-from .table import pod_table, wants_table
+from .table import custom_table, pod_table, wants_table
 from .websocket import WebSocket, handshake_response
 
 
@@ -86,12 +87,16 @@ class FakeKube:
     A command's output starts `execs.start_seconds` (0.1) after the upgrade, as a runtime starting
     the process takes that long and kubectl's websocket client relies on it (exec.PROCESS_START_SECONDS).
     `kubectl get pods` gets a server-side Table (READY/STATUS/RESTARTS/AGE) as from a real server.
+    Custom resources: storing a CustomResourceDefinition serves its kind at every served version
+    (discovery, get, list with selectors, Tables from its printer columns), as kube-apiserver does.
+    The Istio and Gateway API CRDs (crds.DEFAULT_CRDS) are installed unless `crds=()` is passed.
     Not served: writes (POST/PUT/PATCH/DELETE answer 405), watch (400), logs, attach.
 
     Typical use::
 
         with FakeKube() as kube:
             kube.add(istio_pod("reviews-v1-abc", "default"))
+            kube.add(custom_object("networking.istio.io/v1", "VirtualService", "reviews", spec={...}))
             kube.on_exec(["pilot-agent", "request", "GET"], pilot_agent_request(admin_url))
             kube.forward_port(15000, ("127.0.0.1", envoy_admin_port))
             kube.deny("list", "pods", namespace="kube-system")
@@ -101,7 +106,7 @@ class FakeKube:
 
     def __init__(self, *, latency: float = 0.0, user: str = "kubernetes-admin", token: str | None = None,
                  tls: bool = False, workdir: str | Path | None = None, context: str = "fake",
-                 namespace: str = "default"):
+                 namespace: str = "default", crds: Sequence[dict] = DEFAULT_CRDS):
         self.latency = latency
         self.tls = tls
         # Like a >= 1.30 server; False answers only the legacy per-group documents (older servers).
@@ -112,6 +117,7 @@ class FakeKube:
         self.context = context
         self.default_namespace = namespace
         self.store = Store()
+        self.add(*crds)
         self.execs = ExecRegistry()
         self.forwards = PortForwardRegistry()
         self.requests: list[RequestRecord] = []
@@ -205,14 +211,16 @@ class FakeKube:
 
     # ---- state ----------------------------------------------------------------------------
     def add(self, *objects: dict) -> dict:
-        """Store objects (any served kind; see resources.RESOURCE_TYPES). Returns the last one as stored."""
+        """Store objects of any served kind (resources.BUILTIN_TYPES, or the kinds of stored CRDs; a CRD
+        itself makes its kind served). Returns the last one as stored."""
         stored = {}
         for obj in objects:
             stored = self.store.add(obj)
         return stored
 
-    def remove(self, plural: str, name: str, namespace: str = "") -> None:
-        self.store.remove(plural, name, namespace)
+    def remove(self, resource: str, name: str, namespace: str = "") -> None:
+        """Delete an object; `resource` is a plural, or `plural.group` where groups share it (`gateways`)."""
+        self.store.remove(resource, name, namespace)
 
     def deny(self, verb: str, resource: str, *, namespace: str | None = None, name: str | None = None) -> None:
         """Answer 403 Forbidden for `verb` on `resource` ("pods", "pods/exec", "*"), optionally scoped.
@@ -258,6 +266,22 @@ class FakeKube:
         port's error channel (nothing listening in the pod)."""
         self.forwards.refuse(how, pod=pod, namespace=namespace)
 
+    def get_json(self, path: str, headers: dict | None = None) -> tuple[int, dict]:
+        """GET `path` over plain HTTP (no client library in between): (status code, decoded JSON body)."""
+        import ssl
+        import urllib.error
+        import urllib.request
+
+        context = None
+        if self.tls:
+            context = ssl.create_default_context(cadata=self.ca_pem.decode())
+        request = urllib.request.Request(self.url + path, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=10, context=context) as response:
+                return response.status, json.load(response)
+        except urllib.error.HTTPError as err:
+            return err.code, json.load(err)
+
     def requests_for(self, **fields) -> list[RequestRecord]:
         """Recorded requests whose attributes equal all `fields` (e.g. verb="list", resource="pods")."""
         return [r for r in list(self.requests) if all(getattr(r, k) == v for k, v in fields.items())]
@@ -300,7 +324,7 @@ class _Server(ThreadingHTTPServer):
         super().shutdown_request(request)
 
 
-def _parse_route(path: str) -> _Route | None:
+def _parse_route(registry: resources.Registry, path: str) -> _Route | None:
     parts = [p for p in path.split("/") if p]
     if len(parts) >= 2 and parts[0] == "api":
         group, version, rest = "", parts[1], parts[2:]
@@ -313,7 +337,7 @@ def _parse_route(path: str) -> _Route | None:
         namespace, rest = rest[1], rest[2:]
     if not rest or len(rest) > 3:
         return None
-    rtype = resources.BY_PATH.get((group, version, rest[0]))
+    rtype = registry.by_path(group, version, rest[0])
     if rtype is None:
         return None
     name = rest[1] if len(rest) > 1 else ""
@@ -330,11 +354,22 @@ def _dumps(body: dict) -> bytes:
 
 
 def _list_kind(rtype: resources.ResourceType) -> str:
-    return f"{rtype.kind}List"
+    return rtype.list_kind or f"{rtype.kind}List"
 
 
-def _item(obj: dict) -> dict:
-    # Items of a list response carry no kind/apiVersion (the list has them).
+def _served(obj: dict, rtype: resources.ResourceType) -> dict:
+    """The object as served at the requested version: custom resources are converted (the CRDs here use
+    conversion strategy None, which only rewrites apiVersion)."""
+    if not rtype.custom or obj.get("apiVersion") == rtype.api_version:
+        return obj
+    return {**obj, "apiVersion": rtype.api_version}
+
+
+def _item(obj: dict, rtype: resources.ResourceType) -> dict:
+    # Items of a built-in list carry no kind/apiVersion (the list has them); custom resources, served
+    # as unstructured objects, keep theirs.
+    if rtype.custom:
+        return _served(obj, rtype)
     return {k: v for k, v in obj.items() if k not in ("kind", "apiVersion")}
 
 
@@ -409,7 +444,7 @@ class _Handler(BaseHTTPRequestHandler):
         if (fake.aggregated_discovery and path in ("/api", "/apis")
                 and resources.wants_aggregated(self.headers.get("Accept", ""))):
             rec.verb = "discovery"
-            self._send_json(200, resources.aggregated_discovery(core=path == "/api"), rec,
+            self._send_json(200, fake.store.registry.aggregated_discovery(core=path == "/api"), rec,
                             content_type=resources.AGGREGATED_CONTENT_TYPE)
             return
         discovery = self._discovery(fake, path)
@@ -417,7 +452,7 @@ class _Handler(BaseHTTPRequestHandler):
             rec.verb = "discovery"
             self._send_json(200, discovery, rec)
             return
-        route = _parse_route(path)
+        route = _parse_route(fake.store.registry, path)
         if route is None:
             raise status.not_found_path()
         rec.resource, rec.namespace, rec.name, rec.subresource = (
@@ -440,10 +475,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._portforward(fake, route, query, rec)
         elif route.subresource in ("", "status"):
             if route.name:
-                obj = fake.store.get(route.rtype, route.namespace, route.name)
-                if route.rtype.plural == "pods" and wants_table(self.headers.get("Accept", "")):
-                    obj = pod_table([obj], {"resourceVersion": obj["metadata"]["resourceVersion"]})
-                self._send_json(200, obj, rec)
+                obj = _served(fake.store.get(route.rtype, route.namespace, route.name), route.rtype)
+                table = self._table(route.rtype, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]})
+                self._send_json(200, table or obj, rec)
             else:
                 self._list(fake, route, query, rec)
         else:
@@ -454,13 +488,26 @@ class _Handler(BaseHTTPRequestHandler):
             return resources.version_info()
         if path == "/api":
             return resources.api_versions(f"127.0.0.1:{fake.port}")
+        registry = fake.store.registry
         if path == "/apis":
-            return resources.api_group_list()
+            return registry.api_group_list()
         parts = path.strip("/").split("/")
         if len(parts) == 2 and parts[0] == "api":
-            return resources.api_resource_list("", parts[1])
+            return registry.api_resource_list("", parts[1])
+        if len(parts) == 2 and parts[0] == "apis":
+            return registry.api_group(parts[1])
         if len(parts) == 3 and parts[0] == "apis":
-            return resources.api_resource_list(parts[1], parts[2])
+            return registry.api_resource_list(parts[1], parts[2])
+        return None
+
+    def _table(self, rtype: resources.ResourceType, objects: list[dict], list_meta: dict) -> dict | None:
+        """The server-side Table when the client asks for one (kubectl get) and the kind has printers."""
+        if not wants_table(self.headers.get("Accept", "")):
+            return None
+        if rtype.custom:
+            return custom_table(rtype.columns, objects, list_meta)
+        if rtype.plural == "pods" and not rtype.group:
+            return pod_table(objects, list_meta)
         return None
 
     def _list(self, fake: FakeKube, route: _Route, query: dict, rec: RequestRecord) -> None:
@@ -482,15 +529,15 @@ class _Handler(BaseHTTPRequestHandler):
         if end < len(items):
             meta["continue"] = base64.urlsafe_b64encode(str(end).encode()).decode()
             meta["remainingItemCount"] = len(items) - end
-        if rtype.plural == "pods" and wants_table(self.headers.get("Accept", "")):
-            body = pod_table(items[start:end], meta)
-        else:
-            body = {"kind": _list_kind(rtype), "apiVersion": rtype.api_version, "metadata": meta,
-                    "items": [_item(o) for o in items[start:end]]}
+        if rtype.custom:
+            meta = {"continue": meta.pop("continue", ""), **meta}  # unstructured lists always carry it
+        body = self._table(rtype, items[start:end], meta) or {
+            "kind": _list_kind(rtype), "apiVersion": rtype.api_version, "metadata": meta,
+            "items": [_item(o, rtype) for o in items[start:end]]}
         self._send_json(200, body, rec)
 
     def _pod(self, fake: FakeKube, route: _Route) -> dict:
-        if route.rtype.plural != "pods":
+        if route.rtype.plural != "pods" or route.rtype.group:
             raise status.not_found_path()
         return fake.store.get(route.rtype, route.namespace, route.name)
 

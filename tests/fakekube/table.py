@@ -1,13 +1,16 @@
-"""Server-side printing (meta.k8s.io/v1 Table) for pods, as `kubectl get pods` asks for it.
+"""Server-side printing (meta.k8s.io/v1 Table) for pods and custom resources, as `kubectl get` asks for it.
 
 kube-apiserver answers `Accept: application/json;as=Table;v=v1;g=meta.k8s.io` with rows its
-printers compute (pkg/printers/internalversion/printers.go printPod). Other kinds are answered
-as plain lists, for which kubectl prints NAME and AGE itself.
+printers compute (pkg/printers/internalversion/printers.go printPod), and for custom resources
+the CRD's additionalPrinterColumns. Other kinds are answered as plain lists, for which kubectl
+prints NAME and AGE itself.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
+import re
 
 _POD_COLUMNS = [
     ("Name", "name", 0, "Name must be unique within a namespace."),
@@ -110,4 +113,87 @@ def pod_table(pods: list[dict], list_meta: dict) -> dict:
         "rows": [{"cells": _pod_row(pod, now),
                   "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
                              "metadata": pod["metadata"]}} for pod in pods],
+    }
+
+
+# ---- custom resources: the CRD's printer columns (apiextensions-apiserver registry/customresource/
+# tableconvertor) evaluated with the subset of JSONPath that CRDs use ----------------------------------
+_NAME_COLUMN = {"name": "Name", "type": "string", "format": "name",
+                "description": "Name must be unique within a namespace. Is required when creating resources, "
+                               "although some resources may allow a client to request the generation of an "
+                               "appropriate name automatically. Name is primarily intended for creation "
+                               "idempotence and configuration definition. Cannot be updated. More info: "
+                               "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names",
+                "priority": 0}
+_JSONPATH_STEP = re.compile(r'\.([A-Za-z0-9_-]+)|\[\*\]|\[(\d+)\]|\[\?\(@\.([A-Za-z0-9_.-]+)=="([^"]*)"\)\]')
+
+
+def jsonpath_values(obj, path: str) -> list:
+    """Evaluate `.a.b`, `[*]`, `[N]` and `[?(@.k=="v")]` steps (client-go util/jsonpath), returning every match."""
+    current = [obj]
+    pos = 0
+    while pos < len(path):
+        m = _JSONPATH_STEP.match(path, pos)
+        if not m:
+            raise ValueError(f"unsupported JSONPath {path!r} at {path[pos:]!r}")
+        pos = m.end()
+        field, index, filter_key, filter_value = m.groups()
+        nxt = []
+        for value in current:
+            if field is not None:
+                if isinstance(value, dict) and field in value:
+                    nxt.append(value[field])
+            elif isinstance(value, list):
+                if index is not None:
+                    if int(index) < len(value):
+                        nxt.append(value[int(index)])
+                elif filter_key is not None:
+                    nxt.extend(v for v in value
+                               if jsonpath_values(v, "." + filter_key) == [filter_value])
+                else:
+                    nxt.extend(value)
+        current = nxt
+    return current
+
+
+def _cell(column, obj: dict, now: datetime.datetime):
+    values = jsonpath_values(obj, column.json_path)
+    if not values or values[0] is None:
+        return None
+    # "we can assume to have only one result": the convertor shows the first match only.
+    value = values[0]
+    if column.type == "string":
+        if isinstance(value, str):
+            return value
+        # The JSONPath printer writes non-strings as Go's json.Marshal does (compact, HTML-escaped).
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    if column.type == "date":
+        if not isinstance(value, str):
+            return None
+        created = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return human_duration((now - created).total_seconds())
+    if column.type == "integer":
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if column.type == "number":
+        return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if column.type == "boolean":
+        return value if isinstance(value, bool) else None
+    return None
+
+
+def custom_table(columns, objects: list[dict], list_meta: dict) -> dict:
+    """The Table kube-apiserver returns for custom resources: Name, then the CRD's printer columns."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    definitions = [_NAME_COLUMN] + [
+        {"name": c.name, "type": c.type, "format": c.format, "description": c.description, "priority": c.priority}
+        for c in columns]
+    return {
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": list_meta,
+        "columnDefinitions": definitions,
+        "rows": [{"cells": [obj["metadata"]["name"], *(_cell(c, obj, now) for c in columns)],
+                  "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+                             "metadata": obj["metadata"]}} for obj in objects],
     }

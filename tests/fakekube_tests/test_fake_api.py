@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.error
 import urllib.request
 
 import pytest
@@ -19,15 +18,6 @@ def api(fake_kube):
     from kubernetes import client, config
 
     return client.ApiClient(config.new_client_from_config(str(fake_kube.kubeconfig_path)).configuration)
-
-
-def _get(kube, path: str, headers: dict | None = None) -> tuple[int, dict]:
-    request = urllib.request.Request(kube.url + path, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as err:
-        return err.code, json.load(err)
 
 
 def _names(items) -> list[str]:
@@ -130,7 +120,7 @@ def test_not_found_is_a_real_status(fake_kube, api):
         "message": 'pods "missing" not found', "reason": "NotFound",
         "details": {"name": "missing", "kind": "pods"}, "code": 404,
     }
-    code, body = _get(fake_kube, "/apis/apps/v1/namespaces/default/deployments/gone")
+    code, body = fake_kube.get_json("/apis/apps/v1/namespaces/default/deployments/gone")
     assert (code, body["message"], body["details"]) == (
         404, 'deployments.apps "gone" not found', {"name": "gone", "group": "apps", "kind": "deployments"})
 
@@ -166,7 +156,7 @@ def test_rbac_denial_names_verb_resource_and_scope(fake_kube, api):
         f"mutatingwebhookconfigurations.admissionregistration.k8s.io is forbidden: {user} cannot list resource "
         f'"mutatingwebhookconfigurations" in API group "admissionregistration.k8s.io" at the cluster scope')
     # Impersonation (kubectl --as) changes who is denied.
-    code, body = _get(fake_kube, "/api/v1/namespaces/default/pods", {"Impersonate-User": "jane"})
+    code, body = fake_kube.get_json("/api/v1/namespaces/default/pods", {"Impersonate-User": "jane"})
     assert (code, body["reason"]) == (403, "Forbidden")
     assert 'User "jane" cannot list' in body["message"]
 
@@ -174,24 +164,27 @@ def test_rbac_denial_names_verb_resource_and_scope(fake_kube, api):
 def test_token_required_gives_401_status(fake_kube):
     fake_kube.token = "s3cret"
 
-    code, body = _get(fake_kube, "/api/v1/pods")
+    code, body = fake_kube.get_json("/api/v1/pods")
     assert (code, body) == (401, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
                                   "message": "Unauthorized", "reason": "Unauthorized", "code": 401})
-    assert _get(fake_kube, "/api/v1/pods", {"Authorization": "Bearer s3cret"})[0] == 200
+    assert fake_kube.get_json("/api/v1/pods", {"Authorization": "Bearer s3cret"})[0] == 200
 
 
 def test_discovery_documents(fake_kube):
-    _, core = _get(fake_kube, "/api/v1")
-    _, groups = _get(fake_kube, "/apis")
-    _, apps = _get(fake_kube, "/apis/apps/v1")
+    _, core = fake_kube.get_json("/api/v1")
+    _, groups = fake_kube.get_json("/apis")
+    _, apps = fake_kube.get_json("/apis/apps/v1")
 
     assert core["groupVersion"] == "v1"
     pods = next(r for r in core["resources"] if r["name"] == "pods")
     assert (pods["singularName"], pods["kind"], pods["shortNames"]) == ("pod", "Pod", ["po"])
     assert {"pods/exec", "pods/portforward"} <= {r["name"] for r in core["resources"]}
-    assert {g["name"] for g in groups["groups"]} == {"apps", "admissionregistration.k8s.io"}
+    # Built-in groups in the server's order, then the installed CRDs' groups (crds.DEFAULT_CRDS).
+    assert [g["name"] for g in groups["groups"]] == [
+        "apps", "admissionregistration.k8s.io", "apiextensions.k8s.io", "gateway.networking.k8s.io",
+        "networking.istio.io", "security.istio.io"]
     assert apps["groupVersion"] == "apps/v1"
-    assert _get(fake_kube, "/apis/nosuch.io/v1")[0] == 404
+    assert fake_kube.get_json("/apis/nosuch.io/v1")[0] == 404
 
 
 def test_list_chunking_with_limit_and_continue(fake_kube, api):
@@ -250,11 +243,11 @@ def test_mesh_spreads_pods_over_workloads_and_namespaces(fake_kube):
 
     assert len(pods) == 23
     assert len({p["metadata"]["name"] for p in pods}) == 23
-    code, listed = _get(fake_kube, "/api/v1/pods?labelSelector=security.istio.io%2FtlsMode%3Distio")
+    code, listed = fake_kube.get_json("/api/v1/pods?labelSelector=security.istio.io%2FtlsMode%3Distio")
     assert (code, len(listed["items"])) == (200, 23)
-    _, deployments = _get(fake_kube, "/apis/apps/v1/deployments")
+    _, deployments = fake_kube.get_json("/apis/apps/v1/deployments")
     assert len(deployments["items"]) == 10
-    _, namespaces = _get(fake_kube, "/api/v1/namespaces?labelSelector=istio-injection%3Denabled")
+    _, namespaces = fake_kube.get_json("/api/v1/namespaces?labelSelector=istio-injection%3Denabled")
     assert [n["metadata"]["name"] for n in namespaces["items"]] == ["mesh-0", "mesh-1"]
 
 
@@ -308,7 +301,7 @@ def test_pod_table_for_kubectl_human_output(fake_kube):
     fake_kube.add(istio_pod("reviews-v1"), pod("plain", ready=False))
     accept = {"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"}
 
-    _, table = _get(fake_kube, "/api/v1/namespaces/default/pods", accept)
+    _, table = fake_kube.get_json("/api/v1/namespaces/default/pods", accept)
 
     assert table["kind"] == "Table"
     assert [c["name"] for c in table["columnDefinitions"]][:5] == ["Name", "Ready", "Status", "Restarts", "Age"]

@@ -321,3 +321,119 @@ def test_port_forward_and_exec_reach_the_real_envoy_rig(fake_kube, bookinfo, env
     assert json.loads(info)["state"] == "LIVE"
     assert json.loads(dump.stdout)["configs"][0]["@type"].endswith("BootstrapConfigDump")
     assert json.loads(bootstrap.stdout) == json.loads((envoy_rig.run_dir / "etc/istio/proxy/envoy-rev.json").read_text())
+
+
+# ---- custom resources (Istio and Gateway API CRDs installed by default) ----------------------------
+@pytest.fixture
+def istio_config(fake_kube):
+    """VirtualServices written at two versions, a PeerAuthentication, a Gateway API waypoint."""
+    from fakekube import custom_object
+
+    return [fake_kube.add(obj) for obj in (
+        custom_object("networking.istio.io/v1", "VirtualService", "reviews", "bookinfo",
+                      spec={"hosts": ["reviews"], "gateways": ["mesh"]}, labels={"app": "reviews"}),
+        custom_object("networking.istio.io/v1alpha3", "VirtualService", "ratings", "bookinfo",
+                      spec={"hosts": ["ratings"]}, labels={"app": "ratings"}),
+        custom_object("networking.istio.io/v1", "VirtualService", "ingress", "istio-system",
+                      spec={"hosts": ["*"], "gateways": ["istio-system/ingress"]}),
+        custom_object("security.istio.io/v1", "PeerAuthentication", "default", "istio-system",
+                      spec={"mtls": {"mode": "STRICT"}}),
+        custom_object("gateway.networking.k8s.io/v1", "Gateway", "waypoint", "bookinfo",
+                      spec={"gatewayClassName": "istio-waypoint"},
+                      status={"addresses": [{"value": "10.0.0.9"}], "conditions": [
+                          {"type": "Programmed", "status": "True"}]}),
+    )]
+
+
+def _rows(stdout: bytes) -> list[list[str]]:
+    return [line.split() for line in stdout.decode().splitlines()]
+
+
+def test_api_resources_lists_the_custom_kinds_at_their_preferred_version(fake_kube):
+    result = kubectl(fake_kube, "api-resources")
+    security = kubectl(fake_kube, "api-resources", "--api-group=security.istio.io", "-o", "name")
+
+    assert result.returncode == 0, result.stderr
+    rows = {(row[0], row[-3]): row for row in _rows(result.stdout)[1:]}
+    assert rows[("virtualservices", "networking.istio.io/v1")] == [
+        "virtualservices", "vs", "networking.istio.io/v1", "true", "VirtualService"]
+    assert rows[("envoyfilters", "networking.istio.io/v1alpha3")][1:] == [
+        "networking.istio.io/v1alpha3", "true", "EnvoyFilter"]
+    assert rows[("gateways", "networking.istio.io/v1")][1] == "gw"
+    assert rows[("gateways", "gateway.networking.k8s.io/v1")][1] == "gtw"
+    assert rows[("gatewayclasses", "gateway.networking.k8s.io/v1")][3] == "false"
+    assert rows[("customresourcedefinitions", "apiextensions.k8s.io/v1")][1] == "crd,crds"
+    assert _names(security.stdout) == ["authorizationpolicies.security.istio.io",
+                                       "peerauthentications.security.istio.io",
+                                       "requestauthentications.security.istio.io"]
+
+
+@pytest.mark.parametrize("aggregated", [True, False], ids=["aggregated-discovery", "legacy-discovery"])
+def test_get_custom_resources_json_is_the_stored_objects_at_the_preferred_version(fake_kube, istio_config,
+                                                                                   aggregated):
+    fake_kube.aggregated_discovery = aggregated
+
+    result = kubectl(fake_kube, "get", "virtualservices", "-A", "-o", "json")
+
+    assert result.returncode == 0, result.stderr
+    items = json.loads(result.stdout)["items"]
+    stored = [o for o in istio_config if o["kind"] == "VirtualService"]
+    # etcd order (namespace, name), every item converted to v1, the version kubectl prefers.
+    expected = sorted(stored, key=lambda o: (o["metadata"]["namespace"], o["metadata"]["name"]))
+    assert items == [{**o, "apiVersion": "networking.istio.io/v1"} for o in expected]
+
+
+def test_get_custom_resources_by_short_name_label_and_version(fake_kube, istio_config):
+    by_label = kubectl(fake_kube, "get", "vs", "-n", "bookinfo", "-l", "app in (reviews)", "-o", "name")
+    at_alpha = kubectl(fake_kube, "get", "virtualservices.v1alpha3.networking.istio.io", "reviews", "-n",
+                       "bookinfo", "-o", "jsonpath={.apiVersion} {.spec.hosts[0]}")
+    by_category = kubectl(fake_kube, "get", "istio-io", "-A", "-o", "name")
+    crds = kubectl(fake_kube, "get", "crd", "-o", "name")
+
+    assert _names(by_label.stdout) == ["virtualservice.networking.istio.io/reviews"]
+    assert at_alpha.stdout == b"networking.istio.io/v1alpha3 reviews"
+    assert _names(by_category.stdout) == [
+        "virtualservice.networking.istio.io/ratings", "virtualservice.networking.istio.io/reviews",
+        "virtualservice.networking.istio.io/ingress", "peerauthentication.security.istio.io/default"]
+    assert "customresourcedefinition.apiextensions.k8s.io/virtualservices.networking.istio.io" in _names(crds.stdout)
+
+
+def test_get_custom_resources_human_output_uses_the_printer_columns(fake_kube, istio_config):
+    routes = kubectl(fake_kube, "get", "vs", "-A")
+    waypoints = kubectl(fake_kube, "get", "gtw", "-A")
+    istio_gateways = kubectl(fake_kube, "get", "gateways.networking.istio.io", "-A")
+    policies = kubectl(fake_kube, "get", "pa", "-n", "istio-system")
+
+    lines = routes.stdout.decode().splitlines()
+    assert lines[0].split() == ["NAMESPACE", "NAME", "GATEWAYS", "HOSTS", "AGE"]
+    # A missing column value is an empty cell; arrays print as JSON.
+    assert lines[1].split()[:3] == ["bookinfo", "ratings", '["ratings"]']
+    assert lines[1][lines[0].index("GATEWAYS"):lines[0].index("HOSTS")].strip() == ""
+    assert lines[2].split()[:4] == ["bookinfo", "reviews", '["mesh"]', '["reviews"]']
+    assert _rows(waypoints.stdout)[0] == ["NAMESPACE", "NAME", "CLASS", "ADDRESS", "PROGRAMMED", "AGE"]
+    assert _rows(waypoints.stdout)[1][:5] == ["bookinfo", "waypoint", "istio-waypoint", "10.0.0.9", "True"]
+    # Same plural, other group: Istio's Gateway CRD has no printer columns, so only the default Age.
+    assert (istio_gateways.returncode, istio_gateways.stdout, istio_gateways.stderr) == (
+        0, b"", b"No resources found\n")
+    assert _rows(policies.stdout) == [["NAME", "MODE", "AGE"], ["default", "STRICT", _rows(policies.stdout)[1][2]]]
+
+
+def test_get_missing_custom_resource_says_not_found(fake_kube, istio_config):
+    missing = kubectl(fake_kube, "get", "dr", "nosuch", "-n", "bookinfo")
+    empty = kubectl(fake_kube, "get", "dr", "-n", "bookinfo")
+
+    assert (missing.returncode, missing.stderr.decode()) == (
+        1, 'Error from server (NotFound): destinationrules.networking.istio.io "nosuch" not found\n')
+    assert (empty.returncode, empty.stderr.decode()) == (0, "No resources found in bookinfo namespace.\n")
+
+
+def test_rbac_denial_of_a_custom_resource(fake_kube, istio_config):
+    fake_kube.deny("list", "authorizationpolicies")
+
+    denied = kubectl(fake_kube, "get", "ap", "-A")
+
+    assert denied.returncode == 1
+    assert denied.stderr.decode() == (
+        'Error from server (Forbidden): authorizationpolicies.security.istio.io is forbidden: User '
+        '"kubernetes-admin" cannot list resource "authorizationpolicies" in API group "security.istio.io" '
+        'at the cluster scope\n')
