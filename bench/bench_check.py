@@ -48,7 +48,7 @@ def main() -> int:
     from fakekube import FakeKube, configmap, http_target, injector_webhook, mesh, pod
 
     from meshctl.analyze.check import run_checks
-    from meshctl.commands.check import _mesh_facts, _pod_facts
+    from meshctl.commands.check import mesh_facts, pod_facts
     from meshctl.sandbox.rig import Rig
     from meshctl.sources.kube import connect
 
@@ -68,10 +68,10 @@ def main() -> int:
         kube.latency = args.latency
 
         client = connect({"kubeconfig": str(kube.kubeconfig_path)})
-        facts = _mesh_facts(client, pods[: args.sample], now=datetime.now(timezone.utc), cert_warn=rig_cert_warn())
+        facts = mesh_facts(client, pods[: args.sample], now=datetime.now(timezone.utc), cert_warn=rig_cert_warn())
         start = time.perf_counter()
         for sample in pods[: args.sample]:
-            results = run_checks(_pod_facts(client, sample, 15000), facts)
+            results = run_checks(pod_facts(client, sample, 15000), facts)
             assert results[0].status == "PASS", results[0]
         per_pod = (time.perf_counter() - start) / args.sample
 

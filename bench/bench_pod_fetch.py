@@ -43,7 +43,7 @@ def main() -> int:
         kube.refuse_port_forward("upgrade", pod="bench-2")
         kube.on_exec(["pilot-agent", "request", "GET"], dump, pod="bench-2")
         client = connect({"kubeconfig": str(kube.kubeconfig_path)})
-        forwarded, executed = proxy_source(client, "bench-1", {}), proxy_source(client, "bench-2", {})
+        forwarded, executed = proxy_source(client, "bench-1"), proxy_source(client, "bench-2")
         assert forwarded.fetch("config_dump") == dump and executed.fetch("config_dump") == dump
         assert forwarded.paths_used == ["port-forward"] and executed.paths_used == ["exec"]
         baseline = best_of(lambda: AdminSource(f"http://{target[0]}:{target[1]}").fetch("config_dump"), args.rounds)

@@ -94,16 +94,15 @@ def run_meshctl(*args: str, stdin: bytes | None = None, env: dict | None = None,
     return Result(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
 
 
-def call_meshctl(*args: str, stdin: bytes = b"") -> Result:
-    """Run meshctl in-process (faster than a subprocess), capturing stdout/stderr."""
+def call_meshctl(*args: str, stdin: bytes = b"", environ: dict | None = None) -> Result:
+    """Run meshctl in-process (faster than a subprocess) on an Env over buffers (stdout not a TTY).
+
+    `environ` replaces the process environment the run sees (NO_COLOR, COLUMNS, ...).
+    """
     from meshctl.cli import main
+    from meshctl.env import Env
 
     out, err = io.StringIO(), io.StringIO()
-    old = sys.stdout, sys.stderr, sys.stdin
-    sys.stdout, sys.stderr = out, err
-    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin))
-    try:
-        code = main(list(args))
-    finally:
-        sys.stdout, sys.stderr, sys.stdin = old
+    env = Env(stdout=out, stderr=err, stdin=io.BytesIO(stdin), environ=os.environ if environ is None else environ)
+    code = main(list(args), env)
     return Result(int(code), out.getvalue(), err.getvalue())

@@ -57,12 +57,10 @@ def version_table(bootstrap: Mapping) -> Tabular:
     return Tabular(columns=[], rows=rows, padding=1)
 
 
-def version_summary(dump) -> str:
-    """The version block of `pc all` for a ConfigDump, as text (istioctl PrintVersionSummary)."""
-    from meshctl.render.text import render_tabular
-
+def dump_version_table(dump) -> Tabular:
+    """`version_table` of a ConfigDump's bootstrap: the version block of `pc all` (istioctl PrintVersionSummary)."""
     section = dump.section("BootstrapConfigDump") or {}
-    return render_tabular(version_table(_dict(section.get("bootstrap"))))
+    return version_table(_dict(section.get("bootstrap")))
 
 
 def bootstrap_summary(bootstrap: Mapping) -> list[Tabular]:

@@ -77,3 +77,41 @@ class EndpointFilter(NamedTuple):
         if self.cluster and view.cluster.lower() != self.cluster.lower():
             return False
         return not (self.status and view.status.lower() != self.status.lower())
+
+
+def select_endpoints(assignments: list[dict], flt: EndpointFilter) -> tuple[list[EndpointView], list[dict]]:
+    """(the EDS endpoints `flt` keeps, the ClusterLoadAssignments reduced to them), in the order given.
+
+    configdump/endpoint.go PrintEndpoints: filtered-out endpoints and emptied localities are dropped,
+    and so are assignments left with no endpoint.
+    """
+    from meshctl.decode.resources import eds_endpoints
+
+    views, reduced = [], []
+    for assignment in assignments:
+        kept = [view for view in eds_endpoints(assignment) if flt.matches(view)]
+        views += kept
+        if kept:
+            reduced.append(_reduce_assignment(assignment, {id(view.raw) for view in kept}))
+    return views, reduced
+
+
+def _reduce_assignment(assignment: dict, kept: set[int]) -> dict:
+    groups = []
+    for group in assignment.get("endpoints") or []:
+        lb_endpoints = [ep for ep in group.get("lb_endpoints") or [] if id(ep) in kept]
+        if lb_endpoints:
+            groups.append({**group, "lb_endpoints": lb_endpoints})
+    return {**assignment, "endpoints": groups}
+
+
+def select_host_statuses(document: dict, views: list[EndpointView], flt: EndpointFilter) -> list[dict]:
+    """`/clusters?format=json` cluster statuses in Envoy's order, with only the hosts `flt` keeps
+    (clusters.go PrintEndpoints); `views` are the document's endpoints (decode.resources.host_endpoints)."""
+    kept = {id(view.raw) for view in views if flt.matches(view)}
+    statuses = []
+    for status in document.get("cluster_statuses") or []:
+        hosts = [host for host in status.get("host_statuses") or [] if id(host) in kept]
+        if hosts:
+            statuses.append({**status, "host_statuses": hosts})
+    return statuses

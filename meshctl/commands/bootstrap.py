@@ -7,12 +7,13 @@ small even on big meshes), or from a file (-f: envoy-rev.json, a dump, or `pc bo
 
 from __future__ import annotations
 
-import sys
 from typing import Optional
 
 import typer
 
-from meshctl.commands._options import emit_data, kube_flags, output_option, with_kube_options
+from meshctl.commands.options import output_option, with_kube_options
+from meshctl.emit import emit
+from meshctl.env import Env
 
 app = typer.Typer(add_completion=False)
 
@@ -28,6 +29,7 @@ ENVOY_REV = "/etc/istio/proxy/envoy-rev.json"
     )
 )
 def bootstrap(
+    ctx: typer.Context,
     pod: Optional[str] = typer.Argument(None, metavar="[POD[.NAMESPACE]]", show_default=False),
     file: Optional[str] = typer.Option(None, "-f", "--file", metavar="PATH", help="envoy-rev.json, a config dump, or a BootstrapConfigDump.", show_default=False),
     output: OutputOption = "short",
@@ -37,36 +39,38 @@ def bootstrap(
     from meshctl.decode.configdump import load_json
     from meshctl.errors import UsageError
 
+    env = Env.of(ctx)
     if bool(pod) == bool(file):
         raise UsageError("give a POD or -f FILE (one of them)")
     container_facts, container, origin = None, None, file
     if file:
         from meshctl.sources.file import FileSource
 
-        data = FileSource(file).fetch("")
+        data = FileSource(file, stdin=env.binary_stdin()).fetch("")
     else:
-        data, origin, pod_object, container = _from_pod(pod)
+        data, origin, pod_object, container = _from_pod(env, pod)
         container_facts = proxy_container_facts(pod_object, container)
     wrapper = bootstrap_document(load_json(data, origin))
     config = wrapper["bootstrap"]
     chain = seed_chain(config, container)
     if output != "short":
-        emit_data({"source": origin, "nodeId": (config.get("node") or {}).get("id", ""), "seedChain": chain,
-                   "container": container_facts, "bootstrap": config}, output=output, query=None)  # fmt: skip
+        emit(env, {"source": origin, "nodeId": (config.get("node") or {}).get("id", ""), "seedChain": chain,
+                   "container": container_facts, "bootstrap": config}, output)  # fmt: skip
         return
-    sys.stdout.write(_text(config, chain, container_facts))
+    from meshctl.render.bootstrap import seed_text
+
+    emit(env, seed_text(config, chain, container_facts, env.terminal))
 
 
-def _from_pod(ref: str):
+def _from_pod(env: Env, ref: str):
     """(bytes, where they came from, pod, istio-proxy container)."""
     from meshctl.errors import SourceError
-    from meshctl.sources.kube import PROXY_CONTAINER, connect
+    from meshctl.model.pods import PROXY_CONTAINER
     from meshctl.sources.pod import proxy_source
 
-    flags = kube_flags()
-    notify = flags.get("notify") or (lambda message: None)
-    kube = connect(flags)
-    source = proxy_source(kube, ref, flags)
+    notify = env.notifier() or (lambda message: None)
+    kube = env.cluster()
+    source = proxy_source(kube, ref, env.notifier())
     pod = source.pod
     container = kube.require_proxy(pod)
     try:
@@ -76,21 +80,6 @@ def _from_pod(ref: str):
     except SourceError as exc:
         notify(f"cannot read {ENVOY_REV} ({exc}); using the dump's bootstrap section")
     return source.fetch("config_dump?mask=bootstrap"), f"{source.name} config_dump", pod, container
-
-
-def _text(config: dict, chain: list[dict], container: dict | None) -> str:
-    from meshctl.analyze.bootstrap import bootstrap_summary
-    from meshctl.model.tabular import Tabular
-    from meshctl.render.table import render_table
-
-    info, clusters = bootstrap_summary(config)
-    rows = [["Seed Chain:" if i == 0 else "", " -> ".join(link["hops"])] for i, link in enumerate(chain)]
-    if container:
-        rows += [["Proxy Image:", container["image"]], ["Revision:", container["revision"] or "-"],
-                 ["Proxy Args:", " ".join(container["args"])]]  # fmt: skip
-        rows += [["Proxy Env:" if i == 0 else "", f"{k}={v}"] for i, (k, v) in enumerate(sorted(container["env"].items()))]
-    text = render_table(Tabular(columns=[], rows=[*info.rows, *rows], padding=1))
-    return text + ("\n" + render_table(clusters) if clusters.rows else "")
 
 
 command = with_kube_options(typer.main.get_command(app))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Optional
 
 import typer
 
-from meshctl.commands._options import emit_data, emit_table, emit_text, kube_flags, output_option, with_kube_options
+from meshctl.commands.options import output_option, with_kube_options
+from meshctl.emit import emit
+from meshctl.env import Env
 
 HELP = """Check every selected sidecar pod, concurrently: admin API reachable, proxy/istiod version
 skew, xDS resources warming, workload certificate validity (--cert-warn), ROOTCA vs ConfigMap
@@ -26,6 +27,7 @@ app = typer.Typer(add_completion=False)
 
 @app.command(help=HELP)
 def check(
+    ctx: typer.Context,
     refs: Annotated[Optional[list[str]], typer.Argument(metavar="POD.NS", help="Pods (or TYPE/NAME.NS) to check instead of listing sidecar pods.", show_default=False)] = None,
     all_namespaces: Annotated[bool, typer.Option("-A", "--all-namespaces", help="Check sidecar pods in every namespace.")] = False,
     selector: Annotated[str, typer.Option("-l", "--selector", metavar="SELECTOR", help="Only pods matching this label selector.")] = "",
@@ -35,55 +37,52 @@ def check(
     output: OutputOption = "table",
 ) -> None:
     import gc
-    from datetime import datetime, timezone
 
     from meshctl.analyze import check as rules
     from meshctl.errors import CheckFailed, ExitStatus, UsageError
     from meshctl.sources import fleet
-    from meshctl.sources.kube import connect
 
+    env = Env.of(ctx)
     if fail_on not in rules.FAIL_ON:
         raise UsageError(f"--fail-on {fail_on!r}: use warning or error")
     warn_within = rules.parse_duration(cert_warn, "--cert-warn")
-    flags = kube_flags()
-    kube = connect(flags)
-    pods = fleet.select_proxy_pods(kube, namespace=flags.get("namespace"), all_namespaces=all_namespaces, selector=selector, refs=refs or ())
-    mesh = _mesh_facts(kube, pods, now=datetime.now(timezone.utc), cert_warn=warn_within)
-    port = flags.get("proxy_admin_port") or 15000
-    run = fleet.run_each(pods, lambda pod: rules.run_checks(_pod_facts(kube, pod, port), mesh), concurrency=concurrency, label="checking pods")
+    kube = env.cluster()
+    pods = fleet.select_proxy_pods(kube, namespace=env.kube.namespace, all_namespaces=all_namespaces, selector=selector, refs=refs or ())
+    mesh = mesh_facts(kube, pods, now=env.now(), cert_warn=warn_within)
+    port = env.kube.proxy_admin_port
+    run = fleet.run_each(pods, lambda pod: rules.run_checks(pod_facts(kube, pod, port), mesh), concurrency=concurrency, label="checking pods")
     gc.disable()  # decoded dumps are acyclic and freed by refcount; the collector would rescan them all, per pod
     try:
-        reports = [_pod_report(result) for result in run]
+        reports = [pod_report(result) for result in run]
     finally:
         gc.enable()
     report = rules.Report(rules.sort_pods(reports), fail_on=fail_on, interrupted=run.interrupted)
     if output == "json":
-        emit_data(rules.report_document(report), output="json", query=None)
+        emit(env, rules.report_document(report), "json")
     elif output == "junit":
-        emit_text(rules.report_junit(report))
+        emit(env, rules.report_junit(report))
     else:
-        emit_table(rules.report_table(report))
+        emit(env, rules.report_table(report))
     if run.interrupted:
-        print(f"meshctl: interrupted: {report.counts()['notChecked']} of {len(pods)} pods not checked", file=sys.stderr)
+        env.message(f"meshctl: interrupted: {report.counts()['notChecked']} of {len(pods)} pods not checked")
         raise typer.Exit(ExitStatus.INTERRUPTED)
     if report.failing:
         level = "failed" if fail_on == "error" else "warned or failed"
         raise CheckFailed(f"{report.failing} check(s) {level} on {len(pods)} pod(s)")
 
 
-def _pod_facts(kube, pod: dict, port: int):
+def pod_facts(kube, pod: dict, port: int):
     """Fetch the pod's config dump (with EDS); an unreachable or unreadable admin API is a fact, not an error."""
     from meshctl.analyze.check import PodFacts
     from meshctl.errors import MeshctlError
-    from meshctl.sources.kube import PROXY_CONTAINER
-    from meshctl.sources.pod import PROXY_ADMIN, PodEndpoint, PodSource
+    from meshctl.model.pods import proxy_admin, proxy_container
+    from meshctl.sources.pod import PodSource
 
     meta = pod.get("metadata") or {}
-    proxy = next((c for c in (pod.get("spec") or {}).get("containers", []) + (pod.get("spec") or {}).get("initContainers", [])
-                  if c.get("name") == PROXY_CONTAINER), {})  # fmt: skip
+    proxy = proxy_container(pod) or {}
     facts = {"name": f"{meta.get('name')}.{meta.get('namespace')}", "namespace": str(meta.get("namespace", "")),
              "labels": meta.get("labels") or {}, "annotations": meta.get("annotations") or {}, "proxy_image": str(proxy.get("image", ""))}  # fmt: skip
-    source = PodSource(kube, pod=pod, endpoint=PodEndpoint(port, PROXY_CONTAINER, PROXY_ADMIN.exec_prefix))
+    source = PodSource(kube, pod=pod, endpoint=proxy_admin(port))
     try:
         return PodFacts(**facts, dump=_parse(source.fetch("config_dump?include_eds")))
     except MeshctlError as exc:
@@ -103,7 +102,7 @@ def _parse(data: bytes):
         raise DecodeError("the admin API answered /config_dump with data that is not JSON (truncated?)") from None
 
 
-def _pod_report(result):
+def pod_report(result):
     from meshctl.analyze.check import FAIL, CheckResult, PodReport
     from meshctl.model.tabular import Finding
     from meshctl.sources.fleet import FAILED, NOT_CHECKED
@@ -116,7 +115,7 @@ def _pod_report(result):
     return PodReport(result.name, namespace, tuple(result.value))
 
 
-def _mesh_facts(kube, pods: list[dict], *, now, cert_warn):
+def mesh_facts(kube, pods: list[dict], *, now, cert_warn):
     """istiod versions, injector webhooks, pod IPs and istio-ca-root-cert per namespace, fetched concurrently.
 
     Each is optional: a denied or failed read leaves that fact unknown (the rules say so) instead

@@ -23,12 +23,15 @@ def completion_script(shell: str) -> str:
 
 
 def completion(
+    ctx: typer.Context,
     shell: Annotated[str, typer.Argument(metavar="|".join(SHELLS), help="The shell to print the script for.")],
 ) -> None:
     """Print the shell completion script, e.g. `source <(meshctl completion bash)`."""
     if shell not in SHELLS:
         raise typer.BadParameter(f"{shell!r} is not one of {', '.join(SHELLS)}", param_hint="SHELL")
-    print(completion_script(shell), end="")
+    from meshctl.env import Env
+
+    Env.of(ctx).write(completion_script(shell))
 
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)

@@ -10,7 +10,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from meshctl.commands._options import QueryOption, data_format, emit_data, emit_text, kube_flags, output_option, warn, with_kube_options
+from meshctl.commands.options import QueryOption, open_source, output_option, source_for_spec, with_kube_options
+from meshctl.emit import DATA_FORMATS, data_format, emit
+from meshctl.env import Env
 from meshctl.errors import ExitStatus, SourceError, UsageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None)
@@ -38,12 +40,6 @@ dump lacks endpoints and matches differ); will fail. Exit status: 0 when a verdi
 input."""
 
 
-def _source_for(spec: str):
-    from meshctl.sources.select import source_for_spec
-
-    return source_for_spec(spec, **kube_flags())
-
-
 def _is_workload_spec(spec: str) -> bool:
     """A dump file or admin URL (one workload's config), not a pod or service name."""
     from meshctl.sources.select import spec_kind
@@ -51,12 +47,12 @@ def _is_workload_spec(spec: str) -> bool:
     return spec_kind(spec) != "pod"
 
 
-def _load(source):
+def _load(env: Env, source):
     from meshctl.decode.configdump import parse
 
     dump = parse(source.fetch("config_dump?include_eds"))
     for message in dump.warnings:
-        warn(f"{source.describe()}: {message}")
+        env.warn(f"{source.describe()}: {message}")
     return dump
 
 
@@ -76,19 +72,18 @@ def _split_port(spec: str, port: int | None) -> tuple[str, int | None]:
     return host, port or parsed
 
 
-def _server_dump(dst_spec: str, dst_file, dst_admin, dst_pod):
+def _server_dump(env: Env, dst_spec: str, dst_file, dst_admin, dst_pod):
     """(DST's dump or None, the host to look up in SRC: "" when DST is a workload known by its IPs)."""
-    from meshctl.sources.select import open_source
-
     if dst_file or dst_admin or dst_pod:
-        return _load(open_source(file=dst_file, admin=dst_admin, pod=dst_pod, **kube_flags())), dst_spec
+        return _load(env, open_source(env, file=dst_file, admin=dst_admin, pod=dst_pod)), dst_spec
     if _is_workload_spec(dst_spec):
-        return _load(_source_for(dst_spec)), ""
+        return _load(env, source_for_spec(env, dst_spec)), ""
     return None, dst_spec
 
 
 @app.command("mtls", help=MTLS_HELP)
 def mtls(
+    ctx: typer.Context,
     targets: Annotated[list[str], typer.Argument(metavar="[SRC] DST[:PORT]", help="Source workload and destination.", show_default=False)],
     src_file: Annotated[Optional[str], typer.Option("--src-file", "-f", "--file", metavar="PATH", show_default=False, help="SRC's config dump file ('-' for stdin).")] = None,
     src_admin: Annotated[Optional[str], typer.Option("--src-admin", "--admin", metavar="URL", show_default=False, help="SRC's Envoy admin API, e.g. http://127.0.0.1:15000.")] = None,
@@ -100,11 +95,9 @@ def mtls(
     output: output_option("short", ("short", "json", "yaml")) = "short",
     query: QueryOption = None,
 ) -> None:
-    from datetime import datetime, timezone
-
     from meshctl.analyze.mtls import VERDICT_FAIL, VERDICT_MTLS, Destination, explain_mtls, explanation_text, is_ip, workload_ips, workload_name
-    from meshctl.sources.select import open_source
 
+    env = Env.of(ctx)
     src_given = [value for value in (src_file, src_admin) if value]
     if len(targets) not in (1, 2) or (len(targets) == 2) == bool(src_given):
         raise UsageError("give SRC and DST, or --src-file/--src-admin and DST")
@@ -112,12 +105,12 @@ def mtls(
         raise UsageError("give only one of --dst-file, --dst-admin, --dst-pod")
     if targets.count("-") + (src_file == "-") + (dst_file == "-") > 1:
         raise UsageError("only one input can be standard input")
-    src_source = open_source(file=src_file, admin=src_admin, **kube_flags()) if src_given else _source_for(targets[0])
-    src = _load(src_source)
+    src_source = open_source(env, file=src_file, admin=src_admin) if src_given else source_for_spec(env, targets[0])
+    src = _load(env, src_source)
     dst_spec, dst_port = _split_port(targets[-1], port)
-    dst_dump, host = _server_dump(dst_spec, dst_file, dst_admin, dst_pod)
+    dst_dump, host = _server_dump(env, dst_spec, dst_file, dst_admin, dst_pod)
     source_name = workload_name(src) or src_source.describe()
-    now = datetime.now(timezone.utc)
+    now = env.now()
 
     def explain_for(host: str, dst_dump):
         ips = workload_ips(dst_dump) if dst_dump is not None else ()
@@ -127,16 +120,16 @@ def mtls(
     if not explanation.paths and host and dst_dump is None and not is_ip(host):
         # Not a service SRC knows: DST may be a pod (its IP then finds SRC's endpoints).
         try:
-            dst_dump = _load(_source_for(dst_spec))
+            dst_dump = _load(env, source_for_spec(env, dst_spec))
         except (SourceError, UsageError) as exc:
-            warn(f"{dst_spec} is neither a service SRC routes to nor a reachable pod ({exc})")
+            env.warn(f"{dst_spec} is neither a service SRC routes to nor a reachable pod ({exc})")
         else:
             explanation = explain_for("", dst_dump)
     fmt = data_format(output, query)
-    if fmt in ("json", "yaml"):
-        emit_data(explanation.to_dict(), output=fmt, query=query)
+    if fmt in DATA_FORMATS:
+        emit(env, explanation.to_dict(), fmt, query)
     else:
-        emit_text(explanation_text(explanation))
+        emit(env, explanation_text(explanation))
     if explanation.verdict == VERDICT_FAIL or (require_mtls and explanation.verdict != VERDICT_MTLS):
         raise typer.Exit(ExitStatus.CHECK_FAILED)
 

@@ -6,22 +6,22 @@ Reads workloads from -f FILE or stdin and prints them injected. The injector con
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
+from meshctl.env import Env
 from meshctl.errors import SourceError, UsageError
 
 OUTPUT_FORMATS = ("yaml", "json", "patch")
 
 
-def _read(path: str | None, what: str) -> str | None:
+def _read(env: Env, path: str | None, what: str) -> str | None:
     if path is None:
         return None
     if path == "-":
-        return sys.stdin.read()
+        return env.text_stdin().read()
     try:
         return Path(path).read_text()
     except OSError as exc:
@@ -38,6 +38,7 @@ app = typer.Typer(add_completion=False)
 
 @app.command(context_settings={"help_option_names": ["-h", "--help"]})
 def inject_command(
+    ctx: typer.Context,
     filename: str = typer.Option(None, "-f", "--filename", help="Input Kubernetes resource filename ('-' or omitted: stdin)."),
     output: str = typer.Option(
         "yaml", "-o", "--output",
@@ -83,25 +84,26 @@ def inject_command(
 
     from meshctl.inject.pipeline import inject, unified_diff
 
+    env = Env.of(ctx)
     if not dry_run:
         raise UsageError("only --dry-run is supported: meshctl prints the injected objects and never applies them")
     if native_sidecars not in ("auto", "on", "off"):
         raise UsageError(f"--native-sidecars must be auto, on or off, not {native_sidecars!r}")
     fmt, out_path = (output, None) if output in OUTPUT_FORMATS else ("yaml", output)
-    source = _read(filename or "-", "input")
+    source = _read(env, filename or "-", "input")
     kube = configurations = choice = None
     if inject_config_file is None or webhook:
-        kube = connect_for_injection()
+        kube = connect_for_injection(env)
         if revision is None:
             from meshctl.inject.revision import workloads
 
             configurations = webhook_configurations(kube)
-            choice = choose_revision(kube, configurations, workloads(source, kube.namespace))
+            choice = choose_revision(env, kube, configurations, workloads(source, kube.namespace))
             if choice:
-                report_choice(choice)
+                report_choice(env, choice)
     revision = choice.revision if choice else ("" if revision in (None, "default") else revision)
     injection = _injection_config(
-        inject_config_file, values_file, mesh_config_file, operator_file, set_values, native_sidecars, revision, platform,
+        env, inject_config_file, values_file, mesh_config_file, operator_file, set_values, native_sidecars, revision, platform,
         kube,
     )
     injection.compliance_policy = compliance_policy
@@ -111,23 +113,20 @@ def inject_command(
     else:
         result = inject(source, injection)
     for warning in result.warnings:
-        print(warning, file=sys.stderr)
+        env.message(warning)
     if webhook and diff:
-        from meshctl.render.console import current
-
-        color = current().color
-        text = unified_diff(inject(source, injection).text, result.text, color=color, names=("local", "webhook"))
+        text = unified_diff(inject(source, injection).text, result.text, color=env.terminal.color, names=("local", "webhook"))
     else:
-        text = _format(result, source, fmt, diff)
+        text = _format(result, source, fmt, diff, env.terminal.color)
     if out_path:
         Path(out_path).write_text(text)
     else:
-        sys.stdout.write(text)
+        env.write(text)
     if explain:
-        _explain(result.decisions, choice.explanation()[:1] if choice else [])
+        _explain(env, result.decisions, choice.explanation()[:1] if choice else [])
 
 
-def _injection_config(inject_config_file, values_file, mesh_config_file, operator_file, set_values, native_sidecars,
+def _injection_config(env, inject_config_file, values_file, mesh_config_file, operator_file, set_values, native_sidecars,
                       revision, platform, kube):
     """The InjectionConfig from the files given; what they leave out comes from the cluster."""
     from meshctl.inject import config as cfg
@@ -135,53 +134,48 @@ def _injection_config(inject_config_file, values_file, mesh_config_file, operato
 
     settings = cfg.Settings()
     if operator_file:
-        settings.apply_operator(_read(operator_file, "IstioOperator file"))
+        settings.apply_operator(_read(env, operator_file, "IstioOperator file"))
     for assignment in set_values:
         settings.apply_set(assignment)
     texts = {
-        "inject_config": _read(inject_config_file, "injection config"),
-        "values": _read(values_file, "values file"),
-        "mesh": _read(mesh_config_file, "mesh config file"),
+        "inject_config": _read(env, inject_config_file, "injection config"),
+        "values": _read(env, values_file, "values file"),
+        "mesh": _read(env, mesh_config_file, "mesh config file"),
     }
     native = native_sidecars == "on"
     if texts["inject_config"] is None:
         # istioctl kube-inject without files: the cluster's ConfigMaps (files given still win).
-        cluster = cluster_config(kube, revision)
+        cluster = cluster_config(env, kube, revision)
         texts = {k: v if v is not None else cluster[k] for k, v in texts.items()}
         if native_sidecars == "auto":
             native = cluster["native_sidecars"]
     injection = build_config(**texts, settings=settings, revision=revision, native_sidecars=native)
     if platform:
-        injection.platform_proxy_ids = _platform_proxy_ids(platform, kube)
+        injection.platform_proxy_ids = _platform_proxy_ids(env, platform, kube)
     return injection
 
 
-def _platform_proxy_ids(platform: str, kube) -> tuple[int, int]:
+def _platform_proxy_ids(env: Env, platform: str, kube) -> tuple[int, int]:
     """OpenShift: the proxy UID/GID istiod would use in the target namespace (its SCC annotations)."""
-    from meshctl.commands._options import kube_flags
     from meshctl.inject.injector import openshift_proxy_ids
-    from meshctl.sources.kube import connect
 
     if platform.lower() != "openshift":
         raise UsageError(f"--platform {platform!r}: only openshift changes injection")
-    kube = kube or connect(kube_flags())
+    kube = kube or env.cluster()
     namespace = kube.read("/api/v1", "namespaces", kube.namespace, "")
     return openshift_proxy_ids((namespace.get("metadata") or {}).get("annotations") or {})
 
 
-def connect_for_injection():
-    from meshctl.commands._options import kube_flags
-    from meshctl.sources.kube import connect
-
+def connect_for_injection(env: Env):
+    """The run's cluster, for its injector config; an error says why the cluster was needed."""
     try:
-        return connect(kube_flags())
+        return env.cluster()
     except SourceError as exc:
         raise SourceError(f"no --injectConfigFile given, and the cluster's injector config cannot be read: {exc}") from None
 
 
-def cluster_config(kube, revision: str) -> dict:
+def cluster_config(env: Env, kube, revision: str) -> dict:
     """The injector's `config`/`values` and the mesh config from the cluster, and native-sidecar support."""
-    from meshctl.commands._options import warn
     from meshctl.inject.config import cluster_configmap_names, native_sidecars_supported
 
     istio_ns = kube.options.istio_namespace
@@ -193,7 +187,7 @@ def cluster_config(kube, revision: str) -> dict:
     try:
         native = native_sidecars_supported(kube.list("/api/v1", "nodes"))
     except SourceError as exc:
-        warn(f"cannot list nodes ({exc}); native sidecars off (use --native-sidecars on|off)")
+        env.warn(f"cannot list nodes ({exc}); native sidecars off (use --native-sidecars on|off)")
         native = False
     return {"inject_config": injector["config"], "values": injector.get("values"), "mesh": mesh.get("mesh"),
             "native_sidecars": native}
@@ -206,7 +200,7 @@ def webhook_configurations(kube) -> list[dict]:
         raise SourceError(f"{exc}; cannot tell which injector webhook fires: give --revision") from None
 
 
-def choose_revision(kube, configurations: list[dict], workloads: list):
+def choose_revision(env: Env, kube, configurations: list[dict], workloads: list):
     """The RevisionChoice for the input's workloads (None without any): they must all get the same revision."""
     from meshctl.analyze.webhooks import injector_webhooks
     from meshctl.inject.revision import choose
@@ -218,7 +212,7 @@ def choose_revision(kube, configurations: list[dict], workloads: list):
     choices = []
     for workload in workloads:
         if workload.namespace not in namespace_labels:
-            namespace_labels[workload.namespace] = _namespace_labels(kube, workload)
+            namespace_labels[workload.namespace] = _namespace_labels(env, kube, workload)
         choices.append(choose(webhooks, workload, namespace_labels[workload.namespace]))
     if len({c.revision for c in choices}) > 1:
         detail = ", ".join(f"{c.workload.name} in {c.workload.namespace}: {c.label if c.webhook else 'no webhook'}" for c in choices)
@@ -227,7 +221,7 @@ def choose_revision(kube, configurations: list[dict], workloads: list):
     return choices[0]
 
 
-def _namespace_labels(kube, workload) -> dict:
+def _namespace_labels(env: Env, kube, workload) -> dict:
     """The labels of the workload's namespace; none when it does not exist yet (a manifest that creates it)."""
     missing = f"namespace {workload.namespace} not found"
     try:
@@ -235,20 +229,20 @@ def _namespace_labels(kube, workload) -> dict:
     except SourceError as exc:
         if str(exc) != missing:
             raise SourceError(f"{exc}: cannot tell which injector webhook fires for {workload.name}; give --revision") from None
-        print(f"meshctl: note: {missing}: webhook selectors evaluated with no namespace labels", file=sys.stderr)
+        env.message(f"meshctl: note: {missing}: webhook selectors evaluated with no namespace labels")
         return {}
     return (ns.get("metadata") or {}).get("labels") or {}
 
 
-def report_choice(choice) -> None:
+def report_choice(env: Env, choice) -> None:
     """Notes on stderr when the choice may surprise: no webhook fires, or several do."""
     if choice.webhook is None:
-        print(f"meshctl: note: {choice.explanation()[0]}: the API server would not inject it; using the default "
-              "revision's config, as istioctl kube-inject does (give --revision to choose; `meshctl webhooks "
-              "--labels ... -n NS` shows why)", file=sys.stderr)  # fmt: skip
+        env.message(f"meshctl: note: {choice.explanation()[0]}: the API server would not inject it; using the default "
+                    "revision's config, as istioctl kube-inject does (give --revision to choose; `meshctl webhooks "
+                    "--labels ... -n NS` shows why)")  # fmt: skip
     elif len(choice.firing) > 1:
         for line in choice.explanation():
-            print(f"meshctl: note: {line}", file=sys.stderr)
+            env.message(f"meshctl: note: {line}")
 
 
 def open_webhook(kube, configurations: list[dict] | None, choice, revision: str):
@@ -261,13 +255,11 @@ def open_webhook(kube, configurations: list[dict] | None, choice, revision: str)
     return WebhookInjector(kube, configurations, webhook)
 
 
-def _format(result, source: str, fmt: str, diff: bool) -> str:
+def _format(result, source: str, fmt: str, diff: bool, color: bool) -> str:
     from meshctl.inject import pipeline
 
     if diff:
-        from meshctl.render.console import current
-
-        return pipeline.unified_diff(source, result.text, color=current().color)
+        return pipeline.unified_diff(source, result.text, color=color)
     if fmt == "json":
         return pipeline.as_json(result.text)
     if fmt == "patch":
@@ -275,21 +267,19 @@ def _format(result, source: str, fmt: str, diff: bool) -> str:
     return result.text
 
 
-from meshctl.commands._options import with_kube_options  # noqa: E402
-
-command = with_kube_options(typer.main.get_command(app))
-
-
-def _explain(decisions, header: list[str]) -> None:
+def _explain(env: Env, decisions, header: list[str]) -> None:
     from meshctl.inject.pipeline import explain_lines
 
     lines = header + explain_lines(decisions)
-    from meshctl.render.console import current
-
-    if current().stderr_color:
+    if env.terminal.stderr_color:
         from rich.console import Console
         from rich.panel import Panel
 
-        Console(stderr=True).print(Panel("\n".join(lines), title="injection decisions", expand=False))
+        Console(file=env.stderr).print(Panel("\n".join(lines), title="injection decisions", expand=False))
     else:
-        print("\n".join(lines), file=sys.stderr)
+        env.message("\n".join(lines))
+
+
+from meshctl.commands.options import with_kube_options  # noqa: E402
+
+command = with_kube_options(typer.main.get_command(app))

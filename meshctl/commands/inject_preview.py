@@ -7,12 +7,12 @@ revision change (another image, args, revision). Exit 79 when they differ.
 
 from __future__ import annotations
 
-import sys
 from typing import Optional
 
 import typer
 
 from meshctl.commands.inject import revision_option
+from meshctl.env import Env
 from meshctl.errors import CheckFailed
 
 app = typer.Typer(add_completion=False)
@@ -20,6 +20,7 @@ app = typer.Typer(add_completion=False)
 
 @app.command(context_settings={"help_option_names": ["-h", "--help"]})
 def inject_preview(
+    ctx: typer.Context,
     ref: str = typer.Argument(..., metavar="POD[.NS]|TYPE/NAME[.NS]", help="A pod, or a workload (deployment/NAME.NS)."),
     revision: Optional[str] = revision_option(
         "Render with this revision's injector ('default' means none). Not given: the revision of the injector "
@@ -41,7 +42,8 @@ def inject_preview(
     from meshctl.inject.revision import Workload
     from meshctl.model.refs import PodRef
 
-    kube = connect_for_injection()
+    env = Env.of(ctx)
+    kube = connect_for_injection(env)
     target = PodRef.parse(ref, kube.namespace)
     running = kube.resolve_pod(target)
     # A service has no pod template: the pod it selects stands for it.
@@ -52,16 +54,16 @@ def inject_preview(
         configurations = webhook_configurations(kube)
         new_pod = _new_pod(kube, subject)
         labels = (new_pod.get("metadata") or {}).get("labels") or {}
-        choice = choose_revision(kube, configurations, [Workload(f"{target.kind}/{target.name}", target.namespace, labels)])
+        choice = choose_revision(env, kube, configurations, [Workload(f"{target.kind}/{target.name}", target.namespace, labels)])
         if choice.webhook is None:
             # Nothing would inject a restarted pod: the drift is the sidecar going away.
             diff = preview.drift(running, new_pod)
-            sys.stdout.write(diff)
+            env.write(diff)
             raise CheckFailed(f"pod {name}: {choice.explanation()[0]}: a restarted pod now gets no sidecar "
                               "(`meshctl webhooks --pod` shows why)")  # fmt: skip
-        report_choice(choice)
+        report_choice(env, choice)
     revision = choice.revision if choice else ("" if revision == "default" else revision)
-    cluster = cluster_config(kube, revision)
+    cluster = cluster_config(env, kube, revision)
     config = build_config(
         inject_config=cluster["inject_config"], values=cluster["values"], mesh=cluster["mesh"],
         settings=Settings(), revision=revision, native_sidecars=cluster["native_sidecars"],
@@ -76,9 +78,9 @@ def inject_preview(
     diff = preview.drift(running, preview.pod_template(rendered))
     source_name = f"revision {revision or 'default'}" + (f" via webhook {choice.webhook.configuration}" if choice else "")
     if not diff:
-        print(f"pod {name}: no injection drift ({source_name})", file=sys.stderr)
+        env.message(f"pod {name}: no injection drift ({source_name})")
         return
-    sys.stdout.write(diff)
+    env.write(diff)
     raise CheckFailed(f"pod {name} differs from what the injector renders now ({source_name})")
 
 
@@ -97,6 +99,6 @@ def _new_pod(kube, subject: dict) -> dict:
     return pod_template(subject)
 
 
-from meshctl.commands._options import with_kube_options  # noqa: E402
+from meshctl.commands.options import with_kube_options  # noqa: E402
 
 command = with_kube_options(typer.main.get_command(app))

@@ -11,13 +11,14 @@ config dump. Exit status 79 when they differ (istioctl exits 0), so scripts can 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from meshctl.commands._options import kube_flags, output_option, with_kube_options
+from meshctl.commands.options import output_option, with_kube_options
+from meshctl.emit import emit
+from meshctl.env import Env
 
 app = typer.Typer(add_completion=False)
 
@@ -35,6 +36,7 @@ OutputOption = output_option("short", ("short", "wide", "json", "yaml"))
     )
 )
 def proxy_status(
+    ctx: typer.Context,
     pod: Optional[str] = typer.Argument(None, metavar="[POD[.NAMESPACE]]", help="The proxy to compare (with -f or -o wide: only its row).", show_default=False),
     files: Optional[list[str]] = typer.Option(None, "-f", "--file", metavar="PATH", help="An istiod's syncz answer (repeatable; name = file stem).", show_default=False),
     revision: Optional[str] = typer.Option(None, "-r", "--revision", help="Only istiods of this revision."),
@@ -42,12 +44,13 @@ def proxy_status(
     istiod_file: Optional[str] = typer.Option(None, "--istiod-file", metavar="PATH", help="Compare: istiod's /debug/config_dump?proxyID=POD.NS answer, instead of asking istiod.", show_default=False),
     proxy_file: Optional[str] = typer.Option(None, "--proxy-file", metavar="PATH", help="Compare: the proxy's config dump ('-' for stdin) instead of the pod's (istioctl --file).", show_default=False),
 ) -> None:
+    env = Env.of(ctx)
     if istiod_file or proxy_file or (pod and not files and output != "wide"):
         if files:
             from meshctl.errors import UsageError
 
             raise UsageError("-f reads sync status tables; compare with --istiod-file/--proxy-file instead")
-        _compare(pod, istiod_file, proxy_file, output, revision)
+        _compare(env, pod, istiod_file, proxy_file, output, revision)
         return
     from meshctl.analyze.proxystatus import STATUS_SCHEMA, filter_response, parse_syncz, status_rows, sync_statuses
     from meshctl.errors import SourceError, UsageError
@@ -55,21 +58,19 @@ def proxy_status(
     from meshctl.render.goformats import JsonpbWriter
     from meshctl.render.text import tabwrite
 
-    flags = kube_flags()
-    namespace = flags.get("namespace", "")
+    namespace = env.kube.namespace or ""
     if files:
-        answers = {Path(path).stem: _read(path) for path in files}
+        answers = {Path(path).stem: _read(env, path) for path in files}
         ref = PodRef.parse(pod, namespace or "default") if pod else None
         if ref is not None and ref.kind != "pod":
             raise UsageError(f"with -f, name the proxy as POD.NAMESPACE, not {pod!r} (no cluster to resolve it)")
         proxy_id = str(ref) if ref else ""
     else:
-        from meshctl.sources.kube import connect
         from meshctl.sources.pod import fetch_from_istiods, proxy_source
 
-        kube = connect(flags)
-        proxy_id = proxy_source(kube, pod, flags).name if pod else ""
-        answers = fetch_from_istiods(kube, "debug/syncz", revision=revision, notify=flags.get("notify"))
+        kube = env.cluster()
+        proxy_id = proxy_source(kube, pod, env.notifier()).name if pod else ""
+        answers = fetch_from_istiods(kube, "debug/syncz", revision=revision, notify=env.notifier())
     # -n filters by namespace only when given (istioctl: all namespaces by default)
     responses = {
         istiod: filter_response(parse_syncz(istiod, data), namespace="" if proxy_id else namespace, proxy_id=proxy_id)
@@ -84,20 +85,19 @@ def proxy_status(
         end = "" if output == "yaml" and namespace and not proxy_id else "\n"
         for response in responses.values():
             text = to_yaml(response)[:-1] if output == "yaml" else writer.dumps(response, "DiscoveryResponse")
-            sys.stdout.write(text + end)
+            emit(env, text + end)
         return
     statuses = sync_statuses(responses)
     if not statuses:
         # istioctl status.go: "no proxies found (checked %d istiods)"
         raise SourceError(f"no proxies found (checked {len(responses)} istiods)" + (f" for {proxy_id}" if proxy_id else ""))
     header, rows = status_rows(statuses, verbose=output == "wide")
-    sys.stdout.write(tabwrite("".join("\t".join(row) + "\n" for row in [header, *rows])))
+    emit(env, tabwrite("".join("\t".join(row) + "\n" for row in [header, *rows])))
 
 
-def _compare(pod: str | None, istiod_file: str | None, proxy_file: str | None, output: str, revision: str | None) -> None:
+def _compare(env: Env, pod: str | None, istiod_file: str | None, proxy_file: str | None, output: str, revision: str | None) -> None:
     """istioctl proxystatus.go with a pod argument: NewComparator(istiod answers, Envoy dump).Diff()."""
     from meshctl.analyze.proxystatus import compare_sync, comparison_text, first_config_dump
-    from meshctl.commands._options import emit_data, emit_text
     from meshctl.decode.configdump import parse
     from meshctl.errors import ExitStatus, SourceError, UsageError
     from meshctl.sources.file import FileSource
@@ -106,40 +106,39 @@ def _compare(pod: str | None, istiod_file: str | None, proxy_file: str | None, o
         raise UsageError("-o wide is the sync table; a comparison prints short, json or yaml")
     if istiod_file == "-" and proxy_file == "-":
         raise UsageError("only one of --istiod-file and --proxy-file can be standard input")
-    flags = kube_flags()
+    stdin = env.binary_stdin()
     if istiod_file and proxy_file:
-        proxy_id, proxy = pod or proxy_file, FileSource(proxy_file)
+        proxy_id, proxy = pod or proxy_file, FileSource(proxy_file, stdin=stdin)
     elif not pod:
         raise UsageError("name the proxy to compare (POD[.NAMESPACE]), or give both --istiod-file and --proxy-file")
     else:
-        from meshctl.sources.kube import connect
         from meshctl.sources.pod import fetch_from_istiods, proxy_source
 
-        kube = connect(flags)
-        pod_proxy = proxy_source(kube, pod, flags)
+        kube = env.cluster()
+        pod_proxy = proxy_source(kube, pod, env.notifier())
         proxy_id = pod_proxy.name  # resolved as istioctl does before asking istiod for POD.NS
-        proxy = FileSource(proxy_file) if proxy_file else pod_proxy
+        proxy = FileSource(proxy_file, stdin=stdin) if proxy_file else pod_proxy
     if istiod_file:
-        istiod, istiod_dump = istiod_file, parse(FileSource(istiod_file).fetch("debug/config_dump"))
+        istiod, istiod_dump = istiod_file, parse(FileSource(istiod_file, stdin=stdin).fetch("debug/config_dump"))
     else:
-        answers = fetch_from_istiods(kube, f"debug/config_dump?proxyID={proxy_id}", revision=revision, notify=flags.get("notify"))
+        answers = fetch_from_istiods(kube, f"debug/config_dump?proxyID={proxy_id}", revision=revision, notify=env.notifier())
         found = first_config_dump(answers)
         if found is None:
             raise SourceError(f"no istiod has a config for {proxy_id} (checked {len(answers)} istiods; is the pod connected?)")
         istiod, istiod_dump = found
     comparison = compare_sync(istiod_dump, parse(proxy.fetch("config_dump")))
     if output in ("json", "yaml"):
-        emit_data({"proxy": proxy_id, "istiod": istiod, **comparison.to_data()}, output=output, query=None)
+        emit(env, {"proxy": proxy_id, "istiod": istiod, **comparison.to_data()}, output)
     else:
-        emit_text(comparison_text(comparison))
+        emit(env, comparison_text(comparison))
     if not comparison.equal:
         raise typer.Exit(ExitStatus.CHECK_FAILED)
 
 
-def _read(path: str) -> bytes:
+def _read(env: Env, path: str) -> bytes:
     from meshctl.sources.file import FileSource
 
-    return FileSource(path).fetch("debug/syncz")
+    return FileSource(path, stdin=env.binary_stdin()).fetch("debug/syncz")
 
 
 command = with_kube_options(typer.main.get_command(app))

@@ -11,7 +11,9 @@ from typing import Optional
 
 import typer
 
-from meshctl.commands._options import emit_data, emit_table, kube_flags, output_option, with_kube_options
+from meshctl.commands.options import output_option, with_kube_options
+from meshctl.emit import emit
+from meshctl.env import Env
 
 app = typer.Typer(add_completion=False)
 
@@ -28,6 +30,7 @@ HELP = (
 
 @app.command(help=HELP)
 def rootca_compare(
+    ctx: typer.Context,
     pods: Optional[list[str]] = typer.Argument(None, metavar="[POD1[.NS]] [POD2[.NS]]", show_default=False),
     files: Optional[list[str]] = typer.Option(None, "-f", "--file", metavar="PATH", help="A config dump file as one side (repeatable).", show_default=False),
     configmap: bool = typer.Option(False, "--configmap", help="Compare with ConfigMap istio-ca-root-cert of the pod's namespace (-n for a file)."),
@@ -36,50 +39,46 @@ def rootca_compare(
     from meshctl.analyze.rootca import compare_roots, comparison_table
     from meshctl.errors import CheckFailed, UsageError
 
+    env = Env.of(ctx)
     pods, files = list(pods or []), list(files or [])
     wanted = 1 if configmap else 2
     if len(pods) + len(files) != wanted:
         shape = "one pod or -f file with --configmap" if configmap else "two sides (pods and/or -f files)"
         raise UsageError(f"rootca-compare needs {shape}; got {len(pods) + len(files)}")
-    flags = kube_flags()
-    kube = None
-    if pods or configmap:
-        from meshctl.sources.kube import connect
-
-        kube = connect(flags)
-    sides = [_pod_side(kube, ref, flags) for ref in pods] + [_file_side(path) for path in files]
+    kube = env.cluster() if pods or configmap else None
+    sides = [_pod_side(env, kube, ref) for ref in pods] + [_file_side(env, path) for path in files]
     if configmap:
         sides.append(_configmap_side(kube, sides[0][2] or kube.namespace))
     (left, left_bundle, _), (right, right_bundle, _) = sides
     comparison = compare_roots(left, left_bundle, right, right_bundle)
     if output == "short":
-        emit_table(comparison_table(comparison))
+        emit(env, comparison_table(comparison))
     else:
-        emit_data(_document(comparison), output=output, query=None)
+        emit(env, _document(comparison), output)
     if not comparison.shared:
         raise CheckFailed(comparison.summary())
     if output == "short":
-        print(comparison.summary())
+        emit(env, comparison.summary() + "\n")
 
 
-def _pod_side(kube, ref: str, flags: dict):
+def _pod_side(env: Env, kube, ref: str):
     from meshctl.analyze.rootca import root_bundle_from_dump
     from meshctl.decode.configdump import parse
     from meshctl.sources.pod import proxy_source
 
-    source = proxy_source(kube, ref, flags)
+    source = proxy_source(kube, ref, env.notifier())
     # Only the secrets: a full dump of a big mesh is 100+ MB.
     dump = parse(source.fetch("config_dump?resource=dynamic_active_secrets"))
     namespace = (source.pod.get("metadata") or {}).get("namespace", "")
     return source.name, root_bundle_from_dump(dump, f"pod {source.name}"), namespace
 
 
-def _file_side(path: str):
+def _file_side(env: Env, path: str):
     from meshctl.analyze.rootca import root_bundle_from_dump
     from meshctl.decode.configdump import parse
     from meshctl.sources.file import FileSource
 
-    return path, root_bundle_from_dump(parse(FileSource(path).fetch("config_dump")), f"file {path}"), ""
+    return path, root_bundle_from_dump(parse(FileSource(path, stdin=env.binary_stdin()).fetch("config_dump")), f"file {path}"), ""
 
 
 def _configmap_side(kube, namespace: str):

@@ -31,12 +31,15 @@ app = typer.Typer(add_completion=False)
     )
 )
 def sandbox(
+    ctx: typer.Context,
     for_seconds: Optional[float] = typer.Option(None, "--for", min=0, metavar="SECONDS", help="Stop after this many seconds."),
     run: Optional[list[str]] = typer.Option(None, "--run", metavar="CMD", help="Shell command to run against the sandbox (repeatable)."),
     run_dir: Optional[Path] = typer.Option(None, "--run-dir", metavar="DIR", help="Directory for sockets, bootstrap and log (default: a temp dir, removed on exit)."),
 ) -> None:
+    from meshctl.env import Env
     from meshctl.sandbox.rig import Rig
 
+    env = Env.of(ctx)
     started = time.monotonic()
     rotate_requested = []
     previous = {
@@ -48,19 +51,19 @@ def sandbox(
     status = 0
     try:
         with Rig.start(run_dir, max_seconds=lifetime) as rig:
-            out = sys.stderr if run else sys.stdout
+            out = env.stderr if run else env.stdout
             print(_banner(rig, bool(run)), file=out, flush=True)
             deadline = started + for_seconds if for_seconds is not None else None
             if run:
-                status = _run_commands(rig, run, deadline)
+                status = _run_commands(env, rig, run, deadline)
             else:
-                _serve(rig, deadline, rotate_requested)
+                _serve(env, rig, deadline, rotate_requested)
     except KeyboardInterrupt:
         pass  # Ctrl-C / SIGTERM is how a foreground sandbox is meant to stop
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    print("meshctl: sandbox stopped", file=sys.stderr)
+    env.message("meshctl: sandbox stopped")
     if status:
         failed = MeshctlError(f"a --run command exited with status {status}")
         failed.exit_status = status  # the command's own status, as `sh -c` would return it
@@ -71,20 +74,20 @@ def _raise_interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def _serve(rig, deadline: float | None, rotate_requested: list) -> None:
+def _serve(env, rig, deadline: float | None, rotate_requested: list) -> None:
     while deadline is None or time.monotonic() < deadline:
         if not rig.envoy_running():
             raise SourceError(f"envoy (pid {rig.envoy_pid}) exited unexpectedly")
         if rotate_requested:
             rotate_requested.clear()
             serial = rig.rotate_workload_cert()
-            print(f"meshctl: rotated the workload certificate, new serial {serial:x}", file=sys.stderr, flush=True)
+            print(f"meshctl: rotated the workload certificate, new serial {serial:x}", file=env.stderr, flush=True)
         time.sleep(0.2)
 
 
-def _run_commands(rig, commands: list[str], deadline: float | None) -> int:
+def _run_commands(env, rig, commands: list[str], deadline: float | None) -> int:
     # The venv's bin first, so `meshctl` in a command is this meshctl.
-    env = {
+    environ = {
         **os.environ,
         "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
         "MESHCTL_ADMIN": rig.admin_url,
@@ -93,12 +96,12 @@ def _run_commands(rig, commands: list[str], deadline: float | None) -> int:
     }
     first_failure = 0
     for command in commands:
-        print(f"\n$ {command}", file=sys.stderr, flush=True)
+        print(f"\n$ {command}", file=env.stderr, flush=True)
         remaining = None if deadline is None else max(deadline - time.monotonic(), 0.1)
         try:
-            code = subprocess.run(command, shell=True, env=env, timeout=remaining).returncode
+            code = subprocess.run(command, shell=True, env=environ, timeout=remaining).returncode
         except subprocess.TimeoutExpired:
-            print(f"meshctl: --run command still running when --for expired: {command}", file=sys.stderr)
+            env.message(f"meshctl: --run command still running when --for expired: {command}")
             return 124
         if code and not first_failure:
             first_failure = code

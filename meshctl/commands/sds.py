@@ -6,12 +6,13 @@ Envoy behind that admin URL holds the same certificates (exit 79 when it does no
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Annotated, Optional
 
 import typer
 
-from meshctl.commands._options import QueryOption, data_format, emit_data, emit_table, output_option, warn
+from meshctl.commands.options import QueryOption, output_option
+from meshctl.emit import DATA_FORMATS, data_format, emit
+from meshctl.env import Env
 
 app = typer.Typer(add_completion=False)
 
@@ -26,6 +27,7 @@ SdsOutput = output_option("short", ("short", "wide", "json", "yaml"))
     )
 )
 def sds(
+    ctx: typer.Context,
     socket: Annotated[str, typer.Option("--socket", metavar="PATH", help="The SDS unix socket, e.g. ./var/run/secrets/workload-spiffe-uds/socket.")],
     resource: Annotated[Optional[list[str]], typer.Option("--resource", metavar="NAME", help="Secret to fetch (repeatable; default: default and ROOTCA).", show_default=False)] = None,
     compare_admin: Annotated[Optional[str], typer.Option("--compare-admin", metavar="URL", help="Envoy admin URL whose secrets to compare with.", show_default=False)] = None,
@@ -36,21 +38,22 @@ def sds(
     from meshctl.analyze.secrets import secret_summary, secret_warnings
     from meshctl.sources.sds import fetch_secrets
 
+    env = Env.of(ctx)
     # The section shape of Envoy's SecretsConfigDump, so that `pc secret`'s analysis applies as is.
     section = {"dynamic_active_secrets": fetch_secrets(socket, resource or ["default", "ROOTCA"], timeout=timeout)}
     fmt = data_format(output, query)
     if compare_admin:
-        _compare(section, compare_admin, timeout, fmt, query)
+        _compare(env, section, compare_admin, timeout, fmt, query)
         return
-    if fmt in ("json", "yaml"):
-        emit_data(section, output=fmt, query=query)
+    if fmt in DATA_FORMATS:
+        emit(env, section, fmt, query)
         return
     for message in secret_warnings(section):
-        warn(message)
-    emit_table(secret_summary(section, now=datetime.now(timezone.utc), wide=fmt == "wide"))
+        env.warn(message)
+    emit(env, secret_summary(section, now=env.now(), wide=fmt == "wide"))
 
 
-def _compare(agent_section: dict, admin_url: str, timeout: float, fmt: str, query: str | None) -> None:
+def _compare(env: Env, agent_section: dict, admin_url: str, timeout: float, fmt: str, query: str | None) -> None:
     from meshctl.analyze.sdscompare import compare, comparison_table
     from meshctl.decode.configdump import parse
     from meshctl.errors import CheckFailed
@@ -58,10 +61,10 @@ def _compare(agent_section: dict, admin_url: str, timeout: float, fmt: str, quer
 
     dump = parse(AdminSource(admin_url, timeout=timeout).fetch("config_dump"))
     comparisons = compare(agent_section, dump.section("SecretsConfigDump"))
-    if fmt in ("json", "yaml"):
-        emit_data([_comparison_dict(c) for c in comparisons], output=fmt, query=query)
+    if fmt in DATA_FORMATS:
+        emit(env, [_comparison_dict(c) for c in comparisons], fmt, query)
     else:
-        emit_table(comparison_table(comparisons))
+        emit(env, comparison_table(comparisons))
     differing = [c.name for c in comparisons if c.verdict != "same"]
     if differing:
         raise CheckFailed(f"Envoy at {admin_url} does not hold the agent's certificate for: {', '.join(differing)}")

@@ -8,7 +8,6 @@ text/template semantics, sprig and Istio's template functions, on Go-typed
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -51,6 +50,7 @@ _DATA_DEFAULTS = {
     )
 )
 def render(
+    ctx: typer.Context,
     template_file: str = typer.Argument(..., metavar="TEMPLATE_FILE", help="The template ('-' for stdin)."),
     values: Optional[str] = typer.Option(None, "--values", metavar="FILE", help="YAML/JSON for .Values.", show_default=False),
     data: Optional[str] = typer.Option(None, "--data", metavar="FILE", help="YAML/JSON template data or a Pod.", show_default=False),
@@ -59,16 +59,18 @@ def render(
     from meshctl.errors import DecodeError, UsageError
     from meshctl.gotemplate import Template, TemplateError, injection_funcs
     from meshctl.inject import template_data
+    from meshctl.env import Env
     from meshctl.sources.file import FileSource
 
+    env = Env.of(ctx)
     if [template_file, values, data].count("-") > 1:
         raise UsageError("only one of TEMPLATE_FILE, --values and --data can be '-' (stdin)")
-    text = _decode_text(FileSource(template_file).fetch(""), template_file)
+    text = _decode_text(FileSource(template_file, stdin=env.binary_stdin()).fetch(""), template_file)
     inputs = dict(_DATA_DEFAULTS)
     if data is not None:
-        inputs.update(_template_inputs(_load_document(data)))
+        inputs.update(_template_inputs(_load_document(env, data)))
     if values is not None:
-        inputs["Values"] = _load_document(values)
+        inputs["Values"] = _load_document(env, values)
     name = "stdin" if template_file == "-" else Path(template_file).name
     try:
         typed = template_data.build(inputs)
@@ -81,11 +83,12 @@ def render(
     # Go writes bytes: invalid UTF-8 from "\xff"-style escapes goes out unchanged.
     encoded = result.encode("utf-8", "surrogateescape")
     if output is None:
-        if _is_utf8(result):
-            sys.stdout.write(result)
+        binary = getattr(env.stdout, "buffer", None)
+        if _is_utf8(result) or binary is None:
+            env.write(result if _is_utf8(result) else encoded.decode("utf-8", "replace"))
         else:
-            sys.stdout.flush()
-            sys.stdout.buffer.write(encoded)
+            env.stdout.flush()
+            binary.write(encoded)
         return
     try:
         Path(output).write_bytes(encoded)
@@ -110,13 +113,13 @@ def _decode_text(raw: bytes, origin: str) -> str:
         raise DecodeError(f"{origin}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
-def _load_document(path: str):
+def _load_document(env, path: str):
     """One YAML/JSON document decoded as sigs.k8s.io/yaml does (numbers are float64)."""
     from meshctl.errors import DecodeError
     from meshctl.gotemplate import goyaml
     from meshctl.sources.file import FileSource
 
-    text = _decode_text(FileSource(path).fetch(""), path)
+    text = _decode_text(FileSource(path, stdin=env.binary_stdin()).fetch(""), path)
     try:
         document = goyaml.unmarshal(text)
     except Exception as exc:  # the YAML library's own error types

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Optional
 
 import typer
 
-from meshctl.commands._options import emit_data, emit_table, kube_flags, output_option, with_kube_options
+from meshctl.commands.options import output_option, with_kube_options
+from meshctl.emit import emit
+from meshctl.env import Env
 
 app = typer.Typer(add_completion=False)
 
@@ -22,6 +23,7 @@ OutputOption = output_option("short", ("short", "json", "yaml"))
     )
 )
 def webhooks(
+    ctx: typer.Context,
     pod: Optional[str] = typer.Option(None, "--pod", metavar="POD[.NS]", help="Evaluate for this pod's labels and namespace.", show_default=False),
     labels: Optional[str] = typer.Option(None, "--labels", "-l", metavar="K=V,...", help="Evaluate for a pod with these labels (in -n NS).", show_default=False),
     namespace_labels: Optional[str] = typer.Option(None, "--namespace-labels", metavar="K=V,...", help="The namespace's labels (default: read from the cluster; required with -f).", show_default=False),
@@ -32,38 +34,35 @@ def webhooks(
     from meshctl.errors import UsageError
     from meshctl.model.labels import parse_label_pairs
 
+    env = Env.of(ctx)
     if pod and labels:
         raise UsageError("give --pod or --labels, not both")
-    flags = kube_flags()
     kube = None
     if file:
-        configurations = _read_list(file)
+        configurations = _read_list(env, file)
     else:
-        from meshctl.sources.kube import connect
-
-        kube = connect(flags)
+        kube = env.cluster()
         configurations = kube.list("/apis/admissionregistration.k8s.io/v1", "mutatingwebhookconfigurations")
     found = analysis.injector_webhooks(configurations)
     if not pod and labels is None:
         if output != "short":
-            emit_data([analysis.webhook_document(w) for w in found], output=output, query=None)
+            emit(env, [analysis.webhook_document(w) for w in found], output)
             return
         table = analysis.webhook_table(found)
     else:
-        subject = _subject(kube, pod, labels, flags.get("namespace"), namespace_labels, parse_label_pairs)
+        subject = _subject(kube, pod, labels, env.kube.namespace, namespace_labels, parse_label_pairs)
         verdicts = analysis.evaluate(found, pod_labels=subject["labels"], namespace=subject["namespace"],
                                      namespace_labels=subject["namespace_labels"])  # fmt: skip
         notes = analysis.injector_notes(verdicts, namespace=subject["namespace"], pod_labels=subject["labels"],
                                         pod_annotations=subject["annotations"], host_network=subject["host_network"])  # fmt: skip
         if output != "short":
-            emit_data({"pod": subject["name"], "namespace": subject["namespace"],
-                       "webhooks": [analysis.verdict_document(v) for v in verdicts], "notes": notes},
-                      output=output, query=None)  # fmt: skip
+            emit(env, {"pod": subject["name"], "namespace": subject["namespace"],
+                       "webhooks": [analysis.verdict_document(v) for v in verdicts], "notes": notes}, output)  # fmt: skip
             return
         table = analysis.verdict_table(verdicts)
         for note in notes:
-            print(f"meshctl: note: {note}", file=sys.stderr)
-    emit_table(table)
+            env.message(f"meshctl: note: {note}")
+    emit(env, table)
 
 
 def _subject(kube, pod_ref, labels, namespace, namespace_labels, parse_label_pairs) -> dict:
@@ -93,7 +92,7 @@ def _subject(kube, pod_ref, labels, namespace, namespace_labels, parse_label_pai
             "host_network": host_network, "namespace_labels": ns_labels}  # fmt: skip
 
 
-def _read_list(path: str) -> list[dict]:
+def _read_list(env: Env, path: str) -> list[dict]:
     """Webhook configurations from a List, a single object, or a multi-document YAML file."""
     import yaml
 
@@ -101,7 +100,7 @@ def _read_list(path: str) -> list[dict]:
     from meshctl.sources.file import FileSource
 
     try:
-        documents = [d for d in yaml.safe_load_all(FileSource(path).fetch("")) if d]
+        documents = [d for d in yaml.safe_load_all(FileSource(path, stdin=env.binary_stdin()).fetch("")) if d]
     except yaml.YAMLError as exc:
         raise DecodeError(f"{path} is not YAML/JSON: {str(exc).splitlines()[0]}") from None
     items = []

@@ -90,6 +90,43 @@ class LabelSelector:
         return ",".join(str(r) for r in self.requirements)
 
 
+def parse_selector(text: str) -> LabelSelector:
+    """A kubectl ``-l`` selector (``=``, ``==``, ``!=``, ``in``, ``notin``, ``k``, ``!k``) as a LabelSelector.
+
+    The inverse of ``str(selector)``; what the API server's labelSelector query evaluates.
+    """
+    requirements = []
+    for item in _split_requirements(text):
+        if item.startswith("!"):
+            requirements.append(Requirement(item[1:].strip(), "DoesNotExist"))
+        elif "!=" in item:
+            key, value = item.split("!=", 1)
+            requirements.append(Requirement(key.strip(), "NotIn", (value.strip(),)))
+        elif "=" in item:
+            key, value = item.replace("==", "=").split("=", 1)
+            requirements.append(Requirement(key.strip(), "In", (value.strip(),)))
+        elif " in " in item or " notin " in item:
+            key, operator, values = item.partition(" notin ") if " notin " in item else item.partition(" in ")
+            values = tuple(v.strip() for v in values.strip().strip("()").split(",") if v.strip())
+            requirements.append(Requirement(key.strip(), "NotIn" if operator == " notin " else "In", values))
+        else:
+            requirements.append(Requirement(item, "Exists"))
+    return LabelSelector(tuple(requirements))
+
+
+def _split_requirements(text: str) -> list[str]:
+    """The comma-separated requirements of a selector (commas inside ``(a,b)`` belong to a set)."""
+    items, depth, current = [], 0, ""
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            items.append(current.strip())
+            current = ""
+        else:
+            current += char
+    return [item for item in (*items, current.strip()) if item]
+
+
 def parse_label_pairs(text: str) -> dict[str, str]:
     """Parse ``k=v,k2=v2`` (the labels a user says a pod or namespace has).
 

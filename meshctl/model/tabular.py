@@ -29,3 +29,15 @@ class Finding:
     code: str
     msg: str
     target: str = ""
+
+
+@dataclass
+class Sections:
+    """Several blocks printed one after another (`pc all`): tables, or text already laid out.
+
+    With `with_headers`, each block is introduced by ``------ TITLE ------`` and a blank line
+    (istioctl configdump.go PrintFullSummary); blocks are separated by a newline either way.
+    """
+
+    blocks: list[tuple[str, Tabular | str]]
+    with_headers: bool = False

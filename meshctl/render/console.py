@@ -1,8 +1,9 @@
 """How this run may print: Rich tables or istioctl's plain text, colour or not, how wide.
 
 Decided once per run from the facts (is stdout a terminal, NO_COLOR, FORCE_COLOR, TERM, the
-terminal width) and the root option ``--color auto|always|never``. The root command calls
-`use_color`; renderers read `current()`. Stdlib only: no rich here, so deciding costs nothing.
+terminal width) and the root option ``--color auto|always|never``. The run's `meshctl.env.Env`
+holds the decision (``env.terminal``) and renderers are handed it. Stdlib only: no rich here, so
+deciding costs nothing.
 
 Rules (``--color auto``, the default):
 
@@ -16,7 +17,6 @@ but writes no escape sequence at all.
 
 from __future__ import annotations
 
-import contextvars
 import os
 import sys
 from collections.abc import Mapping
@@ -105,26 +105,6 @@ def _isatty(stream) -> bool:
         return False
 
 
-# This run's decision. A contextvar, not a module flag: copied into worker threads with the
-# context (meshctl.commands._multipod), and one in-process run cannot leak into the next.
-_CURRENT: contextvars.ContextVar[Terminal | None] = contextvars.ContextVar("meshctl_terminal", default=None)
-
-
-def use_color(choice: str) -> None:
-    """Decide this run's Terminal, with ``--color CHOICE`` (the root command calls this once)."""
-    _CURRENT.set(detect(choice))
-
-
-def end_run() -> None:
-    """Forget this run's decision (cli.main, when a run ends)."""
-    _CURRENT.set(None)
-
-
-def current() -> Terminal:
-    """This run's Terminal; outside a run (library use), decided now with ``--color auto``."""
-    return _CURRENT.get() or detect()
-
-
-def error_text(message: str, terminal: Terminal | None = None) -> str:
+def error_text(message: str, terminal: Terminal) -> str:
     """`message` in red when stderr may be coloured; still one line."""
-    return f"{_RED}{message}{_RESET}" if (terminal or current()).stderr_color else message
+    return f"{_RED}{message}{_RESET}" if terminal.stderr_color else message

@@ -8,8 +8,8 @@ colours differ. Off a terminal (unless --color always / FORCE_COLOR), `render_ta
 
 from __future__ import annotations
 
-from meshctl.model.tabular import Tabular
-from meshctl.render.console import Terminal, current
+from meshctl.model.tabular import Sections, Tabular
+from meshctl.render.console import Terminal
 from meshctl.render.text import render_tabular
 
 # Column header -> {cell: style}. Only these columns are coloured, so a "false" or "FAIL" in a
@@ -35,15 +35,19 @@ HEADER_STYLE = "bold"
 RICH_MAX_ROWS = 500
 
 
-def render_table(table: Tabular, terminal: Terminal | None = None) -> str:
-    """The text to print for `table`: a Rich table on a terminal, else istioctl's plain text.
-
-    `terminal` defaults to this run's (meshctl.render.console.current()).
-    """
-    terminal = terminal or current()
+def render_table(table: Tabular, terminal: Terminal) -> str:
+    """The text to print for `table`: a Rich table on a terminal, else istioctl's plain text."""
     if not terminal.rich or len(table.rows) > RICH_MAX_ROWS:
         return render_tabular(table)
     return rich_table_text(table, terminal)
+
+
+def render_sections(sections: Sections, terminal: Terminal) -> str:
+    """The blocks of `sections`, tables drawn for `terminal`, text as it is."""
+    texts = [(title, body if isinstance(body, str) else render_table(body, terminal)) for title, body in sections.blocks]
+    if sections.with_headers:
+        return "\n".join(f"------ {title} ------\n\n{body}" for title, body in texts)
+    return "\n".join(body for _, body in texts)
 
 
 def cell_style(column: str, cell: str) -> str | None:

@@ -14,8 +14,9 @@ import time
 
 from meshctl.errors import SourceError
 from meshctl.snapshot import layout
+from meshctl.model.pods import PROXY_CONTAINER
 from meshctl.snapshot.writer import SnapshotWriter, json_bytes
-from meshctl.sources.kube import PROXY_CONTAINER, KubeClient
+from meshctl.sources.base import ClusterAccess
 
 _API_V1 = "/api/v1"
 _WEBHOOKS = ("/apis/admissionregistration.k8s.io/v1", "mutatingwebhookconfigurations")
@@ -23,7 +24,7 @@ ROOT_CERT_CONFIGMAP = "istio-ca-root-cert"
 
 
 def take_snapshot(
-    kube: KubeClient,
+    kube: ClusterAccess,
     writer: SnapshotWriter,
     pods: list[dict],
     *,
@@ -83,12 +84,12 @@ def _limit_malloc_arenas() -> None:
         pass
 
 
-def _context(kube: KubeClient) -> dict:
+def _context(kube: ClusterAccess) -> dict:
     return {"context": _context_name(kube), "server": kube.server, "namespace": kube.namespace,
             "istioNamespace": kube.options.istio_namespace}  # fmt: skip
 
 
-def _context_name(kube: KubeClient) -> str:
+def _context_name(kube: ClusterAccess) -> str:
     """The kubeconfig context in use ("" in-cluster), for the manifest."""
     if kube.options.context:
         return kube.options.context
@@ -105,7 +106,7 @@ def _context_name(kube: KubeClient) -> str:
     return (current or {}).get("name", "")
 
 
-def _cluster_objects(kube: KubeClient, pods: list[dict], failures: list[dict]):
+def _cluster_objects(kube: ClusterAccess, pods: list[dict], failures: list[dict]):
     """(member, object) for the pods, their namespaces, injector webhooks and ConfigMaps, istiod pods."""
     istio_ns = kube.options.istio_namespace
     for pod in pods:
@@ -150,7 +151,7 @@ def _member(prefix: str, plural: str, obj: dict) -> str:
     return layout.object_member(prefix, plural, meta.get("namespace", ""), meta.get("name", ""))
 
 
-def _capture_istiods(kube: KubeClient, writer: SnapshotWriter, failures: list[dict]) -> dict:
+def _capture_istiods(kube: ClusterAccess, writer: SnapshotWriter, failures: list[dict]) -> dict:
     """istiod's /debug/syncz (what `proxy-status` reads) from each running istiod."""
     from meshctl.sources.pod import ISTIOD_DEBUG, PodSource
 
@@ -172,13 +173,14 @@ def _capture_istiods(kube: KubeClient, writer: SnapshotWriter, failures: list[di
     return rows
 
 
-def _capture_pod(kube: KubeClient, writer: SnapshotWriter, pod: dict, admin_port: int) -> dict:
+def _capture_pod(kube: ClusterAccess, writer: SnapshotWriter, pod: dict, admin_port: int) -> dict:
     """Store one sidecar's admin answers; {path: error} for what is missing. No config dump = failed."""
-    from meshctl.sources.pod import PROXY_ADMIN, PodEndpoint, PodSource
+    from meshctl.model.pods import proxy_admin
+    from meshctl.sources.pod import PodSource
 
     meta = pod["metadata"]
     namespace, name = meta["namespace"], meta["name"]
-    source = PodSource(kube, pod=pod, endpoint=PodEndpoint(admin_port, PROXY_CONTAINER, PROXY_ADMIN.exec_prefix))
+    source = PodSource(kube, pod=pod, endpoint=proxy_admin(admin_port))
     missing, streamed = {}, set()
     try:
         _stream_admin_paths(kube, pod, admin_port, writer, streamed)
@@ -201,7 +203,7 @@ def _capture_pod(kube: KubeClient, writer: SnapshotWriter, pod: dict, admin_port
     return missing
 
 
-def _stream_admin_paths(kube: KubeClient, pod: dict, admin_port: int, writer: SnapshotWriter, stored: set[str]) -> None:
+def _stream_admin_paths(kube: ClusterAccess, pod: dict, admin_port: int, writer: SnapshotWriter, stored: set[str]) -> None:
     """Fetch every admin path over one port-forward websocket and keep-alive HTTP connection.
 
     Raises:

@@ -29,7 +29,7 @@ Helpers on pod dicts: ``pod_key(pod)`` ("name.namespace"), ``has_proxy(pod)``, a
 ``pod_ip_index(pods)`` (pod IP -> (pod key, has a sidecar), host-network pods left out).
 
 Each ``work`` call runs in its own thread, so it must not share unsynchronised state with other
-calls; a ``KubeClient`` is safe to share (urllib3 pools are thread-safe, websockets are per call).
+calls; a ``ClusterAccess`` is safe to share (urllib3 pools are thread-safe, websockets are per call).
 """
 
 from __future__ import annotations
@@ -44,23 +44,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from meshctl.errors import MeshctlError, UsageError
+from meshctl.model.pods import has_proxy, pod_key
 from meshctl.model.refs import PodRef
-from meshctl.sources.kube import PROXY_CONTAINER, KubeClient
+from meshctl.sources.base import ClusterAccess
+
+__all__ = ["FAILED", "NOT_CHECKED", "OK", "FleetRun", "PodResult", "failure_message", "has_proxy", "pod_ip_index",
+           "pod_key", "run_each", "select_proxy_pods"]  # fmt: skip
 
 DEFAULT_CONCURRENCY = 16
 OK, FAILED, NOT_CHECKED = "ok", "failed", "not checked"
-
-
-def pod_key(pod: dict) -> str:
-    """``name.namespace``, the way istioctl names a pod."""
-    meta = pod.get("metadata") or {}
-    return f"{meta.get('name', '')}.{meta.get('namespace', '')}"
-
-
-def has_proxy(pod: dict) -> bool:
-    """True when the pod has an istio-proxy container (regular, or a native sidecar init container)."""
-    spec = pod.get("spec") or {}
-    return any(c.get("name") == PROXY_CONTAINER for c in (spec.get("containers") or []) + (spec.get("initContainers") or []))
 
 
 def pod_ip_index(pods: list[dict]) -> dict[str, tuple[str, bool]]:
@@ -77,7 +69,7 @@ def pod_ip_index(pods: list[dict]) -> dict[str, tuple[str, bool]]:
 
 
 def select_proxy_pods(
-    kube: KubeClient, *, namespace: str | None = None, all_namespaces: bool = False, selector: str = "", refs: Iterable[str] = ()
+    kube: ClusterAccess, *, namespace: str | None = None, all_namespaces: bool = False, selector: str = "", refs: Iterable[str] = ()
 ) -> list[dict]:
     """The sidecar pods to work on (see the module docstring); sorted by namespace, then name."""
     refs = list(refs)
@@ -173,11 +165,16 @@ class FleetRun:
         started = time.monotonic()
         try:
             result = PodResult(pod, OK, value=self._work(pod))
-        except MeshctlError as exc:
-            result = PodResult(pod, FAILED, error=str(exc))
         except Exception as exc:  # one pod's surprise must not sink the fleet; the row says what it was
-            result = PodResult(pod, FAILED, error=f"unexpected {type(exc).__name__}: {exc}")
+            result = PodResult(pod, FAILED, error=failure_message(exc))
         done.put((index, PodResult(result.pod, result.status, result.value, result.error, time.monotonic() - started)))
+
+
+def failure_message(exc: Exception) -> str:
+    """A pod's failure as its row says it: a MeshctlError's own message, else ``unexpected TYPE: ...``."""
+    if isinstance(exc, MeshctlError):
+        return str(exc)
+    return f"unexpected {type(exc).__name__}: {exc}"
 
 
 def run_each(

@@ -12,20 +12,23 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from meshctl.errors import SourceError, UsageError
 from meshctl.model.labels import LabelSelector
+from meshctl.model.options import KubeOptions
+from meshctl.model.pods import PROXY_CONTAINER, PodEndpoint, proxy_container
 from meshctl.model.refs import PodRef
+from meshctl.sources.base import Notify, PodAnswer
+
+__all__ = ["PROXY_CONTAINER", "ExecFailed", "KubeClient", "KubeOptions", "connect", "parse_timeout"]
 
 # istioctl uses 15 s, which cuts off config dumps of big meshes (150 MB through an API server
 # proxy at a few MB/s takes over a minute). 120 s still ends a hung call well within a CI step.
 DEFAULT_REQUEST_TIMEOUT = 120.0
 # Connecting is separate and short, so that an unreachable API server fails fast.
 CONNECT_TIMEOUT = 10.0
-PROXY_CONTAINER = "istio-proxy"
 
 # kind -> (API path prefix, plural) for the workloads a PodRef can name.
 _WORKLOAD_PATHS = {
@@ -39,24 +42,14 @@ _WORKLOAD_PATHS = {
 }
 
 
-@dataclass(frozen=True)
-class KubeOptions:
-    """kubectl's connection flags."""
-
-    kubeconfig: str | None = None
-    context: str | None = None
-    namespace: str | None = None
-    istio_namespace: str = "istio-system"
-    as_user: str | None = None
-    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
-
-
-def parse_timeout(text: str | None) -> float:
-    """kubectl --request-timeout: ``30``, ``30s``, ``2m``, ``1h``; ``0`` means the default.
+def parse_timeout(text: str | float | None) -> float:
+    """kubectl --request-timeout: ``30``, ``30s``, ``2m``, ``1h`` (or seconds as a number); ``0`` means the default.
 
     Raises:
         UsageError: not a duration.
     """
+    if isinstance(text, (int, float)) and not isinstance(text, bool) and text > 0:
+        return float(text)
     if text is None or str(text).strip() in ("", "0"):
         return DEFAULT_REQUEST_TIMEOUT
     text = str(text).strip()
@@ -76,22 +69,14 @@ def parse_timeout(text: str | None) -> float:
     return seconds
 
 
-def connect(flags: dict) -> KubeClient:
-    """A KubeClient from command-line flag values (missing or None = not given); other keys are ignored."""
-    if flags.get("snapshot"):  # --snapshot: a recording of the cluster answers instead (meshctl/sources/snapshot.py)
-        from meshctl.sources.snapshot import snapshot_client
+def connect(options: KubeOptions | dict) -> KubeClient:
+    """The live cluster for these options (a dict of KubeOptions fields is accepted too).
 
-        return snapshot_client(flags)
-    request_timeout = flags.get("request_timeout")
-    if isinstance(request_timeout, (int, float)) and request_timeout > 0:
-        seconds = float(request_timeout)
-    else:
-        seconds = parse_timeout(request_timeout)
-    options = KubeOptions(
-        kubeconfig=flags.get("kubeconfig") or None, context=flags.get("context") or None,
-        namespace=flags.get("namespace") or None, istio_namespace=flags.get("istio_namespace") or "istio-system",
-        as_user=flags.get("as_user") or None, request_timeout=seconds,
-    )  # fmt: skip
+    Commands do not call this: `meshctl.sources.select.open_cluster` (through `Env.cluster()`)
+    chooses between the live cluster and a snapshot.
+    """
+    if isinstance(options, dict):
+        options = KubeOptions(**{key: value for key, value in options.items() if key in KubeOptions._fields})
     return KubeClient(options)
 
 
@@ -100,13 +85,14 @@ class ExecFailed(SourceError):
 
 
 class KubeClient:
-    """A connection to one API server as one user, as kubectl would make it from the same flags."""
+    """A connection to one API server as one user, as kubectl would make it from the same flags.
 
-    snapshot: str | None = None  # the archive's path in SnapshotKube, which replays a recording
+    The live `meshctl.sources.base.ClusterAccess`.
+    """
 
     def __init__(self, options: KubeOptions) -> None:
         self.options = options
-        self.timeout = options.request_timeout
+        self.timeout = parse_timeout(options.request_timeout)
         self._api_client, self.context_namespace, self.server = _load_api_client(options)
 
     @property
@@ -194,11 +180,11 @@ class KubeClient:
 
     def require_proxy(self, pod: dict) -> dict:
         """The pod's istio-proxy container spec (a regular or a native sidecar init container)."""
+        container = proxy_container(pod)
+        if container is not None:
+            return container
         spec = pod.get("spec") or {}
         containers = (spec.get("containers") or []) + (spec.get("initContainers") or [])
-        for container in containers:
-            if container.get("name") == PROXY_CONTAINER:
-                return container
         meta = pod.get("metadata") or {}
         names = ", ".join(c.get("name", "?") for c in containers) or "none"
         raise SourceError(
@@ -282,6 +268,48 @@ class KubeClient:
             detail = b"".join(stderr).decode("utf-8", "replace").strip().splitlines()
             raise ExecFailed(f"{what}: {problem}" + (f": {detail[-1]}" if detail else ""))
         return b"".join(stdout)
+
+    def fetch_from_pod(
+        self, pod: dict, endpoint: PodEndpoint, path: str, notify: Notify | None = None, *, try_forward: bool = True
+    ) -> PodAnswer:
+        """GET `path` from `endpoint` of `pod`: over a port-forward, else by exec'ing its request command.
+
+        istioctl does the same two ways (pkg/kube/client.go EnvoyDo: port-forward; older releases and
+        restricted clusters: ``pilot-agent request GET <path>`` in istio-proxy). Port-forward comes
+        first because it streams big dumps without buffering them in the exec protocol; a caller
+        whose port-forward failed once passes ``try_forward=False`` (the answer's way says "exec").
+        If both fail, the error has both reasons.
+        """
+        notify = notify or (lambda message: None)
+        name, namespace = _pod_name(pod)
+        forward_error = None
+        if try_forward:
+            try:
+                from meshctl.sources.portforward import ForwardedHTTP
+
+                with ForwardedHTTP(self, pod, endpoint.port) as http:
+                    data = http.get(path)
+                notify(f"port-forward to {name}.{namespace}:{endpoint.port}: /{path}")
+                return PodAnswer(data, "port-forward")
+            except SourceError as exc:
+                forward_error = str(exc)
+                notify(f"port-forward to {name}.{namespace}:{endpoint.port} failed ({forward_error}); trying exec")
+        try:
+            data = self.exec_in(pod, endpoint.container, [*endpoint.exec_prefix, path])
+        except SourceError as exc:
+            if forward_error is None:
+                raise
+            raise SourceError(
+                f"cannot reach {endpoint.container} in pod {name}.{namespace}: port-forward failed: {forward_error}; exec failed: {exc}"
+            ) from None
+        notify(f"exec {' '.join(endpoint.exec_prefix)} in {name}.{namespace}/{endpoint.container}: /{path}")
+        return PodAnswer(data, "exec")
+
+    def port_forward(self, pod: dict, port: int):
+        """``with kube.port_forward(pod, port) as fwd:``: 127.0.0.1:fwd.port reaches `port` of `pod`."""
+        from meshctl.sources.portforward import forward
+
+        return forward(self, pod, port)
 
     def open_port_forward(self, pod: dict, port: int):
         """A kubernetes.stream PortForward carrying one connection to `port` of `pod`."""

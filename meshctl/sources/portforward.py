@@ -25,9 +25,12 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from meshctl.errors import SourceError
-from meshctl.sources.kube import KubeClient
+
+if TYPE_CHECKING:  # the live client opens the websockets; it imports this module (lazily), not the reverse
+    from meshctl.sources.kube import KubeClient
 
 _CHUNK = 1 << 16  # 64 KB reads: 16 snapshot threads x a few chunks stay a few MB
 

@@ -1,24 +1,54 @@
-"""The one place every `pc` command gets its Source from (file, admin URL or pod).
+"""The one place where a run's sources are chosen: `open_cluster` (live or recorded) and `open_source`.
 
-Extension points: the "sandbox" work adds the `admin` branch (an AdminSource over HTTP), the
-"kube-client" work adds the `pod` branch (port-forward or exec into the pod). Both return a
-Source whose `fetch(admin_path)` answers bytes, so nothing downstream changes.
+`open_cluster(options)` is the cluster a run talks to: the live API server
+(`meshctl.sources.kube.KubeClient`) or, with ``--snapshot PATH``, the snapshot's recording
+(`meshctl.sources.snapshot.SnapshotKube`). Commands reach it through `Env.cluster()`.
+
+`open_source(...)` is the Source of one Envoy's data for `-f FILE`, `--admin URL` or a POD; its
+`fetch(admin_path)` answers bytes whatever it is, so nothing downstream changes.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from meshctl.errors import UsageError
-from meshctl.sources.base import Source
+from meshctl.model.options import KubeOptions
+from meshctl.sources.base import ClusterAccess, Notify, Source
 
 
-def open_source(*, file: str | None = None, admin: str | None = None, pod: str | None = None, timeout: float | None = None, stdin=None, **kube_opts) -> Source:
-    """Build the Source the user asked for; exactly one of `file`, `admin`, `pod`."""
+def open_cluster(options: KubeOptions) -> ClusterAccess:
+    """The cluster these options name: a snapshot's recording with --snapshot, else the live API server."""
+    if options.snapshot:
+        from meshctl.sources.snapshot import snapshot_client
+
+        return snapshot_client(options)
+    from meshctl.sources.kube import KubeClient
+
+    return KubeClient(options)
+
+
+def open_source(
+    *,
+    file: str | None = None,
+    admin: str | None = None,
+    pod: str | None = None,
+    options: KubeOptions = KubeOptions(),
+    cluster: Callable[[], ClusterAccess] | None = None,
+    notify: Notify | None = None,
+    stdin=None,
+) -> Source:
+    """The Source the user asked for; exactly one of `file`, `admin`, `pod`.
+
+    `options` are the run's Kubernetes flags (--request-timeout also bounds an --admin fetch);
+    `cluster()` gives the cluster a POD is read from (default: `open_cluster(options)`); `notify`
+    hears how a pod was reached (-v); `stdin` is read for ``-f -``.
+    """
     chosen = [name for name, value in (("--file", file), ("--admin", admin), ("POD", pod)) if value]
     if len(chosen) > 1:
         raise UsageError(f"give only one of {', '.join(chosen)}")
-    if kube_opts.get("snapshot") and (file or admin or not pod):
+    if options.snapshot and (file or admin or not pod):
         raise UsageError("--snapshot reads the pods it recorded: give a POD[.NAMESPACE], not -f/--admin")
     if file:
         from meshctl.sources.file import FileSource
@@ -27,15 +57,16 @@ def open_source(*, file: str | None = None, admin: str | None = None, pod: str |
     if admin:
         from meshctl.sources.admin import AdminSource
 
-        if timeout is None and kube_opts.get("request_timeout") not in (None, "", "0"):
+        timeout = None
+        if options.request_timeout not in (None, "", "0"):
             from meshctl.sources.kube import parse_timeout
 
-            timeout = parse_timeout(kube_opts["request_timeout"])  # --timeout / --request-timeout
+            timeout = parse_timeout(options.request_timeout)  # --timeout / --request-timeout
         return AdminSource(admin, timeout=timeout)
     if pod:
-        from meshctl.sources.pod import pod_source
+        from meshctl.sources.pod import proxy_source
 
-        return pod_source(pod, timeout=timeout, **kube_opts)
+        return proxy_source(cluster() if cluster is not None else open_cluster(options), pod, notify)
     raise UsageError("no input: give -f FILE (or -f - for standard input)")
 
 
@@ -48,9 +79,13 @@ def spec_kind(spec: str) -> str:
     return "pod"
 
 
-def source_for_spec(spec: str, **kube_opts) -> Source:
-    """The Source for one positional spec (`pc diff A B`, `explain mtls SRC DST`), by spec_kind."""
+def source_for_spec(spec: str, **kwargs) -> Source:
+    """The Source for one positional spec (`pc diff A B`, `explain mtls SRC DST`), by spec_kind.
+
+    `kwargs` are `open_source`'s options, cluster, notify and stdin.
+    """
     kind = spec_kind(spec)
     if kind == "pod":
-        return open_source(pod=spec, **kube_opts)
-    return open_source(**{kind: spec})
+        return open_source(pod=spec, **kwargs)
+    # a file or URL spec ignores --snapshot, as it always did
+    return open_source(**{kind: spec}, **{k: v for k, v in kwargs.items() if k == "stdin"})

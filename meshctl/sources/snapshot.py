@@ -14,17 +14,25 @@ import json
 import os
 
 from meshctl.errors import DecodeError, SourceError
-from meshctl.sources.kube import PROXY_CONTAINER, ExecFailed, KubeClient, KubeOptions
+from meshctl.model.labels import parse_selector
+from meshctl.model.options import KubeOptions
+from meshctl.model.pods import ISTIOD_DEBUG, PROXY_ADMIN, PROXY_CONTAINER, PodEndpoint
+from meshctl.sources.base import Notify, PodAnswer
+from meshctl.sources.kube import DEFAULT_REQUEST_TIMEOUT, ExecFailed, KubeClient
 
 
 class SnapshotKube(KubeClient):
-    """A KubeClient over a snapshot archive (meshctl.snapshot.reader.SnapshotArchive)."""
+    """The recorded `meshctl.sources.base.ClusterAccess`: a snapshot archive (SnapshotArchive) answers.
+
+    Reads that do not depend on where the objects come from (pod resolution, error wording) are
+    KubeClient's own.
+    """
 
     def __init__(self, archive, options: KubeOptions) -> None:
         from meshctl.snapshot import layout
 
         self.options = options
-        self.timeout = options.request_timeout
+        self.timeout = DEFAULT_REQUEST_TIMEOUT
         self.archive = archive
         self.snapshot = archive.path
         self.server = f"snapshot {archive.path}"
@@ -57,7 +65,7 @@ class SnapshotKube(KubeClient):
             wanted = lambda name: name.startswith(f"cluster/{api}/") and name.split("/")[-2] == plural  # noqa: E731
         else:
             return None
-        matches = _selector(selector)
+        matches = parse_selector(selector).matches
         items = []
         for name in sorted(self._members):
             if wanted(name):
@@ -70,7 +78,6 @@ class SnapshotKube(KubeClient):
     def exec_in(self, pod: dict, container: str, argv: list[str]) -> bytes:
         """What the recorded command printed: ``cat envoy-rev.json``, ``pilot-agent|pilot-discovery request GET``."""
         from meshctl.snapshot import layout
-        from meshctl.sources.pod import ISTIOD_DEBUG, PROXY_ADMIN
 
         meta = pod.get("metadata") or {}
         namespace, name = meta.get("namespace", ""), meta.get("name", "")
@@ -88,12 +95,21 @@ class SnapshotKube(KubeClient):
             raise ExecFailed(f"{what} of {name}.{namespace}/{container} is not in snapshot {self.snapshot}{self._why(f'{name}.{namespace}')}")
         return data
 
-    def recorded_fetch(self, pod: dict, endpoint, path: str) -> bytes:
+    def fetch_from_pod(
+        self, pod: dict, endpoint: PodEndpoint, path: str, notify: Notify | None = None, *, try_forward: bool = True
+    ) -> PodAnswer:
         """What the pod's endpoint answered for `path` when the snapshot was taken."""
-        return self.exec_in(pod, endpoint.container, [*endpoint.exec_prefix, path.lstrip("/")])
+        data = self.exec_in(pod, endpoint.container, [*endpoint.exec_prefix, path.lstrip("/")])
+        meta = pod.get("metadata") or {}
+        if notify is not None:
+            notify(f"read from snapshot {self.snapshot} for {meta.get('name')}.{meta.get('namespace')}: /{path}")
+        return PodAnswer(data, "snapshot")
 
-    def open_port_forward(self, pod: dict, port: int):
+    def port_forward(self, pod: dict, port: int):
         raise SourceError(f"snapshot {self.snapshot} is a recording: no port-forward")
+
+    def open_websocket(self, pod: dict, subresource: str, query: list, what: str):
+        raise SourceError(f"snapshot {self.snapshot} is a recording: no {subresource}")
 
     def _why(self, pod_key: str) -> str:
         """``: capture failed: ...`` from the manifest, when it says why the pod's data is missing."""
@@ -104,13 +120,9 @@ class SnapshotKube(KubeClient):
         return f" (capture {row['status']}: {row['error']})" if row.get("error") else ""
 
 
-def snapshot_client(flags: dict) -> SnapshotKube:
-    """connect()'s --snapshot branch: the snapshot's recording with the other flags' options."""
-    from meshctl.sources.kube import DEFAULT_REQUEST_TIMEOUT
-
-    options = KubeOptions(namespace=flags.get("namespace") or None, istio_namespace=flags.get("istio_namespace") or "istio-system",
-                          request_timeout=DEFAULT_REQUEST_TIMEOUT)  # fmt: skip
-    path = flags["snapshot"]
+def snapshot_client(options: KubeOptions) -> SnapshotKube:
+    """The recording in ``options.snapshot`` (meshctl.sources.select.open_cluster's --snapshot branch)."""
+    path = options.snapshot
     try:
         stat = os.stat(path)
     except OSError:
@@ -131,38 +143,3 @@ def _json(data: bytes, member: str, path: str) -> dict:
         return json.loads(data)
     except ValueError:
         raise DecodeError(f"snapshot {path}: {member} is not JSON") from None
-
-
-def _selector(text: str):
-    """A predicate over labels for a kubectl ``-l`` selector (=, ==, !=, in, notin, k, !k)."""
-    from meshctl.model.labels import LabelSelector, Requirement
-
-    requirements = []
-    for item in _split_requirements(text):
-        if item.startswith("!"):
-            requirements.append(Requirement(item[1:].strip(), "DoesNotExist"))
-        elif "!=" in item:
-            key, value = item.split("!=", 1)
-            requirements.append(Requirement(key.strip(), "NotIn", (value.strip(),)))
-        elif "=" in item:
-            key, value = item.replace("==", "=").split("=", 1)
-            requirements.append(Requirement(key.strip(), "In", (value.strip(),)))
-        elif " in " in item or " notin " in item:
-            key, operator, values = item.partition(" notin ") if " notin " in item else item.partition(" in ")
-            values = tuple(v.strip() for v in values.strip().strip("()").split(",") if v.strip())
-            requirements.append(Requirement(key.strip(), "NotIn" if operator == " notin " else "In", values))
-        else:
-            requirements.append(Requirement(item, "Exists"))
-    return LabelSelector(tuple(requirements)).matches
-
-
-def _split_requirements(text: str) -> list[str]:
-    items, depth, current = [], 0, ""
-    for char in text:
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if char == "," and depth == 0:
-            items.append(current.strip())
-            current = ""
-        else:
-            current += char
-    return [item for item in (*items, current.strip()) if item]

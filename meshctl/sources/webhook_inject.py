@@ -18,7 +18,7 @@ import ssl
 
 from meshctl.analyze.webhooks import InjectorWebhook
 from meshctl.errors import DecodeError, SourceError
-from meshctl.sources.kube import KubeClient
+from meshctl.sources.base import ClusterAccess
 
 DEFAULT_POD_PORT = 15017  # istiod's webhook port (istioctl's fallback too)
 TIMEOUT = 10.0
@@ -58,7 +58,7 @@ def _ssl_context(ca_bundle_b64: str | None) -> ssl.SSLContext:
 class WebhookInjector:
     """A live connection to the injector webhook (a port-forward for service webhooks)."""
 
-    def __init__(self, kube: KubeClient, configurations: list[dict], webhook: InjectorWebhook) -> None:
+    def __init__(self, kube: ClusterAccess, configurations: list[dict], webhook: InjectorWebhook) -> None:
         self.kube = kube
         self.name = webhook.name
         client = _client_config(configurations, webhook)
@@ -87,7 +87,6 @@ class WebhookInjector:
 
     def _forward_to_service(self) -> None:
         from meshctl.model.labels import LabelSelector
-        from meshctl.sources.portforward import forward
 
         name, namespace = self.service.get("name", ""), self.service.get("namespace", "")
         service = self.kube.read("/api/v1", "services", name, namespace)
@@ -101,7 +100,7 @@ class WebhookInjector:
         for entry in (service.get("spec") or {}).get("ports") or []:
             if entry.get("port") == self.service.get("port", 443):
                 port = _target_port(entry.get("targetPort"), pod, port)
-        forwarding = self._stack.enter_context(forward(self.kube, pod, port))
+        forwarding = self._stack.enter_context(self.kube.port_forward(pod, port))
         self.address = ("127.0.0.1", forwarding.port)
         self.server_name = f"{name}.{namespace}.svc"
         self.path = self.service.get("path") or "/"

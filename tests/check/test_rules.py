@@ -211,8 +211,8 @@ def test_warming_listeners_and_secrets_count_too():
 
 
 def test_a_rule_crashing_on_one_pod_is_that_pods_failed_row():
-    from meshctl.commands.check import _pod_report
+    from meshctl.commands.check import pod_report
     from meshctl.sources.fleet import FAILED, PodResult
 
-    report = _pod_report(PodResult({"metadata": {"name": "p", "namespace": "ns"}}, FAILED, error="unexpected KeyError: 'x'"))
+    report = pod_report(PodResult({"metadata": {"name": "p", "namespace": "ns"}}, FAILED, error="unexpected KeyError: 'x'"))
     assert [(r.check, r.status, r.detail) for r in report.results] == [("-", "FAIL", "unexpected KeyError: 'x'")]

@@ -68,7 +68,7 @@ def test_a_30_mb_body_arrives_whole_in_bounded_memory(sidecar):
     dump = big_dump(30)
     with http_target({"/config_dump": dump, "/server_info": b"{}"}) as target:
         sidecar.forward_port(15000, target)
-        source = proxy_source(client(sidecar), f"{POD}.{NS}", {})
+        source = proxy_source(client(sidecar), f"{POD}.{NS}")
         assert source.fetch("server_info") == b"{}"  # first imports and connections, outside the measure
         tracemalloc.start()
         try:

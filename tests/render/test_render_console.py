@@ -4,7 +4,8 @@ import io
 
 import pytest
 
-from meshctl.render.console import Terminal, current, decide, detect, end_run, error_text, terminal_width, use_color
+from meshctl.env import Env
+from meshctl.render.console import Terminal, decide, detect, error_text, terminal_width
 
 
 def terminal(color="auto", *, tty=True, stderr_tty=None, width=100, **environ) -> Terminal:
@@ -83,11 +84,11 @@ def test_error_text_is_one_line_red_only_when_allowed():
     assert error_text(message, terminal(tty=True, NO_COLOR="1")) == message
 
 
-def test_the_decision_lasts_one_run():
-    use_color("always")
-    try:
-        assert current().color is True
-    finally:
-        end_run()
-    # Outside a run (as in these tests, stdout captured) it is decided from the real streams.
-    assert current() == detect()
+def test_the_decision_belongs_to_the_runs_env():
+    # The Env decides from its own streams and environment; --color decides again, for that Env only.
+    env = Env(stdout=io.StringIO(), stderr=io.StringIO(), environ={})
+    assert env.terminal == Terminal(width=terminal_width({}))
+    env.use_color("always")
+    assert env.terminal.color is True
+    other = Env(stdout=FakeTTY(), stderr=io.StringIO(), environ={"NO_COLOR": "1", "COLUMNS": "90"})
+    assert other.terminal == Terminal(rich=True, color=False, stderr_color=False, width=90)

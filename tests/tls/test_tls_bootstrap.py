@@ -7,7 +7,7 @@ import json
 import pytest
 from tlsdata import istio_bootstrap
 
-from meshctl.analyze.bootstrap import bootstrap_summary, envoy_version, istio_versions, version_summary, version_table
+from meshctl.analyze.bootstrap import bootstrap_summary, dump_version_table, envoy_version, istio_versions, version_table
 from meshctl.decode.bootstrap import bootstrap_document
 from meshctl.decode.configdump import from_object, load_json
 from meshctl.decode.protojson import to_camel
@@ -33,7 +33,7 @@ def test_version_summary_golden(name):
 def test_pc_all_version_block_golden():
     testdata = require_shared(ISTIO_TESTDATA / "istioctl/pkg/proxyconfig/testdata")
     dump = from_object(load_json((testdata / "config_dump.json").read_bytes()))
-    text = version_summary(dump)
+    text = render_tabular(dump_version_table(dump))
     assert text == "Istio Version:       1.21.0-1226\nIstio Proxy Version: ee85c5f28702f00621aed895915fca565796b9e4\nEnvoy Version:       0.0.0\n"
     assert (testdata / "config_dump_summary.txt").read_text().startswith(text + "\n")
 

@@ -1,15 +1,15 @@
-"""Options shared by the `pc` sub-commands (and other commands that read Envoy data), defined once.
+"""Options shared by commands, defined once, and the helpers that turn them into sources.
 
-Sub-commands declare them as ``file: FileOption = None`` and pass them to `source_from` and
-`emit_data`, so the flags read and behave the same everywhere.
+Commands declare them as ``file: FileOption = None`` (Typer's Annotated types), so the flags
+read and behave the same everywhere. The Kubernetes flags are added to a command by
+`with_kube_options`: their values land in the run's ``Env.kube`` as Click parses them, so a
+command reads ``env.kube`` and ``env.cluster()``, not its own parameters.
 """
 
 # No `from __future__ import annotations`: Typer would eval each annotation string of the
 # Kubernetes flags below whenever it builds them (every run of a command that reads pods).
 
-import contextvars
 import functools
-import sys
 from typing import Annotated, Optional
 
 import typer
@@ -64,13 +64,6 @@ def output_option(default: str, choices: tuple[str, ...]):
     ]
 
 
-def source_from(*, file: str | None, admin: str | None, pod: str | None):
-    """The Source for these options (meshctl.sources.select.open_source)."""
-    from meshctl.sources.select import open_source
-
-    return open_source(file=file, admin=admin, pod=pod, **kube_flags())
-
-
 def diff_types(types: list[str] | None) -> tuple[str, ...]:
     """The --type values (all types when none), in order, checked (UsageError otherwise)."""
     from meshctl.analyze.diff import RESOURCE_TYPES
@@ -83,44 +76,19 @@ def diff_types(types: list[str] | None) -> tuple[str, ...]:
     return chosen
 
 
-def data_format(output: str, query: str | None) -> str:
-    """The data format to print: `--query` turns a table request into JSON."""
-    if query and output not in ("json", "yaml"):
-        return "json"
-    return output
+def open_source(env, *, file: str | None = None, admin: str | None = None, pod: str | None = None):
+    """The Source for -f FILE, --admin URL or a POD, with the run's flags, cluster and stdin."""
+    from meshctl.sources.select import open_source as open_selected
+
+    return open_selected(file=file, admin=admin, pod=pod, options=env.kube, cluster=env.cluster,
+                         notify=env.notifier(), stdin=env.binary_stdin())  # fmt: skip
 
 
-def emit_data(document, *, output: str, query: str | None) -> None:
-    """Print JSON-able `document` as istioctl-style JSON or YAML, after `--query` if given."""
-    from meshctl.render.data import to_json, to_yaml
+def source_for_spec(env, spec: str):
+    """The Source for a positional spec (a dump file, '-', an admin URL, or a POD[.NAMESPACE])."""
+    from meshctl.sources.select import source_for_spec as source_for
 
-    if query:
-        from meshctl.analyze.query import apply_query
-
-        document = apply_query(query, document)
-    sys.stdout.write(to_yaml(document) if output == "yaml" else to_json(document))
-
-
-def emit_text(text: str) -> None:
-    sys.stdout.write(text)
-
-
-def emit_table(table) -> None:
-    """Print a Tabular: istioctl's plain text when piped, a Rich table on a terminal (--color).
-
-    With no rows and an `empty_msg`, the message goes to stderr instead, so that stdout stays
-    data (STYLE.md rule 8).
-    """
-    from meshctl.render.table import render_table
-
-    if not table.rows and table.empty_msg:
-        print(table.empty_msg, file=sys.stderr)
-        return
-    sys.stdout.write(render_table(table))
-
-
-def warn(message: str) -> None:
-    print(f"meshctl: warning: {message}", file=sys.stderr)
+    return source_for(spec, options=env.kube, cluster=env.cluster, notify=env.notifier(), stdin=env.binary_stdin())
 
 
 # ---- Kubernetes flags (owner: kube-client) --------------------------------------------------
@@ -160,8 +128,8 @@ def _kube_param_templates() -> tuple:
 def with_kube_options(command):
     """Add the Kubernetes flags to a click command (to every sub-command of a group); returns it.
 
-    The callback sees the flags through `kube_flags()`. A flag whose spelling the command already
-    uses (say, its own -n) is left out for that command.
+    Their values go to ``Env.kube`` (a `KubeOptions`), not to the command's callback. A flag whose
+    spelling the command already uses (say, its own -n) is left out for that command.
     """
     if hasattr(command, "commands"):
         for sub_command in command.commands.values():
@@ -172,38 +140,28 @@ def with_kube_options(command):
 
 def add_kube_options(command):
     """Add the Kubernetes flags to this command's own parameters (a group's too); returns it."""
-    import functools
-
     taken = {opt for param in command.params for opt in (*param.opts, *getattr(param, "secondary_opts", ()))}
     own_names = {param.name for param in command.params}
     added = [
         p for p in _kube_params()
         if p.name not in own_names and not taken & {*p.opts, *getattr(p, "secondary_opts", ())}
     ]  # fmt: skip
+    for param in added:
+        param.expose_value = False
+        param.callback = _store_kube_option
     command.params.extend(added)
-    added_names = [p.name for p in added]
-    original = command.callback
-
-    @functools.wraps(original)
-    def callback(*args, **kwargs):
-        flags = {name: kwargs.pop(name) for name in added_names if name in kwargs}
-        token = _KUBE_FLAGS.set(flags)
-        try:
-            return original(*args, **kwargs)
-        finally:
-            _KUBE_FLAGS.reset(token)
-
-    command.callback = callback
     return command
 
 
-_KUBE_FLAGS: contextvars.ContextVar[dict] = contextvars.ContextVar("meshctl_kube_flags", default={})
+def _store_kube_option(ctx, param, value):
+    """Click's parameter callback: the parsed flag into the run's Env (``env.kube``)."""
+    from meshctl.env import Env
+    from meshctl.model.options import DEFAULT_ISTIO_NAMESPACE
 
-
-def kube_flags() -> dict:
-    """The Kubernetes flags of the running command, as open_source() keyword arguments."""
-    flags = dict(_KUBE_FLAGS.get())
-    if flags.pop("show_path", False):
-        flags["notify"] = lambda message: print(f"meshctl: {message}", file=sys.stderr)
-    return {name: value for name, value in flags.items() if value is not None}
-
+    if param.name == "istio_namespace":
+        value = value or DEFAULT_ISTIO_NAMESPACE
+    elif param.name not in ("request_timeout", "proxy_admin_port", "show_path"):
+        value = value or None  # "" is "not given", as kubectl reads it
+    env = Env.of(ctx)
+    env.kube = env.kube._replace(**{param.name: value})
+    return value

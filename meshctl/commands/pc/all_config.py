@@ -1,0 +1,98 @@
+"""`pc all`: every summary of one dump (istioctl configdump.go PrintFullSummary), or the whole dump."""
+
+# No `from __future__ import annotations`: Typer evals each annotation string when it builds the command.
+from typing import Annotated
+
+import typer
+
+from meshctl.commands.options import AdminOption, AllNamespacesOption, ConcurrencyOption, FileOption, PodArgument
+from meshctl.commands.options import QueryOption, RawOption, SelectorOption, StrictOption
+from meshctl.commands.pc.view import AddressOption, ClusterOption, DirectionOption, FqdnOption, NameOption, PortOption
+from meshctl.commands.pc.view import StatusOption, SubsetOption, TableOutput, Targets, TypeOption, VerboseOption
+from meshctl.commands.pc.view import ViewOutput, load_dump, run_view
+from meshctl.emit import data_format
+from meshctl.env import Env
+
+
+def all_config(
+    ctx: typer.Context,
+    pod: PodArgument = None,
+    file: FileOption = None,
+    admin: AdminOption = None,
+    fqdn: FqdnOption = "",
+    port: PortOption = 0,
+    subset: SubsetOption = "",
+    direction: DirectionOption = "",
+    address: AddressOption = "",
+    type: TypeOption = "",
+    verbose: VerboseOption = True,
+    name: NameOption = "",
+    cluster: ClusterOption = "",
+    status: StatusOption = "",
+    with_headers: Annotated[bool, typer.Option("--with-headers", help="Print a header before each section.")] = False,
+    output: TableOutput = "short",
+    query: QueryOption = None,
+    raw: RawOption = False,
+    all_namespaces: AllNamespacesOption = False,
+    selector: SelectorOption = None,
+    concurrency: ConcurrencyOption = 16,
+    strict: StrictOption = False,
+) -> None:
+    """Retrieve all configuration: version, clusters, listeners, routes, secrets, endpoints."""
+    from meshctl.analyze.filters import ClusterFilter, EndpointFilter, ListenerFilter, RouteFilter
+
+    env = Env.of(ctx)
+    fmt = data_format(output, query)
+    filters = (
+        ClusterFilter(fqdn, port, subset, direction),
+        ListenerFilter(address, port, type, verbose),
+        RouteFilter(name, verbose),
+        EndpointFilter(address, port, cluster, status),
+    )
+    targets = Targets(pod, file, admin, all_namespaces, selector, concurrency, strict)
+    now = env.now()
+    fetch = lambda source: load_dump(source, "config_dump?include_eds")  # noqa: E731
+    run_view(env, targets, fetch, lambda dump: all_view(dump, filters, fmt, raw, with_headers, now), fmt, query)
+
+
+def all_view(dump, filters, fmt: str, raw: bool, with_headers: bool, now) -> ViewOutput:
+    """The summaries as `Sections` (short, wide), or the whole dump as istioctl's JSON."""
+    if fmt in ("short", "wide"):
+        return ViewOutput(all_sections(dump, *filters, wide=fmt == "wide", with_headers=with_headers, now=now), tuple(dump.warnings))
+    return ViewOutput(full_dump(dump, raw), tuple(dump.warnings))
+
+
+def all_sections(dump, cluster_filter, listener_filter, route_filter, endpoint_filter, *, wide: bool, with_headers: bool, now):
+    """istioctl configdump.go PrintFullSummary: (header title, table or text) per section."""
+    from meshctl.analyze.bootstrap import dump_version_table
+    from meshctl.analyze.filters import select_endpoints
+    from meshctl.analyze.secrets import secret_summary
+    from meshctl.analyze.summaries import eds_endpoint_summary, listener_summary, route_summary, sorted_clusters, sorted_listeners
+    from meshctl.analyze.summaries import sorted_load_assignments, sorted_routes
+    from meshctl.commands.pc.cluster import cluster_table
+    from meshctl.decode.resources import clusters, listeners, load_assignments, routes
+    from meshctl.model.tabular import Sections
+    from meshctl.render.text import render_tabular
+
+    views, _ = select_endpoints(sorted_load_assignments(load_assignments(dump)), endpoint_filter)
+    return Sections(
+        [
+            # istioctl's plain text even on a terminal: the version block is not a table
+            ("BOOTSTRAP INFO", render_tabular(dump_version_table(dump))),
+            ("CLUSTER INFO", cluster_table(dump, sorted_clusters(clusters(dump), cluster_filter), wide=wide, type_prefix=True)),
+            ("LISTENER INFO", listener_summary(sorted_listeners(listeners(dump), listener_filter), verbose=listener_filter.verbose, type_prefix=True)),
+            ("ROUTE INFO", route_summary(sorted_routes(routes(dump), route_filter), verbose=route_filter.verbose, type_prefix=True)),
+            ("SECRET INFO", secret_summary(dump.section("SecretsConfigDump"), now=now, wide=wide, type_prefix=True)),
+            ("ENDPOINTS INFO", eds_endpoint_summary(views, type_prefix=True)),
+        ],
+        with_headers=with_headers,
+    )
+
+
+def full_dump(dump, raw: bool) -> dict:
+    """The whole dump (known and unknown sections), as istioctl's protobuf JSON or Envoy's own."""
+    from meshctl.decode.protojson import to_camel
+
+    configs = [entry for found in dump.entries.values() for entry in found]
+    configs += [section.raw for section in dump.unknown_sections]
+    return {"configs": configs if raw else [to_camel(config) for config in configs]}

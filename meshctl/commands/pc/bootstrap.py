@@ -1,0 +1,49 @@
+"""`pc bootstrap`: the bootstrap an Envoy started with (a config dump, or pilot-agent's envoy-rev.json)."""
+
+# No `from __future__ import annotations`: Typer evals each annotation string when it builds the command.
+import typer
+
+from meshctl.commands.options import AdminOption, AllNamespacesOption, ConcurrencyOption, FileOption, PodArgument
+from meshctl.commands.options import QueryOption, RawOption, SelectorOption, StrictOption, output_option
+from meshctl.commands.pc.view import Targets, ViewOutput, plain_resources, run_view
+from meshctl.emit import DATA_FORMATS, data_format
+from meshctl.env import Env
+
+BootstrapOutput = output_option("json", ("json", "yaml", "short"))
+
+
+def bootstrap(
+    ctx: typer.Context,
+    pod: PodArgument = None,
+    file: FileOption = None,
+    admin: AdminOption = None,
+    output: BootstrapOutput = "json",
+    query: QueryOption = None,
+    raw: RawOption = False,
+    all_namespaces: AllNamespacesOption = False,
+    selector: SelectorOption = None,
+    concurrency: ConcurrencyOption = 16,
+    strict: StrictOption = False,
+) -> None:
+    """Retrieve information about the bootstrap configuration of an Envoy instance (a config dump or envoy-rev.json)."""
+    fmt = data_format(output, query)
+    targets = Targets(pod, file, admin, all_namespaces, selector, concurrency, strict)
+    run_view(Env.of(ctx), targets, fetch_bootstrap, lambda document: bootstrap_view(document, fmt, raw), fmt, query)
+
+
+def fetch_bootstrap(source) -> dict:
+    """The BootstrapConfigDump of the source's config dump (or bootstrap file)."""
+    from meshctl.decode.bootstrap import bootstrap_document
+    from meshctl.decode.configdump import load_json
+
+    return bootstrap_document(load_json(source.fetch("config_dump"), "input"))
+
+
+def bootstrap_view(document: dict, fmt: str, raw: bool) -> ViewOutput:
+    """The BootstrapConfigDump as JSON/YAML, or the node/discovery facts and static clusters (short)."""
+    if fmt in DATA_FORMATS:
+        return ViewOutput(plain_resources([document], raw)[0])
+    from meshctl.analyze.bootstrap import bootstrap_summary
+    from meshctl.model.tabular import Sections
+
+    return ViewOutput(Sections([("", table) for table in bootstrap_summary(document["bootstrap"]) if table.rows]))

@@ -1,0 +1,69 @@
+"""`pc endpoint`: endpoints from `/clusters?format=json`, or from a config dump with EDS."""
+
+# No `from __future__ import annotations`: Typer evals each annotation string when it builds the command.
+import typer
+
+from meshctl.commands.options import AdminOption, AllNamespacesOption, ConcurrencyOption, FileOption, PodArgument
+from meshctl.commands.options import QueryOption, RawOption, SelectorOption, StrictOption
+from meshctl.commands.pc.view import AddressOption, ClusterOption, PlainOutput, PortOption, StatusOption, Targets
+from meshctl.commands.pc.view import ViewOutput, missing_section, plain_resources, run_view
+from meshctl.emit import data_format
+from meshctl.env import Env
+
+
+def endpoint(
+    ctx: typer.Context,
+    pod: PodArgument = None,
+    file: FileOption = None,
+    admin: AdminOption = None,
+    address: AddressOption = "",
+    port: PortOption = 0,
+    cluster: ClusterOption = "",
+    status: StatusOption = "",
+    output: PlainOutput = "short",
+    query: QueryOption = None,
+    raw: RawOption = False,
+    all_namespaces: AllNamespacesOption = False,
+    selector: SelectorOption = None,
+    concurrency: ConcurrencyOption = 16,
+    strict: StrictOption = False,
+) -> None:
+    """Retrieve endpoints, from `/clusters?format=json` output or from a config dump with EDS."""
+    from meshctl.analyze.filters import EndpointFilter
+
+    fmt = data_format(output, query)
+    flt = EndpointFilter(address, port, cluster, status)
+    targets = Targets(pod, file, admin, all_namespaces, selector, concurrency, strict)
+    run_view(Env.of(ctx), targets, fetch_endpoints, lambda fetched: endpoint_view(fetched, flt, fmt, raw), fmt, query)
+
+
+def fetch_endpoints(source):
+    """("dump", ConfigDump) for a config dump (a file), else ("hosts", the parsed /clusters?format=json)."""
+    from meshctl.decode.configdump import from_object, load_json, looks_like_dump, parse
+
+    data = source.fetch("clusters?format=json")
+    document = None if looks_like_dump(data) else load_json(data, "endpoint data")
+    if document is None:
+        return "dump", parse(data, {"EndpointsConfigDump"})
+    if isinstance(document, dict) and "configs" in document:
+        return "dump", from_object(document)
+    return "hosts", document
+
+
+def endpoint_view(fetched, flt, fmt: str, raw: bool) -> ViewOutput:
+    """The endpoints `flt` keeps: istioctl's table, or the reduced ClusterLoadAssignments / cluster statuses."""
+    from meshctl.analyze.filters import select_endpoints, select_host_statuses
+    from meshctl.analyze.summaries import eds_endpoint_summary, host_endpoint_summary, sorted_host_endpoints, sorted_load_assignments
+    from meshctl.decode.resources import host_endpoints, load_assignments
+
+    kind, data = fetched
+    if kind == "dump":
+        warnings = tuple(missing_section(data, "EndpointsConfigDump", "endpoints (dump it with ?include_eds)"))
+        views, assignments = select_endpoints(sorted_load_assignments(load_assignments(data)), flt)
+        if fmt == "short":
+            return ViewOutput(eds_endpoint_summary(views), warnings)
+        return ViewOutput(plain_resources(assignments, raw), warnings)
+    views = host_endpoints(data)
+    if fmt == "short":
+        return ViewOutput(host_endpoint_summary(sorted_host_endpoints(views, flt)))
+    return ViewOutput(plain_resources(select_host_statuses(data, views, flt), raw))

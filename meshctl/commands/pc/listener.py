@@ -1,0 +1,49 @@
+"""`pc listener`: Envoy's listeners and filter chains, istioctl's columns (warming ones marked)."""
+
+# No `from __future__ import annotations`: Typer evals each annotation string when it builds the command.
+import typer
+
+from meshctl.commands.options import AdminOption, AllNamespacesOption, ConcurrencyOption, FileOption, PodArgument
+from meshctl.commands.options import QueryOption, RawOption, SelectorOption, StrictOption
+from meshctl.commands.pc.view import AddressOption, PlainOutput, PortOption, Targets, TypeOption, VerboseOption
+from meshctl.commands.pc.view import ViewOutput, load_dump, missing_section, resources, run_view
+from meshctl.emit import data_format
+from meshctl.env import Env
+
+
+def listener(
+    ctx: typer.Context,
+    pod: PodArgument = None,
+    file: FileOption = None,
+    admin: AdminOption = None,
+    address: AddressOption = "",
+    port: PortOption = 0,
+    type: TypeOption = "",
+    verbose: VerboseOption = True,
+    output: PlainOutput = "short",
+    query: QueryOption = None,
+    raw: RawOption = False,
+    all_namespaces: AllNamespacesOption = False,
+    selector: SelectorOption = None,
+    concurrency: ConcurrencyOption = 16,
+    strict: StrictOption = False,
+) -> None:
+    """Retrieve information about listener configuration (warming listeners included, marked)."""
+    from meshctl.analyze.filters import ListenerFilter
+
+    fmt = data_format(output, query)
+    flt = ListenerFilter(address, port, type, verbose)
+    targets = Targets(pod, file, admin, all_namespaces, selector, concurrency, strict)
+    fetch = lambda source: load_dump(source, sections={"ListenersConfigDump"})  # noqa: E731
+    run_view(Env.of(ctx), targets, fetch, lambda dump: listener_view(dump, flt, fmt, raw), fmt, query)
+
+
+def listener_view(dump, flt, fmt: str, raw: bool) -> ViewOutput:
+    """The listeners `flt` keeps: istioctl's table, or their JSON in the dump's order (PrintListenerDump)."""
+    from meshctl.analyze.summaries import listener_summary, sorted_listeners
+    from meshctl.decode.resources import listeners
+
+    warnings = (*dump.warnings, *missing_section(dump, "ListenersConfigDump", "listeners"))
+    if fmt == "short":
+        return ViewOutput(listener_summary(sorted_listeners(listeners(dump), flt), verbose=flt.verbose), warnings)
+    return ViewOutput(resources([view for view in listeners(dump) if flt.matches(view)], raw), warnings)

@@ -1,0 +1,48 @@
+"""`pc route`: Envoy's route configurations, istioctl's columns."""
+
+# No `from __future__ import annotations`: Typer evals each annotation string when it builds the command.
+import typer
+
+from meshctl.commands.options import AdminOption, AllNamespacesOption, ConcurrencyOption, FileOption, PodArgument
+from meshctl.commands.options import QueryOption, RawOption, SelectorOption, StrictOption
+from meshctl.commands.pc.view import NameOption, PlainOutput, Targets, VerboseOption, ViewOutput, load_dump
+from meshctl.commands.pc.view import missing_section, resources, run_view
+from meshctl.emit import data_format
+from meshctl.env import Env
+
+
+def route(
+    ctx: typer.Context,
+    pod: PodArgument = None,
+    file: FileOption = None,
+    admin: AdminOption = None,
+    name: NameOption = "",
+    verbose: VerboseOption = True,
+    output: PlainOutput = "short",
+    query: QueryOption = None,
+    raw: RawOption = False,
+    all_namespaces: AllNamespacesOption = False,
+    selector: SelectorOption = None,
+    concurrency: ConcurrencyOption = 16,
+    strict: StrictOption = False,
+) -> None:
+    """Retrieve information about route configuration."""
+    from meshctl.analyze.filters import RouteFilter
+
+    fmt = data_format(output, query)
+    flt = RouteFilter(name, verbose)
+    targets = Targets(pod, file, admin, all_namespaces, selector, concurrency, strict)
+    fetch = lambda source: load_dump(source, sections={"RoutesConfigDump"})  # noqa: E731
+    run_view(Env.of(ctx), targets, fetch, lambda dump: route_view(dump, flt, fmt, raw), fmt, query)
+
+
+def route_view(dump, flt, fmt: str, raw: bool) -> ViewOutput:
+    """The route configurations `flt` keeps, in istioctl's order: its table, or their JSON."""
+    from meshctl.analyze.summaries import route_summary, sorted_routes
+    from meshctl.decode.resources import routes
+
+    warnings = (*dump.warnings, *missing_section(dump, "RoutesConfigDump", "routes"))
+    views = sorted_routes(routes(dump), flt)
+    if fmt == "short":
+        return ViewOutput(route_summary(views, verbose=flt.verbose), warnings)
+    return ViewOutput(resources(views, raw), warnings)

@@ -1,0 +1,50 @@
+"""`pc tls`: the upstream TLS of each cluster, one row per transport socket match, with SDS sources."""
+
+# No `from __future__ import annotations`: Typer evals each annotation string when it builds the command.
+import typer
+
+from meshctl.commands.options import AdminOption, AllNamespacesOption, ConcurrencyOption, FileOption, PodArgument
+from meshctl.commands.options import QueryOption, SelectorOption, StrictOption
+from meshctl.commands.pc.view import DirectionOption, FqdnOption, PlainOutput, PortOption, SubsetOption, Targets
+from meshctl.commands.pc.view import ViewOutput, load_dump, missing_section, run_view
+from meshctl.emit import DATA_FORMATS, data_format
+from meshctl.env import Env
+
+
+def tls(
+    ctx: typer.Context,
+    pod: PodArgument = None,
+    file: FileOption = None,
+    admin: AdminOption = None,
+    fqdn: FqdnOption = "",
+    port: PortOption = 0,
+    subset: SubsetOption = "",
+    direction: DirectionOption = "",
+    output: PlainOutput = "short",
+    query: QueryOption = None,
+    all_namespaces: AllNamespacesOption = False,
+    selector: SelectorOption = None,
+    concurrency: ConcurrencyOption = 16,
+    strict: StrictOption = False,
+) -> None:
+    """Show the upstream TLS of each cluster: one row per transport socket match, with SDS secrets and their source."""
+    from meshctl.analyze.filters import ClusterFilter
+
+    fmt = data_format(output, query)
+    flt = ClusterFilter(fqdn=fqdn, port=port, subset=subset, direction=direction)
+    targets = Targets(pod, file, admin, all_namespaces, selector, concurrency, strict)
+    run_view(Env.of(ctx), targets, load_dump, lambda dump: tls_view(dump, flt, fmt), fmt, query)
+
+
+def tls_view(dump, flt, fmt: str) -> ViewOutput:
+    """The TLS rows of the clusters `flt` keeps: a table, or their JSON."""
+    from meshctl.analyze.summaries import sorted_clusters
+    from meshctl.analyze.tls import dump_static_endpoints, tls_rows, tls_summary
+    from meshctl.decode.resources import clusters
+
+    warnings = (*dump.warnings, *missing_section(dump, "ClustersConfigDump", "clusters"))
+    views = sorted_clusters(clusters(dump), flt)
+    rows = tls_rows([(view.raw, view.state) for view in views], dump_static_endpoints(dump))
+    if fmt in DATA_FORMATS:
+        return ViewOutput([row.to_dict() for row in rows], warnings)
+    return ViewOutput(tls_summary(rows), warnings)

@@ -1,0 +1,161 @@
+"""What every `pc` view shares: its options, and `run_view` (one source, or many pods at once).
+
+A view module (``meshctl/commands/pc/<view>.py``) is three small parts:
+
+1. ``fetch(source) -> input``: I/O. Fetch the admin path(s) and decode (usually `load_dump`).
+2. ``view(input) -> ViewOutput``: pure. The result `emit` prints (a `Tabular`, `Sections`, text,
+   or a JSON-able document for -o json|yaml) and the warnings for stderr.
+3. The Typer command: it parses options, builds `Targets`, and calls ``run_view(env, targets,
+   fetch, view, output, query)``.
+
+`run_view` runs the two for the source the user named (-f, --admin, a POD). Without one, and
+with -l, -A or -n, it selects the sidecar pods (`meshctl.sources.fleet`), fetches them
+concurrently, maps the pure view over each as it arrives, and merges: text as one section per
+pod (``POD: name.ns``, pods in namespace/name order), JSON/YAML as one object keyed by
+``name.namespace``. A pod that fails is a row, not the end: ``meshctl: POD: error`` on stderr
+and ``{"error": ...}`` in the data; exit 69 only when every pod failed (any, with --strict).
+"""
+
+# No `from __future__ import annotations`: Typer evals each annotation string of the options
+# below whenever it builds a view (every `pc` run).
+
+import io
+from collections.abc import Callable
+from typing import Annotated, Any, NamedTuple, Optional
+
+import typer
+
+from meshctl.commands.options import open_source, output_option
+from meshctl.emit import DATA_FORMATS, data_format, emit
+from meshctl.env import Env
+from meshctl.errors import ExitStatus, SourceError
+
+TableOutput = output_option("short", ("short", "json", "yaml", "wide"))
+PlainOutput = output_option("short", ("short", "json", "yaml"))
+
+FqdnOption = Annotated[str, typer.Option("--fqdn", help="Filter clusters by substring of Service FQDN field.")]
+PortOption = Annotated[int, typer.Option("--port", help="Filter by port.")]
+SubsetOption = Annotated[str, typer.Option("--subset", help="Filter clusters by substring of Subset field.")]
+DirectionOption = Annotated[str, typer.Option("--direction", help="Filter clusters by Direction field.")]
+AddressOption = Annotated[str, typer.Option("--address", help="Filter by address.")]
+TypeOption = Annotated[str, typer.Option("--type", help="Filter listeners by type field (HTTP, TCP, HTTP+TCP).")]
+VerboseOption = Annotated[bool, typer.Option("--verbose/--no-verbose", help="Output more information.")]
+NameOption = Annotated[str, typer.Option("--name", help="Filter routes by route name field.")]
+ClusterOption = Annotated[str, typer.Option("--cluster", help="Filter endpoints by cluster name field.")]
+StatusOption = Annotated[str, typer.Option("--status", help="Filter endpoints by status field.")]
+
+
+class Targets(NamedTuple):
+    """Where a view reads from: one of `pod`, `file`, `admin`; or the pods -l/-A/-n select."""
+
+    pod: Optional[str] = None
+    file: Optional[str] = None
+    admin: Optional[str] = None
+    all_namespaces: bool = False
+    selector: Optional[str] = None
+    concurrency: int = 16
+    strict: bool = False
+
+
+class ViewOutput(NamedTuple):
+    """A view's result (what `emit` prints) and its warnings (``meshctl: warning: ...`` lines)."""
+
+    result: Any
+    warnings: tuple = ()
+
+
+def run_view(env: Env, targets: Targets, fetch: Callable, view: Callable, output: str, query: Optional[str]) -> None:
+    """Fetch, view and emit, for the one source named or for the pods -l/-A/-n select (see module docstring)."""
+    if targets.pod or targets.file or targets.admin or not (targets.selector or targets.all_namespaces or env.kube.namespace):
+        source = open_source(env, file=targets.file, admin=targets.admin, pod=targets.pod)
+        out = view(fetch(source))
+        for message in out.warnings:
+            env.warn(message)
+        emit(env, out.result, output, query)
+        return
+    _run_for_pods(env, targets, fetch, view, output, query)
+
+
+def _run_for_pods(env: Env, targets: Targets, fetch: Callable, view: Callable, output: str, query: Optional[str]) -> None:
+    from meshctl.model.pods import pod_key, proxy_admin
+    from meshctl.sources.fleet import FAILED, OK, failure_message, run_each, select_proxy_pods
+    from meshctl.sources.pod import PodSource
+
+    cluster = env.cluster()
+    pods = select_proxy_pods(cluster, namespace=env.kube.namespace, all_namespaces=targets.all_namespaces, selector=targets.selector or "")
+    if not pods:
+        where = "any namespace" if targets.all_namespaces else f"namespace {env.kube.namespace or cluster.namespace}"
+        raise SourceError(f"no running sidecar pods in {where}" + (f" matching {targets.selector}" if targets.selector else ""))
+    endpoint = proxy_admin(env.kube.proxy_admin_port)
+    fmt = data_format(output, query)
+
+    def work(pod: dict):
+        """Fetch one pod (a worker thread): its input, and what -v would say about it."""
+        said = []
+        notify = said.append if env.kube.show_path else None
+        return fetch(PodSource(cluster, pod=pod, endpoint=endpoint, notify=notify)), said
+
+    # pod key -> (text or None, document, stderr lines); views mapped as the fetches finish
+    sections, failed = {}, 0
+    for result in run_each(pods, work, concurrency=targets.concurrency):
+        status, error = result.status, result.error
+        if status == OK:
+            fetched, said = result.value
+            try:
+                sections[result.name] = _pod_section(env, view(fetched), fmt, said)
+                continue
+            except Exception as exc:  # as run_each treats the fetch: one pod's failure is its row
+                status, error = FAILED, failure_message(exc)
+        sections[result.name] = (None, {"error": error}, [f"{status}: {error}"])
+        failed += 1
+    ordered = [(pod_key(pod), sections[pod_key(pod)]) for pod in pods]
+    for name, (_, _, lines) in ordered:
+        for line in lines:
+            print(f"meshctl: {name}: {line.removeprefix('meshctl: ')}", file=env.stderr)
+    if fmt in DATA_FORMATS:
+        emit(env, {name: document for name, (_, document, _) in ordered}, fmt, query)
+    else:
+        emit(env, "\n".join(f"POD: {name}\n{text}" for name, (text, _, _) in ordered if text is not None))
+    if failed and (targets.strict or failed == len(pods)):
+        raise typer.Exit(ExitStatus.UNAVAILABLE)
+
+
+def _pod_section(env: Env, out: ViewOutput, fmt: str, said: list) -> tuple:
+    """(text or None, document or None, stderr lines) of one pod's view output.
+
+    The text and lines are what the single-pod command prints, made by the same `emit` on an Env
+    over buffers (the run's terminal decision kept); `said` are the -v lines of its fetch.
+    """
+    pod_env = Env(stdout=io.StringIO(), stderr=io.StringIO(), terminal=env.terminal, kube=env.kube, environ=env.environ)
+    for message in out.warnings:
+        pod_env.warn(message)
+    if fmt in DATA_FORMATS:
+        return None, out.result, said + pod_env.stderr.getvalue().splitlines()
+    emit(pod_env, out.result, fmt)
+    return pod_env.stdout.getvalue(), None, said + pod_env.stderr.getvalue().splitlines()
+
+
+def load_dump(source, path: str = "config_dump", sections=None, fields=None):
+    """The config dump at `path`; `sections` (names) and `fields` limit what big dumps are decoded to (None: all)."""
+    from meshctl.decode.configdump import parse
+
+    return parse(source.fetch(path), sections, fields)
+
+
+def missing_section(dump, section: str, what: str) -> list:
+    """A warning when the dump lacks `section` (``[]`` when it has it)."""
+    return [] if dump.section(section) is not None else [f"the config dump has no {what} ({section})"]
+
+
+def resources(views, raw: bool) -> list:
+    """The JSON form of resources: istioctl's protobuf JSON (no @type, camelCase) or Envoy's own."""
+    return plain_resources([view.raw for view in views], raw)
+
+
+def plain_resources(items: list, raw: bool) -> list:
+    """`items` as istioctl prints them (protobuf JSON: camelCase, no @type), or as they are with --raw."""
+    if raw:
+        return items
+    from meshctl.decode.protojson import to_camel
+
+    return [to_camel({k: v for k, v in item.items() if k != "@type"}) for item in items]

@@ -1,0 +1,59 @@
+"""`emit(env, result, format, query)`: the one way a command prints its result.
+
+A command (or a pure view) produces a result; `emit` prints it on ``env.stdout``:
+
+- ``format`` json or yaml (or any format with a ``--query``, see `data_format`): `result` is a
+  JSON-able document, filtered by the JMESPath ``query`` and printed as istioctl prints JSON/YAML
+  (`meshctl.render.data`);
+- a `Tabular`: istioctl's plain aligned text, or a Rich table on a terminal (``env.terminal``);
+  with no rows and an ``empty_msg``, the message goes to stderr instead (stdout stays data);
+- a `Sections` (several tables or text blocks, `pc all`): each block as above;
+- a ``str``: text already laid out (by a renderer in `meshctl.render`), written as it is.
+"""
+
+from __future__ import annotations
+
+DATA_FORMATS = ("json", "yaml")
+
+
+def data_format(output: str, query: str | None) -> str:
+    """The format to print in: `--query` turns a table or text request into JSON."""
+    if query and output not in DATA_FORMATS:
+        return "json"
+    return output
+
+
+def emit(env, result, format: str = "short", query: str | None = None) -> None:
+    """Print `result` on ``env.stdout`` in `format` (see the module docstring)."""
+    format = data_format(format, query)
+    if format in DATA_FORMATS:
+        env.stdout.write(render_document(result, format, query))
+        return
+    from meshctl.model.tabular import Sections, Tabular
+
+    if isinstance(result, Tabular):
+        from meshctl.render.table import render_table
+
+        if not result.rows and result.empty_msg:
+            print(result.empty_msg, file=env.stderr)
+            return
+        env.stdout.write(render_table(result, env.terminal))
+    elif isinstance(result, Sections):
+        from meshctl.render.table import render_sections
+
+        env.stdout.write(render_sections(result, env.terminal))
+    elif isinstance(result, str):
+        env.stdout.write(result)
+    else:
+        raise TypeError(f"emit: cannot print a {type(result).__name__} as {format}")
+
+
+def render_document(document, format: str, query: str | None = None) -> str:
+    """`document` after the JMESPath `query`, as istioctl's JSON (4-space indent) or YAML."""
+    if query:
+        from meshctl.analyze.query import apply_query
+
+        document = apply_query(query, document)
+    from meshctl.render.data import to_json, to_yaml
+
+    return to_yaml(document) if format == "yaml" else to_json(document)
