@@ -45,12 +45,12 @@ def main() -> int:
 
     import contextlib
 
-    from fakekube import FakeKube, configmap, http_target, injector_webhook, mesh, pod
-
     from meshctl.analyze.check import run_checks
     from meshctl.commands.check import mesh_facts, pod_facts
     from meshctl.sandbox.rig import Rig
     from meshctl.sources.kube import connect
+
+    from fakekube import FakeKube, configmap, http_target, injector_webhook, mesh, pod
 
     with contextlib.ExitStack() as stack:
         rig = stack.enter_context(Rig.start(max_seconds=600))

@@ -27,12 +27,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    from fakekube import FakeKube, istio_pod
-    from fakekube.targets import http_target
-
     from meshctl.sources.admin import AdminSource
     from meshctl.sources.kube import connect
     from meshctl.sources.pod import proxy_source
+
+    from fakekube import FakeKube, istio_pod
+    from fakekube.targets import http_target
 
     entry = b'{"@type":"type.googleapis.com/x","pad":"' + b"a" * 1000 + b'"}'
     count = int(args.size_mb * 1e6 / len(entry))

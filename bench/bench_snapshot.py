@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -47,11 +46,11 @@ def main() -> int:
 
     import contextlib
 
-    from fakekube import FakeKube, http_target, mesh
-
     from meshctl.snapshot.capture import _capture_pod
     from meshctl.snapshot.writer import SnapshotWriter
     from meshctl.sources.kube import connect
+
+    from fakekube import FakeKube, http_target, mesh
 
     with contextlib.ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-snapshot-")))

@@ -48,9 +48,8 @@ def main(argv: list[str] | None = None, env=None) -> int:
 
             completion_init()
 
-        from meshctl.plain_coercion import without_pydantic
-
         from meshctl.commands.root import build_app
+        from meshctl.plain_coercion import without_pydantic
 
         command = without_pydantic(typer.main.get_command(build_app()))
         try:

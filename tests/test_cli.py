@@ -1,9 +1,9 @@
 """The root command: version, help, exit codes, the error boundary."""
 
-from conftest import run_meshctl
-
 from meshctl import __version__
 from meshctl.errors import ExitStatus
+
+from helpers import run_meshctl
 
 
 def test_version_names_the_project():

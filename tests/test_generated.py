@@ -6,9 +6,10 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
 
 from meshctl.commands.completion import SHELLS, completion_script
+
+from helpers import ROOT
 
 STALE = "stale: run scripts/regen and commit the result"
 

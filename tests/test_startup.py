@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from conftest import ISTIO_TESTDATA, require_shared
+from helpers import ISTIO_TESTDATA, require_shared
 
 HEAVY = ("kubernetes", "grpc", "rich", "google.protobuf", "envoy", "cryptography", "yaml", "jmespath")
 

@@ -33,7 +33,12 @@ def inject_preview(
     from dataclasses import replace
 
     from meshctl.commands.inject import (
-        choose_revision, cluster_config, connect_for_injection, open_webhook, report_choice, webhook_configurations,
+        choose_revision,
+        cluster_config,
+        connect_for_injection,
+        open_webhook,
+        report_choice,
+        webhook_configurations,
     )  # fmt: skip
     from meshctl.gotemplate import goyaml
     from meshctl.inject import preview

@@ -14,7 +14,6 @@ from typing import Annotated, Optional
 
 import typer
 
-
 PodArgument = Annotated[
     Optional[str],
     typer.Argument(metavar="[POD[.NAMESPACE]]", help="Pod to read from (live sources; use -f for files).", show_default=False),
@@ -115,7 +114,7 @@ def _kube_param_templates() -> tuple:
         namespace: Annotated[Optional[str], typer.Option("-n", "--namespace", metavar="NS", help="Namespace of the pod (default: the context's).", show_default=False)] = None,
         istio_namespace: Annotated[str, typer.Option("-i", "--istio-namespace", metavar="NS", help="Namespace of istiod and its ConfigMaps.")] = "istio-system",
         as_user: Annotated[Optional[str], typer.Option("--as", metavar="USER", help="Impersonate USER (API reads, exec and port-forward).", show_default=False)] = None,
-        request_timeout: Annotated[Optional[str], typer.Option("--request-timeout", "--timeout", metavar="DURATION", help="Per API request and pod transfer, e.g. 30s, 2m (default 120s: big dumps are slow); with --admin, the whole fetch (default 30s).", show_default=False)] = None,
+        request_timeout: Annotated[Optional[str], typer.Option("--request-timeout", "--timeout", metavar="DURATION", help="Per API request and pod transfer, e.g. 30s, 2m (default 120s: big dumps are slow); with --admin, the whole fetch (default 30s).", show_default=False)] = None,  # noqa: E501
         proxy_admin_port: Annotated[int, typer.Option("--proxy-admin-port", min=1, max=65535, help="Envoy admin port inside the pod.")] = 15000,
         show_path: Annotated[bool, typer.Option("-v", "--show-path", help="Say on stderr how the pod was reached (port-forward or exec).")] = False,
         snapshot: Annotated[Optional[str], typer.Option("--snapshot", metavar="PATH", help="Read from a snapshot (meshctl snapshot -o PATH) instead of the cluster.", show_default=False)] = None,

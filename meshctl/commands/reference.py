@@ -9,10 +9,10 @@ from __future__ import annotations
 
 def _commands():
     """(path, click command) for every command, depth first, in the order `--help` lists them."""
+    import typer
+
     import meshctl.cli  # noqa: F401  first: it sets up Typer's plain help before Typer loads
     from meshctl.commands.root import build_app
-
-    import typer
 
     root = typer.main.get_command(build_app())
     ctx = root.context_class(root, info_name="meshctl")

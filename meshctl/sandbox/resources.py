@@ -143,7 +143,7 @@ def _outbound_cluster(svc: Service, subset: str = "") -> dict:
 
 def _original_dst(name: str, bind_ip: str | None = None) -> dict:
     cluster = {"name": name, "type": "ORIGINAL_DST", "connect_timeout": "10s", "lb_policy": "CLUSTER_PROVIDED",
-               "circuit_breakers": {"thresholds": [{"max_connections": 4294967295, "max_pending_requests": 4294967295, "max_requests": 4294967295, "max_retries": 4294967295, "track_remaining": True}]}}
+               "circuit_breakers": {"thresholds": [{"max_connections": 4294967295, "max_pending_requests": 4294967295, "max_requests": 4294967295, "max_retries": 4294967295, "track_remaining": True}]}}  # noqa: E501
     if bind_ip:
         # Istio binds inbound connections to 127.0.0.6 so iptables lets them through.
         cluster["upstream_bind_config"] = {"source_address": {"address": bind_ip, "port_value": 0}}

@@ -13,8 +13,8 @@ import os
 import time
 
 from meshctl.errors import SourceError
-from meshctl.snapshot import layout
 from meshctl.model.pods import PROXY_CONTAINER
+from meshctl.snapshot import layout
 from meshctl.snapshot.writer import SnapshotWriter, json_bytes
 from meshctl.sources.base import ClusterAccess
 

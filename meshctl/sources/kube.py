@@ -106,9 +106,8 @@ class KubeClient:
         self, path: str, *, verb: str, resource: str, namespace: str = "", query: list | None = None, not_found: str = ""
     ) -> dict:
         """GET an API path and return the JSON object; errors name `verb` `resource` (404: `not_found`)."""
-        from urllib3.exceptions import HTTPError
-
         from kubernetes.client.exceptions import ApiException
+        from urllib3.exceptions import HTTPError
 
         client = self._api_client
         method, url, headers, _, _ = client.param_serialize(
@@ -207,9 +206,8 @@ class KubeClient:
         """
         import ssl
 
-        from websocket import WebSocket, WebSocketBadStatusException, WebSocketException
-
         from kubernetes.stream.ws_client import get_websocket_url, websocket_proxycare
+        from websocket import WebSocket, WebSocketBadStatusException, WebSocketException
 
         name, namespace = _pod_name(pod)
         _, url, headers, _, _ = self._api_client.param_serialize(

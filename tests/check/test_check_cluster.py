@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.conftest import call_meshctl
+from helpers import call_meshctl
 
 pytestmark = [pytest.mark.kube, pytest.mark.envoy]
 
@@ -123,9 +123,9 @@ def test_revision_without_webhook_or_istiod_fails(cluster, envoy_rig):
 
 
 def test_rootca_mismatch_with_the_namespace_configmap_fails(cluster, envoy_rig):
-    from fakekube import configmap, istio_pod
-
     from meshctl.sandbox.certs import TestCA
+
+    from fakekube import configmap, istio_pod
 
     cluster.add(istio_pod("ratings-v1-new", "shop"), configmap("istio-ca-root-cert", "shop", {"root-cert.pem": TestCA().root.cert_pem.decode()}))
     cluster.back_sidecar(("127.0.0.1", envoy_rig.admin_port), pod="ratings-v1-new")

@@ -100,9 +100,9 @@ def test_pod_ip_index_marks_sidecars_and_skips_host_network():
 
 @pytest.mark.kube
 def test_selection_lists_running_sidecar_pods_native_sidecars_included(fake_kube):
-    from fakekube import istio_pod, pod, sidecar_container
-
     from meshctl.sources.kube import connect
+
+    from fakekube import istio_pod, pod, sidecar_container
 
     native = pod("native-1", "shop", labels={"app": "native"}, init_containers=[{**sidecar_container(), "restartPolicy": "Always"}])
     fake_kube.add(istio_pod("b-1", "shop"), istio_pod("a-1", "shop"), istio_pod("c-1", "other"), native,

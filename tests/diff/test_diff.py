@@ -4,11 +4,12 @@ import copy
 import json
 
 import pytest
-from conftest import ISTIO_TESTDATA, require_shared, run_meshctl
 
 from meshctl.analyze.diff import diff_dumps, diff_values
 from meshctl.decode.configdump import from_object
 from meshctl.errors import ExitStatus
+
+from helpers import ISTIO_TESTDATA, require_shared, run_meshctl
 
 
 def cluster_entry(name, version="1", updated="2024-01-01T00:00:00Z", **fields):

@@ -22,10 +22,10 @@ from .builders import (
     workload,
 )
 from .crds import DEFAULT_CRDS, GATEWAY_API_CRDS, ISTIO_CRDS, crd, custom_object
-from .resources import PrinterColumn
 from .exec import ExecRequest, ExecResult, cat_files, pilot_agent_request
-from .targets import http_target
+from .resources import PrinterColumn
 from .server import FakeKube, RequestRecord
+from .targets import http_target
 
 __all__ = [
     "DEFAULT_CRDS",

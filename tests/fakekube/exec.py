@@ -12,9 +12,9 @@ import os
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from . import status
 from .websocket import ConnectionClosed, WebSocket

@@ -21,11 +21,11 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from . import resources, status
+from .crds import DEFAULT_CRDS
 from .exec import ExecHandler, ExecRegistry, cat_files, is_true, pilot_agent_request, serve_exec
 from .portforward import PortForwardRegistry, serve_websocket_portforward, shutdown_quietly
 from .selectors import SelectorError, field_selector, label_selector
 from .spdy import TUNNEL_PROTOCOL, serve_spdy_exec, serve_spdy_portforward
-from .crds import DEFAULT_CRDS
 from .store import Store
 from .table import custom_table, pod_table, wants_table
 from .websocket import WebSocket, handshake_response

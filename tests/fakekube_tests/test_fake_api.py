@@ -8,6 +8,7 @@ import time
 import urllib.request
 
 import pytest
+
 from fakekube import configmap, injector_webhook, istio_pod, mesh, namespace, pod, workload
 
 pytestmark = pytest.mark.kube
@@ -221,9 +222,10 @@ def test_latency_is_added_to_every_request_and_the_log_records_them(fake_kube, a
 
 
 def test_https_mode_verifies_with_the_kubeconfig_ca_and_checks_the_token(tmp_path):
-    from fakekube import FakeKube
     from kubernetes import client, config
     from kubernetes.client.exceptions import ApiException
+
+    from fakekube import FakeKube
 
     with FakeKube(tls=True, token="s3cret", workdir=tmp_path) as kube:
         kube.add(pod("a"))

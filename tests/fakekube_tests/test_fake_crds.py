@@ -8,6 +8,7 @@ import json
 import re
 
 import pytest
+
 from fakekube import FakeKube, PrinterColumn, crd, custom_object
 
 pytestmark = pytest.mark.kube

@@ -7,6 +7,7 @@ import socket
 import time
 
 import pytest
+
 from fakekube import ExecResult, http_target, istio_pod
 
 pytestmark = pytest.mark.kube
@@ -268,9 +269,10 @@ def test_parallel_portforwards_keep_every_byte(fake_kube, core):
 
 
 def test_exec_and_portforward_over_https(tmp_path):
-    from fakekube import FakeKube
     from kubernetes import client, config
     from kubernetes.stream import portforward
+
+    from fakekube import FakeKube
 
     with http_target({"/ready": b"LIVE\n"}) as target, FakeKube(tls=True, token="t0k", workdir=tmp_path) as kube:
         kube.add(istio_pod("reviews-v1-abc", "bookinfo"))

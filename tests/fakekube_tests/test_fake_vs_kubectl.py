@@ -16,6 +16,7 @@ import subprocess
 from contextlib import contextmanager
 
 import pytest
+
 from fakekube import ExecResult, FakeKube, http_target, injector_webhook, istio_pod, pod, workload
 
 pytestmark = [

@@ -12,7 +12,8 @@ import json
 import pytest
 
 from meshctl.gotemplate import Template, TemplateError
-from conftest import GOTEMPLATE_CORPUS, require_shared
+
+from helpers import GOTEMPLATE_CORPUS, require_shared
 
 
 def _cases():

@@ -16,7 +16,8 @@ from meshctl.gotemplate.istio import ISTIO_FUNCS
 from meshctl.gotemplate.sprig import SPRIG_FUNCS
 from meshctl.gotemplate.typed import Ptr
 from meshctl.inject.template_data import MeshConfig, ProxyConfig, SidecarTemplateData, kube_class
-from tests.conftest import GOTEMPLATE_CORPUS, ISTIO_TESTDATA, require_shared
+
+from helpers import GOTEMPLATE_CORPUS, ISTIO_TESTDATA, require_shared
 
 FUNCS = injection_funcs()
 TEMPLATES = ISTIO_TESTDATA / "manifests/charts/istio-control/istio-discovery/files"

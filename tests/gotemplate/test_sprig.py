@@ -483,7 +483,7 @@ def test_to_json_swallows_errors_like_sprig():
 
 def test_every_sprig_name_is_registered():
     # sprig.TxtFuncMap() v3.3.0 has 211 names (istio-funcs.md); the list there names them all.
-    from tests.conftest import GOTEMPLATE_CORPUS, require_shared
+    from helpers import GOTEMPLATE_CORPUS, require_shared
 
     doc = require_shared(GOTEMPLATE_CORPUS / "istio-funcs.md").read_text()
     other = re.search(r"### The other 198 sprig names.*?\n\n`([^`]+)`", doc, re.S).group(1).split()

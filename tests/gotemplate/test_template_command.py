@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ISTIO_TESTDATA, call_meshctl, require_shared, run_meshctl
+from helpers import ISTIO_TESTDATA, call_meshctl, require_shared, run_meshctl
 
 TEMPLATE = """\
 metadata:

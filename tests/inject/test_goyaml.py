@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from meshctl.gotemplate import goyaml
-from tests.conftest import ISTIO_TESTDATA, require_shared
+
+from helpers import ISTIO_TESTDATA, require_shared
 
 
 @pytest.mark.parametrize(

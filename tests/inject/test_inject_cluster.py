@@ -4,28 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import call_meshctl, require_shared
-from tests.inject.cases import INJECT_DIR, INJECTOR_CONFIGMAP, MESH_CONFIGMAP
+from helpers import call_meshctl, require_shared
+from helpers.injection import INJECT_DIR, injector_configmaps, node
 
 pytestmark = pytest.mark.kube
-
-
-def _node(name: str, version: str) -> dict:
-    return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name}, "status": {"nodeInfo": {"kubeletVersion": version}}}
-
-
-def _configmaps(revision: str = "") -> list[dict]:
-    from fakekube import configmap
-
-    from meshctl.gotemplate import goyaml
-
-    suffix = f"-{revision}" if revision else ""
-    injector = next(d for d in goyaml.unmarshal_all(INJECTOR_CONFIGMAP.read_text()) if d and d.get("kind") == "ConfigMap")
-    mesh = next(d for d in goyaml.unmarshal_all(MESH_CONFIGMAP.read_text()) if d and d.get("metadata", {}).get("name") == "istio")
-    return [
-        configmap(f"istio-sidecar-injector{suffix}", "istio-system", injector["data"]),
-        configmap(f"istio{suffix}", "istio-system", mesh["data"]),
-    ]
 
 
 @pytest.mark.parametrize(("versions", "golden"), [
@@ -34,7 +16,7 @@ def _configmaps(revision: str = "") -> list[dict]:
 ])
 def test_cluster_configmaps_and_node_versions(fake_kube, versions, golden):
     require_shared(INJECT_DIR)
-    fake_kube.add(*_configmaps(), *(_node(f"n{i}", v) for i, v in enumerate(versions)))
+    fake_kube.add(*injector_configmaps(), *(node(f"n{i}", v) for i, v in enumerate(versions)))
     result = call_meshctl("inject", "-f", str(INJECT_DIR / "hello.yaml"), "--kubeconfig", str(fake_kube.kubeconfig_path))
     assert result.exit_code == 0, result.stderr
     assert result.stdout == (INJECT_DIR / golden).read_text()
@@ -42,7 +24,7 @@ def test_cluster_configmaps_and_node_versions(fake_kube, versions, golden):
 
 def test_revision_selects_the_revisioned_configmaps(fake_kube):
     require_shared(INJECT_DIR)
-    fake_kube.add(*_configmaps("canary"), _node("n0", "v1.33.2"))
+    fake_kube.add(*injector_configmaps("canary"), node("n0", "v1.33.2"))
     args = ("inject", "-f", str(INJECT_DIR / "hello.yaml"), "--kubeconfig", str(fake_kube.kubeconfig_path))
     missing = call_meshctl(*args)
     assert missing.exit_code == 69 and "istio-sidecar-injector" in missing.stderr
@@ -55,7 +37,7 @@ def test_inject_preview_reports_drift_of_a_running_pod(fake_kube):
     from fakekube import injector_webhook, namespace, workload
 
     require_shared(INJECT_DIR)
-    fake_kube.add(*_configmaps(), _node("n0", "v1.33.0"), namespace("bookinfo", {"istio-injection": "enabled"}),
+    fake_kube.add(*injector_configmaps(), node("n0", "v1.33.0"), namespace("bookinfo", {"istio-injection": "enabled"}),
                   injector_webhook())
     workload(fake_kube, "reviews", "bookinfo")
     result = call_meshctl("inject-preview", "deployment/reviews.bookinfo", "--kubeconfig", str(fake_kube.kubeconfig_path))
@@ -75,7 +57,7 @@ def test_openshift_platform_reads_the_namespace_scc_ranges(fake_kube):
     test_ns = namespace("test-ns")
     test_ns["metadata"]["annotations"] = {"openshift.io/sa.scc.uid-range": "1000620000/10000",
                                           "openshift.io/sa.scc.supplemental-groups": "1000620000/10000"}
-    fake_kube.add(*_configmaps(), _node("n0", "v1.33.0"), test_ns)
+    fake_kube.add(*injector_configmaps(), node("n0", "v1.33.0"), test_ns)
     result = call_meshctl("inject", "-f", str(INJECT_DIR / "hello-openshift.yaml"), "--platform", "openshift",
                           "--set", "components.cni.enabled=true", "-n", "test-ns",
                           "--kubeconfig", str(fake_kube.kubeconfig_path))

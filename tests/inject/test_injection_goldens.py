@@ -10,8 +10,9 @@ from __future__ import annotations
 import pytest
 
 from meshctl.errors import DecodeError
-from tests.conftest import ISTIO_TESTDATA, require_shared
-from tests.inject.cases import INJECT_DIR, all_cases, config_for
+
+from helpers import ISTIO_TESTDATA, require_shared
+from helpers.injection import INJECT_DIR, all_cases, config_for
 
 CASES = all_cases() if INJECT_DIR.exists() else []
 BYTE_CASES = [c for c in CASES if not c.skip]

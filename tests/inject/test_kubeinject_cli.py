@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ISTIO_TESTDATA, call_meshctl, require_shared
+from helpers import ISTIO_TESTDATA, call_meshctl, require_shared
 
 T = ISTIO_TESTDATA / "istioctl/pkg/kubeinject/testdata"
 
@@ -60,7 +60,7 @@ def test_missing_input_file_is_a_source_error():
 
 
 def test_bad_annotation_exits_65_naming_the_annotation():
-    from tests.inject.cases import INJECTOR_CONFIGMAP, INJECT_DIR, MESH_CONFIGMAP
+    from helpers.injection import INJECT_DIR, INJECTOR_CONFIGMAP, MESH_CONFIGMAP
 
     require_shared(INJECT_DIR)
     result = call_meshctl(
@@ -79,7 +79,7 @@ def test_no_config_files_and_no_cluster_is_a_source_error(tmp_path):
 
 
 def test_explain_names_what_decided(tmp_path):
-    from tests.inject.cases import INJECTOR_CONFIGMAP, INJECT_DIR
+    from helpers.injection import INJECT_DIR, INJECTOR_CONFIGMAP
 
     require_shared(INJECT_DIR)
     result = call_meshctl(
@@ -95,7 +95,7 @@ def test_explain_names_what_decided(tmp_path):
 
 
 def test_compliance_policy_option_matches_istios_fips_golden():
-    from tests.inject.cases import INJECTOR_CONFIGMAP, INJECT_DIR, MESH_CONFIGMAP
+    from helpers.injection import INJECT_DIR, INJECTOR_CONFIGMAP, MESH_CONFIGMAP
 
     require_shared(INJECT_DIR)
     result = call_meshctl(

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import call_meshctl
-from tests.inject.test_inject_webhook import serve_webhook
-from tests.inject.test_revision_webhooks import _rev_namespace_selector, rev_object_webhook, two_revisions  # noqa: F401
+from helpers import call_meshctl
+from helpers.injection import rev_namespace_selector, rev_object_webhook, serve_webhook
 
 pytestmark = pytest.mark.kube
 
@@ -78,7 +77,7 @@ def test_webhook_mode_asks_the_firing_revisions_istiod(cart, tmp_path):
 
     kube, _ = cart
     with serve_webhook(tmp_path, "istiod-1-22.istio-system.svc") as (ca_pem, address, requests):
-        kube.add(injector_webhook("1-22", ca_bundle_pem=ca_pem, namespace_selector=_rev_namespace_selector("1-22")),
+        kube.add(injector_webhook("1-22", ca_bundle_pem=ca_pem, namespace_selector=rev_namespace_selector("1-22")),
                  {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "istiod-1-22", "namespace": "istio-system"},
                   "spec": {"selector": {"app": "istiod"}, "ports": [{"port": 443, "targetPort": 15017}]}},
                  pod("istiod-1-22-abc", "istio-system", labels={"app": "istiod"}))

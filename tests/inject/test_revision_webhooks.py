@@ -12,14 +12,11 @@ import json
 
 import pytest
 
-from tests.conftest import call_meshctl, require_shared
-from tests.inject.cases import INJECT_DIR
-from tests.inject.test_inject_cluster import _configmaps, _node
-from tests.inject.test_inject_webhook import serve_webhook
+from helpers import call_meshctl
+from helpers.injection import TAGS, injector_configmaps, rev_namespace_selector, rev_object_webhook, serve_webhook
 
 pytestmark = pytest.mark.kube
 
-TAGS = {"1-21": "1.21.3", "1-22": "1.22.1"}
 DEPLOYMENT = """\
 apiVersion: apps/v1
 kind: Deployment
@@ -37,44 +34,6 @@ spec:
       - name: cart
         image: shop/cart:2
 """
-
-
-def _revision_configmaps(revision: str) -> list[dict]:
-    injector, mesh = _configmaps(revision)
-    values = json.loads(injector["data"]["values"])
-    values["global"]["tag"] = TAGS[revision]
-    values["revision"] = revision  # the chart sets it; the template derives CA_ADDR (istiod-REV) from it
-    injector["data"]["values"] = json.dumps(values)
-    mesh["data"]["mesh"] = mesh["data"]["mesh"].replace("istiod.istio-system.svc", f"istiod-{revision}.istio-system.svc")
-    return [injector, mesh]
-
-
-def _rev_namespace_selector(revision: str) -> dict:
-    # istio's chart, rev.namespace.sidecar-injector.istio.io
-    return {"matchExpressions": [{"key": "istio.io/rev", "operator": "In", "values": [revision]},
-                                 {"key": "istio-injection", "operator": "DoesNotExist"}]}
-
-
-def rev_object_webhook(revision: str) -> dict:
-    """Like istio's rev.object webhook (simplified): the pod's own istio.io/rev label selects the revision."""
-    from fakekube import injector_webhook
-
-    webhook = injector_webhook(revision, namespace_selector={}, object_selector={"matchLabels": {"istio.io/rev": revision}})
-    webhook["metadata"]["name"] += "-object"
-    return webhook
-
-
-@pytest.fixture
-def two_revisions(fake_kube):
-    from fakekube import injector_webhook, namespace
-
-    require_shared(INJECT_DIR)
-    for revision in TAGS:
-        fake_kube.add(*_revision_configmaps(revision),
-                      injector_webhook(revision, namespace_selector=_rev_namespace_selector(revision)))
-    fake_kube.add(_node("n0", "v1.33.0"), namespace("shop", {"istio.io/rev": "1-22"}),
-                  namespace("legacy", {"istio.io/rev": "1-21"}), namespace("plain"))
-    return fake_kube
 
 
 def _inject(kube, *args, stdin: str = DEPLOYMENT):
@@ -124,7 +83,7 @@ def test_no_webhook_fires_falls_back_to_the_default_revision_with_a_note(two_rev
     assert missing.exit_code == 69
     assert "no injector webhook fires for Deployment/cart in namespace plain (webhooks serve revision(s) 1-21, 1-22)" in missing.stderr
     assert "configmap istio-sidecar-injector not found" in missing.stderr
-    two_revisions.add(*_configmaps())
+    two_revisions.add(*injector_configmaps())
     fallback = _inject(two_revisions, stdin=stdin)
     assert fallback.exit_code == 0, fallback.stderr
     assert "the API server would not inject it; using the default revision's config" in fallback.stderr
@@ -174,7 +133,7 @@ def test_webhook_mode_asks_the_firing_revisions_service(two_revisions, tmp_path)
         for revision, (ca_pem, address, requests) in (("1-21", old), ("1-22", new)):
             seen[revision] = requests
             two_revisions.add(injector_webhook(revision, ca_bundle_pem=ca_pem,
-                                               namespace_selector=_rev_namespace_selector(revision)))  # replaces it
+                                               namespace_selector=rev_namespace_selector(revision)))  # replaces it
             service = {"apiVersion": "v1", "kind": "Service",
                        "metadata": {"name": f"istiod-{revision}", "namespace": "istio-system"},
                        "spec": {"selector": {"app": "istiod", "istio.io/rev": revision},

@@ -6,11 +6,12 @@ import json
 
 import pytest
 
-from conftest import ISTIO_TESTDATA, call_meshctl, require_shared
-from fakekube import configmap, injector_webhook, istio_pod, namespace, pod
-from fakekube.targets import http_target
 from meshctl.sandbox import bootstrap as sandbox_bootstrap
 from meshctl.sandbox.certs import TestCA
+
+from fakekube import configmap, injector_webhook, istio_pod, namespace, pod
+from fakekube.targets import http_target
+from helpers import ISTIO_TESTDATA, call_meshctl, require_shared
 
 pytestmark = pytest.mark.kube
 

@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from conftest import call_meshctl
 from fakekube import istio_pod, pilot_agent_request, pod
+from helpers import call_meshctl
 
 pytestmark = pytest.mark.kube
 

@@ -11,12 +11,13 @@ import tracemalloc
 
 import pytest
 
-from fakekube import istio_pod
-from fakekube.targets import http_target
 from meshctl.errors import SourceError
 from meshctl.sources.kube import connect
 from meshctl.sources.pod import proxy_source
 from meshctl.sources.portforward import ForwardedHTTP
+
+from fakekube import istio_pod
+from fakekube.targets import http_target
 
 pytestmark = pytest.mark.kube
 

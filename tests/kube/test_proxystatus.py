@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from conftest import ISTIO_TESTDATA, call_meshctl, require_shared
 from meshctl.analyze.proxystatus import parse_syncz, status_rows, sync_statuses
 from meshctl.errors import DecodeError
+
+from helpers import ISTIO_TESTDATA, call_meshctl, require_shared
 
 GOLDEN = ISTIO_TESTDATA / "istioctl/pkg/writer/pilot/testdata"
 ALL_TYPES = {

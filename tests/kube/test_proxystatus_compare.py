@@ -14,11 +14,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import ISTIO_TESTDATA, call_meshctl, require_shared, run_meshctl
-from fakekube import istio_pod, pod
-from fakekube.targets import http_target
 from meshctl.analyze.proxystatus import compare_sync, comparison_text, first_config_dump, rfc1123
 from meshctl.decode.configdump import from_object, parse
+
+from fakekube import istio_pod, pod
+from fakekube.targets import http_target
+from helpers import ISTIO_TESTDATA, call_meshctl, require_shared, run_meshctl
 
 TESTDATA = ISTIO_TESTDATA / "istioctl/pkg/writer/compare/testdata"
 LOADED = "Mon, 04 Mar 2024 08:37:44 UTC"  # the testdata's route last_updated 2024-03-04T08:37:44.862Z

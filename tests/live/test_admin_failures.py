@@ -15,8 +15,9 @@ import pytest
 
 from meshctl.errors import SourceError
 from meshctl.sources.admin import AdminSource
-from tests.conftest import ROOT, Result, run_meshctl
-from .conftest import closed_port, wait_for_connection_to
+
+from helpers import ROOT, Result, run_meshctl
+from helpers.sockets import closed_port, wait_for_connection_to
 
 pytestmark = pytest.mark.envoy
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.conftest import call_meshctl
+from helpers import call_meshctl
 
 pytestmark = pytest.mark.envoy
 

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.conftest import ROOT, run_meshctl
+from helpers import ROOT, run_meshctl
 
 pytestmark = pytest.mark.envoy
 

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from meshctl.sources.sds import fetch_secrets
-from tests.conftest import call_meshctl
+
+from helpers import call_meshctl
 
 pytestmark = pytest.mark.envoy
 

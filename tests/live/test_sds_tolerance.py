@@ -42,9 +42,8 @@ def test_generic_secret_is_redacted():
 
 
 def test_unknown_any_nested_in_a_known_any_is_kept():
-    from google.protobuf import any_pb2
-
     from envoy.extensions.transport_sockets.tls.v3 import secret_pb2, tls_pb2
+    from google.protobuf import any_pb2
 
     context = tls_pb2.CommonTlsContext()
     context.custom_handshaker.name = "future"

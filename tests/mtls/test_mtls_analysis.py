@@ -6,24 +6,6 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from mtlsdata import (
-    REVIEWS,
-    REVIEWS_CLUSTER,
-    REVIEWS_IP,
-    assignment,
-    auto_mtls_cluster,
-    client,
-    cluster_name,
-    disable_cluster,
-    istio_mutual_cluster,
-    istio_secrets,
-    make_dump,
-    route,
-    server,
-    simple_tls_cluster,
-    tcp_listener,
-    virtual_inbound,
-)
 
 from meshctl.analyze.mtls import (
     NO_CHAIN,
@@ -41,6 +23,25 @@ from meshctl.analyze.mtls import (
     parse_destination,
     select_chain,
     workload_ips,
+)
+
+from helpers.mtlsdata import (
+    REVIEWS,
+    REVIEWS_CLUSTER,
+    REVIEWS_IP,
+    assignment,
+    auto_mtls_cluster,
+    client,
+    cluster_name,
+    disable_cluster,
+    istio_mutual_cluster,
+    istio_secrets,
+    make_dump,
+    route,
+    server,
+    simple_tls_cluster,
+    tcp_listener,
+    virtual_inbound,
 )
 
 

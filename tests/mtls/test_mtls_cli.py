@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from mtlsdata import REVIEWS, REVIEWS_IP, client, disable_cluster, dump_bytes, server
 
-from conftest import call_meshctl, run_meshctl
+from helpers import call_meshctl, run_meshctl
+from helpers.mtlsdata import REVIEWS, REVIEWS_IP, client, disable_cluster, dump_bytes, server
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import call_meshctl
+from helpers import call_meshctl
 
 pytestmark = pytest.mark.envoy
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-from mtlsdata import auto_mtls_cluster, istio_secrets, make_dump
-
-from conftest import ISTIO_TESTDATA, require_shared
 from meshctl.analyze.mtls import VERDICT_MTLS, VERDICT_PLAINTEXT, Destination, explain_mtls
+
+from helpers import ISTIO_TESTDATA, require_shared
+from helpers.mtlsdata import auto_mtls_cluster, istio_secrets, make_dump
 
 EDS_DUMP = ISTIO_TESTDATA / "istioctl/pkg/writer/envoy/configdump/testdata/endpoint/configdump.json"
 

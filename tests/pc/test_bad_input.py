@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import call_meshctl, run_meshctl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from meshctl.decode.configdump import parse
 from meshctl.errors import DecodeError, ExitStatus
+
+from helpers import call_meshctl, run_meshctl
 
 VALID = json.dumps(
     {"configs": [{"@type": "type.googleapis.com/envoy.admin.v3.ClustersConfigDump", "static_clusters": [{"cluster": {"name": "a", "type": "STATIC"}}]}]}
@@ -99,7 +100,7 @@ resource_keys = st.sampled_from(
      "dynamic_route_configs", "static_endpoint_configs", "dynamic_endpoint_configs", "ecds_filters", "dynamic_active_secrets"]
 )
 wrapper_keys = st.sampled_from(["cluster", "listener", "active_state", "warming_state", "route_config", "endpoint_config", "ecds_filter", "secret"])
-resources = st.dictionaries(wrapper_keys, json_values | st.dictionaries(st.sampled_from(["name", "address", "filter_chains", "virtual_hosts", "endpoints", "listener", "type", "metadata"]), json_values, max_size=4), max_size=3)
+resources = st.dictionaries(wrapper_keys, json_values | st.dictionaries(st.sampled_from(["name", "address", "filter_chains", "virtual_hosts", "endpoints", "listener", "type", "metadata"]), json_values, max_size=4), max_size=3)  # noqa: E501
 dumps = st.builds(
     lambda sections: {"configs": sections},
     st.lists(st.builds(lambda t, body: {"@type": t, **body}, section_types, st.dictionaries(resource_keys, st.lists(resources, max_size=3), max_size=3)), max_size=4),

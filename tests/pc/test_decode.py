@@ -12,7 +12,8 @@ from meshctl.analyze.summaries import CLUSTER_SUMMARY_FIELDS, cluster_summary, s
 from meshctl.decode.configdump import _parse_sections, from_object, looks_like_dump, parse
 from meshctl.decode.protojson import to_camel
 from meshctl.decode.resources import clusters
-from tests.conftest import ISTIO_TESTDATA, require_shared
+
+from helpers import ISTIO_TESTDATA, require_shared
 
 SMALL = Path(__file__).parent / "data" / "mesh_small.json"
 ISTIO_DUMPS = ("istioctl/pkg/proxyconfig/testdata/config_dump.json", "istioctl/pkg/writer/compare/testdata/configdump.json")
@@ -32,7 +33,7 @@ def test_v2alpha_types_are_read_as_v3():
 
 def test_camel_case_sections_are_normalised_to_snake_case():
     dump = from_object(
-        {"configs": [{"@type": "type.googleapis.com/envoy.admin.v3.ClustersConfigDump", "dynamicActiveClusters": [{"cluster": {"name": "a", "transportSocketMatches": [{"match": {"tlsMode": "istio"}}]}}]}]}
+        {"configs": [{"@type": "type.googleapis.com/envoy.admin.v3.ClustersConfigDump", "dynamicActiveClusters": [{"cluster": {"name": "a", "transportSocketMatches": [{"match": {"tlsMode": "istio"}}]}}]}]}  # noqa: E501
     )
     cluster = dump.section("ClustersConfigDump")["dynamic_active_clusters"][0]["cluster"]
     assert cluster["transport_socket_matches"] == [{"match": {"tlsMode": "istio"}}]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ISTIO_TESTDATA, call_meshctl, require_shared
+
+from helpers import ISTIO_TESTDATA, call_meshctl, require_shared
 
 PROXYCONFIG = ISTIO_TESTDATA / "istioctl/pkg/proxyconfig/testdata"
 CONFIGDUMP = ISTIO_TESTDATA / "istioctl/pkg/writer/envoy/configdump/testdata"

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from meshctl.analyze.order import go_sort_by_key, go_sort_slice
 from meshctl.analyze.summaries import parse_subset_key, safe_subset_key
 from meshctl.decode.protojson import to_camel, to_snake
-from meshctl.render.data import to_json, to_yaml
 from meshctl.model.tabular import Tabular
+from meshctl.render.data import to_json, to_yaml
 from meshctl.render.text import render_tabular, tabwrite
 
 

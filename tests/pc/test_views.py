@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import call_meshctl
+
+from helpers import call_meshctl
 
 DATA = Path(__file__).parent / "data"
 SMALL = str(DATA / "mesh_small.json")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import call_meshctl
 from fakekube import istio_pod
+from helpers import call_meshctl
 
 pytestmark = [pytest.mark.kube, pytest.mark.envoy]
 

@@ -2,18 +2,19 @@
 
 import json
 import subprocess
-from collections import Counter
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
-from render_cells import strip_ansi, table_cells
 
-from conftest import ISTIO_TESTDATA, ROOT, call_meshctl, require_shared, run_meshctl
 from meshctl.model.tabular import Tabular
 from meshctl.render.console import Terminal
 from meshctl.render.table import CELL_STYLES, RICH_MAX_ROWS, render_table
 from meshctl.render.text import render_tabular
+
+from helpers import ISTIO_TESTDATA, ROOT, call_meshctl, require_shared, run_meshctl
+from helpers.render_cells import strip_ansi, table_cells
 
 MESH_SMALL = Path(__file__).resolve().parent.parent / "pc" / "data" / "mesh_small.json"
 PIPED = Terminal(rich=False, color=False, width=120)

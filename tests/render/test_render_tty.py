@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
-from render_cells import strip_ansi, table_cells
 
-from conftest import ROOT, call_meshctl
+from helpers import ROOT, call_meshctl
+from helpers.render_cells import strip_ansi, table_cells
 
 MESH_SMALL = Path(__file__).resolve().parent.parent / "pc" / "data" / "mesh_small.json"
 COLUMNS = ["SERVICE FQDN", "PORT", "SUBSET", "DIRECTION", "TYPE", "DESTINATION RULE", "STATE"]

@@ -7,8 +7,8 @@ import tarfile
 
 import pytest
 
-from conftest import call_meshctl
 from fakekube import istio_pod, pod
+from helpers import call_meshctl
 
 pytestmark = [pytest.mark.kube, pytest.mark.envoy]
 
@@ -85,7 +85,7 @@ def test_ctrl_c_keeps_the_pods_that_finished(three_pods, tmp_path):
     import sys
     import time
 
-    from conftest import ROOT
+    from helpers import ROOT
 
     three_pods.latency = 0.3
     archive = tmp_path / "mesh.tar.gz"

@@ -9,7 +9,6 @@ import tarfile
 
 import pytest
 
-from conftest import call_meshctl
 from meshctl.errors import DecodeError, SourceError, UsageError
 from meshctl.snapshot import layout
 from meshctl.snapshot.reader import SnapshotArchive
@@ -17,6 +16,8 @@ from meshctl.snapshot.scrub import StreamScrubber, scrub
 from meshctl.snapshot.writer import SnapshotWriter, json_bytes
 from meshctl.sources.kube import KubeOptions
 from meshctl.sources.snapshot import SnapshotKube
+
+from helpers import call_meshctl
 
 KEY_PEM = b"-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkey0123456789abcdef\n-----END EC PRIVATE KEY-----\n"
 CERT_PEM = b"-----BEGIN CERTIFICATE-----\nMIIBcert\n-----END CERTIFICATE-----\n"

@@ -8,9 +8,9 @@ import tarfile
 
 import pytest
 
-from conftest import call_meshctl
 from fakekube import configmap, injector_webhook, istio_pod, namespace, pod
 from fakekube.targets import http_target
+from helpers import call_meshctl
 
 pytestmark = [pytest.mark.kube, pytest.mark.envoy]
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import copy
 
-from tlsdata import RAW_BUFFER, istio_bootstrap, istio_mtls_socket, istio_outbound_cluster
-
 from meshctl.analyze.tls import (
     CLUSTER_WIDE_COLUMNS,
     MTLS,
@@ -20,6 +18,8 @@ from meshctl.analyze.tls import (
     tls_rows,
     tls_summary,
 )
+
+from helpers.tlsdata import RAW_BUFFER, istio_bootstrap, istio_mtls_socket, istio_outbound_cluster
 
 ENDPOINTS = static_cluster_endpoints(istio_bootstrap())
 SDS_SOCKET = "./var/run/secrets/workload-spiffe-uds/socket"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from tlsdata import istio_bootstrap
 
 from meshctl.analyze.bootstrap import bootstrap_summary, dump_version_table, envoy_version, istio_versions, version_table
 from meshctl.decode.bootstrap import bootstrap_document
@@ -13,7 +12,9 @@ from meshctl.decode.configdump import from_object, load_json
 from meshctl.decode.protojson import to_camel
 from meshctl.errors import DecodeError
 from meshctl.render.text import render_tabular
-from tests.conftest import ISTIO_TESTDATA, require_shared
+
+from helpers import ISTIO_TESTDATA, require_shared
+from helpers.tlsdata import istio_bootstrap
 
 CONFIGDUMP_TESTDATA = ISTIO_TESTDATA / "istioctl/pkg/writer/envoy/configdump/testdata"
 BOOTSTRAP_GOLDENS = ("default", "auth", "all", "runningsds")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from tlsdata import b64, ca_secret, cert_secret, istio_bootstrap, istio_outbound_cluster, secrets_dump, certs  # noqa: F401 (certs is a fixture)
 
-from tests.conftest import ISTIO_TESTDATA, call_meshctl, require_shared, run_meshctl
+from helpers import ISTIO_TESTDATA, call_meshctl, require_shared, run_meshctl
+from helpers.tlsdata import b64, ca_secret, cert_secret, istio_bootstrap, istio_outbound_cluster, secrets_dump
 
 SECRET_CASE = ISTIO_TESTDATA / "istioctl/pkg/writer/envoy/configdump/testdata/secret/istio"
 RUNNINGSDS = ISTIO_TESTDATA / "pkg/bootstrap/testdata/runningsds_golden.json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import call_meshctl
+from helpers import call_meshctl
 
 pytestmark = pytest.mark.envoy
 

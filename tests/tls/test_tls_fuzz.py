@@ -7,12 +7,13 @@ from datetime import datetime, timezone
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tlsdata import istio_bootstrap, istio_outbound_cluster
 
 from meshctl.analyze.bootstrap import bootstrap_summary, version_table
 from meshctl.analyze.secrets import redact_secrets, secret_summary
 from meshctl.analyze.tls import cluster_wide_cells, static_cluster_endpoints, tls_rows, tls_summary
 from meshctl.decode.x509 import bundle_from_data_source, parse_bundle
+
+from helpers.tlsdata import istio_bootstrap, istio_outbound_cluster
 
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
 KEYS = st.sampled_from(

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from tests.conftest import ISTIO_TESTDATA, require_shared
-from tlsdata import NOW, b64, ca_secret, cert_secret, secrets_dump, certs  # noqa: F401 (certs is a fixture)
-
 from meshctl.analyze.secrets import SECRET_COLUMNS, WIDE_COLUMNS, redact_secrets, secret_items, secret_summary, secret_warnings
 from meshctl.decode.configdump import parse
 from meshctl.render.text import render_tabular
+
+from helpers import ISTIO_TESTDATA, require_shared
+from helpers.tlsdata import NOW, b64, ca_secret, cert_secret, secrets_dump
 
 CONFIGDUMP_TESTDATA = ISTIO_TESTDATA / "istioctl/pkg/writer/envoy/configdump/testdata"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tlsdata import NOW, b64, certs  # noqa: F401 (certs is a fixture)
-
 from meshctl.decode.x509 import CertView, bundle_from_data_source, data_source_bytes, go_rfc3339, parse_bundle
+
+from helpers.tlsdata import NOW, b64
 
 
 def test_workload_chain_fields(certs):

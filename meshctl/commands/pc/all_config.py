@@ -5,11 +5,24 @@ from typing import Annotated
 
 import typer
 
-from meshctl.commands.options import AdminOption, AllNamespacesOption, ConcurrencyOption, FileOption, PodArgument
-from meshctl.commands.options import QueryOption, RawOption, SelectorOption, StrictOption
-from meshctl.commands.pc.view import AddressOption, ClusterOption, DirectionOption, FqdnOption, NameOption, PortOption
-from meshctl.commands.pc.view import StatusOption, SubsetOption, TableOutput, Targets, TypeOption, VerboseOption
-from meshctl.commands.pc.view import ViewOutput, load_dump, run_view
+from meshctl.commands.options import AdminOption, AllNamespacesOption, ConcurrencyOption, FileOption, PodArgument, QueryOption, RawOption, SelectorOption, StrictOption
+from meshctl.commands.pc.view import (
+    AddressOption,
+    ClusterOption,
+    DirectionOption,
+    FqdnOption,
+    NameOption,
+    PortOption,
+    StatusOption,
+    SubsetOption,
+    TableOutput,
+    Targets,
+    TypeOption,
+    VerboseOption,
+    ViewOutput,
+    load_dump,
+    run_view,
+)
 from meshctl.emit import data_format
 from meshctl.env import Env
 
@@ -67,8 +80,7 @@ def all_sections(dump, cluster_filter, listener_filter, route_filter, endpoint_f
     from meshctl.analyze.bootstrap import dump_version_table
     from meshctl.analyze.filters import select_endpoints
     from meshctl.analyze.secrets import secret_summary
-    from meshctl.analyze.summaries import eds_endpoint_summary, listener_summary, route_summary, sorted_clusters, sorted_listeners
-    from meshctl.analyze.summaries import sorted_load_assignments, sorted_routes
+    from meshctl.analyze.summaries import eds_endpoint_summary, listener_summary, route_summary, sorted_clusters, sorted_listeners, sorted_load_assignments, sorted_routes
     from meshctl.commands.pc.cluster import cluster_table
     from meshctl.decode.resources import clusters, listeners, load_assignments, routes
     from meshctl.model.tabular import Sections

@@ -3,10 +3,8 @@
 # No `from __future__ import annotations`: Typer evals each annotation string when it builds the command.
 import typer
 
-from meshctl.commands.options import AdminOption, AllNamespacesOption, ConcurrencyOption, FileOption, PodArgument
-from meshctl.commands.options import QueryOption, RawOption, SelectorOption, StrictOption
-from meshctl.commands.pc.view import AddressOption, PlainOutput, PortOption, Targets, TypeOption, VerboseOption
-from meshctl.commands.pc.view import ViewOutput, load_dump, missing_section, resources, run_view
+from meshctl.commands.options import AdminOption, AllNamespacesOption, ConcurrencyOption, FileOption, PodArgument, QueryOption, RawOption, SelectorOption, StrictOption
+from meshctl.commands.pc.view import AddressOption, PlainOutput, PortOption, Targets, TypeOption, VerboseOption, ViewOutput, load_dump, missing_section, resources, run_view
 from meshctl.emit import data_format
 from meshctl.env import Env
 

@@ -7,10 +7,17 @@ and feature flags. Cases without an entry run with the default config.
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import datetime
+import json
+import ssl
+import threading
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from tests.conftest import ISTIO_TESTDATA
+from helpers import ISTIO_TESTDATA
 
 INJECT_DIR = ISTIO_TESTDATA / "pkg/kube/inject/testdata/inject"
 KUBEINJECT_DIR = ISTIO_TESTDATA / "istioctl/pkg/kubeinject/testdata"
@@ -176,3 +183,124 @@ def config_for(case: Case):
 
             _CONFIGS[case.config_key].platform_proxy_ids = openshift_proxy_ids(dict(case.openshift_namespace))
     return _CONFIGS[case.config_key]
+
+
+# ---- cluster objects and a real injector webhook (builders shared by tests/inject/*) ----
+
+TAGS = {"1-21": "1.21.3", "1-22": "1.22.1"}
+
+
+def node(name: str, version: str) -> dict:
+    """A Node whose kubelet is `version` (native sidecars need >= 1.33)."""
+    return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name}, "status": {"nodeInfo": {"kubeletVersion": version}}}
+
+
+def injector_configmaps(revision: str = "") -> list[dict]:
+    """The injector and mesh ConfigMaps of Istio's test data, named for `revision` ("" = default)."""
+    from meshctl.gotemplate import goyaml
+
+    from fakekube import configmap
+
+    suffix = f"-{revision}" if revision else ""
+    injector = next(d for d in goyaml.unmarshal_all(INJECTOR_CONFIGMAP.read_text()) if d and d.get("kind") == "ConfigMap")
+    mesh = next(d for d in goyaml.unmarshal_all(MESH_CONFIGMAP.read_text()) if d and d.get("metadata", {}).get("name") == "istio")
+    return [
+        configmap(f"istio-sidecar-injector{suffix}", "istio-system", injector["data"]),
+        configmap(f"istio{suffix}", "istio-system", mesh["data"]),
+    ]
+
+
+PATCH = [
+    {"op": "add", "path": "/metadata/annotations", "value": {"webhook.test/seen": "yes"}},
+    {"op": "add", "path": "/spec/containers/-", "value": {"name": "istio-proxy", "image": "webhook/proxyv2:1"}},
+]
+
+
+def ca_and_server_cert(tmp_path, dns_name: str):
+    """(CA PEM, server cert file, key file): a test CA and a server certificate for `dns_name`."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def build(subject, issuer, key, sign_key, *, ca: bool):
+        builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=1))
+                   .not_valid_after(now + datetime.timedelta(hours=1))
+                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+        if not ca:
+            builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(dns_name)]), critical=False)
+        return builder.sign(sign_key, hashes.SHA256())
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "cluster.local")])
+    ca = build(ca_name, ca_name, ca_key, ca_key, ca=True)
+    leaf = build(x509.Name([]), ca_name, key, ca_key, ca=False)
+    cert_file, key_file = tmp_path / "tls.crt", tmp_path / "tls.key"
+    cert_file.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return ca.public_bytes(serialization.Encoding.PEM), cert_file, key_file
+
+
+@contextlib.contextmanager
+def serve_webhook(tmp_path, dns_name: str, patch: list = PATCH):
+    """A real HTTPS injector webhook with a certificate for `dns_name`: yields (CA PEM, address, requests seen)."""
+    ca_pem, cert_file, key_file = ca_and_server_cert(tmp_path, dns_name)
+    requests = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            review = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            requests.append((self.path, review))
+            answer = {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": {
+                "uid": review["request"]["uid"], "allowed": True, "patchType": "JSONPatch",
+                "patch": base64.b64encode(json.dumps(patch).encode()).decode()}}
+            body = json.dumps(answer).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format, *args):  # noqa: A002 - stdlib signature
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield ca_pem, server.server_address, requests
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def revision_configmaps(revision: str) -> list[dict]:
+    """The ConfigMaps of revision `revision` (TAGS), each with its own proxy tag and discovery address."""
+    injector, mesh = injector_configmaps(revision)
+    values = json.loads(injector["data"]["values"])
+    values["global"]["tag"] = TAGS[revision]
+    values["revision"] = revision  # the chart sets it; the template derives CA_ADDR (istiod-REV) from it
+    injector["data"]["values"] = json.dumps(values)
+    mesh["data"]["mesh"] = mesh["data"]["mesh"].replace("istiod.istio-system.svc", f"istiod-{revision}.istio-system.svc")
+    return [injector, mesh]
+
+
+def rev_namespace_selector(revision: str) -> dict:
+    """The namespace selector of istio's chart rev.namespace.sidecar-injector.istio.io webhook."""
+    return {"matchExpressions": [{"key": "istio.io/rev", "operator": "In", "values": [revision]},
+                                 {"key": "istio-injection", "operator": "DoesNotExist"}]}
+
+
+def rev_object_webhook(revision: str) -> dict:
+    """Like istio's rev.object webhook (simplified): the pod's own istio.io/rev label selects the revision."""
+    from fakekube import injector_webhook
+
+    webhook = injector_webhook(revision, namespace_selector={}, object_selector={"matchLabels": {"istio.io/rev": revision}})
+    webhook["metadata"]["name"] += "-object"
+    return webhook

@@ -182,7 +182,7 @@ def dump_document(*, clusters=(), warming=(), assignments=None, listeners=(), ro
                 "dynamic_warming_clusters": [{"version_info": "1", "cluster": c} for c in warming]}]  # fmt: skip
     if assignments is not None:
         configs.append({"@type": ADMIN + "EndpointsConfigDump", "dynamic_endpoint_configs": [{"endpoint_config": a} for a in assignments]})
-    configs.append({"@type": ADMIN + "ListenersConfigDump", "dynamic_listeners": [{"name": l["name"], "active_state": {"listener": l}} for l in listeners]})
+    configs.append({"@type": ADMIN + "ListenersConfigDump", "dynamic_listeners": [{"name": listener["name"], "active_state": {"listener": listener}} for listener in listeners]})
     configs.append({"@type": ADMIN + "RoutesConfigDump", "dynamic_route_configs": [{"route_config": r} for r in routes]})
     if secrets is not None:
         configs.append({"@type": ADMIN + "SecretsConfigDump", **secrets})

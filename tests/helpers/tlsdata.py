@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
 NOW = datetime(2026, 6, 1, 12, 0, 0, tzinfo=timezone.utc)
 
 
@@ -82,13 +80,6 @@ class CertFactory:
         return self._key(name).private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-
-
-@pytest.fixture(scope="session")
-def certs() -> CertFactory:
-    """The cert factory; test modules import this fixture (no conftest.py here: a second
-    conftest module would shadow tests/conftest.py for `from conftest import ...`)."""
-    return CertFactory()
 
 
 def b64(data: bytes) -> str:
