@@ -46,8 +46,8 @@ def main() -> int:
 
     import contextlib
 
+    from meshctl.archive.writer import SnapshotWriter
     from meshctl.snapshot.capture import _capture_pod
-    from meshctl.snapshot.writer import SnapshotWriter
     from meshctl.sources.kube import connect
 
     from fakekube import FakeKube, http_target, mesh

@@ -59,6 +59,7 @@ class Env:
         self.clock = clock
         self._cluster_factory = cluster_factory
         self._cluster = None
+        self.retained: list = []  # big decoded inputs; cli.main decides what becomes of them at the end
 
     @classmethod
     def of(cls, ctx) -> Env:
@@ -94,6 +95,10 @@ class Env:
                 from meshctl.sources.select import open_cluster as factory
             self._cluster = factory(self.kube)
         return self._cluster
+
+    def retain(self, value) -> None:
+        """Keep `value` (a decoded dump) for the rest of the run: cli.main's GC policy decides its end."""
+        self.retained.append(value)
 
     def now(self) -> datetime:
         """The clock's time (UTC)."""

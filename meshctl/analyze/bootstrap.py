@@ -63,7 +63,7 @@ def dump_version_table(dump) -> Tabular:
     return version_table(_dict(section.get("bootstrap")))
 
 
-def bootstrap_summary(bootstrap: Mapping) -> list[Tabular]:
+def bootstrap_tables(bootstrap: Mapping) -> list[Tabular]:
     """`pc bootstrap -o short`: node and discovery facts, then each static cluster's endpoint."""
     node = _dict(bootstrap.get("node"))
     metadata = _dict(node.get("metadata"))

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from meshctl.analyze.mtls import _cluster_endpoints, select_socket
+from meshctl.analyze.mtls import select_socket, upstream_endpoints
 from meshctl.analyze.rootca import ROOT_SECRET, compare_roots, root_bundle_from_pem
 from meshctl.analyze.secrets import SecretItem, secret_items
 from meshctl.analyze.tls import PLAINTEXT, cluster_tls_rows
@@ -216,7 +216,7 @@ def tls_mode_targets(pod: PodFacts, mesh: MeshFacts) -> list[Finding]:
         if not view.name.startswith("outbound|"):
             continue
         # Only endpoints that are pods we know (not VMs, external hosts, other clusters).
-        known = [(ip, port, metadata) for ip, port, metadata in _cluster_endpoints(view.raw, assignments, True) or () if ip in mesh.pod_ips]
+        known = [(ip, port, metadata) for ip, port, metadata in upstream_endpoints(view.raw, assignments, True) or () if ip in mesh.pod_ips]
         rows = cluster_tls_rows(view.raw, {}, view.state) if known else []
         for ip, port, metadata in known:
             target_pod, sidecar = mesh.pod_ips[ip]
@@ -452,38 +452,3 @@ def report_document(report: Report) -> dict:
             for pod in report.pods
         ],
     }
-
-
-def report_junit(report: Report, checks: list[Check] = CHECKS) -> str:
-    """JUnit XML: a <testsuite> per pod, a <testcase> per check. Statuses at or above --fail-on are
-    <failure>s; checks that could not run (admin API unreachable, interrupted) are <skipped/>."""
-    import xml.etree.ElementTree as ET
-
-    root = ET.Element("testsuites", name="meshctl check")
-    totals = {"tests": 0, "failures": 0, "skipped": 0}
-    for pod in report.pods:
-        suite = ET.SubElement(root, "testsuite", name=pod.name)
-        done = {r.check: r for r in pod.results}
-        counts = {"tests": 0, "failures": 0, "skipped": 0}
-        for check in checks:
-            case = ET.SubElement(suite, "testcase", classname=f"meshctl.check.{pod.name}", name=check.name)
-            counts["tests"] += 1
-            result = done.get(check.name)
-            if result is None:
-                reason = pod.not_checked or "not run: the Envoy admin API was not reachable"
-                ET.SubElement(case, "skipped", message=reason)
-                counts["skipped"] += 1
-            elif result.status in FAIL_ON[report.fail_on]:
-                ET.SubElement(case, "failure", message=result.detail, type=result.status).text = result.detail
-                counts["failures"] += 1
-            elif result.detail:
-                ET.SubElement(case, "system-out").text = f"{result.status}: {result.detail}"
-        for key, value in counts.items():
-            suite.set(key, str(value))
-            totals[key] += value
-        suite.set("errors", "0")  # JUnit's "errors" are crashes of the test itself; a rule crash is a failure row
-    for key, value in totals.items():
-        root.set(key, str(value))
-    root.set("errors", "0")
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

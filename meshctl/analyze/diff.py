@@ -186,28 +186,12 @@ def _join(path: str, name) -> str:
     return f"{path}.{name}" if path else str(name)
 
 
-def unified_text(change: ResourceChange, label_before: str, label_after: str) -> str:
-    """A unified diff of the resource's pretty JSON, for people (`pc diff` text output)."""
-    import difflib
-
-    import orjson
-
-    def lines(resource) -> list[str]:
-        if resource is None:
-            return []
-        return orjson.dumps(_canonical(resource), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode().splitlines(keepends=True)
-
-    return "".join(
-        difflib.unified_diff(lines(change.before), lines(change.after), f"{label_before} {change.type}/{change.name}", f"{label_after} {change.type}/{change.name}")
-    )
-
-
-def _canonical(value, key: str = ""):
-    """`value` with unordered lists sorted, so the text diff shows only real changes."""
+def canonical(value, key: str = ""):
+    """`value` with unordered lists sorted (their elements paired as a diff pairs them), for a text diff."""
     if isinstance(value, dict):
-        return {name: _canonical(item, name) for name, item in value.items()}
+        return {name: canonical(item, name) for name, item in value.items()}
     if isinstance(value, list):
-        items = [_canonical(item) for item in value]
+        items = [canonical(item) for item in value]
         if key in UNORDERED_LISTS:
             keyed = _keyed_elements(items)
             return [keyed[element_key] for element_key in sorted(keyed)]

@@ -6,9 +6,25 @@ case-insensitive equality where it uses strings.EqualFold.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import NamedTuple, Protocol, TypeVar
 
+from meshctl.analyze.envoy import listener_addresses, listener_port, listener_type
 from meshctl.model.views import ClusterView, EndpointView, ListenerView, RouteView
+
+V = TypeVar("V")
+
+
+class Filter(Protocol[V]):
+    """A resource filter: `matches(view)` says whether istioctl would print the resource."""
+
+    def matches(self, view: V) -> bool:
+        """True when `view` passes every test of the filter."""
+
+
+def select(views: Iterable[V], flt: Filter[V]) -> list[V]:
+    """The views `flt` keeps, in their order."""
+    return [view for view in views if flt.matches(view)]
 
 
 class ClusterFilter(NamedTuple):
@@ -39,8 +55,6 @@ class ListenerFilter(NamedTuple):
     verbose: bool = True
 
     def matches(self, view: ListenerView) -> bool:
-        from meshctl.analyze.summaries import listener_addresses, listener_port, listener_type
-
         if self.address and self.address not in listener_addresses(view.raw):
             return False
         if self.port and listener_port(view.raw) != self.port:

@@ -1,4 +1,4 @@
-"""Row order exactly as istioctl's: Go's `sort.Slice` (pdqsort) with istioctl's less functions.
+"""Row order exactly as istioctl's: istioctl's sort keys, and Go's `sort.Slice` (pdqsort) to apply them.
 
 `sort.Slice` is not stable and some of istioctl's less functions are not strict weak orders (the
 route one treats every non-numeric name as "not less"). Equal or incomparable rows therefore end
@@ -8,8 +8,11 @@ a port of Go's pdqsort_func (src/sort/zsortfunc.go, Go >= 1.19); it is determini
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
+
+from meshctl.analyze.envoy import listener_address, listener_port, listener_type, parse_subset_key, strict_atoi
+from meshctl.model.views import ClusterView, EcdsView, EndpointView, ListenerView, RouteView
 
 T = TypeVar("T")
 _MASK64 = (1 << 64) - 1
@@ -31,6 +34,72 @@ def go_sort_by_key(items: list[T], key: Callable[[T], object]) -> list[T]:
         go_sort_slice(keyed, lambda a, b: a[0] < b[0])
     items[:] = [item for _, item in keyed]
     return items
+
+
+# ---- istioctl's orders ------------------------------------------------------------------------
+
+
+def cluster_key(name: str) -> tuple[str, str, int, str]:
+    """cluster.go safelyParseSubsetKey, as the sort key istioctl uses: (fqdn, subset, port, direction)."""
+    if name.count("|") > 2:
+        direction, subset, fqdn, port = parse_subset_key(name)
+        return fqdn, subset, port, direction
+    return name, "", 0, ""
+
+
+def sort_clusters(views: Iterable[ClusterView]) -> list[ClusterView]:
+    """Clusters in istioctl's order (cluster.go retrieveSortedClusterSlice)."""
+    return go_sort_by_key(list(views), lambda view: cluster_key(view.name))
+
+
+def _listener_less(a: ListenerView, b: ListenerView) -> bool:
+    # listener.go PrintListenerSummary: internal listeners by name, else port, address, type.
+    if "internal_listener" in a.raw and "internal_listener" in b.raw:
+        return a.name < b.name
+    a_port, b_port = listener_port(a.raw), listener_port(b.raw)
+    if a_port != b_port:
+        return a_port < b_port
+    a_address, b_address = listener_address(a.raw), listener_address(b.raw)
+    if a_address != b_address:
+        return a_address < b_address
+    return listener_type(a.raw) < listener_type(b.raw)
+
+
+def sort_listeners(views: Iterable[ListenerView]) -> list[ListenerView]:
+    """Listeners in istioctl's order (listener.go PrintListenerSummary)."""
+    return go_sort_slice(list(views), _listener_less)
+
+
+def _route_less(a: RouteView, b: RouteView) -> bool:
+    # route.go retrieveSortedRouteSlice: numeric names ascending; any non-numeric name is "not less".
+    a_number, b_number = strict_atoi(a.name), strict_atoi(b.name)
+    if a_number is None or b_number is None:
+        return False
+    return a_number < b_number
+
+
+def sort_routes(views: Iterable[RouteView]) -> list[RouteView]:
+    """Route configurations in istioctl's order (route.go retrieveSortedRouteSlice); istioctl sorts
+    all of them and filters while printing, and with its less function the two orders differ."""
+    return go_sort_slice(list(views), _route_less)
+
+
+def sort_load_assignments(assignments: list[dict]) -> list[dict]:
+    """configdump/endpoint.go: ClusterLoadAssignments in the cluster order (fqdn, subset, port, direction)."""
+    return go_sort_by_key(list(assignments), lambda cla: cluster_key(str(cla.get("cluster_name", ""))))
+
+
+def sort_host_endpoints(endpoints: Iterable[EndpointView]) -> list[EndpointView]:
+    """clusters.go retrieveSortedEndpointClusterSlice: by address, port, cluster."""
+    return go_sort_by_key(list(endpoints), lambda ep: (ep.address, ep.port, ep.cluster))
+
+
+def sort_ecds(views: Iterable[EcdsView]) -> list[EcdsView]:
+    """ecds.go: by typed_config type URL, then name."""
+    return go_sort_by_key(list(views), lambda view: (view.type_url, view.name))
+
+
+# ---- Go's sort.Slice ---------------------------------------------------------------------------
 
 
 class _GoSort:

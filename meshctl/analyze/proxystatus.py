@@ -317,23 +317,3 @@ def first_config_dump(answers: dict[str, bytes]) -> tuple[str, ConfigDump] | Non
         except DecodeError:
             continue
     return None
-
-
-def comparison_text(comparison: SyncComparison, tz: tzinfo | None = None) -> str:
-    """istioctl's headline per type; under a mismatch, what differs (unified diff per changed resource)
-    and a blank line, as istioctl prints its diff text."""
-    from meshctl.analyze.diff import unified_text
-
-    where = {"removed": "only in Istiod", "added": "only in Envoy"}
-    parts = []
-    for kind, _ in COMPARED_TYPES:
-        parts.append(comparison.headline(kind, tz) + "\n")
-        changes = [change for change in comparison.diff.changes if change.type == kind]
-        for change in changes:
-            if change.change == "changed":
-                parts.append(unified_text(change, "Istiod", "Envoy"))
-            else:
-                parts.append(f"{where[change.change]}: {kind}/{change.name}\n")
-        if changes:
-            parts.append("\n")
-    return "".join(parts)

@@ -94,7 +94,7 @@ def _has_data(data_source: dict | None) -> bool:
     return bool(data_source) and bool(data_source.get("inline_bytes") or data_source.get("inline_string"))
 
 
-def secret_summary(section: dict | None, *, now: datetime, wide: bool = False, type_prefix: bool = False) -> Tabular:
+def secret_table(section: dict | None, *, now: datetime, wide: bool = False, type_prefix: bool = False) -> Tabular:
     """The `pc secret` table; ``type_prefix`` adds "secret/" to names as `pc all` does."""
     rows = []
     for item in secret_items(section):

@@ -1,4 +1,6 @@
-"""Views -> Tabular, one function per resource, copying istioctl's columns, cells and order.
+"""Views -> Tabular, one function per resource, copying istioctl's columns and cells.
+
+Views come in already selected (meshctl.analyze.filters) and sorted (meshctl.analyze.order).
 
 Sources: istioctl/pkg/writer/envoy/configdump/{cluster,listener,route,endpoint,ecds}.go and
 istioctl/pkg/writer/envoy/clusters/clusters.go. `type_prefix` is istioctl's includeConfigType
@@ -8,67 +10,37 @@ extra STATE column, added only when a table has one, so istioctl-shaped output s
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
-from meshctl.analyze.filters import ClusterFilter, EndpointFilter, ListenerFilter, RouteFilter
-from meshctl.analyze.order import go_sort_by_key, go_sort_slice
+from meshctl.analyze.envoy import (
+    BLACK_HOLE_CLUSTER,
+    HTTP_CONNECTION_MANAGER,
+    PASSTHROUGH_CLUSTER,
+    TCP_PROXY,
+    chain_filters,
+    cluster_type,
+    filter_chains,
+    listener_addresses,
+    listener_port,
+    listener_type,
+    mentions,
+    parse_subset_key,
+    typed_config,
+)
+from meshctl.analyze.order import go_sort_slice
 from meshctl.model.tabular import Tabular
 from meshctl.model.views import WARMING, ClusterView, EcdsView, EndpointView, ListenerView, RouteView
-
-HTTP_CONNECTION_MANAGER = "envoy.filters.network.http_connection_manager"
-TCP_PROXY = "envoy.filters.network.tcp_proxy"
-BLACK_HOLE_CLUSTER = "BlackHoleCluster"
-PASSTHROUGH_CLUSTER = "PassthroughCluster"
-
-
-# ---- subset keys and cluster order -------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=1 << 16)  # sorting and printing both parse each name (20k clusters)
-def parse_subset_key(key: str) -> tuple[str, str, str, int]:
-    """istio pilot/pkg/model ParseSubsetKey: "dir|port|subset|fqdn" -> (direction, subset, fqdn, port)."""
-    sep = "_." if key.startswith(("outbound_", "inbound_")) else "|"
-    parts = key.split(sep, 3)  # = Go's three strings.Cut calls
-    if len(parts) < 3:
-        return (parts[0] if len(parts) == 2 else ""), "", "", 0
-    port = _go_atoi(parts[1])
-    if len(parts) == 3:
-        return parts[0], "", "", port
-    # A fourth separator leaves the FQDN empty, as in Go.
-    return parts[0], parts[2], "" if sep in parts[3] else parts[3], port
-
-
-def _go_atoi(text: str) -> int:
-    """strconv.Atoi, with 0 for anything it rejects (istioctl ignores the error)."""
-    if text.isdigit() and text.isascii():
-        return int(text)
-    return _strict_atoi(text) or 0
-
-
-def safe_subset_key(name: str) -> tuple[str, str, int, str]:
-    """cluster.go safelyParseSubsetKey, as the sort key istioctl uses: (fqdn, subset, port, direction)."""
-    if name.count("|") > 2:
-        direction, subset, fqdn, port = parse_subset_key(name)
-        return fqdn, subset, port, direction
-    return name, "", 0, ""
-
 
 # ---- clusters ---------------------------------------------------------------------------------
 
 CLUSTER_COLUMNS = ["SERVICE FQDN", "PORT", "SUBSET", "DIRECTION", "TYPE", "DESTINATION RULE"]
 _CLUSTER_ROW_FIELDS = {"cluster": {"name": None, "type": None, "metadata": None}}
-# All that `cluster_summary` (and the sort) read of a ClustersConfigDump, for a partial decode
+# All that `cluster_table` (and the sort) read of a ClustersConfigDump, for a partial decode
 # (meshctl.decode.configdump.Fields): the 148 MB bench dump decodes in half the time.
-CLUSTER_SUMMARY_FIELDS = dict.fromkeys(("dynamic_active_clusters", "dynamic_warming_clusters", "static_clusters"), _CLUSTER_ROW_FIELDS)
+CLUSTER_TABLE_FIELDS = dict.fromkeys(("dynamic_active_clusters", "dynamic_warming_clusters", "static_clusters"), _CLUSTER_ROW_FIELDS)
 
 
-def sorted_clusters(views: Iterable[ClusterView], flt: ClusterFilter) -> list[ClusterView]:
-    """The clusters `flt` keeps, in istioctl's order (retrieveSortedClusterSlice)."""
-    return go_sort_by_key([view for view in views if flt.matches(view)], lambda view: safe_subset_key(view.name))
-
-
-def cluster_summary(
+def cluster_table(
     views: list[ClusterView],
     *,
     type_prefix: bool = False,
@@ -94,12 +66,6 @@ def cluster_summary(
         for row, view in zip(table.rows, views):
             row += cells_of(view)
     return _mark_states(table, views)
-
-
-def cluster_type(cluster: dict) -> str:
-    """Cluster.GetType().String(): the `type` field, STATIC (the zero value) when absent."""
-    value = cluster.get("type", "STATIC")
-    return value if isinstance(value, str) else str(value)
 
 
 def describe_managed_by(metadata) -> str:
@@ -133,97 +99,6 @@ def _mark_states(table: Tabular, views: list) -> Tabular:
 
 
 # ---- listeners --------------------------------------------------------------------------------
-
-
-def _filter_chains(listener: dict) -> list[dict]:
-    chains = [chain for chain in listener.get("filter_chains") or [] if isinstance(chain, dict)]
-    default = listener.get("default_filter_chain")
-    if isinstance(default, dict):
-        chains.append(default)
-    return chains
-
-
-def _filters(chain: dict) -> list[dict]:
-    return [item for item in chain.get("filters") or [] if isinstance(item, dict)]
-
-
-def _typed_config(item: dict) -> dict:
-    config = item.get("typed_config")
-    return config if isinstance(config, dict) else {}
-
-
-def _mentions(value, needle: str) -> bool:
-    """Does any string in `value` contain `needle` (istioctl greps the serialized proto bytes)."""
-    if isinstance(value, str):
-        return needle in value
-    if isinstance(value, dict):
-        return any(_mentions(item, needle) for item in value.values())
-    if isinstance(value, list):
-        return any(_mentions(item, needle) for item in value)
-    return False
-
-
-def listener_type(listener: dict) -> str:
-    """listener.go retrieveListenerType: HTTP | TCP | HTTP+TCP | UNKNOWN."""
-    http = tcp = 0
-    for chain in _filter_chains(listener):
-        for item in _filters(chain):
-            if item.get("name") == HTTP_CONNECTION_MANAGER:
-                http += 1
-            elif item.get("name") == TCP_PROXY and not _mentions(_typed_config(item), BLACK_HOLE_CLUSTER):
-                tcp += 1
-    if http:
-        return "HTTP" if not tcp else "HTTP+TCP"
-    return "TCP" if tcp else "UNKNOWN"
-
-
-def _socket_address(listener: dict) -> dict:
-    address = listener.get("address")
-    socket = address.get("socket_address") if isinstance(address, dict) else None
-    return socket if isinstance(socket, dict) else {}
-
-
-def listener_address(listener: dict) -> str:
-    """listener.go retrieveListenerAddress: socket address, pipe path, or ""."""
-    address = listener.get("address")
-    if not isinstance(address, dict):
-        return ""
-    if isinstance(address.get("socket_address"), dict):
-        return str(address["socket_address"].get("address", ""))
-    if isinstance(address.get("pipe"), dict):
-        return str(address["pipe"].get("path", ""))
-    return ""
-
-
-def listener_addresses(listener: dict) -> list[str]:
-    """The main address followed by the additional addresses."""
-    addresses = [listener_address(listener)]
-    for extra in listener.get("additional_addresses") or []:
-        socket = ((extra or {}).get("address") or {}).get("socket_address") or {}
-        addresses.append(str(socket.get("address", "")))
-    return addresses
-
-
-def listener_port(listener: dict) -> int:
-    port = _socket_address(listener).get("port_value", 0)
-    return port if isinstance(port, int) else 0
-
-
-def _listener_less(a: ListenerView, b: ListenerView) -> bool:
-    # listener.go PrintListenerSummary: internal listeners by name, else port, address, type.
-    if "internal_listener" in a.raw and "internal_listener" in b.raw:
-        return a.name < b.name
-    a_port, b_port = listener_port(a.raw), listener_port(b.raw)
-    if a_port != b_port:
-        return a_port < b_port
-    a_address, b_address = listener_address(a.raw), listener_address(b.raw)
-    if a_address != b_address:
-        return a_address < b_address
-    return listener_type(a.raw) < listener_type(b.raw)
-
-
-def sorted_listeners(views: Iterable[ListenerView], flt: ListenerFilter) -> list[ListenerView]:
-    return go_sort_slice([view for view in views if flt.matches(view)], _listener_less)
 
 
 _APP_PROTOCOL_NAMES = (
@@ -269,7 +144,7 @@ def _wrapped(value) -> int:
 def describe_destination(filters: list[dict]) -> str:
     """listener.go getFilterType: where a filter chain sends traffic."""
     for item in filters:
-        config = _typed_config(item)
+        config = typed_config(item)
         if item.get("name") == HTTP_CONNECTION_MANAGER:
             if isinstance(config.get("route_config"), dict):
                 return describe_route_config(config["route_config"])
@@ -277,7 +152,7 @@ def describe_destination(filters: list[dict]) -> str:
             if route_name:
                 return f"Route: {route_name}"
             return "HTTP"
-        if item.get("name") == TCP_PROXY and not _mentions(config, BLACK_HOLE_CLUSTER):
+        if item.get("name") == TCP_PROXY and not mentions(config, BLACK_HOLE_CLUSTER):
             cluster = str(config.get("cluster", ""))
             return cluster if "Cluster" in cluster else f"Cluster: {cluster}"
     return "Non-HTTP/Non-TCP"
@@ -325,7 +200,7 @@ def describe_match(match) -> str:
     return " ".join(conditions)
 
 
-def listener_summary(views: list[ListenerView], *, verbose: bool = True, type_prefix: bool = False) -> Tabular:
+def listener_table(views: list[ListenerView], *, verbose: bool = True, type_prefix: bool = False) -> Tabular:
     """PrintListenerSummary over filtered, sorted listeners (tabwriter padding 1)."""
     columns = ["ADDRESSES", "PORT"] + (["MATCH", "DESTINATION"] if verbose else ["TYPE"])
     if type_prefix:
@@ -339,7 +214,7 @@ def listener_summary(views: list[ListenerView], *, verbose: bool = True, type_pr
             rows.append(lead + [addresses, port, listener_type(view.raw)])
             row_views.append(view)
             continue
-        chains = [(describe_chain_match(chain.get("filter_chain_match")), describe_destination(_filters(chain))) for chain in _filter_chains(view.raw)]
+        chains = [(describe_chain_match(chain.get("filter_chain_match")), describe_destination(chain_filters(chain))) for chain in filter_chains(view.raw)]
         go_sort_slice(chains, lambda a, b: a[1] > b[1])
         for match, destination in chains:
             rows.append(lead + [addresses, port, match, destination])
@@ -348,25 +223,6 @@ def listener_summary(views: list[ListenerView], *, verbose: bool = True, type_pr
 
 
 # ---- routes -----------------------------------------------------------------------------------
-
-
-def _route_less(a: RouteView, b: RouteView) -> bool:
-    # route.go retrieveSortedRouteSlice: numeric names ascending; any non-numeric name is "not less".
-    a_number, b_number = _strict_atoi(a.name), _strict_atoi(b.name)
-    if a_number is None or b_number is None:
-        return False
-    return a_number < b_number
-
-
-def _strict_atoi(text: str) -> int | None:
-    body = text[1:] if text[:1] in "+-" else text
-    return int(text) if body.isascii() and body.isdigit() else None
-
-
-def sorted_routes(views: Iterable[RouteView], flt: RouteFilter) -> list[RouteView]:
-    # istioctl sorts all routes, then filters while printing.
-    ordered = go_sort_slice(list(views), _route_less)
-    return [view for view in ordered if flt.matches(view)]
 
 
 def describe_route_domains(domains: list) -> str:
@@ -389,7 +245,7 @@ def _is_passthrough(route: dict) -> bool:
     return isinstance(action, dict) and action.get("cluster") == PASSTHROUGH_CLUSTER
 
 
-def route_summary(views: list[RouteView], *, verbose: bool = True, type_prefix: bool = False) -> Tabular:
+def route_table(views: list[RouteView], *, verbose: bool = True, type_prefix: bool = False) -> Tabular:
     """PrintRouteSummary over filtered, sorted route configurations."""
     columns = ["NAME", "VHOST NAME", "DOMAINS", "MATCH", "VIRTUAL SERVICE"] if verbose else ["NAME", "VIRTUAL HOSTS"]
     rows, row_views = [], []
@@ -417,12 +273,7 @@ def route_summary(views: list[RouteView], *, verbose: bool = True, type_prefix: 
 # ---- endpoints --------------------------------------------------------------------------------
 
 
-def sorted_load_assignments(assignments: list[dict]) -> list[dict]:
-    """configdump/endpoint.go: ClusterLoadAssignments in the cluster order (fqdn, subset, port, direction)."""
-    return go_sort_by_key(list(assignments), lambda cla: safe_subset_key(str(cla.get("cluster_name", ""))))
-
-
-def eds_endpoint_summary(endpoints: list[EndpointView], *, type_prefix: bool = False) -> Tabular:
+def eds_endpoint_table(endpoints: list[EndpointView], *, type_prefix: bool = False) -> Tabular:
     """configdump/endpoint.go PrintEndpointsSummary over filtered endpoints."""
     rows = [
         [f"endpoint/{ep.address}" if type_prefix else ep.address, ep.status, ep.locality, ep.cluster]
@@ -431,12 +282,7 @@ def eds_endpoint_summary(endpoints: list[EndpointView], *, type_prefix: bool = F
     return Tabular(["NAME", "STATUS", "LOCALITY", "CLUSTER"], rows)
 
 
-def sorted_host_endpoints(endpoints: Iterable[EndpointView], flt: EndpointFilter) -> list[EndpointView]:
-    """clusters.go retrieveSortedEndpointClusterSlice: by address, port, cluster."""
-    return go_sort_by_key([ep for ep in endpoints if flt.matches(ep)], lambda ep: (ep.address, ep.port, ep.cluster))
-
-
-def host_endpoint_summary(endpoints: list[EndpointView]) -> Tabular:
+def host_endpoint_table(endpoints: list[EndpointView]) -> Tabular:
     """clusters.go PrintEndpointsSummary (`pc endpoint` from `/clusters?format=json`)."""
     rows = []
     for ep in endpoints:
@@ -448,11 +294,6 @@ def host_endpoint_summary(endpoints: list[EndpointView]) -> Tabular:
 # ---- ECDS -------------------------------------------------------------------------------------
 
 
-def sorted_ecds(views: Iterable[EcdsView]) -> list[EcdsView]:
-    """ecds.go: by typed_config type URL, then name."""
-    return go_sort_by_key(list(views), lambda view: (view.type_url, view.name))
-
-
-def ecds_summary(views: list[EcdsView]) -> Tabular:
+def ecds_table(views: list[EcdsView]) -> Tabular:
     rows = [[view.name, view.type_url.rpartition("/")[2]] for view in views]
     return Tabular(["ECDS NAME", "TYPE"], rows)

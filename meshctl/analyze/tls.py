@@ -351,7 +351,7 @@ def tls_rows(clusters: Iterable[tuple[Mapping, str]], endpoints: Mapping[str, tu
     return [row for cluster, state in clusters for row in cluster_tls_rows(cluster, endpoints, state)]
 
 
-def tls_summary(rows: list[TlsRow]) -> Tabular:
+def tls_table(rows: list[TlsRow]) -> Tabular:
     """The `pc tls` table; "-" for empty cells as istioctl's cluster table."""
     table_rows = [
         [
@@ -401,7 +401,7 @@ def dump_static_endpoints(dump) -> dict[str, tuple[str, ...]]:
 
 
 def cluster_tls_columns(dump) -> tuple[list[str], Callable[[ClusterView], list[str]]]:
-    """The `pc cluster -o wide` hook: (headers, cells of one ClusterView) for `cluster_summary`."""
+    """The `pc cluster -o wide` hook: (headers, cells of one ClusterView) for `cluster_table`."""
     endpoints = dump_static_endpoints(dump)
     return list(CLUSTER_WIDE_COLUMNS), lambda view: list(cluster_wide_cells(view.raw, endpoints))
 

@@ -12,52 +12,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass, field
 
 from meshctl.model.labels import LabelSelector, Requirement
 from meshctl.model.tabular import Tabular
+from meshctl.model.webhooks import CaSummary, InjectorWebhook, Verdict
 
 REVISION_LABEL = "istio.io/rev"
 INJECT_LABEL = "sidecar.istio.io/inject"
 # inject.go: namespaces the injector never injects into.
 IGNORED_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "local-path-storage")
-
-
-@dataclass(frozen=True)
-class CaSummary:
-    subject: str = ""
-    not_after: str = ""  # RFC 3339
-    count: int = 0
-    problem: str = ""
-
-
-@dataclass(frozen=True)
-class InjectorWebhook:
-    """One webhook of a MutatingWebhookConfiguration that looks like Istio's sidecar injector."""
-
-    configuration: str
-    name: str
-    revision: str
-    target: str  # "istiod-1-21.istio-system:443/inject" or the URL
-    service_namespace: str
-    failure_policy: str
-    namespace_selector: dict | None
-    object_selector: dict | None
-    ca: CaSummary = field(default_factory=CaSummary)
-
-    @property
-    def configmaps(self) -> tuple[str, ...]:
-        """The ConfigMaps istiod's injector for this revision reads (istio-sidecar-injector[-REV], istio[-REV])."""
-        suffix = "" if self.revision in ("", "default") else f"-{self.revision}"
-        namespace = f"{self.service_namespace}/" if self.service_namespace else ""
-        return (f"{namespace}istio-sidecar-injector{suffix}", f"{namespace}istio{suffix}")
-
-
-@dataclass(frozen=True)
-class Verdict:
-    webhook: InjectorWebhook
-    fires: bool
-    reasons: tuple[str, ...]
 
 
 def injector_webhooks(configurations: list[dict]) -> list[InjectorWebhook]:

@@ -16,10 +16,10 @@ COMPLETE_VAR = "_MESHCTL_COMPLETE"
 
 def completion_script(shell: str) -> str:
     """The completion script for `shell`, as committed in completions/."""
-    # Typer keeps its script templates in a private module; tests/test_generated.py notices a change.
-    from typer._completion_shared import get_completion_script
+    # Typer keeps its script templates private (meshctl.typer_fast); tests/test_generated.py notices a change.
+    from meshctl.typer_fast import completion_script as typer_script
 
-    return get_completion_script(prog_name="meshctl", complete_var=COMPLETE_VAR, shell=shell) + "\n"
+    return typer_script("meshctl", COMPLETE_VAR, shell) + "\n"
 
 
 def completion(

@@ -51,6 +51,7 @@ def _load(env: Env, source):
     from meshctl.decode.configdump import parse
 
     dump = parse(source.fetch("config_dump?include_eds"))
+    env.retain(dump)
     for message in dump.warnings:
         env.warn(f"{source.describe()}: {message}")
     return dump
@@ -95,7 +96,7 @@ def mtls(
     output: output_option("short", ("short", "json", "yaml")) = "short",
     query: QueryOption = None,
 ) -> None:
-    from meshctl.analyze.mtls import VERDICT_FAIL, VERDICT_MTLS, Destination, explain_mtls, explanation_text, is_ip, workload_ips, workload_name
+    from meshctl.analyze.mtls import VERDICT_FAIL, VERDICT_MTLS, Destination, explain_mtls, is_ip, workload_ips, workload_name
 
     env = Env.of(ctx)
     src_given = [value for value in (src_file, src_admin) if value]
@@ -129,6 +130,8 @@ def mtls(
     if fmt in DATA_FORMATS:
         emit(env, explanation.to_dict(), fmt, query)
     else:
+        from meshctl.render.mtls import explanation_text
+
         emit(env, explanation_text(explanation))
     if explanation.verdict == VERDICT_FAIL or (require_mtls and explanation.verdict != VERDICT_MTLS):
         raise typer.Exit(ExitStatus.CHECK_FAILED)

@@ -177,27 +177,22 @@ def connect_for_injection(env: Env):
 def cluster_config(env: Env, kube, revision: str) -> dict:
     """The injector's `config`/`values` and the mesh config from the cluster, and native-sidecar support."""
     from meshctl.inject.config import cluster_configmap_names, native_sidecars_supported
+    from meshctl.sources import injector
 
-    istio_ns = kube.options.istio_namespace
-    injector_name, mesh_name = cluster_configmap_names(revision)
-    injector = kube.read("/api/v1", "configmaps", injector_name, istio_ns).get("data") or {}
-    mesh = kube.read("/api/v1", "configmaps", mesh_name, istio_ns).get("data") or {}
-    if "config" not in injector:
-        raise SourceError(f"configmap {injector_name} in namespace {istio_ns} has no `config` key")
+    config = injector.injector_configmaps(kube, *cluster_configmap_names(revision))
     try:
-        native = native_sidecars_supported(kube.list("/api/v1", "nodes"))
+        native = native_sidecars_supported(injector.nodes(kube))
     except SourceError as exc:
         env.warn(f"cannot list nodes ({exc}); native sidecars off (use --native-sidecars on|off)")
         native = False
-    return {"inject_config": injector["config"], "values": injector.get("values"), "mesh": mesh.get("mesh"),
-            "native_sidecars": native}
+    return {**config, "native_sidecars": native}
 
 
 def webhook_configurations(kube) -> list[dict]:
-    try:
-        return kube.list("/apis/admissionregistration.k8s.io/v1", "mutatingwebhookconfigurations")
-    except SourceError as exc:
-        raise SourceError(f"{exc}; cannot tell which injector webhook fires: give --revision") from None
+    """The cluster's MutatingWebhookConfigurations (meshctl.sources.injector)."""
+    from meshctl.sources.injector import webhook_configurations as read
+
+    return read(kube)
 
 
 def choose_revision(env: Env, kube, configurations: list[dict], workloads: list):
@@ -223,15 +218,13 @@ def choose_revision(env: Env, kube, configurations: list[dict], workloads: list)
 
 def _namespace_labels(env: Env, kube, workload) -> dict:
     """The labels of the workload's namespace; none when it does not exist yet (a manifest that creates it)."""
-    missing = f"namespace {workload.namespace} not found"
-    try:
-        ns = kube.get(f"/api/v1/namespaces/{workload.namespace}", verb="get", resource="namespaces", not_found=missing)
-    except SourceError as exc:
-        if str(exc) != missing:
-            raise SourceError(f"{exc}: cannot tell which injector webhook fires for {workload.name}; give --revision") from None
-        env.message(f"meshctl: note: {missing}: webhook selectors evaluated with no namespace labels")
+    from meshctl.sources.injector import namespace_labels
+
+    labels = namespace_labels(kube, workload.namespace, workload.name)
+    if labels is None:
+        env.message(f"meshctl: note: namespace {workload.namespace} not found: webhook selectors evaluated with no namespace labels")
         return {}
-    return (ns.get("metadata") or {}).get("labels") or {}
+    return labels
 
 
 def report_choice(env: Env, choice) -> None:

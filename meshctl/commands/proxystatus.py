@@ -97,7 +97,7 @@ def proxy_status(
 
 def _compare(env: Env, pod: str | None, istiod_file: str | None, proxy_file: str | None, output: str, revision: str | None) -> None:
     """istioctl proxystatus.go with a pod argument: NewComparator(istiod answers, Envoy dump).Diff()."""
-    from meshctl.analyze.proxystatus import compare_sync, comparison_text, first_config_dump
+    from meshctl.analyze.proxystatus import compare_sync, first_config_dump
     from meshctl.decode.configdump import parse
     from meshctl.errors import ExitStatus, SourceError, UsageError
     from meshctl.sources.file import FileSource
@@ -130,6 +130,8 @@ def _compare(env: Env, pod: str | None, istiod_file: str | None, proxy_file: str
     if output in ("json", "yaml"):
         emit(env, {"proxy": proxy_id, "istiod": istiod, **comparison.to_data()}, output)
     else:
+        from meshctl.render.proxystatus import comparison_text
+
         emit(env, comparison_text(comparison))
     if not comparison.equal:
         raise typer.Exit(ExitStatus.CHECK_FAILED)

@@ -11,7 +11,7 @@ def _commands():
     """(path, click command) for every command, depth first, in the order `--help` lists them."""
     import typer
 
-    import meshctl.cli  # noqa: F401  first: it sets up Typer's plain help before Typer loads
+    import meshctl.typer_fast  # noqa: F401  first: it sets up Typer's plain help before Typer loads
     from meshctl.commands.root import build_app
 
     root = typer.main.get_command(build_app())

@@ -46,7 +46,6 @@ def _alias_table() -> dict[str, str]:
 
 def build_app():
     """The root Typer app (a LazyGroup over `COMMANDS`)."""
-    from meshctl.plain_coercion import without_pydantic
 
     class LazyGroup(TyperGroup):
         """Imports a sub-command's module only when that sub-command runs."""
@@ -61,7 +60,7 @@ def build_app():
             module = importlib.import_module(f"meshctl.commands.{COMMANDS[name][0]}")
             command = getattr(module, "command", None) or typer.main.get_command(module.app)
             command.name = name
-            return without_pydantic(command)
+            return command
 
         def resolve_command(self, ctx, args):
             # Report the canonical name for aliases (`pc` -> `proxy-config`).

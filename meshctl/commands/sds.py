@@ -35,7 +35,7 @@ def sds(
     output: SdsOutput = "short",
     query: QueryOption = None,
 ) -> None:
-    from meshctl.analyze.secrets import secret_summary, secret_warnings
+    from meshctl.analyze.secrets import secret_table, secret_warnings
     from meshctl.sources.sds import fetch_secrets
 
     env = Env.of(ctx)
@@ -50,7 +50,7 @@ def sds(
         return
     for message in secret_warnings(section):
         env.warn(message)
-    emit(env, secret_summary(section, now=env.now(), wide=fmt == "wide"))
+    emit(env, secret_table(section, now=env.now(), wide=fmt == "wide"))
 
 
 def _compare(env: Env, agent_section: dict, admin_url: str, timeout: float, fmt: str, query: str | None) -> None:

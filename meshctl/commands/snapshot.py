@@ -45,8 +45,8 @@ def snapshot(
         return
     if not output:
         raise UsageError("give the archive to write with -o PATH (e.g. -o mesh.tar.gz)")
+    from meshctl.archive.writer import SnapshotWriter
     from meshctl.snapshot.capture import take_snapshot
-    from meshctl.snapshot.writer import SnapshotWriter
     from meshctl.sources.fleet import select_proxy_pods
 
     env = Env.of(ctx)
@@ -98,8 +98,8 @@ def diff(
 
     Noise is ignored: version_info, last_updated, and the order of lists Envoy does not act on.
     """
+    from meshctl.archive.reader import SnapshotArchive
     from meshctl.snapshot.compare import compare_snapshots
-    from meshctl.snapshot.reader import SnapshotArchive
 
     chosen = diff_types(types)
     with SnapshotArchive(before).seekable() as old, SnapshotArchive(after).seekable() as new:

@@ -7,8 +7,6 @@ never an error (istioctl wrapper.go fails on them; istio #52872, #19409).
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -68,48 +66,23 @@ class ConfigDump:
 
 
 def load_json(data: bytes, what: str = "input"):
-    """Parse JSON bytes fast (orjson, GC paused: 150 MB dumps), or raise a one-line DecodeError."""
+    """Parse JSON bytes fast (orjson), or raise a one-line DecodeError."""
     if not data or data.isspace():  # (not .strip(): that copies 150 MB)
         raise DecodeError(f"{what} is empty")
-    return _loads(data, what, big=len(data) >= _BIG_INPUT)
+    return _loads(data, what)
 
 
-@contextlib.contextmanager
-def paused_gc():
-    """Pause the cyclic collector while acyclic data is built: on big dumps its passes over
-    millions of fresh containers that it can never free cost more than building them (4x)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _loads(data, what: str, *, big: bool):
+def _loads(data, what: str):
     import orjson
 
-    with paused_gc():
-        try:
-            document = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            raise DecodeError(f"{what} is not valid JSON (truncated or corrupt?): {_short(str(exc))}") from None
-        if big:
-            _keep_until_exit(document)  # before the collector is back: its next pass would scan it all
-    return document
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise DecodeError(f"{what} is not valid JSON (truncated or corrupt?): {_short(str(exc))}") from None
 
 
-# Dumps reach 150 MB (10M+ objects). For those, the collector must never scan them again, and
-# freeing them one by one at exit costs a second: the process is about to end anyway.
+# Dumps reach 150 MB (10M+ objects): past this size, parse only the sections a caller reads.
 _BIG_INPUT = 16 << 20
-
-
-def _keep_until_exit(document) -> None:
-    """Move `document` out of the collector's reach and leak it deliberately (freed by the OS)."""
-    anchor: list = [document]
-    anchor.append(anchor)  # a cycle no module refers to: nothing but a collection could free it
-    gc.freeze()  # ...and frozen objects are never collected, not even at interpreter shutdown
 
 
 # What a caller reads of a section: {field: its fields, or None for the whole value}; a list's
@@ -179,7 +152,7 @@ def _parse_sections(data: bytes, wanted: set[str], fields: Fields | None = None)
             stop -= 1
         entry = view[start:stop]
         try:
-            configs.append(_loads(entry, "config dump", big=True) if fields is None else _project(entry, fields))
+            configs.append(_loads(entry, "config dump") if fields is None else _project(entry, fields))
         except DecodeError:
             return None  # an admin type inside a string, say: parse the whole dump instead
     return from_object({"configs": configs})
@@ -201,10 +174,7 @@ def _project(data, fields: Fields) -> dict:
         raise DecodeError("config dump entry is not a JSON object")
     if has_camel_keys(list(entry.keys())):
         fields = to_camel(fields)  # protojson's spelling, data keys (filter_metadata's) left as they are
-    with paused_gc():
-        kept = _kept(entry, {"@type": None, **fields}, simdjson.Object, simdjson.Array)
-        _keep_until_exit(kept)
-    return kept
+    return _kept(entry, {"@type": None, **fields}, simdjson.Object, simdjson.Array)
 
 
 def _kept(node, fields: Fields | None, object_type, array_type):

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from meshctl.analyze.webhooks import InjectorWebhook, Verdict, evaluate
+from meshctl.analyze.webhooks import evaluate
 from meshctl.errors import DecodeError
 from meshctl.gotemplate import goyaml
 from meshctl.inject import kubetypes
 from meshctl.inject.pipeline import pod_templates
+from meshctl.model.webhooks import InjectorWebhook, Verdict
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from meshctl.render.table import render_table
 
 def seed_text(config: dict, chain: list[dict], container: dict | None, terminal: Terminal) -> str:
     """Node and discovery facts, the xds-grpc/sds-grpc seed chain, the container's image/revision/args/env,
-    then the static clusters (analyze.bootstrap.bootstrap_summary, analyze.sidecar.seed_chain)."""
-    from meshctl.analyze.bootstrap import bootstrap_summary
+    then the static clusters (analyze.bootstrap.bootstrap_tables, analyze.sidecar.seed_chain)."""
+    from meshctl.analyze.bootstrap import bootstrap_tables
 
-    info, clusters = bootstrap_summary(config)
+    info, clusters = bootstrap_tables(config)
     rows = [["Seed Chain:" if i == 0 else "", " -> ".join(link["hops"])] for i, link in enumerate(chain)]
     if container:
         rows += [["Proxy Image:", container["image"]], ["Revision:", container["revision"] or "-"],

@@ -1,7 +1,8 @@
-"""Text of a comparison of two config dumps (`pc diff`) and of two snapshots (`snapshot diff`)."""
+"""Text of comparisons: two config dumps (`pc diff`), two snapshots (`snapshot diff`), a resource's JSON."""
 
 from __future__ import annotations
 
+from meshctl.analyze.diff import ResourceChange, canonical
 from meshctl.model.tabular import Tabular
 from meshctl.render.console import Terminal
 from meshctl.render.table import render_table
@@ -9,8 +10,6 @@ from meshctl.render.table import render_table
 
 def dump_diff_text(result, terminal: Terminal) -> str:
     """`pc diff`: counts per type, then each changed resource (a unified diff of its JSON for changes)."""
-    from meshctl.analyze.diff import unified_text
-
     summary = Tabular(["TYPE", "ADDED", "REMOVED", "CHANGED"], padding=3)
     for kind, counts in result.counts().items():
         summary.rows.append([kind, str(counts["added"]), str(counts["removed"]), str(counts["changed"])])
@@ -40,3 +39,19 @@ def snapshot_diff_text(result, terminal: Terminal) -> str:
     if result.equal:
         text += "The snapshots are equal.\n"
     return text
+
+
+def unified_text(change: ResourceChange, label_before: str, label_after: str) -> str:
+    """A unified diff of the resource's pretty JSON, for people (`pc diff` text output)."""
+    import difflib
+
+    import orjson
+
+    def lines(resource) -> list[str]:
+        if resource is None:
+            return []
+        return orjson.dumps(canonical(resource), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode().splitlines(keepends=True)
+
+    return "".join(
+        difflib.unified_diff(lines(change.before), lines(change.after), f"{label_before} {change.type}/{change.name}", f"{label_after} {change.type}/{change.name}")
+    )

@@ -1,6 +1,5 @@
-"""Mesh snapshots: one tar.gz holding what `meshctl` reads from a cluster, for offline diagnosis.
+"""Mesh snapshots: `capture` takes one from a cluster, `compare` diffs two (pod by pod).
 
-`layout` names the members, `scrub` keeps key material out, `writer` streams members into the
-archive, `reader` reads them back, `capture` takes a snapshot from a cluster, `compare` diffs two.
-See docs/snapshot.md for the format.
+The archive format itself (layout, reader, writer, scrubbing) is `meshctl.archive`, below the
+sources; this package stands above sources and analyze. See docs/snapshot.md for the format.
 """

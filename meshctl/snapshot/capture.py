@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 import time
 
+from meshctl.archive import layout
+from meshctl.archive.writer import SnapshotWriter, json_bytes
 from meshctl.errors import SourceError
 from meshctl.model.pods import PROXY_CONTAINER
-from meshctl.snapshot import layout
-from meshctl.snapshot.writer import SnapshotWriter, json_bytes
 from meshctl.sources.base import ClusterAccess
 
 _API_V1 = "/api/v1"
@@ -153,7 +153,8 @@ def _member(prefix: str, plural: str, obj: dict) -> str:
 
 def _capture_istiods(kube: ClusterAccess, writer: SnapshotWriter, failures: list[dict]) -> dict:
     """istiod's /debug/syncz (what `proxy-status` reads) from each running istiod."""
-    from meshctl.sources.pod import ISTIOD_DEBUG, PodSource
+    from meshctl.model.pods import ISTIOD_DEBUG
+    from meshctl.sources.pod import PodSource
 
     rows = {}
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from meshctl.analyze.diff import RESOURCE_TYPES, DumpDiff, diff_dumps
-from meshctl.snapshot import layout
+from meshctl.archive import layout
 
 POD_STATES = ("added", "removed", "changed", "equal")
 

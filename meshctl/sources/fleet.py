@@ -48,9 +48,6 @@ from meshctl.model.pods import has_proxy, pod_key
 from meshctl.model.refs import PodRef
 from meshctl.sources.base import ClusterAccess
 
-__all__ = ["FAILED", "NOT_CHECKED", "OK", "FleetRun", "PodResult", "failure_message", "has_proxy", "pod_ip_index",
-           "pod_key", "run_each", "select_proxy_pods"]  # fmt: skip
-
 DEFAULT_CONCURRENCY = 16
 OK, FAILED, NOT_CHECKED = "ok", "failed", "not checked"
 

@@ -22,8 +22,6 @@ from meshctl.model.pods import PROXY_CONTAINER, PodEndpoint, proxy_container
 from meshctl.model.refs import PodRef
 from meshctl.sources.base import Notify, PodAnswer
 
-__all__ = ["PROXY_CONTAINER", "ExecFailed", "KubeClient", "KubeOptions", "connect", "parse_timeout"]
-
 # istioctl uses 15 s, which cuts off config dumps of big meshes (150 MB through an API server
 # proxy at a few MB/s takes over a minute). 120 s still ends a hung call well within a CI step.
 DEFAULT_REQUEST_TIMEOUT = 120.0

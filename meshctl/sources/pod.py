@@ -12,8 +12,6 @@ from meshctl.model.pods import ISTIOD_DEBUG, PROXY_ADMIN, PROXY_CONTAINER, PodEn
 from meshctl.model.refs import PodRef
 from meshctl.sources.base import ClusterAccess, Notify
 
-__all__ = ["ISTIOD_DEBUG", "PROXY_ADMIN", "PodEndpoint", "PodSource", "fetch_from_istiods", "proxy_source"]
-
 
 class PodSource:
     """Fetches HTTP paths from an endpoint of a pod (by default Envoy's admin API in istio-proxy)."""

@@ -29,7 +29,7 @@ class SnapshotKube(KubeClient):
     """
 
     def __init__(self, archive, options: KubeOptions) -> None:
-        from meshctl.snapshot import layout
+        from meshctl.archive import layout
 
         self.options = options
         self.timeout = DEFAULT_REQUEST_TIMEOUT
@@ -77,7 +77,7 @@ class SnapshotKube(KubeClient):
 
     def exec_in(self, pod: dict, container: str, argv: list[str]) -> bytes:
         """What the recorded command printed: ``cat envoy-rev.json``, ``pilot-agent|pilot-discovery request GET``."""
-        from meshctl.snapshot import layout
+        from meshctl.archive import layout
 
         meta = pod.get("metadata") or {}
         namespace, name = meta.get("namespace", ""), meta.get("name", "")
@@ -133,7 +133,7 @@ def snapshot_client(options: KubeOptions) -> SnapshotKube:
 @functools.lru_cache(maxsize=4)
 def _archive(path: str, version):
     """One reader per file (and version of it) per process: a multi-pod view connects once per pod."""
-    from meshctl.snapshot.reader import SnapshotArchive
+    from meshctl.archive.reader import SnapshotArchive
 
     return SnapshotArchive(path)
 

@@ -16,8 +16,8 @@ import json
 import socket
 import ssl
 
-from meshctl.analyze.webhooks import InjectorWebhook
 from meshctl.errors import DecodeError, SourceError
+from meshctl.model.webhooks import InjectorWebhook
 from meshctl.sources.base import ClusterAccess
 
 DEFAULT_POD_PORT = 15017  # istiod's webhook port (istioctl's fallback too)

@@ -11,6 +11,7 @@ import pytest
 from meshctl.analyze import check as rules
 from meshctl.decode.configdump import from_object
 from meshctl.errors import UsageError
+from meshctl.render.check import junit_text
 from meshctl.sandbox import resources
 from meshctl.sandbox.certs import TestCA, spiffe_id
 
@@ -177,7 +178,7 @@ def test_report_fail_on_table_and_junit():
     assert report.failing == 1 and rules.Report(report.pods, fail_on="warning").failing == 2
     table = rules.report_table(report)
     assert table.rows[-1] == ["c.ns", "-", "NOT CHECKED", "interrupted before it started"]
-    root = ET.fromstring(rules.report_junit(report))
+    root = ET.fromstring(junit_text(report))
     assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("21", "1", "13")
     document = rules.report_document(report)
     assert document["summary"] == {"pods": 3, "checks": 8, "pass": 6, "warn": 1, "fail": 1, "notChecked": 1}

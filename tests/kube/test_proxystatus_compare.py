@@ -14,8 +14,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from meshctl.analyze.proxystatus import compare_sync, comparison_text, first_config_dump, rfc1123
+from meshctl.analyze.proxystatus import compare_sync, first_config_dump, rfc1123
 from meshctl.decode.configdump import from_object, parse
+from meshctl.render.proxystatus import comparison_text
 
 from fakekube import istio_pod, pod
 from fakekube.targets import http_target

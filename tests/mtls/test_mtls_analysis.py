@@ -19,11 +19,11 @@ from meshctl.analyze.mtls import (
     VERDICT_UNKNOWN,
     Destination,
     explain_mtls,
-    explanation_text,
     parse_destination,
     select_chain,
     workload_ips,
 )
+from meshctl.render.mtls import explanation_text
 
 from helpers.mtlsdata import (
     REVIEWS,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from meshctl.analyze.filters import ClusterFilter
-from meshctl.analyze.summaries import CLUSTER_SUMMARY_FIELDS, cluster_summary, sorted_clusters
+from meshctl.analyze.order import sort_clusters
+from meshctl.analyze.summaries import CLUSTER_TABLE_FIELDS, cluster_table
 from meshctl.decode.configdump import _parse_sections, from_object, looks_like_dump, parse
 from meshctl.decode.protojson import to_camel
 from meshctl.decode.resources import clusters
@@ -69,7 +69,7 @@ def test_partial_decoding_refuses_other_layouts():
 
 
 def _cluster_rows(dump) -> list[list[str]]:
-    return cluster_summary(sorted_clusters(clusters(dump), ClusterFilter())).rows
+    return cluster_table(sort_clusters(clusters(dump))).rows
 
 
 @pytest.mark.parametrize("dump_path", [SMALL, *(ISTIO_TESTDATA / path for path in ISTIO_DUMPS)], ids=lambda path: path.name)
@@ -78,7 +78,7 @@ def test_the_cluster_summary_fields_give_the_full_decodes_table(dump_path, spell
     document = json.loads(require_shared(dump_path).read_bytes())
     if spelling == "protojson":
         document = to_camel(document)  # istioctl -o json output, camelCase
-    partial = _parse_sections(json.dumps(document, indent=1).encode(), {"ClustersConfigDump"}, CLUSTER_SUMMARY_FIELDS)
+    partial = _parse_sections(json.dumps(document, indent=1).encode(), {"ClustersConfigDump"}, CLUSTER_TABLE_FIELDS)
     assert partial is not None
     assert _cluster_rows(partial) == _cluster_rows(from_object(document))
     assert _cluster_rows(partial)  # (the dumps have clusters: the comparison means something)
@@ -104,5 +104,5 @@ def test_fields_on_an_entry_that_is_not_json_fall_back_to_the_whole_dump():
     nested = {"@type": "type.googleapis.com/envoy.admin.v3.RoutesConfigDump"}  # splits the clusters entry in two
     clusters_entry.append({"cluster": {"name": "odd", "metadata": {"filter_metadata": {"odd": nested}}}})
     data = json.dumps(document, indent=1).encode()
-    assert _parse_sections(data, {"ClustersConfigDump"}, CLUSTER_SUMMARY_FIELDS) is None
-    assert parse(data, {"ClustersConfigDump"}, CLUSTER_SUMMARY_FIELDS).section("ClustersConfigDump")["static_clusters"][-1] == clusters_entry[-1]
+    assert _parse_sections(data, {"ClustersConfigDump"}, CLUSTER_TABLE_FIELDS) is None
+    assert parse(data, {"ClustersConfigDump"}, CLUSTER_TABLE_FIELDS).section("ClustersConfigDump")["static_clusters"][-1] == clusters_entry[-1]

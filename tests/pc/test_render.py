@@ -7,8 +7,8 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from meshctl.analyze.order import go_sort_by_key, go_sort_slice
-from meshctl.analyze.summaries import parse_subset_key, safe_subset_key
+from meshctl.analyze.envoy import parse_subset_key
+from meshctl.analyze.order import cluster_key, go_sort_by_key, go_sort_slice
 from meshctl.decode.protojson import to_camel, to_snake
 from meshctl.model.tabular import Tabular
 from meshctl.render.data import to_json, to_yaml
@@ -70,7 +70,7 @@ def test_parse_subset_key_follows_istio():
     assert parse_subset_key("outbound_.9080_.v1_.reviews.default.svc.cluster.local") == ("outbound", "v1", "reviews.default.svc.cluster.local", 9080)
     assert parse_subset_key("inbound|x|a|b|c") == ("inbound", "a", "", 0)  # bad port -> 0; 4th "|" -> no FQDN
     assert parse_subset_key("a|1") == ("a", "", "", 0)  # Go returns before parsing the port
-    assert safe_subset_key("BlackHoleCluster") == ("BlackHoleCluster", "", 0, "")
+    assert cluster_key("BlackHoleCluster") == ("BlackHoleCluster", "", 0, "")
 
 
 def test_go_json_indents_by_four_and_escapes_html():

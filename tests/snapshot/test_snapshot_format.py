@@ -9,12 +9,12 @@ import tarfile
 
 import pytest
 
+from meshctl.archive import layout
+from meshctl.archive.reader import SnapshotArchive
+from meshctl.archive.scrub import StreamScrubber, scrub
+from meshctl.archive.writer import SnapshotWriter, json_bytes
 from meshctl.errors import DecodeError, SourceError, UsageError
-from meshctl.snapshot import layout
-from meshctl.snapshot.reader import SnapshotArchive
-from meshctl.snapshot.scrub import StreamScrubber, scrub
-from meshctl.snapshot.writer import SnapshotWriter, json_bytes
-from meshctl.sources.kube import KubeOptions
+from meshctl.model.options import KubeOptions
 from meshctl.sources.snapshot import SnapshotKube
 
 from helpers import call_meshctl

@@ -16,7 +16,7 @@ from meshctl.analyze.tls import (
     format_address,
     static_cluster_endpoints,
     tls_rows,
-    tls_summary,
+    tls_table,
 )
 
 from helpers.tlsdata import RAW_BUFFER, istio_bootstrap, istio_mtls_socket, istio_outbound_cluster
@@ -42,7 +42,7 @@ def test_istio_outbound_cluster_rows():
 
 def test_table_and_json_carry_the_same_fields():
     rows = tls_rows([(istio_outbound_cluster(), "active")], ENDPOINTS)
-    table = tls_summary(rows)
+    table = tls_table(rows)
     assert table.columns == list(TLS_COLUMNS)
     assert table.rows[0] == [
         "outbound|9080||reviews.default.svc.cluster.local",
@@ -212,4 +212,4 @@ def test_garbage_shapes_never_raise():
     rows = tls_rows([(cluster, "warming") for cluster in weird], ENDPOINTS)
     assert [(row.cluster, row.match_text) for row in rows] == [("x", "-"), ("y", "*"), ("z", "-")]
     assert rows[-1].mode == MTLS_SDS and rows[-1].sds_sources[0].kind == "unknown"
-    assert len(tls_summary(rows).rows) == 3
+    assert len(tls_table(rows).rows) == 3

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from meshctl.analyze.bootstrap import bootstrap_summary, dump_version_table, envoy_version, istio_versions, version_table
+from meshctl.analyze.bootstrap import bootstrap_tables, dump_version_table, envoy_version, istio_versions, version_table
 from meshctl.decode.bootstrap import bootstrap_document
 from meshctl.decode.configdump import from_object, load_json
 from meshctl.decode.protojson import to_camel
@@ -52,7 +52,7 @@ def test_version_rules():
 @pytest.mark.parametrize("name", BOOTSTRAP_GOLDENS)
 def test_bootstrap_summary_of_pilot_agent_bootstraps(name):
     bootstrap = _bootstrap(ISTIO_TESTDATA / f"pkg/bootstrap/testdata/{name}_golden.json")
-    info, clusters = bootstrap_summary(bootstrap)
+    info, clusters = bootstrap_tables(bootstrap)
     facts = dict(map(tuple, info.rows))
     assert facts["Node ID:"] == "sidecar~1.2.3.4~foo~bar" and facts["Proxy Type:"] == "sidecar"
     assert facts["Admin Address:"].startswith("127.0.0.1:")
@@ -68,14 +68,14 @@ def test_bootstrap_summary_of_pilot_agent_bootstraps(name):
 
 def test_bootstrap_summary_text_for_runningsds():
     bootstrap = _bootstrap(ISTIO_TESTDATA / "pkg/bootstrap/testdata/runningsds_golden.json")
-    info, clusters = bootstrap_summary(bootstrap)
+    info, clusters = bootstrap_tables(bootstrap)
     text = render_tabular(info)
     assert "Pod:                 svc-0-0-0-6944fb884d-4pgx8.test\n" in text
     assert "Locality:            regionA/zoneB/sub_zoneC\n" in text
     assert "Istio Proxy Version: sha\n" in text and "Discovery Address:   mypilot:1001\n" in text
     assert "Envoy Version" not in text  # a file on disk has no user agent build version
     all_bootstrap = _bootstrap(ISTIO_TESTDATA / "pkg/bootstrap/testdata/all_golden.json")
-    rows = {row[0]: row for row in bootstrap_summary(all_bootstrap)[1].rows}
+    rows = {row[0]: row for row in bootstrap_tables(all_bootstrap)[1].rows}
     assert rows["envoy_metrics_service"][1:] == ["STRICT_DNS", "metrics-service:15000", "mTLS (SDS)"]
 
 
@@ -105,6 +105,6 @@ def test_not_a_bootstrap_is_a_decode_error(document, message):
 
 
 def test_summary_of_a_sparse_bootstrap_never_raises():
-    info, clusters = bootstrap_summary({"node": {"id": 3, "metadata": []}, "static_resources": {"clusters": [{"name": "x"}, 5]}})
+    info, clusters = bootstrap_tables({"node": {"id": 3, "metadata": []}, "static_resources": {"clusters": [{"name": "x"}, 5]}})
     assert info.rows == [] and clusters.rows == [["x", "STATIC", "-", "plaintext"]]
-    assert bootstrap_summary({})[1].rows == []
+    assert bootstrap_tables({})[1].rows == []

@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from meshctl.analyze.bootstrap import bootstrap_summary, version_table
-from meshctl.analyze.secrets import redact_secrets, secret_summary
-from meshctl.analyze.tls import cluster_wide_cells, static_cluster_endpoints, tls_rows, tls_summary
+from meshctl.analyze.bootstrap import bootstrap_tables, version_table
+from meshctl.analyze.secrets import redact_secrets, secret_table
+from meshctl.analyze.tls import cluster_wide_cells, static_cluster_endpoints, tls_rows, tls_table
 from meshctl.decode.x509 import bundle_from_data_source, parse_bundle
 
 from helpers.tlsdata import istio_bootstrap, istio_outbound_cluster
@@ -41,7 +41,7 @@ def _cells_are_strings(table) -> bool:
 def test_secret_sections_of_any_shape(active, warming):
     section = {"dynamic_active_secrets": active, "dynamic_warming_secrets": warming}
     for wide in (False, True):
-        assert _cells_are_strings(secret_summary(section, now=NOW, wide=wide))
+        assert _cells_are_strings(secret_table(section, now=NOW, wide=wide))
     redact_secrets(section)
 
 
@@ -50,7 +50,7 @@ def test_secret_sections_of_any_shape(active, warming):
 def test_clusters_of_any_shape(clusters, bootstrap):
     endpoints = static_cluster_endpoints(bootstrap if isinstance(bootstrap, dict) else None)
     pairs = [(cluster, "active") for cluster in clusters if isinstance(cluster, dict)]
-    assert _cells_are_strings(tls_summary(tls_rows(pairs, endpoints)))
+    assert _cells_are_strings(tls_table(tls_rows(pairs, endpoints)))
     for cluster, _ in pairs:
         assert all(isinstance(cell, str) for cell in cluster_wide_cells(cluster, endpoints))
 
@@ -59,7 +59,7 @@ def test_clusters_of_any_shape(clusters, bootstrap):
 @given(JSON)
 def test_bootstraps_of_any_shape(node):
     for bootstrap in ({"node": node}, {"static_resources": {"clusters": node}}, {"dynamic_resources": node, "admin": node}):
-        for table in (*bootstrap_summary(bootstrap), version_table(bootstrap)):
+        for table in (*bootstrap_tables(bootstrap), version_table(bootstrap)):
             assert _cells_are_strings(table)
 
 
@@ -87,4 +87,4 @@ def test_mutated_istio_cluster(depth, data):
     if isinstance(node, dict) and node:
         node[data.draw(st.sampled_from(sorted(node)))] = data.draw(JSON)
     rows = tls_rows([(cluster, "active")], static_cluster_endpoints(istio_bootstrap()))
-    assert rows and _cells_are_strings(tls_summary(rows))
+    assert rows and _cells_are_strings(tls_table(rows))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from meshctl.analyze.secrets import SECRET_COLUMNS, WIDE_COLUMNS, redact_secrets, secret_items, secret_summary, secret_warnings
+from meshctl.analyze.secrets import SECRET_COLUMNS, WIDE_COLUMNS, redact_secrets, secret_items, secret_table, secret_warnings
 from meshctl.decode.configdump import parse
 from meshctl.render.text import render_tabular
 
@@ -23,21 +23,21 @@ def _now() -> datetime:
 def test_istioctl_secret_golden():
     case = require_shared(CONFIGDUMP_TESTDATA / "secret/istio")
     dump = parse((case / "config_dump.json").read_bytes())
-    table = secret_summary(dump.section("SecretsConfigDump"), now=_now())
+    table = secret_table(dump.section("SecretsConfigDump"), now=_now())
     assert render_tabular(table) == (case / "output").read_text()
 
 
 def test_pc_all_secret_block_golden():
     testdata = require_shared(ISTIO_TESTDATA / "istioctl/pkg/proxyconfig/testdata")
     dump = parse((testdata / "config_dump.json").read_bytes())
-    text = render_tabular(secret_summary(dump.section("SecretsConfigDump"), now=_now(), type_prefix=True))
+    text = render_tabular(secret_table(dump.section("SecretsConfigDump"), now=_now(), type_prefix=True))
     golden = (testdata / "config_dump_summary.txt").read_text()
     assert "\n" + text + "\n" in golden
     assert text.startswith("RESOURCE NAME      TYPE") and "secret/ROOTCA" in text
 
 
 def _rows(section, **kwargs):
-    return secret_summary(section, now=NOW, **kwargs).rows
+    return secret_table(section, now=NOW, **kwargs).rows
 
 
 def test_order_status_and_type_rules(certs):
@@ -80,9 +80,9 @@ def test_expired_and_not_yet_valid_are_not_valid(certs):
 
 def test_static_secrets_are_not_listed_and_empty_has_a_message(certs):
     section = {"static_secrets": [{"name": "static", "secret": {"name": "static"}}]}
-    table = secret_summary(section, now=NOW)
+    table = secret_table(section, now=NOW)
     assert table.rows == [] and table.empty_msg == "No active or warming secrets found."
-    assert secret_summary(None, now=NOW).rows == []
+    assert secret_table(None, now=NOW).rows == []
 
 
 def test_undecodable_data_is_a_marked_row_and_a_warning(certs):
@@ -102,7 +102,7 @@ def test_undecodable_data_is_a_marked_row_and_a_warning(certs):
 def test_wide_columns_for_a_workload_chain(certs):
     root = certs.root()
     leaf = certs.workload(root, spiffe="spiffe://cluster.local/ns/shop/sa/cart", hours=36)
-    table = secret_summary(secrets_dump(active=[cert_secret("default", certs.pem(leaf, root))]), now=NOW, wide=True)
+    table = secret_table(secrets_dump(active=[cert_secret("default", certs.pem(leaf, root))]), now=NOW, wide=True)
     assert table.columns == list(WIDE_COLUMNS) and table.columns[:7] == list(SECRET_COLUMNS)
     (row,) = table.rows
     assert dict(zip(table.columns[7:], row[7:])) == {

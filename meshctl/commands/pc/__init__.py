@@ -10,7 +10,6 @@ import importlib
 
 import typer
 from typer.core import TyperGroup
-from typer.models import CommandInfo
 
 # name -> (module under meshctl.commands, function, istioctl's aliases), in `pc --help` order.
 SUBCOMMANDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -67,33 +66,14 @@ app = typer.Typer(
 def _build(name: str):
     """The click command for sub-command `name`, with the Kubernetes flags."""
     from meshctl.commands.options import add_kube_options
-    from meshctl.plain_coercion import without_pydantic
 
     module_name, function_name, _ = SUBCOMMANDS[name]
     module = importlib.import_module(f"meshctl.commands.{module_name}")
     callback = getattr(module, function_name)
-    if module_name.startswith("pc."):
-        callback = _without_gc(callback)
-    info = CommandInfo(name, callback=callback, help=getattr(module, "HELP", None))
-    command = typer.main.get_command_from_info(
-        info, pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode
-    )
-    return without_pydantic(add_kube_options(command))
-
-
-def _without_gc(command):
-    """`command` run with the cyclic collector paused: views and tables are acyclic, and on big
-    dumps the collector's passes over them cost as much as building them."""
-    import functools
-
-    @functools.wraps(command)
-    def run(*args, **kwargs):
-        from meshctl.decode.configdump import paused_gc
-
-        with paused_gc():
-            return command(*args, **kwargs)
-
-    return run
+    # A one-command Typer app is that command (Typer's public way to build one click command).
+    single = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
+    single.command(name=name, help=getattr(module, "HELP", None))(callback)
+    return add_kube_options(typer.main.get_command(single))
 
 
 # The group alone: _LazyGroup builds the sub-command asked for.

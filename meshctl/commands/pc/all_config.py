@@ -78,24 +78,25 @@ def all_view(dump, filters, fmt: str, raw: bool, with_headers: bool, now) -> Vie
 def all_sections(dump, cluster_filter, listener_filter, route_filter, endpoint_filter, *, wide: bool, with_headers: bool, now):
     """istioctl configdump.go PrintFullSummary: (header title, table or text) per section."""
     from meshctl.analyze.bootstrap import dump_version_table
-    from meshctl.analyze.filters import select_endpoints
-    from meshctl.analyze.secrets import secret_summary
-    from meshctl.analyze.summaries import eds_endpoint_summary, listener_summary, route_summary, sorted_clusters, sorted_listeners, sorted_load_assignments, sorted_routes
-    from meshctl.commands.pc.cluster import cluster_table
+    from meshctl.analyze.filters import select, select_endpoints
+    from meshctl.analyze.order import sort_clusters, sort_listeners, sort_load_assignments, sort_routes
+    from meshctl.analyze.secrets import secret_table
+    from meshctl.analyze.summaries import eds_endpoint_table, listener_table, route_table
+    from meshctl.commands.pc.cluster import pc_cluster_table
     from meshctl.decode.resources import clusters, listeners, load_assignments, routes
     from meshctl.model.tabular import Sections
     from meshctl.render.text import render_tabular
 
-    views, _ = select_endpoints(sorted_load_assignments(load_assignments(dump)), endpoint_filter)
+    views, _ = select_endpoints(sort_load_assignments(load_assignments(dump)), endpoint_filter)
     return Sections(
         [
             # istioctl's plain text even on a terminal: the version block is not a table
             ("BOOTSTRAP INFO", render_tabular(dump_version_table(dump))),
-            ("CLUSTER INFO", cluster_table(dump, sorted_clusters(clusters(dump), cluster_filter), wide=wide, type_prefix=True)),
-            ("LISTENER INFO", listener_summary(sorted_listeners(listeners(dump), listener_filter), verbose=listener_filter.verbose, type_prefix=True)),
-            ("ROUTE INFO", route_summary(sorted_routes(routes(dump), route_filter), verbose=route_filter.verbose, type_prefix=True)),
-            ("SECRET INFO", secret_summary(dump.section("SecretsConfigDump"), now=now, wide=wide, type_prefix=True)),
-            ("ENDPOINTS INFO", eds_endpoint_summary(views, type_prefix=True)),
+            ("CLUSTER INFO", pc_cluster_table(dump, sort_clusters(select(clusters(dump), cluster_filter)), wide=wide, type_prefix=True)),
+            ("LISTENER INFO", listener_table(sort_listeners(select(listeners(dump), listener_filter)), verbose=listener_filter.verbose, type_prefix=True)),
+            ("ROUTE INFO", route_table(select(sort_routes(routes(dump)), route_filter), verbose=route_filter.verbose, type_prefix=True)),
+            ("SECRET INFO", secret_table(dump.section("SecretsConfigDump"), now=now, wide=wide, type_prefix=True)),
+            ("ENDPOINTS INFO", eds_endpoint_table(views, type_prefix=True)),
         ],
         with_headers=with_headers,
     )

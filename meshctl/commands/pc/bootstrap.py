@@ -42,7 +42,7 @@ def bootstrap_view(document: dict, fmt: str, raw: bool) -> ViewOutput:
     """The BootstrapConfigDump as JSON/YAML, or the node/discovery facts and static clusters (short)."""
     if fmt in DATA_FORMATS:
         return ViewOutput(plain_resources([document], raw)[0])
-    from meshctl.analyze.bootstrap import bootstrap_summary
+    from meshctl.analyze.bootstrap import bootstrap_tables
     from meshctl.model.tabular import Sections
 
-    return ViewOutput(Sections([("", table) for table in bootstrap_summary(document["bootstrap"]) if table.rows]))
+    return ViewOutput(Sections([("", table) for table in bootstrap_tables(document["bootstrap"]) if table.rows]))

@@ -39,30 +39,31 @@ def fetch_clusters(source, fmt: str):
     """The dump, decoded only as far as `fmt` needs (big dumps: the short table reads a few fields)."""
     if fmt == "wide":
         return load_dump(source)  # the TLS columns resolve SDS clusters through the bootstrap
-    from meshctl.analyze.summaries import CLUSTER_SUMMARY_FIELDS
+    from meshctl.analyze.summaries import CLUSTER_TABLE_FIELDS
 
-    return load_dump(source, sections={"ClustersConfigDump"}, fields=CLUSTER_SUMMARY_FIELDS if fmt == "short" else None)
+    return load_dump(source, sections={"ClustersConfigDump"}, fields=CLUSTER_TABLE_FIELDS if fmt == "short" else None)
 
 
 def cluster_view(dump, flt, fmt: str, raw: bool) -> ViewOutput:
     """The clusters `flt` keeps, in istioctl's order: a table (short, wide) or their JSON."""
-    from meshctl.analyze.summaries import sorted_clusters
+    from meshctl.analyze.filters import select
+    from meshctl.analyze.order import sort_clusters
     from meshctl.decode.resources import clusters
 
     warnings = (*dump.warnings, *missing_section(dump, "ClustersConfigDump", "clusters"))
-    views = sorted_clusters(clusters(dump), flt)
+    views = sort_clusters(select(clusters(dump), flt))
     if fmt in ("short", "wide"):
-        return ViewOutput(cluster_table(dump, views, wide=fmt == "wide"), warnings)
+        return ViewOutput(pc_cluster_table(dump, views, wide=fmt == "wide"), warnings)
     return ViewOutput(resources(views, raw), warnings)
 
 
-def cluster_table(dump, views, *, wide: bool, type_prefix: bool = False):
+def pc_cluster_table(dump, views, *, wide: bool, type_prefix: bool = False):
     """istioctl's cluster table; -o wide adds the TLS columns (meshctl.analyze.tls)."""
-    from meshctl.analyze.summaries import cluster_summary
+    from meshctl.analyze.summaries import cluster_table
 
     extra = None
     if wide:
         from meshctl.analyze.tls import cluster_tls_columns
 
         extra = cluster_tls_columns(dump)
-    return cluster_summary(views, type_prefix=type_prefix, extra_columns=extra)
+    return cluster_table(views, type_prefix=type_prefix, extra_columns=extra)

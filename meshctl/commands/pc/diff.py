@@ -36,6 +36,7 @@ def diff(
     if before == "-" and after == "-":
         raise UsageError("only one of A and B can be standard input")
     dumps = [parse(source_for_spec(env, spec).fetch("config_dump?include_eds")) for spec in (before, after)]
+    env.retain(dumps)
     result = diff_dumps(*dumps, diff_types(types))
     fmt = data_format(output, query)
     if fmt in DATA_FORMATS:

@@ -31,10 +31,11 @@ def ecds(
 
 def ecds_view(dump, fmt: str, raw: bool) -> ViewOutput:
     """istioctl's ECDS table, or (ecds.go PrintEcds) the whole EcdsConfigDump message in the dump's order."""
-    from meshctl.analyze.summaries import ecds_summary, sorted_ecds
+    from meshctl.analyze.order import sort_ecds
+    from meshctl.analyze.summaries import ecds_table
     from meshctl.decode.resources import ecds_filters
 
     warnings = (*dump.warnings, *missing_section(dump, "EcdsConfigDump", "extension configurations"))
     if fmt == "short":
-        return ViewOutput(ecds_summary(sorted_ecds(ecds_filters(dump))), warnings)
+        return ViewOutput(ecds_table(sort_ecds(ecds_filters(dump))), warnings)
     return ViewOutput(plain_resources([dump.section("EcdsConfigDump") or {}], raw)[0], warnings)

@@ -50,18 +50,19 @@ def fetch_endpoints(source):
 
 def endpoint_view(fetched, flt, fmt: str, raw: bool) -> ViewOutput:
     """The endpoints `flt` keeps: istioctl's table, or the reduced ClusterLoadAssignments / cluster statuses."""
-    from meshctl.analyze.filters import select_endpoints, select_host_statuses
-    from meshctl.analyze.summaries import eds_endpoint_summary, host_endpoint_summary, sorted_host_endpoints, sorted_load_assignments
+    from meshctl.analyze.filters import select, select_endpoints, select_host_statuses
+    from meshctl.analyze.order import sort_host_endpoints, sort_load_assignments
+    from meshctl.analyze.summaries import eds_endpoint_table, host_endpoint_table
     from meshctl.decode.resources import host_endpoints, load_assignments
 
     kind, data = fetched
     if kind == "dump":
         warnings = tuple(missing_section(data, "EndpointsConfigDump", "endpoints (dump it with ?include_eds)"))
-        views, assignments = select_endpoints(sorted_load_assignments(load_assignments(data)), flt)
+        views, assignments = select_endpoints(sort_load_assignments(load_assignments(data)), flt)
         if fmt == "short":
-            return ViewOutput(eds_endpoint_summary(views), warnings)
+            return ViewOutput(eds_endpoint_table(views), warnings)
         return ViewOutput(plain_resources(assignments, raw), warnings)
     views = host_endpoints(data)
     if fmt == "short":
-        return ViewOutput(host_endpoint_summary(sorted_host_endpoints(views, flt)))
+        return ViewOutput(host_endpoint_table(sort_host_endpoints(select(views, flt))))
     return ViewOutput(plain_resources(select_host_statuses(data, views, flt), raw))

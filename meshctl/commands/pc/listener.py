@@ -38,10 +38,12 @@ def listener(
 
 def listener_view(dump, flt, fmt: str, raw: bool) -> ViewOutput:
     """The listeners `flt` keeps: istioctl's table, or their JSON in the dump's order (PrintListenerDump)."""
-    from meshctl.analyze.summaries import listener_summary, sorted_listeners
+    from meshctl.analyze.filters import select
+    from meshctl.analyze.order import sort_listeners
+    from meshctl.analyze.summaries import listener_table
     from meshctl.decode.resources import listeners
 
     warnings = (*dump.warnings, *missing_section(dump, "ListenersConfigDump", "listeners"))
     if fmt == "short":
-        return ViewOutput(listener_summary(sorted_listeners(listeners(dump), flt), verbose=flt.verbose), warnings)
-    return ViewOutput(resources([view for view in listeners(dump) if flt.matches(view)], raw), warnings)
+        return ViewOutput(listener_table(sort_listeners(select(listeners(dump), flt)), verbose=flt.verbose), warnings)
+    return ViewOutput(resources(select(listeners(dump), flt), raw), warnings)

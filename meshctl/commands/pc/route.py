@@ -36,11 +36,13 @@ def route(
 
 def route_view(dump, flt, fmt: str, raw: bool) -> ViewOutput:
     """The route configurations `flt` keeps, in istioctl's order: its table, or their JSON."""
-    from meshctl.analyze.summaries import route_summary, sorted_routes
+    from meshctl.analyze.filters import select
+    from meshctl.analyze.order import sort_routes
+    from meshctl.analyze.summaries import route_table
     from meshctl.decode.resources import routes
 
     warnings = (*dump.warnings, *missing_section(dump, "RoutesConfigDump", "routes"))
-    views = sorted_routes(routes(dump), flt)
+    views = select(sort_routes(routes(dump)), flt)  # istioctl sorts all, then filters
     if fmt == "short":
-        return ViewOutput(route_summary(views, verbose=flt.verbose), warnings)
+        return ViewOutput(route_table(views, verbose=flt.verbose), warnings)
     return ViewOutput(resources(views, raw), warnings)

@@ -32,11 +32,11 @@ def secret(
 
 def secret_view(dump, fmt: str, raw: bool, now) -> ViewOutput:
     """istioctl's secret table (-o wide: chain, SANs, issuer, problems), or the section with keys redacted."""
-    from meshctl.analyze.secrets import redact_secrets, secret_summary, secret_warnings
+    from meshctl.analyze.secrets import redact_secrets, secret_table, secret_warnings
 
     warnings = (*dump.warnings, *missing_section(dump, "SecretsConfigDump", "secrets"))
     section = dump.section("SecretsConfigDump")
     if fmt in DATA_FORMATS:
         return ViewOutput(plain_resources([redact_secrets(section or {})], raw)[0], warnings)
     warnings += tuple(secret_warnings(section))
-    return ViewOutput(secret_summary(section, now=now, wide=fmt == "wide"), warnings)
+    return ViewOutput(secret_table(section, now=now, wide=fmt == "wide"), warnings)

@@ -36,13 +36,14 @@ def tls(
 
 def tls_view(dump, flt, fmt: str) -> ViewOutput:
     """The TLS rows of the clusters `flt` keeps: a table, or their JSON."""
-    from meshctl.analyze.summaries import sorted_clusters
-    from meshctl.analyze.tls import dump_static_endpoints, tls_rows, tls_summary
+    from meshctl.analyze.filters import select
+    from meshctl.analyze.order import sort_clusters
+    from meshctl.analyze.tls import dump_static_endpoints, tls_rows, tls_table
     from meshctl.decode.resources import clusters
 
     warnings = (*dump.warnings, *missing_section(dump, "ClustersConfigDump", "clusters"))
-    views = sorted_clusters(clusters(dump), flt)
+    views = sort_clusters(select(clusters(dump), flt))
     rows = tls_rows([(view.raw, view.state) for view in views], dump_static_endpoints(dump))
     if fmt in DATA_FORMATS:
         return ViewOutput([row.to_dict() for row in rows], warnings)
-    return ViewOutput(tls_summary(rows), warnings)
+    return ViewOutput(tls_table(rows), warnings)

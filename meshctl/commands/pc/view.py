@@ -68,7 +68,9 @@ def run_view(env: Env, targets: Targets, fetch: Callable, view: Callable, output
     """Fetch, view and emit, for the one source named or for the pods -l/-A/-n select (see module docstring)."""
     if targets.pod or targets.file or targets.admin or not (targets.selector or targets.all_namespaces or env.kube.namespace):
         source = open_source(env, file=targets.file, admin=targets.admin, pod=targets.pod)
-        out = view(fetch(source))
+        fetched = fetch(source)
+        env.retain(fetched)  # the GC policy (cli.main) decides what becomes of a big dump at the end
+        out = view(fetched)
         for message in out.warnings:
             env.warn(message)
         emit(env, out.result, output, query)

@@ -16,8 +16,8 @@ import threading
 import zlib
 from collections.abc import Iterator
 
+from meshctl.archive import layout
 from meshctl.errors import DecodeError, UsageError
-from meshctl.snapshot import layout
 
 _CHUNK = 1 << 20
 _READ_ERRORS = (tarfile.TarError, EOFError, zlib.error, OSError)

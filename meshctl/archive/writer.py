@@ -19,8 +19,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from meshctl.archive.scrub import StreamScrubber
 from meshctl.errors import UsageError
-from meshctl.snapshot.scrub import StreamScrubber
 
 # ISA-L (python-isal: zlib's API and output format) at level 1 deflates a 7 MB dump in ~3 ms of
 # CPU where zlib's fastest level takes ~19 ms; compression was half of a pod's CPU in
