@@ -1,3 +1,5 @@
+"""`python -m meshctl`: the same entry point as the `meshctl` script."""
+
 import sys
 
 from meshctl.cli import main

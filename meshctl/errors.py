@@ -10,6 +10,7 @@ from enum import IntEnum
 
 
 class ExitStatus(IntEnum):
+    """meshctl's exit statuses (EXIT_CODE_HELP says what each means)."""
     OK = 0
     UNEXPECTED = 1
     USAGE = 2
@@ -33,6 +34,7 @@ class MeshctlError(Exception):
 
 
 class UsageError(MeshctlError):
+    """The command line asks for something meshctl cannot do (exit 2)."""
     exit_status = ExitStatus.USAGE
 
 

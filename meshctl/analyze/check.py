@@ -71,6 +71,7 @@ class MeshFacts:
 
 @dataclass(frozen=True)
 class Check:
+    """One fleet check: its name, what it checks, and the rule (pod facts, mesh facts) -> findings."""
     name: str
     description: str
     rule: Callable[[PodFacts, MeshFacts], list[Finding]]
@@ -78,6 +79,7 @@ class Check:
 
 @dataclass(frozen=True)
 class CheckResult:
+    """A check's outcome on one pod: status (PASS, WARN, FAIL, NOT CHECKED) and the findings behind it."""
     check: str
     status: str  # PASS | WARN | FAIL | NOT CHECKED
     findings: tuple[Finding, ...] = ()
@@ -90,6 +92,7 @@ class CheckResult:
 
 
 def status_of(findings: list[Finding]) -> str:
+    """FAIL with any error finding, WARN with any warning, else PASS."""
     severities = {f.severity for f in findings}
     return FAIL if ERROR in severities else WARN if WARNING in severities else PASS
 
@@ -98,12 +101,14 @@ def status_of(findings: list[Finding]) -> str:
 
 
 def admin_reachable(pod: PodFacts, mesh: MeshFacts) -> list[Finding]:
+    """The pod's Envoy admin API answered with a config dump (the other checks need it)."""
     if pod.dump is None:
         return [Finding(ERROR, "admin-unreachable", pod.admin_error or "Envoy admin API not reachable", pod.name)]
     return []
 
 
 def version_skew(pod: PodFacts, mesh: MeshFacts) -> list[Finding]:
+    """The proxy's Istio version is within one minor version of an istiod's."""
     proxy = proxy_version(pod)
     if not proxy:
         return [Finding(INFO, "version-unknown", "proxy version unknown (no ISTIO_VERSION, image tag not a version)", pod.name)]
@@ -151,6 +156,7 @@ def xds_warming(pod: PodFacts, mesh: MeshFacts) -> list[Finding]:
 
 
 def workload_cert(pod: PodFacts, mesh: MeshFacts) -> list[Finding]:
+    """The workload certificate is active and not expiring within --cert-warn."""
     item = pod.secrets.get(WORKLOAD_SECRET)
     if item is None:
         return [Finding(ERROR, "cert-missing", f"no workload certificate (SDS secret {WORKLOAD_SECRET} not in the dump)", WORKLOAD_SECRET)]
@@ -172,6 +178,7 @@ def workload_cert(pod: PodFacts, mesh: MeshFacts) -> list[Finding]:
 
 
 def root_ca(pod: PodFacts, mesh: MeshFacts) -> list[Finding]:
+    """The proxy's ROOTCA shares a root with ConfigMap istio-ca-root-cert of its namespace."""
     configmap = "istio-ca-root-cert"
     if pod.namespace not in mesh.root_certs:
         reason = mesh.unknown.get(f"configmap:{pod.namespace}", "not read")
@@ -233,6 +240,7 @@ def tls_mode_targets(pod: PodFacts, mesh: MeshFacts) -> list[Finding]:
 
 
 def injector_revision(pod: PodFacts, mesh: MeshFacts) -> list[Finding]:
+    """An injector webhook serves the pod's revision (else a restart would lose the sidecar)."""
     revision = pod_revision(pod.labels, pod.annotations)
     if mesh.webhook_revisions is None:
         return [Finding(INFO, "webhooks-unknown", f"revision {revision}; webhooks not read: {mesh.unknown.get('webhooks', '')}", pod.name)]
@@ -303,6 +311,7 @@ def image_version(image: str) -> str:
 
 
 def minor_version(version: str) -> tuple[int, int] | None:
+    """(major, minor) of a version such as ``1.22.3`` or ``1.22-dev``; None when it is not one."""
     match = re.match(r"v?(\d+)\.(\d+)", version)
     return (int(match.group(1)), int(match.group(2))) if match else None
 
@@ -391,6 +400,7 @@ FAIL_ON = {"error": (FAIL,), "warning": (FAIL, WARN)}
 
 @dataclass(frozen=True)
 class PodReport:
+    """One pod's check results, or why it was not checked."""
     name: str  # pod.namespace
     namespace: str
     results: tuple[CheckResult, ...] = ()
@@ -399,11 +409,13 @@ class PodReport:
 
 @dataclass(frozen=True)
 class Report:
+    """Every pod's report, the --fail-on level, and whether Ctrl-C cut the run short."""
     pods: tuple[PodReport, ...]
     fail_on: str = "error"
     interrupted: bool = False
 
     def counts(self) -> dict[str, int]:
+        """Pods and checks per status: the JSON summary."""
         statuses = [r.status for pod in self.pods for r in pod.results]
         return {"pass": statuses.count(PASS), "warn": statuses.count(WARN), "fail": statuses.count(FAIL),
                 "notChecked": sum(1 for pod in self.pods if pod.not_checked)}  # fmt: skip
@@ -415,10 +427,12 @@ class Report:
 
 
 def sort_pods(pods: list[PodReport]) -> tuple[PodReport, ...]:
+    """Reports by namespace, then pod name."""
     return tuple(sorted(pods, key=lambda p: (p.namespace, p.name)))
 
 
 def report_table(report: Report):
+    """The POD, CHECK, STATUS, DETAIL table."""
     from meshctl.model.tabular import Tabular
 
     rows = []

@@ -46,6 +46,7 @@ class FieldChange:
 
 @dataclass(frozen=True)
 class ResourceChange:
+    """One resource added, removed or changed between two dumps, with the leaves that differ."""
     type: str
     name: str
     change: str  # "added" | "removed" | "changed"
@@ -56,11 +57,13 @@ class ResourceChange:
 
 @dataclass
 class DumpDiff:
+    """What differs between two dumps, for the resource types compared."""
     changes: list[ResourceChange] = field(default_factory=list)
     compared_types: tuple[str, ...] = RESOURCE_TYPES
 
     @property
     def equal(self) -> bool:
+        """No resource differs."""
         return not self.changes
 
     def counts(self) -> dict[str, dict[str, int]]:

@@ -36,6 +36,7 @@ class ClusterFilter(NamedTuple):
     direction: str = ""
 
     def matches(self, view: ClusterView) -> bool:
+        """True when istioctl would print the cluster."""
         name = view.name
         if self.fqdn and self.fqdn not in name:
             return False
@@ -55,6 +56,7 @@ class ListenerFilter(NamedTuple):
     verbose: bool = True
 
     def matches(self, view: ListenerView) -> bool:
+        """True when istioctl would print the listener."""
         if self.address and self.address not in listener_addresses(view.raw):
             return False
         if self.port and listener_port(view.raw) != self.port:
@@ -69,6 +71,7 @@ class RouteFilter(NamedTuple):
     verbose: bool = True
 
     def matches(self, view: RouteView) -> bool:
+        """True when istioctl would print the route configuration."""
         return not self.name or self.name == view.name
 
 
@@ -81,6 +84,7 @@ class EndpointFilter(NamedTuple):
     status: str = ""
 
     def matches(self, view: EndpointView) -> bool:
+        """True when istioctl would print the endpoint."""
         address = self.address.lower()
         shown = view.address.lower()
         # EDS rows show "ip:port"; istioctl would never match a bare ip there, meshctl does.

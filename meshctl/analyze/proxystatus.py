@@ -81,6 +81,7 @@ STATUS_SCHEMA = {
 
 @dataclass(frozen=True)
 class ProxySyncStatus:
+    """One proxy's row: its ids, the istiod it talks to, and the sync status per xDS type."""
     proxy_id: str
     cluster_id: str
     namespace: str
@@ -222,9 +223,11 @@ class SyncComparison:
 
     @property
     def equal(self) -> bool:
+        """istiod's config and the proxy's are the same."""
         return self.diff.equal
 
     def matches(self, kind: str) -> bool:
+        """No resource of `kind` differs."""
         return not any(change.type == kind for change in self.diff.changes)
 
     def headline(self, kind: str, tz: tzinfo | None = None) -> str:

@@ -22,16 +22,19 @@ _DYNAMIC_SECRET_TYPE = "envoy.admin.v3.SecretsConfigDump.DynamicSecret"
 
 @dataclass(frozen=True)
 class RootComparison:
+    """Two trust bundles root by root: which roots each side has."""
     left: str
     right: str
     roots: list[tuple[CertView, bool, bool]]  # (root, in left, in right)
 
     @property
     def shared(self) -> int:
+        """How many roots both sides trust."""
         return sum(1 for _, a, b in self.roots if a and b)
 
     @property
     def identical(self) -> bool:
+        """Both sides trust exactly the same roots."""
         return bool(self.roots) and all(a and b for _, a, b in self.roots)
 
     def summary(self) -> str:
@@ -68,6 +71,7 @@ def root_bundle_from_dump(dump: ConfigDump, where: str) -> CertBundle:
 
 
 def root_bundle_from_pem(pem: bytes, where: str) -> CertBundle:
+    """The roots in a PEM bundle (ConfigMap istio-ca-root-cert); DecodeError naming `where` when there is none."""
     bundle = parse_bundle(pem)
     if not bundle.certs:
         raise DecodeError(f"{where}: no readable certificate ({'; '.join(bundle.problems) or 'empty'})")
@@ -92,6 +96,7 @@ def compare_roots(left_name: str, left: CertBundle, right_name: str, right: Cert
 
 
 def comparison_table(comparison: RootComparison) -> Tabular:
+    """Root by root: subject, serial, expiry, and which side trusts it."""
     rows = [
         [cert.subject or "-", cert.serial, cert.not_after_rfc3339, "yes" if a else "no", "yes" if b else "no"]
         for cert, a, b in comparison.roots

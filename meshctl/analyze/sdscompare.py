@@ -20,6 +20,7 @@ COMPARE_COLUMNS = (
 
 @dataclass(frozen=True)
 class SecretComparison:
+    """One secret as the SDS agent serves it and as Envoy holds it."""
     name: str
     agent: SecretItem
     envoy: SecretItem | None
@@ -48,6 +49,7 @@ def compare(agent_section: dict, envoy_section: dict | None) -> list[SecretCompa
 
 
 def comparison_table(comparisons: list[SecretComparison]) -> Tabular:
+    """Per secret: serial and validity on each side, and whether they match."""
     rows = []
     for comp in comparisons:
         mine = comp.agent.leading_cert

@@ -47,10 +47,12 @@ class SecretItem:
 
     @property
     def leading_cert(self) -> CertView | None:
+        """The first certificate of the secret (the workload's own), or None."""
         return self.bundle.leading_cert
 
     @property
     def cert_type(self) -> str:
+        """istioctl's TYPE cell: "CA" or "Cert Chain" by the leading certificate ("" without one)."""
         cert = self.leading_cert
         if cert is None:
             return ""

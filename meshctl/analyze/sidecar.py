@@ -43,6 +43,7 @@ def _proxy_config(bootstrap: Mapping, container: Mapping | None) -> dict:
 
 
 def env_value(container: Mapping | None, name: str) -> str:
+    """The value of environment variable `name` in the container spec ("" when unset)."""
     for entry in (container or {}).get("env") or []:
         if entry.get("name") == name and "value" in entry:
             return str(entry["value"])

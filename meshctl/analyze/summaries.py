@@ -295,5 +295,6 @@ def host_endpoint_table(endpoints: list[EndpointView]) -> Tabular:
 
 
 def ecds_table(views: list[EcdsView]) -> Tabular:
+    """istioctl's ECDS table: name and type of each extension configuration."""
     rows = [[view.name, view.type_url.rpartition("/")[2]] for view in views]
     return Tabular(["ECDS NAME", "TYPE"], rows)

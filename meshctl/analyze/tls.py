@@ -37,6 +37,7 @@ class ConfigSource:
     target: str = ""  # google_grpc target URI or config file path
 
     def describe(self) -> str:
+        """The source as one phrase: ``CLUSTER -> ENDPOINTS`` (Envoy gRPC), ``google_grpc:TARGET``, ``file:PATH``, ``ADS``."""
         if self.kind == "envoy_grpc":
             where = ",".join(self.endpoints) if self.endpoints else "?"
             return f"{self.cluster} -> {where}"
@@ -64,6 +65,7 @@ class TlsRow:
 
     @property
     def match_text(self) -> str:
+        """The transport socket match as text (``tlsMode=istio``), or ``-``."""
         if self.match is None:
             return "-"
         if not self.match:

@@ -133,6 +133,7 @@ def injector_notes(
 
 
 def webhook_table(webhooks: list[InjectorWebhook]) -> Tabular:
+    """The injector webhooks: service, path, failure policy, selectors, CA subject and expiry."""
     rows = [
         [
             f"{w.configuration}/{w.name}",
@@ -151,6 +152,7 @@ def webhook_table(webhooks: list[InjectorWebhook]) -> Tabular:
 
 
 def verdict_table(verdicts: list[Verdict]) -> Tabular:
+    """For each injector webhook: would it fire, and why."""
     rows = [
         [
             f"{v.webhook.configuration}/{v.webhook.name}",
@@ -168,6 +170,7 @@ def verdict_table(verdicts: list[Verdict]) -> Tabular:
 
 
 def webhook_document(webhook: InjectorWebhook) -> dict:
+    """The JSON form of an injector webhook."""
     return {
         "configuration": webhook.configuration,
         "name": webhook.name,
@@ -183,4 +186,5 @@ def webhook_document(webhook: InjectorWebhook) -> dict:
 
 
 def verdict_document(verdict: Verdict) -> dict:
+    """The JSON form of a verdict."""
     return {**webhook_document(verdict.webhook), "fires": verdict.fires, "reasons": list(verdict.reasons)}

@@ -33,10 +33,12 @@ def object_member(api_prefix: str, plural: str, namespace: str, name: str) -> st
 
 
 def pod_member(namespace: str, name: str, stem: str) -> str:
+    """The member holding what a pod's Envoy answered for one admin path (`stem`)."""
     return f"pods/{namespace}/{name}/{stem}.json"
 
 
 def istiod_member(name: str) -> str:
+    """The member holding an istiod's /debug/syncz."""
     return f"istiod/{name}/syncz.json"
 
 

@@ -87,6 +87,7 @@ class SnapshotArchive:
         return None
 
     def manifest(self) -> dict:
+        """manifest.json (what was captured and what failed); DecodeError when the snapshot was not finished."""
         if self._manifest is None:
             import orjson
 
@@ -118,12 +119,14 @@ class SnapshotArchive:
 
 
 class SeekableSnapshot:
+    """A snapshot decompressed into a temporary file: members read in any order."""
     def __init__(self, path: str, archive: tarfile.TarFile) -> None:
         self.path = path
         self._archive = archive
         self.names = [info.name for info in archive.getmembers()]
 
     def read(self, name: str) -> bytes | None:
+        """The member's bytes, or None when the archive has no such member."""
         try:
             handle = self._archive.extractfile(name)
         except KeyError:

@@ -67,5 +67,6 @@ class StreamScrubber:
         return scrub(data[:keep_from]) if found else memoryview(data)[:keep_from]
 
     def finish(self) -> bytes:
+        """The rest of the stream, scrubbed (call once, at its end)."""
         data, self._carry = scrub(self._carry), b""
         return data

@@ -74,6 +74,7 @@ class Spool:
         return self._file
 
     def close(self) -> None:
+        """Drop the spool's file."""
         self._file.close()
 
 
@@ -129,6 +130,7 @@ class SnapshotWriter:
             spool.close()
 
     def commit(self) -> None:
+        """End the archive and move it to its path (the only moment it appears there)."""
         with self._lock:
             # tar's end: two zero blocks, then zeros up to a whole record (as tarfile.close writes)
             end = 2 * tarfile.BLOCKSIZE
@@ -140,6 +142,7 @@ class SnapshotWriter:
         os.replace(self._temp, self.path)
 
     def abort(self) -> None:
+        """Remove the unfinished archive."""
         with self._lock:
             self._out.close()
         try:
@@ -149,6 +152,7 @@ class SnapshotWriter:
 
 
 def json_bytes(document) -> bytes:
+    """`document` as indented JSON with sorted keys (stable members, readable diffs)."""
     import orjson
 
     return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)

@@ -1,0 +1,1 @@
+"""The command layer: one module per command (meshctl.commands.root lists them), thin over the layers below."""

@@ -34,6 +34,7 @@ def bootstrap(
     file: Optional[str] = typer.Option(None, "-f", "--file", metavar="PATH", help="envoy-rev.json, a config dump, or a BootstrapConfigDump.", show_default=False),
     output: OutputOption = "short",
 ) -> None:
+    """`meshctl bootstrap` (its --help text is the decorator's)."""
     from meshctl.analyze.sidecar import proxy_container_facts, seed_chain
     from meshctl.decode.bootstrap import bootstrap_document
     from meshctl.decode.configdump import load_json

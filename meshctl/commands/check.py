@@ -36,6 +36,7 @@ def check(
     fail_on: Annotated[str, typer.Option("--fail-on", metavar="warning|error", help="Lowest status that makes the exit status 79.")] = "error",
     output: OutputOption = "table",
 ) -> None:
+    """`meshctl check` (its --help text is HELP)."""
     from meshctl.analyze import check as rules
     from meshctl.errors import CheckFailed, ExitStatus, UsageError
     from meshctl.sources import fleet
@@ -99,6 +100,7 @@ def _parse(data: bytes):
 
 
 def pod_report(result):
+    """A fleet result as the pod's report: its check results, a failed row, or not checked."""
     from meshctl.analyze.check import FAIL, CheckResult, PodReport
     from meshctl.model.tabular import Finding
     from meshctl.sources.fleet import FAILED, NOT_CHECKED

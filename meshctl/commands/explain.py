@@ -96,6 +96,7 @@ def mtls(
     output: output_option("short", ("short", "json", "yaml")) = "short",
     query: QueryOption = None,
 ) -> None:
+    """`meshctl explain mtls` (its --help text is MTLS_HELP)."""
     from meshctl.analyze.mtls import VERDICT_FAIL, VERDICT_MTLS, Destination, explain_mtls, is_ip, workload_ips, workload_name
 
     env = Env.of(ctx)

@@ -44,6 +44,7 @@ def proxy_status(
     istiod_file: Optional[str] = typer.Option(None, "--istiod-file", metavar="PATH", help="Compare: istiod's /debug/config_dump?proxyID=POD.NS answer, instead of asking istiod.", show_default=False),
     proxy_file: Optional[str] = typer.Option(None, "--proxy-file", metavar="PATH", help="Compare: the proxy's config dump ('-' for stdin) instead of the pod's (istioctl --file).", show_default=False),
 ) -> None:
+    """`meshctl proxy-status` (its --help text is the decorator's)."""
     env = Env.of(ctx)
     if istiod_file or proxy_file or (pod and not files and output != "wide"):
         if files:

@@ -36,6 +36,7 @@ def rootca_compare(
     configmap: bool = typer.Option(False, "--configmap", help="Compare with ConfigMap istio-ca-root-cert of the pod's namespace (-n for a file)."),
     output: OutputOption = "short",
 ) -> None:
+    """`meshctl rootca-compare` (its --help text is HELP)."""
     from meshctl.analyze.rootca import compare_roots, comparison_table
     from meshctl.errors import CheckFailed, UsageError
 

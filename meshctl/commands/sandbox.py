@@ -36,6 +36,7 @@ def sandbox(
     run: Optional[list[str]] = typer.Option(None, "--run", metavar="CMD", help="Shell command to run against the sandbox (repeatable)."),
     run_dir: Optional[Path] = typer.Option(None, "--run-dir", metavar="DIR", help="Directory for sockets, bootstrap and log (default: a temp dir, removed on exit)."),
 ) -> None:
+    """`meshctl sandbox` (its --help text is the decorator's)."""
     from meshctl.env import Env
     from meshctl.sandbox.rig import Rig
 

@@ -35,6 +35,7 @@ def sds(
     output: SdsOutput = "short",
     query: QueryOption = None,
 ) -> None:
+    """`meshctl sds` (its --help text is the decorator's)."""
     from meshctl.analyze.secrets import secret_table, secret_warnings
     from meshctl.sources.sds import fetch_secrets
 

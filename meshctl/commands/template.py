@@ -56,6 +56,7 @@ def render(
     data: Optional[str] = typer.Option(None, "--data", metavar="FILE", help="YAML/JSON template data or a Pod.", show_default=False),
     output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write the result to FILE.", show_default=False),
 ) -> None:
+    """`meshctl template render` (its --help text is the decorator's)."""
     from meshctl.env import Env
     from meshctl.errors import DecodeError, UsageError
     from meshctl.gotemplate import Template, TemplateError, injection_funcs

@@ -30,6 +30,7 @@ def webhooks(
     file: Optional[str] = typer.Option(None, "-f", "--file", metavar="PATH", help="Read webhook configurations from a file (kubectl get mutatingwebhookconfigurations -o yaml).", show_default=False),
     output: OutputOption = "short",
 ) -> None:
+    """`meshctl webhooks` (its --help text is the decorator's)."""
     from meshctl.analyze import webhooks as analysis
     from meshctl.errors import UsageError
     from meshctl.model.labels import parse_label_pairs

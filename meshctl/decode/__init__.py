@@ -1,0 +1,1 @@
+"""Bytes -> model: config dumps, resources, certificates; tolerant of unknown types and fields."""

@@ -33,11 +33,13 @@ def _collect(section: dict | None, places, wrapper: str, make) -> list:
 
 
 def clusters(dump: ConfigDump) -> list[ClusterView]:
+    """The dump's clusters: dynamic active, then warming, then static."""
     places = (("dynamic_active_clusters", ACTIVE), ("dynamic_warming_clusters", WARMING), ("static_clusters", STATIC))
     return _collect(dump.section("ClustersConfigDump"), places, "cluster", ClusterView)
 
 
 def listeners(dump: ConfigDump) -> list[ListenerView]:
+    """The dump's listeners: dynamic (active, then warming, per listener), then static."""
     section = dump.section("ListenersConfigDump")
     views = []
     for entry in _entries(section, "dynamic_listeners"):
@@ -49,11 +51,13 @@ def listeners(dump: ConfigDump) -> list[ListenerView]:
 
 
 def routes(dump: ConfigDump) -> list[RouteView]:
+    """The dump's route configurations: dynamic, then static."""
     places = (("dynamic_route_configs", ACTIVE), ("static_route_configs", STATIC))
     return _collect(dump.section("RoutesConfigDump"), places, "route_config", RouteView)
 
 
 def ecds_filters(dump: ConfigDump) -> list[EcdsView]:
+    """The dump's extension configurations (ECDS), in the dump's order."""
     views = []
     for entry in _entries(dump.section("EcdsConfigDump"), "ecds_filters"):
         extension = _named(entry, "ecds_filter") or {}

@@ -35,6 +35,7 @@ class CertView:
 
     @property
     def spiffe_ids(self) -> tuple[str, ...]:
+        """The SPIFFE URI SANs (``spiffe://...``)."""
         return tuple(uri for uri in self.uri_sans if uri.startswith("spiffe://"))
 
     def valid_at(self, now: datetime) -> bool:
@@ -47,10 +48,12 @@ class CertView:
 
     @property
     def not_after_rfc3339(self) -> str:
+        """The end of validity, RFC 3339 in UTC."""
         return go_rfc3339(self.not_after)
 
     @property
     def not_before_rfc3339(self) -> str:
+        """The start of validity, RFC 3339 in UTC."""
         return go_rfc3339(self.not_before)
 
 
@@ -78,10 +81,12 @@ class CertBundle:
 
     @property
     def certs(self) -> tuple[CertView, ...]:
+        """The certificates that parsed, in bundle order."""
         return tuple(item for item in self.items if isinstance(item, CertView))
 
     @property
     def problems(self) -> tuple[str, ...]:
+        """What could not be parsed, one line each."""
         found = [f"block {item.index + 1}: {item.reason}" for item in self.items if isinstance(item, CertProblem)]
         return ((self.error,) if self.error else ()) + tuple(found)
 

@@ -180,6 +180,7 @@ class Settings:
         self.apply_path(path.strip().split("."), parse_set_value(raw))
 
     def apply_path(self, parts: list[str], value) -> None:
+        """Set `value` at the IstioOperator path `parts` (values.*, meshConfig.*, components.cni.enabled)."""
         if parts[:2] == ["components", "cni"] and parts[2:] == ["enabled"]:
             # The CNI component's state reaches the injector as pilot.cni.enabled.
             parts = ["values", "pilot", "cni", "enabled"]

@@ -73,6 +73,7 @@ class PodDecision:
 
 @dataclass
 class InjectionResult:
+    """The injected text, the warnings istioctl prints, and the decisions behind it (--explain)."""
     text: str
     decisions: list
     warnings: list
@@ -250,6 +251,7 @@ def inject_required(pod: dict, policy: str = "enabled") -> tuple[bool, str]:
 
 @dataclass
 class InjectionParameters:
+    """inject.go InjectionParameters: everything one pod's injection reads."""
     pod: dict
     deploy_meta: dict
     type_meta: dict
@@ -261,9 +263,11 @@ class InjectionParameters:
 
     @property
     def values(self) -> dict:
+        """The injector's values (the ConfigMap's `values`)."""
         return self.config.values
 
     def value(self, *path, default=None):
+        """The value at `path` in the injector's values, or `default` when absent or null."""
         v = self.config.values
         for p in path:
             if not isinstance(v, dict):
@@ -273,10 +277,12 @@ class InjectionParameters:
 
     @property
     def status_port(self) -> int:
+        """The proxy's status port (ProxyConfig statusPort)."""
         return int(self.proxy_config.get("statusPort") or 0)
 
 
 def native_sidecar_for(params: InjectionParameters) -> bool:
+    """Whether the sidecar is a native (init container) sidecar: the pod's annotation, else the config."""
     annotations = params.pod["metadata"].get("annotations") or {}
     value = annotations.get(NATIVE_ANNOTATION)
     if value is not None:
@@ -293,6 +299,7 @@ def inject_pod(params: InjectionParameters, render) -> dict:
 
 
 def parse_status(pod: dict) -> dict | None:
+    """The pod's sidecar.istio.io/status annotation, parsed; None when absent."""
     value = (pod["metadata"].get("annotations") or {}).get(STATUS_ANNOTATION)
     if value is None:
         return None
@@ -341,6 +348,7 @@ def reinsert_overrides(pod: dict) -> dict:
 
 
 def select_templates(params: InjectionParameters) -> list[str]:
+    """inject.go selectTemplates: the templates the pod asks for, else the config's defaults."""
     annotations = params.pod["metadata"].get("annotations") or {}
     if TEMPLATES_ANNOTATION in annotations:
         names = [n.strip() for n in annotations[TEMPLATES_ANNOTATION].split(",")]
@@ -487,6 +495,7 @@ def proxy_image(values: dict, image: dict | None, annotations: dict, which: str)
 # --------------------------------------------------------------------------- after the templates
 
 def interception_mode(params: InjectionParameters) -> str:
+    """REDIRECT, TPROXY or NONE: the pod's annotation, else the proxy config's."""
     annotations = params.pod["metadata"].get("annotations") or {}
     return annotations.get("sidecar.istio.io/interceptionMode") or params.proxy_config.get("interceptionMode") or "REDIRECT"
 
@@ -619,6 +628,7 @@ def explain(params: InjectionParameters, pod: dict) -> None:
 
 
 def find_sidecar(pod: dict) -> dict | None:
+    """The pod's istio-proxy container (a regular or an init container), or None."""
     spec = pod.get("spec") or {}
     return _find(spec.get("containers"), PROXY) or _find(spec.get("initContainers"), PROXY)
 

@@ -109,6 +109,7 @@ List: metadata:ListMeta! items:[any]!
 
 
 class Field:
+    """One field of a Kubernetes type: its name, type, and whether it is a list, a pointer or always emitted."""
     __slots__ = ("name", "type", "is_list", "always", "pointer")
 
     def __init__(self, name: str, spec: str):
@@ -216,4 +217,5 @@ def normalize(obj: dict) -> dict:
 
 
 def is_workload(obj) -> bool:
+    """True for objects injection reaches: pods and the workload kinds with a pod template."""
     return isinstance(obj, dict) and (obj.get("apiVersion"), obj.get("kind")) in WORKLOAD_KINDS

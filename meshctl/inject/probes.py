@@ -32,6 +32,7 @@ def should_rewrite(annotations: dict, spec_setting: bool) -> bool:
 
 
 def all_containers(pod: dict) -> list[dict]:
+    """The pod's containers, then its init containers."""
     spec = pod.get("spec") or {}
     return list(spec.get("containers") or []) + list(spec.get("initContainers") or [])
 

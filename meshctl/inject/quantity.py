@@ -17,6 +17,7 @@ _BINARY_SUFFIX = {exp: s for s, exp in _BINARY.items()}
 
 
 class QuantityError(ValueError):
+    """Not a Kubernetes quantity."""
     pass
 
 

@@ -31,6 +31,7 @@ class Workload:
 
 @dataclass(frozen=True)
 class RevisionChoice:
+    """The revision that injects a workload, the webhook that decides it, and every webhook that fires."""
     workload: Workload
     revision: str  # "" = the default revision
     webhook: InjectorWebhook | None  # None: no injector webhook fires
@@ -39,6 +40,7 @@ class RevisionChoice:
 
     @property
     def label(self) -> str:
+        """The revision's name, ``default`` for the default revision."""
         return self.revision or "default"
 
     def explanation(self) -> list[str]:

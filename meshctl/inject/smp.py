@@ -36,6 +36,7 @@ DIRECTIVE = "$patch"
 
 
 class PatchError(ValueError):
+    """A strategic merge patch that cannot be applied."""
     pass
 
 

@@ -40,6 +40,7 @@ _KUBE_CLASSES: dict[str, type] = {}
 
 
 def go_name(json_name: str) -> str:
+    """The Go field name of a JSON field (Istio's exceptions, else the name capitalised)."""
     return _GO_NAMES.get(json_name, json_name[:1].upper() + json_name[1:])
 
 
@@ -83,6 +84,7 @@ _OBJECT_META_GETTERS = {f"Get{n}": _getter(n) for n in ("Name", "Namespace", "La
 
 
 class TypeMeta(Struct):
+    """k8s.io/apimachinery metav1.TypeMeta."""
     go_type = "v1.TypeMeta"
     fields = [
         Field("Kind", STRING, "kind", omitempty=True),
@@ -91,6 +93,7 @@ class TypeMeta(Struct):
 
 
 class NamespacedName(Struct):
+    """k8s.io/apimachinery types.NamespacedName."""
     go_type = "types.NamespacedName"
     fields = [
         Field("Namespace", STRING, "namespace"),
@@ -101,26 +104,31 @@ class NamespacedName(Struct):
 # --------------------------------------------------------------------------- mesh protos (istio.io/api)
 
 class InboundInterceptionMode(Enum):
+    """istio.io/api mesh/v1alpha1 ProxyConfig.InboundInterceptionMode."""
     go_type = "v1alpha1.ProxyConfig_InboundInterceptionMode"
     names = {0: "REDIRECT", 1: "TPROXY", 2: "NONE"}
 
 
 class AuthenticationPolicy(Enum):
+    """istio.io/api mesh/v1alpha1 AuthenticationPolicy."""
     go_type = "v1alpha1.AuthenticationPolicy"
     names = {0: "NONE", 1: "MUTUAL_TLS", 1000: "INHERIT"}
 
 
 class TracingServiceName(Enum):
+    """istio.io/api mesh/v1alpha1 ProxyConfig.TracingServiceName."""
     go_type = "v1alpha1.ProxyConfig_TracingServiceName"
     names = {0: "APP_LABEL_AND_NAMESPACE", 1: "CANONICAL_NAME_ONLY", 2: "CANONICAL_NAME_AND_NAMESPACE"}
 
 
 class TLSMode(Enum):
+    """istio.io/api networking/v1alpha3 ClientTLSSettings.TLSmode."""
     go_type = "v1alpha3.ClientTLSSettings_TLSmode"
     names = {0: "DISABLE", 1: "SIMPLE", 2: "MUTUAL", 3: "ISTIO_MUTUAL"}
 
 
 class ClientTLSSettings(Struct):
+    """istio.io/api networking/v1alpha3 ClientTLSSettings."""
     go_type = "v1alpha3.ClientTLSSettings"
     proto = True
     fields = [
@@ -137,6 +145,7 @@ class ClientTLSSettings(Struct):
 
 
 class Tracing(Struct):
+    """istio.io/api mesh/v1alpha1 Tracing."""
     go_type = "v1alpha1.Tracing"
     proto = True
     fields = [
@@ -154,6 +163,7 @@ class Tracing(Struct):
 
 
 class ProxyImage(Struct):
+    """istio.io/api networking/v1beta1 ProxyImage."""
     go_type = "v1beta1.ProxyImage"
     proto = True
     fields = [
@@ -210,11 +220,13 @@ class ProxyConfig(Struct):
 
 
 class ServiceAttributeEnrichment(Enum):
+    """istio.io/api mesh/v1alpha1 MeshConfig.ExtensionProvider.OpenTelemetryTracingProvider.ServiceAttributeEnrichment."""
     go_type = "v1alpha1.MeshConfig_ExtensionProvider_ServiceAttributeEnrichment"
     names = {0: "DEFAULT", 1: "OTEL_SEMANTIC_CONVENTIONS"}
 
 
 class OpenTelemetryTracingProvider(Struct):
+    """istio.io/api mesh/v1alpha1 MeshConfig.ExtensionProvider.OpenTelemetryTracingProvider."""
     go_type = "v1alpha1.MeshConfig_ExtensionProvider_OpenTelemetryTracingProvider"
     proto = True
     fields = [
@@ -230,6 +242,7 @@ class OpenTelemetryTracingProvider(Struct):
 
 
 class ExtensionProvider(Struct):
+    """istio.io/api mesh/v1alpha1 MeshConfig.ExtensionProvider."""
     go_type = "v1alpha1.MeshConfig_ExtensionProvider"
     proto = True
     fields = [
@@ -239,11 +252,13 @@ class ExtensionProvider(Struct):
 
 
 class InboundTrafficPolicyMode(Enum):
+    """istio.io/api mesh/v1alpha1 MeshConfig.InboundTrafficPolicy.Mode."""
     go_type = "v1alpha1.MeshConfig_InboundTrafficPolicy_Mode"
     names = {0: "PASSTHROUGH", 1: "LOCALHOST"}
 
 
 class InboundTrafficPolicy(Struct):
+    """istio.io/api mesh/v1alpha1 MeshConfig.InboundTrafficPolicy."""
     go_type = "v1alpha1.MeshConfig_InboundTrafficPolicy"
     proto = True
     fields = [
@@ -272,6 +287,7 @@ class MeshConfig(Struct):
 
 
 class SidecarTemplateData(Struct):
+    """istio pkg/kube/inject SidecarTemplateData: what injection templates execute on."""
     go_type = "inject.SidecarTemplateData"
     fields = [
         Field("TypeMeta", TypeMeta, "typeMeta"),

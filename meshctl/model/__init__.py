@@ -1,0 +1,1 @@
+"""Shared data types (stdlib only) that every layer may use."""

@@ -17,11 +17,13 @@ _OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
 @dataclass(frozen=True)
 class Requirement:
+    """One requirement of a label selector: key, operator (In, NotIn, Exists, DoesNotExist) and values."""
     key: str
     operator: str  # In | NotIn | Exists | DoesNotExist
     values: tuple[str, ...] = ()
 
     def matches(self, labels: dict[str, str]) -> bool:
+        """True when `labels` satisfy the requirement."""
         present = self.key in labels
         if self.operator == "In":
             return present and labels[self.key] in self.values
@@ -74,6 +76,7 @@ class LabelSelector:
         return cls(tuple(Requirement(k, "In", (str(v),)) for k, v in sorted(labels.items())))
 
     def matches(self, labels: dict[str, str] | None) -> bool:
+        """True when `labels` satisfy every requirement."""
         labels = labels or {}
         return all(r.matches(labels) for r in self.requirements)
 
@@ -83,6 +86,7 @@ class LabelSelector:
         return [r for r in self.requirements if not r.matches(labels)]
 
     def is_empty(self) -> bool:
+        """True for a selector with no requirement (it selects everything)."""
         return not self.requirements
 
     def __str__(self) -> str:

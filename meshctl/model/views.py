@@ -13,24 +13,28 @@ STATIC, ACTIVE, WARMING = "static", "active", "warming"
 
 
 class ClusterView(NamedTuple):
+    """A cluster of a config dump: name, state, and Envoy's own dict."""
     name: str
     state: str
     raw: dict
 
 
 class ListenerView(NamedTuple):
+    """A listener of a config dump: name, state, and Envoy's own dict."""
     name: str
     state: str
     raw: dict
 
 
 class RouteView(NamedTuple):
+    """A route configuration of a config dump: name, state, and Envoy's own dict."""
     name: str
     state: str
     raw: dict
 
 
 class EcdsView(NamedTuple):
+    """An extension configuration (ECDS): name, typed_config type URL, and the dump's entry."""
     name: str
     type_url: str
     raw: dict  # the EcdsConfigDump entry: version_info, ecds_filter, last_updated

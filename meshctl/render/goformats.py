@@ -31,6 +31,7 @@ class JsonpbWriter:
         self.step = indent
 
     def dumps(self, value: dict, message: str) -> str:
+        """`value` as jsonpb writes proto message `message` (a name in the schema)."""
         return self._message(value, message, "")
 
     def _message(self, value: dict, message: str, indent: str, type_url: str | None = None) -> str:

@@ -37,6 +37,7 @@ class Workload:
 
     @property
     def node_id(self) -> str:
+        """The Envoy node id, as pilot-agent builds it (``sidecar~IP~POD.NS~NS.svc.cluster.local``)."""
         # pilot-agent: sidecar~IP~POD.NS~NS.svc.cluster.local (istio pkg/model/context.go ServiceNode)
         return f"sidecar~{self.ip}~{self.pod}.{self.namespace}~{self.namespace}.svc.cluster.local"
 

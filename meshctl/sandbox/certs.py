@@ -107,6 +107,7 @@ class TestCA:
 
 
 def spiffe_id(namespace: str, service_account: str) -> str:
+    """The workload identity Istio gives a service account: ``spiffe://cluster.local/ns/NS/sa/SA``."""
     return f"spiffe://{TRUST_DOMAIN}/ns/{namespace}/sa/{service_account}"
 
 

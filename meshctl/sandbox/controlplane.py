@@ -27,4 +27,5 @@ class ControlPlane:
         return self.cache.set(resources.CLUSTER, resources.clusters(include_warming=True))
 
     def stop(self) -> None:
+        """Stop serving."""
         self._server.stop(grace=None)

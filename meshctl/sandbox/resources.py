@@ -45,9 +45,11 @@ class Service:
 
     @property
     def host(self) -> str:
+        """The service's FQDN (``NAME.NS.svc.cluster.local``)."""
         return f"{self.name}.{self.namespace}.svc.cluster.local"
 
     def cluster_name(self, subset: str = "") -> str:
+        """Istio's outbound cluster name for the service (and `subset`)."""
         # istio pkg/model/service.go BuildSubsetKey: direction|port|subset|host
         return f"outbound|{self.port}|{subset}|{self.host}"
 

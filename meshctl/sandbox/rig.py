@@ -96,10 +96,12 @@ class Rig:
 
     @property
     def workload_serial(self) -> int:
+        """The serial number of the workload certificate the SDS agent serves now."""
         return self._sds.workload.serial
 
     @property
     def envoy_pid(self) -> int:
+        """Envoy's process id."""
         return self._envoy.pid
 
     @property
@@ -109,12 +111,15 @@ class Rig:
 
     @property
     def warming_cluster(self) -> str:
+        """The cluster whose endpoints the control plane withholds (it stays warming)."""
         return resources.WARMING.cluster_name()
 
     def admin(self, timeout: float = 5.0) -> AdminSource:
+        """Envoy's admin API as a Source."""
         return AdminSource(self.admin_url, timeout=timeout)
 
     def envoy_running(self) -> bool:
+        """True while Envoy's process is alive."""
         return self._envoy is not None and self._envoy.poll() is None
 
     # -- lifecycle ---------------------------------------------------------------------------

@@ -34,4 +34,5 @@ class SdsServer:
         return self.workload
 
     def stop(self) -> None:
+        """Stop serving."""
         self._server.stop(grace=None)

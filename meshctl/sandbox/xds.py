@@ -79,6 +79,7 @@ class ResourceCache:
             return snap.version
 
     def get(self, type_url: str) -> _Snapshot:
+        """The current resources of `type_url` and their version."""
         with self._lock:
             return self._types.get(type_url, _Snapshot())
 

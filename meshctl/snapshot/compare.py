@@ -17,6 +17,7 @@ POD_STATES = ("added", "removed", "changed", "equal")
 
 @dataclass(frozen=True)
 class PodDiff:
+    """One pod between two snapshots: added, removed, changed or equal (with the dump diff)."""
     pod: str  # name.namespace
     status: str  # one of POD_STATES
     diff: DumpDiff | None = None  # for pods in both snapshots
@@ -24,14 +25,17 @@ class PodDiff:
 
 @dataclass
 class SnapshotDiff:
+    """Two snapshots compared pod by pod."""
     pods: list[PodDiff] = field(default_factory=list)
     compared_types: tuple[str, ...] = RESOURCE_TYPES
 
     @property
     def equal(self) -> bool:
+        """Every pod is in both snapshots, with equal dumps."""
         return all(pod.status == "equal" for pod in self.pods)
 
     def pod_counts(self) -> dict[str, int]:
+        """How many pods are added, removed, changed and equal."""
         counts = dict.fromkeys(POD_STATES, 0)
         for pod in self.pods:
             counts[pod.status] += 1

@@ -1,0 +1,1 @@
+"""I/O: files, admin URLs, pods (port-forward or exec), the cluster (live or a snapshot), SDS, many pods."""

@@ -42,6 +42,7 @@ class AdminSource:
         self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
 
     def describe(self) -> str:
+        """``admin URL``."""
         return f"admin {self.base_url}"
 
     def fetch(self, path: str) -> bytes:

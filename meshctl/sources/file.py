@@ -16,6 +16,7 @@ class FileSource:
         self._data: bytes | None = None
 
     def fetch(self, path: str) -> bytes:
+        """The file's bytes, whatever the admin path (read once)."""
         if self._data is None:
             self._data = self._read()
         return self._data
@@ -35,4 +36,5 @@ class FileSource:
             raise UsageError(f"file {self.path} cannot be read: permission denied") from None
 
     def describe(self) -> str:
+        """``file PATH`` or ``standard input``."""
         return "standard input" if self.path == "-" else f"file {self.path}"

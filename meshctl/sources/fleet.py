@@ -102,6 +102,7 @@ class PodResult:
 
     @property
     def name(self) -> str:
+        """The pod as ``name.namespace``."""
         return pod_key(self.pod)
 
 

@@ -142,11 +142,13 @@ class KubeClient:
         return SourceError(f"cannot {verb} {resource}{where}: HTTP {status}" + (f": {message}" if message else ""))
 
     def read(self, kind_path: str, plural: str, name: str, namespace: str) -> dict:
+        """One object; a 404 is ``<kind> NAME not found [in namespace NS]``."""
         path = f"{kind_path}/namespaces/{namespace}/{plural}/{name}" if namespace else f"{kind_path}/{plural}/{name}"
         where = f" in namespace {namespace}" if namespace else ""
         return self.get(path, verb="get", resource=plural, namespace=namespace, not_found=f"{plural[:-1]} {name} not found{where}")
 
     def list(self, kind_path: str, plural: str, namespace: str = "", label_selector: str = "") -> list[dict]:
+        """The items of a list (all namespaces when `namespace` is ""), filtered by `label_selector`."""
         path = f"{kind_path}/namespaces/{namespace}/{plural}" if namespace else f"{kind_path}/{plural}"
         query = [("labelSelector", label_selector)] if label_selector else []
         return self.get(path, verb="list", resource=plural, namespace=namespace, query=query).get("items") or []

@@ -45,13 +45,16 @@ class PodSource:
 
     @property
     def name(self) -> str:
+        """The pod as ``name.namespace``."""
         meta = self.pod.get("metadata") or {}
         return f"{meta.get('name')}.{meta.get('namespace')}"
 
     def describe(self) -> str:
+        """``pod NAME.NS`` (the reference as given until the pod is resolved)."""
         return f"pod {self.name}" if self._pod is not None else f"pod {self.ref}"
 
     def fetch(self, path: str) -> bytes:
+        """GET `path` from the endpoint (how it is reached: the cluster's fetch_from_pod)."""
         answer = self.cluster.fetch_from_pod(self.pod, self.endpoint, path, self._notify, try_forward=not self._use_exec)
         self._use_exec = self._use_exec or answer.way == "exec"
         self.paths_used.append(answer.way)

@@ -60,6 +60,7 @@ class ForwardedHTTP:
         self.close()
 
     def close(self) -> None:
+        """Close the connection and its websocket."""
         self._conn.close()
 
     def get(self, path: str) -> bytes:

@@ -106,9 +106,11 @@ class SnapshotKube(KubeClient):
         return PodAnswer(data, "snapshot")
 
     def port_forward(self, pod: dict, port: int):
+        """A recording cannot forward ports: SourceError."""
         raise SourceError(f"snapshot {self.snapshot} is a recording: no port-forward")
 
     def open_websocket(self, pod: dict, subresource: str, query: list, what: str):
+        """A recording has no exec or port-forward streams: SourceError."""
         raise SourceError(f"snapshot {self.snapshot} is a recording: no {subresource}")
 
     def _why(self, pod_key: str) -> str:

@@ -72,6 +72,7 @@ def workload_ips(dump: ConfigDump) -> tuple[str, ...]:
 
 
 def workload_namespace(dump: ConfigDump) -> str:
+    """The namespace in the dump's node metadata ("" when absent)."""
     return str(_node(dump)[1].get("NAMESPACE", ""))
 
 
@@ -89,6 +90,7 @@ def workload_name(dump: ConfigDump) -> str:
 
 @dataclass(frozen=True)
 class ClusterChoice:
+    """A cluster SRC would use for DST, what chose it, and (DST as a pod IP) the endpoints it narrows to."""
     cluster: str
     selected_by: str
     only_ips: tuple[str, ...] = ()  # restrict endpoints to these IPs (DST given as a pod IP)
@@ -175,6 +177,7 @@ def _endpoint_ip_choices(src: ConfigDump, ips: Iterable[str], port: int | None) 
 
 
 def is_ip(text: str) -> bool:
+    """True when `text` is an IPv4 or IPv6 address."""
     try:
         ipaddress.ip_address(text)
     except ValueError:
@@ -292,12 +295,14 @@ def secret_problems(names: Iterable[str], index, who: str, now: datetime | None)
 
 
 def client_kind(row: TlsRow) -> str:
+    """"mtls", "tls", "plain" or "other": what the client's transport socket speaks."""
     if row.mode in (MTLS_SDS, MTLS):
         return "mtls"
     return {TLS: "tls", PLAINTEXT: "plain"}.get(row.mode, "other")
 
 
 def client_evidence(row: TlsRow) -> list[str]:
+    """Lines describing the client socket: mode, SNI, ALPN, SAN checks, secrets and their source."""
     kind = client_kind(row)
     if kind == "plain":
         return [f"client socket {row.transport_socket or 'raw_buffer'}: plaintext"]

@@ -44,6 +44,7 @@ class ServerSide:
     validation_secrets: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
+        """The JSON form."""
         return {
             "listener": self.listener, "port": self.port, "mode": self.mode, "chain": self.chain,
             "chain_match": self.chain_match, "terminates_tls": self.terminates_tls,
@@ -174,6 +175,7 @@ def server_side(listener: ListenerView, *, port: int, ip: str | None, transport:
 
 
 def san_matches(matcher: str, san: str) -> bool:
+    """Does a SAN matcher (``exact``, or ``prefix:``, ``suffix:``, ``contains:``, ``regex:`` as pc tls shows it) accept `san`."""
     kind, sep, value = matcher.partition(":")
     if not sep or kind not in ("prefix", "suffix", "contains", "regex"):
         return matcher == san

@@ -47,6 +47,7 @@ class EndpointResult:
     server: ServerSide | None = None
 
     def to_dict(self) -> dict:
+        """The JSON form."""
         tls = self.tls.to_dict()
         client = {key: tls[key] for key in ("mode", "transport_socket", "sni", "alpn", "san_matchers", "cert_secrets", "validation_secrets", "sds_sources")}
         return {
@@ -75,6 +76,7 @@ class PathResult:
 
     @property
     def verdict(self) -> str:
+        """The worst verdict of the parts."""
         if self.problems:
             return VERDICT_FAIL
         verdicts = {result.verdict for result in self.endpoints}
@@ -83,6 +85,7 @@ class PathResult:
         return worst(verdicts)
 
     def to_dict(self) -> dict:
+        """The JSON form."""
         return {
             "cluster": self.cluster, "state": self.state, "selected_by": self.selected_by, "verdict": self.verdict,
             "problems": list(self.problems), "endpoints_known": self.endpoints_known,
@@ -103,6 +106,7 @@ class Explanation:
 
     @property
     def verdict(self) -> str:
+        """The worst verdict of the parts."""
         if self.problems or not self.paths:
             return VERDICT_FAIL
         return worst(path.verdict for path in self.paths)
@@ -125,6 +129,7 @@ class Explanation:
         return verdict
 
     def to_dict(self) -> dict:
+        """The JSON form."""
         return {
             "verdict": self.verdict,
             "summary": self.summary(),
@@ -141,6 +146,7 @@ class Explanation:
 
 
 def worst(verdicts: Iterable[str]) -> str:
+    """The worst of `verdicts` (VERDICTS order); unknown when there are none."""
     found = list(verdicts)
     return max(found, key=VERDICTS.index) if found else VERDICT_UNKNOWN
 

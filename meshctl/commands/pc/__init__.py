@@ -73,7 +73,12 @@ def _build(name: str):
     # A one-command Typer app is that command (Typer's public way to build one click command).
     single = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
     single.command(name=name, help=getattr(module, "HELP", None))(callback)
-    return add_kube_options(typer.main.get_command(single))
+    command = typer.main.get_command(single)
+    if getattr(module, "MULTI_POD", False):
+        from meshctl.commands.pc.view import add_multi_pod_options
+
+        add_multi_pod_options(command)
+    return add_kube_options(command)
 
 
 # The group alone: _LazyGroup builds the sub-command asked for.

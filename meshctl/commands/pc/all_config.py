@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from meshctl.commands.options import AdminOption, AllNamespacesOption, ConcurrencyOption, FileOption, PodArgument, QueryOption, RawOption, SelectorOption, StrictOption
+from meshctl.commands.options import AdminOption, FileOption, PodArgument, QueryOption, RawOption
 from meshctl.commands.pc.view import (
     AddressOption,
     ClusterOption,
@@ -16,15 +16,17 @@ from meshctl.commands.pc.view import (
     StatusOption,
     SubsetOption,
     TableOutput,
-    Targets,
     TypeOption,
     VerboseOption,
     ViewOutput,
     load_dump,
     run_view,
+    targets,
 )
 from meshctl.emit import data_format
 from meshctl.env import Env
+
+MULTI_POD = True  # -l/-A/-n: the view over many pods (commands/pc/view.py)
 
 
 def all_config(
@@ -46,10 +48,6 @@ def all_config(
     output: TableOutput = "short",
     query: QueryOption = None,
     raw: RawOption = False,
-    all_namespaces: AllNamespacesOption = False,
-    selector: SelectorOption = None,
-    concurrency: ConcurrencyOption = 16,
-    strict: StrictOption = False,
 ) -> None:
     """Retrieve all configuration: version, clusters, listeners, routes, secrets, endpoints."""
     from meshctl.analyze.filters import ClusterFilter, EndpointFilter, ListenerFilter, RouteFilter
@@ -62,10 +60,10 @@ def all_config(
         RouteFilter(name, verbose),
         EndpointFilter(address, port, cluster, status),
     )
-    targets = Targets(pod, file, admin, all_namespaces, selector, concurrency, strict)
+    where = targets(ctx, pod, file, admin)
     now = env.now()
     fetch = lambda source: load_dump(source, "config_dump?include_eds")  # noqa: E731
-    run_view(env, targets, fetch, lambda dump: all_view(dump, filters, fmt, raw, with_headers, now), fmt, query)
+    run_view(env, where, fetch, lambda dump: all_view(dump, filters, fmt, raw, with_headers, now), fmt, query)
 
 
 def all_view(dump, filters, fmt: str, raw: bool, with_headers: bool, now) -> ViewOutput:

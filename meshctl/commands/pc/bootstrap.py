@@ -3,10 +3,12 @@
 # No `from __future__ import annotations`: Typer evals each annotation string when it builds the command.
 import typer
 
-from meshctl.commands.options import AdminOption, AllNamespacesOption, ConcurrencyOption, FileOption, PodArgument, QueryOption, RawOption, SelectorOption, StrictOption, output_option
-from meshctl.commands.pc.view import Targets, ViewOutput, plain_resources, run_view
+from meshctl.commands.options import AdminOption, FileOption, PodArgument, QueryOption, RawOption, output_option
+from meshctl.commands.pc.view import ViewOutput, plain_resources, run_view, targets
 from meshctl.emit import DATA_FORMATS, data_format
 from meshctl.env import Env
+
+MULTI_POD = True  # -l/-A/-n: the view over many pods (commands/pc/view.py)
 
 BootstrapOutput = output_option("json", ("json", "yaml", "short"))
 
@@ -19,15 +21,11 @@ def bootstrap(
     output: BootstrapOutput = "json",
     query: QueryOption = None,
     raw: RawOption = False,
-    all_namespaces: AllNamespacesOption = False,
-    selector: SelectorOption = None,
-    concurrency: ConcurrencyOption = 16,
-    strict: StrictOption = False,
 ) -> None:
     """Retrieve information about the bootstrap configuration of an Envoy instance (a config dump or envoy-rev.json)."""
     fmt = data_format(output, query)
-    targets = Targets(pod, file, admin, all_namespaces, selector, concurrency, strict)
-    run_view(Env.of(ctx), targets, fetch_bootstrap, lambda document: bootstrap_view(document, fmt, raw), fmt, query)
+    where = targets(ctx, pod, file, admin)
+    run_view(Env.of(ctx), where, fetch_bootstrap, lambda document: bootstrap_view(document, fmt, raw), fmt, query)
 
 
 def fetch_bootstrap(source) -> dict:

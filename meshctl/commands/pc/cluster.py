@@ -3,10 +3,12 @@
 # No `from __future__ import annotations`: Typer evals each annotation string when it builds the command.
 import typer
 
-from meshctl.commands.options import AdminOption, AllNamespacesOption, ConcurrencyOption, FileOption, PodArgument, QueryOption, RawOption, SelectorOption, StrictOption
-from meshctl.commands.pc.view import DirectionOption, FqdnOption, PortOption, SubsetOption, TableOutput, Targets, ViewOutput, load_dump, missing_section, resources, run_view
+from meshctl.commands.options import AdminOption, FileOption, PodArgument, QueryOption, RawOption
+from meshctl.commands.pc.view import DirectionOption, FqdnOption, PortOption, SubsetOption, TableOutput, ViewOutput, load_dump, missing_section, resources, run_view, targets
 from meshctl.emit import data_format
 from meshctl.env import Env
+
+MULTI_POD = True  # -l/-A/-n: the view over many pods (commands/pc/view.py)
 
 
 def cluster(
@@ -21,18 +23,14 @@ def cluster(
     output: TableOutput = "short",
     query: QueryOption = None,
     raw: RawOption = False,
-    all_namespaces: AllNamespacesOption = False,
-    selector: SelectorOption = None,
-    concurrency: ConcurrencyOption = 16,
-    strict: StrictOption = False,
 ) -> None:
     """Retrieve information about cluster configuration (warming clusters included, marked)."""
     from meshctl.analyze.filters import ClusterFilter
 
     fmt = data_format(output, query)
     flt = ClusterFilter(fqdn, port, subset, direction)
-    targets = Targets(pod, file, admin, all_namespaces, selector, concurrency, strict)
-    run_view(Env.of(ctx), targets, lambda source: fetch_clusters(source, fmt), lambda dump: cluster_view(dump, flt, fmt, raw), fmt, query)
+    where = targets(ctx, pod, file, admin)
+    run_view(Env.of(ctx), where, lambda source: fetch_clusters(source, fmt), lambda dump: cluster_view(dump, flt, fmt, raw), fmt, query)
 
 
 def fetch_clusters(source, fmt: str):

@@ -3,10 +3,12 @@
 # No `from __future__ import annotations`: Typer evals each annotation string when it builds the command.
 import typer
 
-from meshctl.commands.options import AdminOption, AllNamespacesOption, ConcurrencyOption, FileOption, PodArgument, QueryOption, RawOption, SelectorOption, StrictOption
-from meshctl.commands.pc.view import AddressOption, ClusterOption, PlainOutput, PortOption, StatusOption, Targets, ViewOutput, missing_section, plain_resources, run_view
+from meshctl.commands.options import AdminOption, FileOption, PodArgument, QueryOption, RawOption
+from meshctl.commands.pc.view import AddressOption, ClusterOption, PlainOutput, PortOption, StatusOption, ViewOutput, missing_section, plain_resources, run_view, targets
 from meshctl.emit import data_format
 from meshctl.env import Env
+
+MULTI_POD = True  # -l/-A/-n: the view over many pods (commands/pc/view.py)
 
 
 def endpoint(
@@ -21,18 +23,14 @@ def endpoint(
     output: PlainOutput = "short",
     query: QueryOption = None,
     raw: RawOption = False,
-    all_namespaces: AllNamespacesOption = False,
-    selector: SelectorOption = None,
-    concurrency: ConcurrencyOption = 16,
-    strict: StrictOption = False,
 ) -> None:
     """Retrieve endpoints, from `/clusters?format=json` output or from a config dump with EDS."""
     from meshctl.analyze.filters import EndpointFilter
 
     fmt = data_format(output, query)
     flt = EndpointFilter(address, port, cluster, status)
-    targets = Targets(pod, file, admin, all_namespaces, selector, concurrency, strict)
-    run_view(Env.of(ctx), targets, fetch_endpoints, lambda fetched: endpoint_view(fetched, flt, fmt, raw), fmt, query)
+    where = targets(ctx, pod, file, admin)
+    run_view(Env.of(ctx), where, fetch_endpoints, lambda fetched: endpoint_view(fetched, flt, fmt, raw), fmt, query)
 
 
 def fetch_endpoints(source):

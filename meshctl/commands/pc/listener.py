@@ -3,10 +3,12 @@
 # No `from __future__ import annotations`: Typer evals each annotation string when it builds the command.
 import typer
 
-from meshctl.commands.options import AdminOption, AllNamespacesOption, ConcurrencyOption, FileOption, PodArgument, QueryOption, RawOption, SelectorOption, StrictOption
-from meshctl.commands.pc.view import AddressOption, PlainOutput, PortOption, Targets, TypeOption, VerboseOption, ViewOutput, load_dump, missing_section, resources, run_view
+from meshctl.commands.options import AdminOption, FileOption, PodArgument, QueryOption, RawOption
+from meshctl.commands.pc.view import AddressOption, PlainOutput, PortOption, TypeOption, VerboseOption, ViewOutput, load_dump, missing_section, resources, run_view, targets
 from meshctl.emit import data_format
 from meshctl.env import Env
+
+MULTI_POD = True  # -l/-A/-n: the view over many pods (commands/pc/view.py)
 
 
 def listener(
@@ -21,19 +23,15 @@ def listener(
     output: PlainOutput = "short",
     query: QueryOption = None,
     raw: RawOption = False,
-    all_namespaces: AllNamespacesOption = False,
-    selector: SelectorOption = None,
-    concurrency: ConcurrencyOption = 16,
-    strict: StrictOption = False,
 ) -> None:
     """Retrieve information about listener configuration (warming listeners included, marked)."""
     from meshctl.analyze.filters import ListenerFilter
 
     fmt = data_format(output, query)
     flt = ListenerFilter(address, port, type, verbose)
-    targets = Targets(pod, file, admin, all_namespaces, selector, concurrency, strict)
+    where = targets(ctx, pod, file, admin)
     fetch = lambda source: load_dump(source, sections={"ListenersConfigDump"})  # noqa: E731
-    run_view(Env.of(ctx), targets, fetch, lambda dump: listener_view(dump, flt, fmt, raw), fmt, query)
+    run_view(Env.of(ctx), where, fetch, lambda dump: listener_view(dump, flt, fmt, raw), fmt, query)
 
 
 def listener_view(dump, flt, fmt: str, raw: bool) -> ViewOutput:

@@ -3,10 +3,12 @@
 # No `from __future__ import annotations`: Typer evals each annotation string when it builds the command.
 import typer
 
-from meshctl.commands.options import AdminOption, AllNamespacesOption, ConcurrencyOption, FileOption, PodArgument, QueryOption, RawOption, SelectorOption, StrictOption
-from meshctl.commands.pc.view import NameOption, PlainOutput, Targets, VerboseOption, ViewOutput, load_dump, missing_section, resources, run_view
+from meshctl.commands.options import AdminOption, FileOption, PodArgument, QueryOption, RawOption
+from meshctl.commands.pc.view import NameOption, PlainOutput, VerboseOption, ViewOutput, load_dump, missing_section, resources, run_view, targets
 from meshctl.emit import data_format
 from meshctl.env import Env
+
+MULTI_POD = True  # -l/-A/-n: the view over many pods (commands/pc/view.py)
 
 
 def route(
@@ -19,19 +21,15 @@ def route(
     output: PlainOutput = "short",
     query: QueryOption = None,
     raw: RawOption = False,
-    all_namespaces: AllNamespacesOption = False,
-    selector: SelectorOption = None,
-    concurrency: ConcurrencyOption = 16,
-    strict: StrictOption = False,
 ) -> None:
     """Retrieve information about route configuration."""
     from meshctl.analyze.filters import RouteFilter
 
     fmt = data_format(output, query)
     flt = RouteFilter(name, verbose)
-    targets = Targets(pod, file, admin, all_namespaces, selector, concurrency, strict)
+    where = targets(ctx, pod, file, admin)
     fetch = lambda source: load_dump(source, sections={"RoutesConfigDump"})  # noqa: E731
-    run_view(Env.of(ctx), targets, fetch, lambda dump: route_view(dump, flt, fmt, raw), fmt, query)
+    run_view(Env.of(ctx), where, fetch, lambda dump: route_view(dump, flt, fmt, raw), fmt, query)
 
 
 def route_view(dump, flt, fmt: str, raw: bool) -> ViewOutput:

@@ -3,10 +3,12 @@
 # No `from __future__ import annotations`: Typer evals each annotation string when it builds the command.
 import typer
 
-from meshctl.commands.options import AdminOption, AllNamespacesOption, ConcurrencyOption, FileOption, PodArgument, QueryOption, RawOption, SelectorOption, StrictOption
-from meshctl.commands.pc.view import TableOutput, Targets, ViewOutput, load_dump, missing_section, plain_resources, run_view
+from meshctl.commands.options import AdminOption, FileOption, PodArgument, QueryOption, RawOption
+from meshctl.commands.pc.view import TableOutput, ViewOutput, load_dump, missing_section, plain_resources, run_view, targets
 from meshctl.emit import DATA_FORMATS, data_format
 from meshctl.env import Env
+
+MULTI_POD = True  # -l/-A/-n: the view over many pods (commands/pc/view.py)
 
 
 def secret(
@@ -17,17 +19,13 @@ def secret(
     output: TableOutput = "short",
     query: QueryOption = None,
     raw: RawOption = False,
-    all_namespaces: AllNamespacesOption = False,
-    selector: SelectorOption = None,
-    concurrency: ConcurrencyOption = 16,
-    strict: StrictOption = False,
 ) -> None:
     """Retrieve information about the secret configuration (SDS certificates) of an Envoy instance."""
     env = Env.of(ctx)
     fmt = data_format(output, query)
-    targets = Targets(pod, file, admin, all_namespaces, selector, concurrency, strict)
+    where = targets(ctx, pod, file, admin)
     now = env.now()
-    run_view(env, targets, load_dump, lambda dump: secret_view(dump, fmt, raw, now), fmt, query)
+    run_view(env, where, load_dump, lambda dump: secret_view(dump, fmt, raw, now), fmt, query)
 
 
 def secret_view(dump, fmt: str, raw: bool, now) -> ViewOutput:

@@ -3,10 +3,12 @@
 # No `from __future__ import annotations`: Typer evals each annotation string when it builds the command.
 import typer
 
-from meshctl.commands.options import AdminOption, AllNamespacesOption, ConcurrencyOption, FileOption, PodArgument, QueryOption, SelectorOption, StrictOption
-from meshctl.commands.pc.view import DirectionOption, FqdnOption, PlainOutput, PortOption, SubsetOption, Targets, ViewOutput, load_dump, missing_section, run_view
+from meshctl.commands.options import AdminOption, FileOption, PodArgument, QueryOption
+from meshctl.commands.pc.view import DirectionOption, FqdnOption, PlainOutput, PortOption, SubsetOption, ViewOutput, load_dump, missing_section, run_view, targets
 from meshctl.emit import DATA_FORMATS, data_format
 from meshctl.env import Env
+
+MULTI_POD = True  # -l/-A/-n: the view over many pods (commands/pc/view.py)
 
 
 def tls(
@@ -20,18 +22,14 @@ def tls(
     direction: DirectionOption = "",
     output: PlainOutput = "short",
     query: QueryOption = None,
-    all_namespaces: AllNamespacesOption = False,
-    selector: SelectorOption = None,
-    concurrency: ConcurrencyOption = 16,
-    strict: StrictOption = False,
 ) -> None:
     """Show the upstream TLS of each cluster: one row per transport socket match, with SDS secrets and their source."""
     from meshctl.analyze.filters import ClusterFilter
 
     fmt = data_format(output, query)
     flt = ClusterFilter(fqdn=fqdn, port=port, subset=subset, direction=direction)
-    targets = Targets(pod, file, admin, all_namespaces, selector, concurrency, strict)
-    run_view(Env.of(ctx), targets, load_dump, lambda dump: tls_view(dump, flt, fmt), fmt, query)
+    where = targets(ctx, pod, file, admin)
+    run_view(Env.of(ctx), where, load_dump, lambda dump: tls_view(dump, flt, fmt), fmt, query)
 
 
 def tls_view(dump, flt, fmt: str) -> ViewOutput:

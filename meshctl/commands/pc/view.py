@@ -19,13 +19,14 @@ and ``{"error": ...}`` in the data; exit 69 only when every pod failed (any, wit
 # No `from __future__ import annotations`: Typer evals each annotation string of the options
 # below whenever it builds a view (every `pc` run).
 
+import functools
 import io
 from collections.abc import Callable
 from typing import Annotated, Any, NamedTuple, Optional
 
 import typer
 
-from meshctl.commands.options import open_source, output_option
+from meshctl.commands.options import AllNamespacesOption, ConcurrencyOption, SelectorOption, StrictOption, open_source, output_option
 from meshctl.emit import DATA_FORMATS, data_format, emit
 from meshctl.env import Env
 from meshctl.errors import ExitStatus, SourceError
@@ -55,6 +56,48 @@ class Targets(NamedTuple):
     selector: Optional[str] = None
     concurrency: int = 16
     strict: bool = False
+
+
+_TARGETS_META = "meshctl.pc.targets"
+
+
+def add_multi_pod_options(command):
+    """Append -A/--all-namespaces, -l/--selector, --concurrency and --strict to a view's click
+    command (`pc/__init__.py` does it for modules with ``MULTI_POD = True``); their values go to
+    the context, where `targets` finds them. Returns the command."""
+    for param in _multi_pod_params():
+        param.expose_value = False
+        param.callback = _store_target_option
+        command.params.append(param)
+    return command
+
+
+def _multi_pod_params() -> list:
+    import copy
+
+    return [copy.copy(param) for param in _multi_pod_param_templates()]
+
+
+@functools.lru_cache(maxsize=1)
+def _multi_pod_param_templates() -> tuple:
+    spec = typer.Typer(add_completion=False)
+
+    @spec.command()
+    def flags(all_namespaces: AllNamespacesOption = False, selector: SelectorOption = None,
+              concurrency: ConcurrencyOption = 16, strict: StrictOption = False) -> None:  # fmt: skip
+        pass
+
+    return tuple(typer.main.get_command(spec).params)
+
+
+def _store_target_option(ctx, param, value):
+    ctx.meta.setdefault(_TARGETS_META, {})[param.name] = value
+    return value
+
+
+def targets(ctx, pod: Optional[str], file: Optional[str], admin: Optional[str]) -> Targets:
+    """The view's Targets: the source options given, and the multi-pod options Click parsed."""
+    return Targets(pod, file, admin, **ctx.meta.get(_TARGETS_META, {}))
 
 
 class ViewOutput(NamedTuple):
