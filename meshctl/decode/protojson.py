@@ -74,6 +74,11 @@ def to_camel(value):
     return _convert(value, _camel_key, True)
 
 
+def istioctl_resource(resource: dict) -> dict:
+    """A resource as istioctl prints it with -o json: protobuf JSON (camelCase, maps sorted), no @type."""
+    return to_camel({key: value for key, value in resource.items() if key != "@type"})
+
+
 def to_snake(value):
     """Return `value` with proto field names in Envoy's snake_case (the decode layer's form)."""
     return _convert(value, _snake_key, False)

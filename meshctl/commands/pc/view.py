@@ -201,6 +201,6 @@ def plain_resources(items: list, raw: bool) -> list:
     """`items` as istioctl prints them (protobuf JSON: camelCase, no @type), or as they are with --raw."""
     if raw:
         return items
-    from meshctl.decode.protojson import to_camel
+    from meshctl.decode.protojson import istioctl_resource
 
-    return [to_camel({k: v for k, v in item.items() if k != "@type"}) for item in items]
+    return [istioctl_resource(item) for item in items]
