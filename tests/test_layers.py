@@ -31,8 +31,9 @@ ALLOWED: dict[str, set[str]] = {
     "sandbox": {"errors", "model", "sources"},
     "app": {"errors", "model", "archive", "sources", "decode", "analyze", "inject", "render", "snapshot", "sandbox"},
 }
-# Packages that import nothing of meshctl: anyone may import them.
-LEAF_PACKAGES = {"gotemplate"}
+# Packages that import nothing of meshctl but each other (Go's encoders, the template engine on
+# them): anyone may import them.
+LEAF_PACKAGES = {"goenc", "gotemplate"}
 # Top-level modules and packages -> layer.
 LAYER_OF = {
     "__init__": "errors", "__main__": "app", "errors": "errors",
@@ -106,7 +107,7 @@ def upward_imports(root: Path = ROOT) -> list[str]:
         if destination in LEAF_PACKAGES or source == destination:
             continue
         if source in LEAF_PACKAGES:
-            wrong.append(f"{path}:{line}: leaf package {source} imports {target}")
+            wrong.append(f"{path}:{line}: leaf package {source} imports {target}")  # (a leaf target passed above)
             continue
         layer, wanted = LAYER_OF[source], LAYER_OF.get(destination, destination)
         if layer != wanted and wanted not in ALLOWED[layer]:
