@@ -14,7 +14,7 @@ import contextlib
 import os
 import sys
 
-from meshctl import VERSION_TEXT, typer_fast  # noqa: F401  typer_fast first: it sets Typer's plain help before Typer loads
+from meshctl import VERSION_TEXT, typer_fast  # typer_fast before Typer: it sets Typer's plain help
 from meshctl.errors import ExitStatus, MeshctlError
 
 
@@ -41,8 +41,6 @@ def main(argv: list[str] | None = None, env=None) -> int:
 def _run(args: list[str], env, debug: bool) -> int:
     try:
         import typer
-
-        from meshctl import typer_fast
 
         typer_fast.install()  # the start-up fast path, once, for every command built from now on
         click_exception, usage_error = typer_fast.click_errors()

@@ -5,8 +5,9 @@ A view module (``meshctl/commands/pc/<view>.py``) is three small parts:
 1. ``fetch(source) -> input``: I/O. Fetch the admin path(s) and decode (usually `load_dump`).
 2. ``view(input) -> ViewOutput``: pure. The result `emit` prints (a `Tabular`, `Sections`, text,
    or a JSON-able document for -o json|yaml) and the warnings for stderr.
-3. The Typer command: it parses options, builds `Targets`, and calls ``run_view(env, targets,
-   fetch, view, output, query)``.
+3. The Typer command: it parses options and calls ``run_view(env, targets(ctx, pod, file,
+   admin), fetch, view, output, query)``; ``MULTI_POD = True`` in the module adds the multi-pod
+   options (-A, -l, --concurrency, --strict), which `targets` reads back.
 
 `run_view` runs the two for the source the user named (-f, --admin, a POD). Without one, and
 with -l, -A or -n, it selects the sidecar pods (`meshctl.sources.fleet`), fetches them
