@@ -49,7 +49,8 @@ def check(
     pods = fleet.select_proxy_pods(kube, namespace=env.kube.namespace, all_namespaces=all_namespaces, selector=selector, refs=refs or ())
     mesh = mesh_facts(kube, pods, now=env.now(), cert_warn=warn_within)
     port = env.kube.proxy_admin_port
-    run = fleet.run_each(pods, lambda pod: rules.run_checks(pod_facts(kube, pod, port), mesh), concurrency=concurrency, label="checking pods")
+    run = fleet.run_each(pods, lambda pod: rules.run_checks(pod_facts(kube, pod, port), mesh), concurrency=concurrency, label="checking pods",
+                         stream=env.stderr)  # fmt: skip
     reports = [pod_report(result) for result in run]  # (the collector is paused for the run: cli.main)
     report = rules.Report(rules.sort_pods(reports), fail_on=fail_on, interrupted=run.interrupted)
     if output == "json":

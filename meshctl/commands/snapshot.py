@@ -62,7 +62,7 @@ def snapshot(
                  "selector": selector or ""}  # fmt: skip
     with SnapshotWriter(output) as writer:
         manifest = take_snapshot(kube, writer, pods, selection=selection, concurrency=concurrency,
-                                 proxy_admin_port=env.kube.proxy_admin_port)  # fmt: skip
+                                 proxy_admin_port=env.kube.proxy_admin_port, stream=env.stderr)  # fmt: skip
     _report(env, output, manifest, strict)
 
 

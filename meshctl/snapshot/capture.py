@@ -32,8 +32,9 @@ def take_snapshot(
     concurrency: int,
     proxy_admin_port: int = 15000,
     progress: bool | None = None,
+    stream=None,
 ) -> dict:
-    """Write everything into `writer`; return the manifest (also stored, last)."""
+    """Write everything into `writer`; return the manifest (also stored, last). The progress bar is drawn on `stream` (see run_each)."""
     from meshctl import __version__
     from meshctl.sources.fleet import run_each
 
@@ -45,7 +46,7 @@ def take_snapshot(
     istiods = _capture_istiods(kube, writer, failures)
     _limit_malloc_arenas()
     run = run_each(pods, lambda pod: _capture_pod(kube, writer, pod, proxy_admin_port), concurrency=concurrency,
-                   progress=progress, label="snapshot")  # fmt: skip
+                   progress=progress, label="snapshot", stream=stream)  # fmt: skip
     pod_rows = {}
     for result in run:
         row = {"status": result.status, "seconds": round(result.seconds, 3)}

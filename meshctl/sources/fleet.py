@@ -10,7 +10,7 @@ Used by ``meshctl check`` and by the multi-pod fetch / snapshot commands. The AP
     ``namespace`` (default: the context's) or in all namespaces, filtered by the label
     ``selector``. Refs cannot be combined with ``selector`` or ``all_namespaces`` (UsageError).
 
-``run_each(pods, work, *, concurrency=16, progress=None, label="pods") -> FleetRun``
+``run_each(pods, work, *, concurrency=16, progress=None, label="pods", stream=None) -> FleetRun``
     Calls ``work(pod) -> value`` for each pod on at most ``concurrency`` daemon threads (the
     work is I/O: port-forwards and HTTP). Iterating the returned ``FleetRun`` yields one
     ``PodResult`` per pod **as each finishes** (completion order, not input order):
@@ -22,8 +22,8 @@ Used by ``meshctl check`` and by the multi-pod fetch / snapshot commands. The AP
     Ctrl-C raises KeyboardInterrupt as usual. Work in flight is abandoned (daemon threads), so
     the process can exit at once. At most ``concurrency`` values exist before the consumer takes
     them, so a consumer that writes each result away (a snapshot) keeps memory bounded.
-    ``label`` is the text before the progress bar. ``progress=None`` shows a Rich bar on stderr
-    only when stderr is a TTY (rich is imported only then); True/False force it.
+    ``label`` is the text before the progress bar. ``progress=None`` shows a Rich bar on `stream`
+    (commands pass ``env.stderr``; the process's stderr by default) only when it is a TTY (rich is imported only then); True/False force it.
 
 Helpers on pod dicts: ``pod_key(pod)`` ("name.namespace"), ``has_proxy(pod)``, and
 ``pod_ip_index(pods)`` (pod IP -> (pod key, has a sidecar), host-network pods left out).
@@ -109,19 +109,21 @@ class PodResult:
 class FleetRun:
     """An iterable of PodResult in completion order; see `run_each`."""
 
-    def __init__(self, pods: list[dict], work: Callable[[dict], Any], *, concurrency: int, progress: bool | None, label: str) -> None:
+    def __init__(self, pods: list[dict], work: Callable[[dict], Any], *, concurrency: int, progress: bool | None, label: str,
+                 stream=None) -> None:  # fmt: skip
         if concurrency < 1:
             raise UsageError(f"--concurrency must be at least 1, not {concurrency}")
         self.pods = list(pods)
         self.interrupted = False
         self._work = work
         self._concurrency = concurrency
-        self._progress = sys.stderr.isatty() if progress is None else progress
+        self._stream = sys.stderr if stream is None else stream
+        self._progress = _isatty(self._stream) if progress is None else progress
         self._label = label
         self._stop = threading.Event()
 
     def __iter__(self) -> Iterator[PodResult]:
-        with _sigint_sets(self._stop), _progress_bar(self._progress, len(self.pods), self._label) as advance:
+        with _sigint_sets(self._stop), _progress_bar(self._progress, len(self.pods), self._label, self._stream) as advance:
             for result in self._results():
                 advance()
                 yield result
@@ -176,10 +178,18 @@ def failure_message(exc: Exception) -> str:
 
 
 def run_each(
-    pods: list[dict], work: Callable[[dict], Any], *, concurrency: int = DEFAULT_CONCURRENCY, progress: bool | None = None, label: str = "pods"
+    pods: list[dict], work: Callable[[dict], Any], *, concurrency: int = DEFAULT_CONCURRENCY, progress: bool | None = None, label: str = "pods",
+    stream=None,
 ) -> FleetRun:
     """Run `work` on each pod concurrently; iterate the result for PodResults (see the module docstring)."""
-    return FleetRun(pods, work, concurrency=concurrency, progress=progress, label=label)
+    return FleetRun(pods, work, concurrency=concurrency, progress=progress, label=label, stream=stream)
+
+
+def _isatty(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
 
 
 class _sigint_sets:
@@ -204,16 +214,16 @@ class _sigint_sets:
 
 
 class _progress_bar:
-    """A Rich progress bar on stderr when `enabled`; entering returns a function that advances it."""
+    """A Rich progress bar on `stream` when `enabled`; entering returns a function that advances it."""
 
-    def __init__(self, enabled: bool, total: int, label: str) -> None:
+    def __init__(self, enabled: bool, total: int, label: str, stream) -> None:
         self._bar = None
         if enabled:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             self._bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                                 console=Console(stderr=True), transient=True)  # fmt: skip
+                                 console=Console(file=stream), transient=True)  # fmt: skip
             self._task = self._bar.add_task(label, total=total)
 
     def __enter__(self) -> Callable[[], None]:

@@ -143,7 +143,7 @@ def _run_for_pods(env: Env, targets: Targets, fetch: Callable, view: Callable, o
 
     # pod key -> (text or None, document, stderr lines); views mapped as the fetches finish
     sections, failed = {}, 0
-    for result in run_each(pods, work, concurrency=targets.concurrency):
+    for result in run_each(pods, work, concurrency=targets.concurrency, stream=env.stderr):
         status, error = result.status, result.error
         if status == OK:
             fetched, said = result.value
