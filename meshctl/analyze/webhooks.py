@@ -29,7 +29,7 @@ def injector_webhooks(configurations: list[dict]) -> list[InjectorWebhook]:
     for config in configurations:
         meta = config.get("metadata") or {}
         labels = meta.get("labels") or {}
-        for webhook in config.get("webhooks") or []:
+        for position, webhook in enumerate(config.get("webhooks") or []):
             client = webhook.get("clientConfig") or {}
             service = client.get("service") or {}
             path = service.get("path") or ""
@@ -53,6 +53,7 @@ def injector_webhooks(configurations: list[dict]) -> list[InjectorWebhook]:
                     namespace_selector=webhook.get("namespaceSelector"),
                     object_selector=webhook.get("objectSelector"),
                     ca=ca_summary(client.get("caBundle")),
+                    position=position,
                 )
             )
     return sorted(found, key=lambda w: (w.configuration, w.name))

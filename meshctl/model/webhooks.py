@@ -28,6 +28,7 @@ class InjectorWebhook:
     namespace_selector: dict | None
     object_selector: dict | None
     ca: CaSummary = field(default_factory=CaSummary)
+    position: int = 0  # index in its configuration's webhooks (the API server calls them in this order)
 
     @property
     def configmaps(self) -> tuple[str, ...]:
