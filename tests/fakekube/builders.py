@@ -159,8 +159,9 @@ def pod(name: str, namespace: str = "default", *, labels: dict | None = None, an
     }
     if init_containers:
         obj["spec"]["initContainers"] = init_containers
+        # The kubelet reports an init container that exited 0 as ready (and no longer started).
         obj["status"]["initContainerStatuses"] = [
-            {**_container_status(c, False), "state": {"terminated": {"exitCode": 0, "reason": "Completed",
+            {**_container_status(c, True), "state": {"terminated": {"exitCode": 0, "reason": "Completed",
                                                                      "startedAt": _STARTED, "finishedAt": _STARTED}},
              "started": False} for c in init_containers]
     if running:
