@@ -1,11 +1,12 @@
 """`describe pod|svc`: the Istio configuration that affects a workload, as istioctl `x describe`
-prints it, then each fact checked against the proxy's actual Envoy config (pure).
+finds it, and each fact checked against the proxy's actual Envoy config (pure; istioctl's text
+layout is meshctl.render.describe).
 
 istioctl/pkg/describe/describe.go finds the DestinationRule and VirtualService through the
 proxy's config (the ``istio`` filter metadata Istio writes on clusters and routes), fetches them
 from the API server, and prints them with what they mean for this pod: subsets that match its
 labels, routes that reach it, the effective PeerAuthentication, the ingress gateways exposing it.
-The text below is istioctl's line for line (Go map iteration made deterministic: sorted).
+meshctl.render.describe prints it line for line as istioctl (Go map iteration made deterministic).
 
 meshctl then compares the API's intent with what Envoy holds: every subset of the
 DestinationRule has its ``outbound|port|subset|host`` cluster (active, not warming); its TLS mode
@@ -30,18 +31,12 @@ from meshctl.decode.resources import clusters, listeners, routes
 from meshctl.model.labels import LabelSelector
 from meshctl.model.views import ACTIVE, WARMING
 
-SEPARATOR = "--------------------"
 K8S_SUFFIX = ".svc.cluster.local"
 PROXY_CONTAINER = "istio-proxy"
-PROXY_UID = 1337
+PROXY_UID = 1337  # the sidecar proxy's user, reserved (istio.io pod requirements)
 HCM_TYPE = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
 RBAC_FILTER = "envoy.filters.http.rbac"  # wellknown.HTTPRoleBasedAccessControl
 MESH_GATEWAY = "mesh"
-# pkg/url DeploymentRequirements
-DEPLOYMENT_REQUIREMENTS = "https://istio.io/latest/docs/ops/deployment/application-requirements/"
-# pkg/kube/labels: the canonical service name/revision labels, in lookup order
-_NAME_LABELS = ("service.istio.io/canonical-name", "app.kubernetes.io/name", "app")
-_REVISION_LABELS = ("service.istio.io/canonical-revision", "app.kubernetes.io/version", "version")
 _DR_PATH = re.compile(r"/apis/networking(\.istio\.io)?/v1(?:alpha3)?/namespaces/(?P<namespace>[^/]+)/destination-rule/(?P<name>[^/]+)")
 _VS_PATH = re.compile(r"/apis/networking(\.istio\.io)?/v1(?:alpha3)?/namespaces/(?P<namespace>[^/]+)/virtual-service/(?P<name>[^/]+)")
 _SVC_DOMAIN = re.compile(r"(?P<service>[^.]+)\.(?P<namespace>[^.]+)\.svc\.cluster\.local$")
@@ -51,27 +46,30 @@ WAYPOINT_LABEL = "istio.io/use-waypoint"
 
 # ---- Kubernetes helpers istioctl uses ---------------------------------------------------------------
 
-def _meta(obj: Mapping) -> Mapping:
+def meta_of(obj: Mapping) -> Mapping:
+    """An API object's metadata ({} when absent)."""
     return obj.get("metadata") or {}
 
 
-def _labels(obj: Mapping) -> dict[str, str]:
-    return dict(_meta(obj).get("labels") or {})
+def labels_of(obj: Mapping) -> dict[str, str]:
+    """An API object's labels."""
+    return dict(meta_of(obj).get("labels") or {})
 
 
-def _spec(obj: Mapping) -> Mapping:
+def spec_of(obj: Mapping) -> Mapping:
+    """An API object's spec ({} when absent)."""
     return obj.get("spec") or {}
 
 
 def kname(obj: Mapping, namespace: str) -> str:
     """describe.go kname: the name, with ``.namespace`` when it is not the namespace described."""
-    meta = _meta(obj)
+    meta = meta_of(obj)
     return meta.get("name", "") if meta.get("namespace", "") == namespace else f"{meta.get('name', '')}.{meta.get('namespace', '')}"
 
 
 def revision_of(pod: Mapping) -> str:
     """describe.go GetRevisionFromPodAnnotation: the istio.io/rev annotation, else the injection status's."""
-    annotations = _meta(pod).get("annotations") or {}
+    annotations = meta_of(pod).get("annotations") or {}
     if "istio.io/rev" in annotations:
         return str(annotations["istio.io/rev"])
     try:
@@ -83,11 +81,12 @@ def revision_of(pod: Mapping) -> str:
 
 def is_meshed(pod: Mapping) -> bool:
     """inject.FindSidecar: an istio-proxy container (native sidecars are init containers)."""
-    spec = _spec(pod)
+    spec = spec_of(pod)
     return any(c.get("name") == PROXY_CONTAINER for c in [*(spec.get("containers") or []), *(spec.get("initContainers") or [])])
 
 
-def _port_protocol(port: Mapping) -> str:
+def port_protocol(port: Mapping) -> str:
+    """A container or service port's protocol (TCP, the API server's default, when unset)."""
     return str(port.get("protocol") or "TCP")  # the API server's default
 
 
@@ -99,9 +98,9 @@ def find_pod_port(pod: Mapping, service_port: Mapping) -> int | None:
         return target
     if isinstance(target, str) and target.isdigit():
         return int(target)
-    for container in _spec(pod).get("containers") or []:
+    for container in spec_of(pod).get("containers") or []:
         for port in container.get("ports") or []:
-            if port.get("name") == target and _port_protocol(port) == _port_protocol(service_port):
+            if port.get("name") == target and port_protocol(port) == port_protocol(service_port):
                 return int(port.get("containerPort", 0))
     return None
 
@@ -135,9 +134,9 @@ def convert_protocol(port: int, name: str, protocol: str, app_protocol: str | No
 def service_port_protocol(port: Mapping) -> str:
     """describe.go findProtocolForPort."""
     name, app_protocol = str(port.get("name") or ""), port.get("appProtocol")
-    if not name and app_protocol is None and _port_protocol(port) != "UDP":
+    if not name and app_protocol is None and port_protocol(port) != "UDP":
         return "auto-detect"
-    found = convert_protocol(int(port.get("port", 0)), name, _port_protocol(port), app_protocol)
+    found = convert_protocol(int(port.get("port", 0)), name, port_protocol(port), app_protocol)
     if found == UNSUPPORTED and app_protocol == "hbone":
         return "HBONE"
     return found
@@ -175,7 +174,7 @@ def _is_ipv4(text: str) -> bool:
 
 def service_host(service: Mapping) -> str:
     """``<name>.<namespace>.svc.cluster.local``."""
-    meta = _meta(service)
+    meta = meta_of(service)
     return extend_fqdn(f"{meta.get('name', '')}.{meta.get('namespace', '')}")
 
 
@@ -191,7 +190,7 @@ class IstioConfig:
     peer_authentications: list[dict] = field(default_factory=list)
 
     def _find(self, items: list[dict], namespace: str, name: str) -> dict | None:
-        return next((o for o in items if _meta(o).get("namespace") == namespace and _meta(o).get("name") == name), None)
+        return next((o for o in items if meta_of(o).get("namespace") == namespace and meta_of(o).get("name") == name), None)
 
     def destination_rule(self, namespace: str, name: str) -> dict | None:
         """The DestinationRule, or None (the API server has no such object)."""
@@ -233,27 +232,6 @@ class Check:
         return {"status": self.mark, "subject": self.subject, "detail": self.detail}
 
 
-class _Writer:
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-
-    def line(self, text: str = "") -> None:
-        self.parts.append(text + "\n")
-
-    def raw(self, text: str) -> None:
-        self.parts.append(text)
-
-    def text(self) -> str:
-        return "".join(self.parts)
-
-
-def _indent(n: int) -> str:
-    return " " * n
-
-
-LEVEL0, LEVEL1, LEVEL2 = 0, 3, 6
-
-
 # ---- what the proxy's config says (istio filter metadata) -------------------------------------------
 
 def _istio_config(metadata) -> str | None:
@@ -291,7 +269,7 @@ def _route_cluster(route: Mapping) -> str:
 def route_targets_service(route: Mapping, vhost: Mapping, service: Mapping, port: int) -> bool:
     """describe.go routeDestinationMatchesSvc: a ``<svc>.<ns>.svc.cluster.local`` domain, or a route
     to ``outbound|<port>|*|<svc>.<ns>.svc.cluster.local`` (ingress gateways' ``*:80`` hosts)."""
-    meta = _meta(service)
+    meta = meta_of(service)
     name, namespace = meta.get("name"), meta.get("namespace")
     for domain in vhost.get("domains") or []:
         match = _SVC_DOMAIN.search(str(domain))
@@ -362,48 +340,15 @@ def _first_hcm(listener: Mapping) -> dict | None:
 def subsets_for(destination_rule: Mapping | None, pods_labels: Sequence[Mapping]) -> tuple[list[str], list[str]]:
     """getDestRuleSubsets: subset names that select one of the pods, and those that select none."""
     matching, other = [], []
-    for subset in _spec(destination_rule or {}).get("subsets") or []:
+    for subset in spec_of(destination_rule or {}).get("subsets") or []:
         chosen = any(selects(subset.get("labels"), labels) for labels in pods_labels)
         (matching if chosen else other).append(str(subset.get("name", "")))
     return matching, other
 
 
-def _tls_mode(tls: Mapping | None) -> str:
+def tls_mode(tls: Mapping | None) -> str:
+    """A ClientTLSSettings mode (DISABLE, the proto enum's default, when unset)."""
     return str((tls or {}).get("mode") or "DISABLE")  # proto3 enum default
-
-
-def _short_policies(policy: Mapping) -> str:
-    extra = [label for key, label in (("loadBalancer", "load balancer"), ("connectionPool", "connection pool"),
-                                      ("outlierDetection", "outlier detection")) if policy.get(key) is not None]
-    return f"Policies: {'/'.join(extra)}\n" if extra else ""
-
-
-def _print_destination_rule(out: _Writer, level: int, rule: Mapping, pods_labels, namespace: str) -> None:
-    spec = _spec(rule)
-    out.line(f'{_indent(level)}DestinationRule: {kname(rule, namespace)} for {json.dumps(spec.get("host", ""))}')
-    matching, other = subsets_for(rule, pods_labels)
-    if matching or other:
-        if not matching:
-            out.line(f"{_indent(level + LEVEL1)}WARNING POD DOES NOT MATCH ANY SUBSETS.  (Non matching subsets {','.join(other)})")
-        out.line(f"{_indent(level + LEVEL1)}Matching subsets: {','.join(matching)}")
-        if other:
-            out.line(f"{_indent(level + LEVEL2)}(Non-matching subsets {','.join(other)})")
-    policy = spec.get("trafficPolicy")
-    if policy is None:
-        out.line(f"{_indent(level + LEVEL1)}No Traffic Policy")
-        return
-    if policy.get("tls") is not None:
-        out.line(f"{_indent(level + LEVEL1)}Traffic Policy TLS Mode: {_tls_mode(policy['tls'])}")
-    if short := _short_policies(policy):
-        out.raw(f"{_indent(level + LEVEL1)}{short}")
-    if policy.get("portLevelSettings") is not None:
-        out.line(f"{_indent(level + LEVEL1)}Port Level Settings:")
-        for setting in policy["portLevelSettings"]:
-            out.line(f"{_indent(4)}{(setting.get('port') or {}).get('number', 0)}:")  # istioctl: always 4 spaces
-            if setting.get("tls") is not None:
-                out.line(f"{_indent(level + LEVEL2)}TLS Mode: {_tls_mode(setting['tls'])}")
-            if short := _short_policies(setting):
-                out.raw(f"{_indent(level + LEVEL2)}{short}")
 
 
 def _camel_to_snake(name: str) -> str:
@@ -430,7 +375,7 @@ def _nested(value) -> str:
     return "{" + proto_text(value) + "}" if isinstance(value, dict) else proto_text(value)
 
 
-def render_string_match(match: Mapping | None) -> str:
+def string_match_text(match: Mapping | None) -> str:
     """describe.go renderStringMatch: exact as is, prefix with ``*``, others as prototext."""
     if not match:
         return ""
@@ -441,29 +386,29 @@ def render_string_match(match: Mapping | None) -> str:
     return " ".join(f"{_camel_to_snake(k)}:{_nested(v)}" for k, v in match.items())
 
 
-def render_match(match: Mapping) -> str:
+def match_text(match: Mapping) -> str:
     """describe.go renderMatch: ``Match: <uri>[ uncased][ when headers are k=v; ...]``."""
     text = "Match: "
     if match.get("uri") is not None:
-        text += render_string_match(match["uri"])
+        text += string_match_text(match["uri"])
         if match.get("ignoreUriCase"):
             text += " uncased"
     headers = match.get("headers") or {}
     if headers:
-        text += " when headers are " + "; ".join(f"{k}={render_string_match(v)}" for k, v in sorted(headers.items()))
+        text += " when headers are " + "; ".join(f"{k}={string_match_text(v)}" for k, v in sorted(headers.items()))
     return text.strip()
 
 
-def render_matches(matches: Sequence[Mapping] | None) -> str:
+def matches_text(matches: Sequence[Mapping] | None) -> str:
     """describe.go renderMatches: the matches joined, or ``everything``."""
-    return ", ".join(render_match(m) for m in matches) if matches else "everything"
+    return ", ".join(match_text(m) for m in matches) if matches else "everything"
 
 
-def _http_route_facts(vs: Mapping, route: Mapping, service: Mapping, matching: list[str], other: list[str],
+def http_route_facts(vs: Mapping, route: Mapping, service: Mapping, matching: list[str], other: list[str],
                       rule: Mapping | None, namespace: str) -> tuple[bool, list[str]]:
     """describe.go httpRouteMatchSvc."""
     host = service_host(service)
-    vs_namespace = _meta(vs).get("namespace", "")
+    vs_namespace = meta_of(vs).get("namespace", "")
     facts: list[str] = []
     mismatches: list[str] = []
     matched = False
@@ -473,7 +418,7 @@ def _http_route_facts(vs: Mapping, route: Mapping, service: Mapping, matching: l
         if extend_fqdn(resolve_short_name(dest_host, vs_namespace)) == host:
             if subset:
                 if subset in other:
-                    mismatches.append(f"Route to non-matching subset {subset} for ({render_matches(route.get('match'))})")
+                    mismatches.append(f"Route to non-matching subset {subset} for ({matches_text(route.get('match'))})")
                     continue
                 if subset not in matching:
                     if rule is None:
@@ -495,7 +440,7 @@ def _http_route_facts(vs: Mapping, route: Mapping, service: Mapping, matching: l
         request_facts = []
         if route.get("fault") is not None:
             request_facts.append(f"Fault injection {proto_text(route['fault'])}")
-        request_facts.extend(render_match(m) for m in route.get("match") or [])
+        request_facts.extend(match_text(m) for m in route.get("match") or [])
         if request_facts:
             facts.append(", ".join(request_facts))
     if not matched and mismatches:
@@ -503,144 +448,21 @@ def _http_route_facts(vs: Mapping, route: Mapping, service: Mapping, matching: l
     return matched, facts
 
 
-def _tcp_route_facts(vs: Mapping, route: Mapping, service: Mapping) -> tuple[bool, list[str]]:
+def tcp_route_facts(vs: Mapping, route: Mapping, service: Mapping) -> tuple[bool, list[str]]:
+    """describe.go tcpRouteMatchSvc: whether a TCP route reaches the service, and its matches."""
     host = service_host(service)
-    namespace = _meta(vs).get("namespace", "")
+    namespace = meta_of(vs).get("namespace", "")
     matched = any(extend_fqdn(resolve_short_name(str((d.get("destination") or {}).get("host", "")), namespace)) == host
                   for d in route.get("route") or [])
     return matched, [proto_text(m) for m in route.get("match") or []] if matched else []
-
-
-def _print_virtual_service(out: _Writer, level: int, vs: Mapping, service: Mapping, matching: list[str],
-                           other: list[str], rule: Mapping | None, namespace: str) -> None:
-    """describe.go printVirtualService."""
-    out.line(f"{_indent(level)}VirtualService: {kname(vs, namespace)}")
-    spec = _spec(vs)
-    http, tcp, tls = spec.get("http") or [], spec.get("tcp") or [], spec.get("tls") or []
-    matches = facts = 0
-    mismatches: list[str] = []
-    for routes_of_kind, facts_of in ((http, lambda r: _http_route_facts(vs, r, service, matching, other, rule, namespace)),
-                                     (tcp, lambda r: _tcp_route_facts(vs, r, service))):
-        for route in routes_of_kind:
-            matched, new_facts = facts_of(route)
-            if matched:
-                matches += 1
-                for fact in new_facts:
-                    out.line(f"{_indent(level + LEVEL1)}{fact}")
-                    facts += 1
-            else:
-                mismatches.extend(new_facts)
-    if matches == 0:
-        if http:
-            out.line(f"{_indent(level + LEVEL1)}WARNING: No destinations match pod subsets (checked {len(http)} HTTP routes)")
-        if tcp:
-            out.line(f"{_indent(level + LEVEL1)}WARNING: No destinations match pod subsets (checked {len(tcp)} TCP routes)")
-        for note in mismatches:
-            out.line(f"{_indent(level + LEVEL2)}{note}")
-        return
-    possible = len(http) + len(tls) + len(tcp)
-    if matches < possible:
-        out.line(f"{_indent(level + LEVEL1)}{possible - matches} additional destination(s) that will not reach this pod")
-        if facts == 0:
-            for note in mismatches:
-                out.line(f"{_indent(level + LEVEL2)}{note}")
-        return
-    if facts == 0:
-        if http:
-            out.line(f"{_indent(level + LEVEL1)}{len(http)} HTTP route(s)")
-        if tcp:
-            out.line(f"{_indent(level + LEVEL1)}{len(tcp)} TCP route(s)")
 
 
 # ---- the pod, its services, PeerAuthentication, ingress (describe.go) -------------------------------
 
 def matching_services(pod: Mapping, services: Sequence[Mapping]) -> list[dict]:
     """The Services whose (non-empty) selector selects the pod, in the API's order."""
-    labels = _labels(pod)
-    return [dict(s) for s in services if _spec(s).get("selector") and selects(_spec(s)["selector"], labels)]
-
-
-def _print_pod(out: _Writer, pod: Mapping, namespace: str, ignore_unmeshed: bool) -> None:
-    """describe.go printPod."""
-    spec, status = _spec(pod), pod.get("status") or {}
-    ports = []
-    for container in spec.get("containers") or []:
-        for port in container.get("ports") or []:
-            protocol = "" if _port_protocol(port) == "TCP" else f"/{_port_protocol(port)}"
-            ports.append(f"{port.get('containerPort', 0)}{protocol} ({container.get('name', '')})")
-        if container.get("name") not in (PROXY_CONTAINER, "istio-operator"):
-            if (container.get("securityContext") or {}).get("runAsUser") == PROXY_UID:
-                out.line("WARNING: User ID (UID) 1337 is reserved for the sidecar proxy.")
-    out.line(f"Pod: {kname(pod, namespace)}")
-    out.line(f"   Pod Revision: {revision_of(pod)}")
-    out.line(f"   Pod Ports: {', '.join(ports)}" if ports else "   Pod does not expose ports")
-    if status.get("phase") != "Running":
-        out.line(f"   Pod is not Running ({status.get('phase', '')})")
-        return
-    for key, what in (("containerStatuses", "Container"), ("initContainerStatuses", "Init Container")):
-        for container_status in status.get(key) or []:
-            if not container_status.get("ready"):
-                out.line(f"WARNING: Pod {kname(pod, namespace)} {what} {container_status.get('name', '')} NOT READY")
-    if ignore_unmeshed:
-        return
-    if not is_meshed(pod):
-        out.line(f"WARNING: {kname(pod, namespace)} is not part of mesh; no Istio sidecar")
-        return
-    if (spec.get("securityContext") or {}).get("runAsUser") == PROXY_UID:
-        out.line("   WARNING: User ID (UID) 1337 is reserved for the sidecar proxy.")
-    labels = _labels(pod)
-    if not any(label in labels for label in _NAME_LABELS):
-        out.line(f"Suggestion: add required service name label for Istio telemetry. See {DEPLOYMENT_REQUIREMENTS}.")
-    if not any(label in labels for label in _REVISION_LABELS):
-        out.line(f"Suggestion: add required service revision label for Istio telemetry. See {DEPLOYMENT_REQUIREMENTS}.")
-
-
-def _print_service(out: _Writer, service: Mapping, pod: Mapping, namespace: str) -> None:
-    out.line(f"Service: {kname(service, namespace)}")
-    for port in _spec(service).get("ports") or []:
-        if _port_protocol(port) != "TCP":
-            continue  # istioctl ignores UDP ports
-        target = find_pod_port(pod, port)
-        if target is None:
-            out.line(f"   no suitable port for manifest: {_meta(pod).get('uid', '')}")
-        else:
-            out.line(f"   Port: {port.get('name', '')} {port.get('port', 0)}/{service_port_protocol(port)} targets pod port {target}")
-
-
-def _describe_pod_services(out: _Writer, pod: Mapping, services: Sequence[Mapping], pods_labels, dump: ConfigDump,
-                           config: IstioConfig, namespace: str) -> None:
-    """describe.go describePodServices."""
-    for row, service in enumerate(services):
-        if row:
-            out.line(SEPARATOR)
-        _print_service(out, service, pod, namespace)
-        ports = _spec(service).get("ports") or []
-        multi = len(ports) > 1
-        level = LEVEL1 if multi else LEVEL0
-        for port in ports:
-            number = int(port.get("port", 0))
-            if multi:
-                out.line(f"{number}:")
-            matching: list[str] = []
-            other: list[str] = []
-            rule = None
-            if ref := destination_rule_ref(dump, service, number):
-                rule = config.destination_rule(*ref)
-                if rule is not None:
-                    _print_destination_rule(out, level, rule, pods_labels, namespace)
-                    matching, other = subsets_for(rule, pods_labels)
-                else:
-                    out.line(f"WARNING: Proxy is stale; it references to non-existent destination rule {ref[1]}.{ref[0]}")
-            if ref := virtual_service_ref(dump, service, number):
-                vs = config.virtual_service(*ref)
-                if vs is not None:
-                    _print_virtual_service(out, level, vs, service, matching, other, rule, namespace)
-                else:
-                    out.line(f"WARNING: Proxy is stale; it references to non-existent virtual service {ref[1]}.{ref[0]}")
-            policies = rbac_policies(dump, number)
-            if policies:
-                prefix = f"{number} " if multi else ""
-                out.line(f"{prefix}RBAC policies: {', '.join(policies)}")
+    labels = labels_of(pod)
+    return [dict(s) for s in services if spec_of(s).get("selector") and selects(spec_of(s)["selector"], labels)]
 
 
 MTLS_MODES = ("UNSET", "DISABLE", "PERMISSIVE", "STRICT")
@@ -672,138 +494,39 @@ def effective_peer_authentication(policies: Sequence[Mapping], root_namespace: s
     """describe.go describePeerAuthentication + authn.ComposePeerAuthentication: the policies of the
     root namespace and the workload's namespace that select it; the oldest of each scope (mesh,
     namespace, workload) wins; an UNSET mode inherits; no policy means PERMISSIVE."""
-    candidates = [p for p in policies if _meta(p).get("namespace") == root_namespace]
-    candidates += [p for p in policies if _meta(p).get("namespace") == namespace]
-    matched = [p for p in candidates if selects((_spec(p).get("selector") or {}).get("matchLabels"), labels)]
+    candidates = [p for p in policies if meta_of(p).get("namespace") == root_namespace]
+    candidates += [p for p in policies if meta_of(p).get("namespace") == namespace]
+    matched = [p for p in candidates if selects((spec_of(p).get("selector") or {}).get("matchLabels"), labels)]
     scopes: dict[str, Mapping] = {}
     for policy in matched:
-        selector = (_spec(policy).get("selector") or {}).get("matchLabels")
-        in_root = _meta(policy).get("namespace") == root_namespace
+        selector = (spec_of(policy).get("selector") or {}).get("matchLabels")
+        in_root = meta_of(policy).get("namespace") == root_namespace
         scope = ("mesh" if in_root else "namespace") if not selector else (None if in_root else "workload")
         if scope is None:
             continue  # a workload selector in the root namespace is not a policy of this kind
-        stamp = str(_meta(policy).get("creationTimestamp") or "")
-        if scope not in scopes or stamp < str(_meta(scopes[scope]).get("creationTimestamp") or ""):
+        stamp = str(meta_of(policy).get("creationTimestamp") or "")
+        if scope not in scopes or stamp < str(meta_of(scopes[scope]).get("creationTimestamp") or ""):
             scopes[scope] = policy
     mode = "PERMISSIVE"
     for scope in ("mesh", "namespace", "workload"):
-        if scope in scopes and (found := _mtls_mode(_spec(scopes[scope]).get("mtls"))):
+        if scope in scopes and (found := _mtls_mode(spec_of(scopes[scope]).get("mtls"))):
             mode = found
     per_port = []
     if "workload" in scopes:
-        for port, mtls in (_spec(scopes["workload"]).get("portLevelMtls") or {}).items():
+        for port, mtls in (spec_of(scopes["workload"]).get("portLevelMtls") or {}).items():
             per_port.append((int(port), _mtls_mode(mtls) or mode))
-    applied = tuple(f"{_meta(p).get('name')}.{_meta(p).get('namespace')}" for p in matched)
+    applied = tuple(f"{meta_of(p).get('name')}.{meta_of(p).get('namespace')}" for p in matched)
     return EffectivePeerAuthentication(mode, tuple(sorted(per_port)), applied)
 
 
-def _print_peer_authentication(out: _Writer, effective: EffectivePeerAuthentication) -> None:
-    out.line("Effective PeerAuthentication:")
-    out.line(f"   Workload mTLS mode: {effective.mode}")
-    if effective.per_port:
-        out.line("   Port Level mTLS mode:")
-        for port, mode in effective.per_port:
-            out.line(f"      {port}: {mode}")
-    if effective.applied:
-        out.line("Applied PeerAuthentication:")
-        out.line(f"   {', '.join(effective.applied)}")
-
-
-def _ingress_ip(service: Mapping, pods: Sequence[Mapping]) -> str:
+def ingress_ip(service: Mapping, pods: Sequence[Mapping]) -> str:
+    """describe.go getIngressIP: the load balancer's IP, else the first pod's host IP, else unknown."""
     if not pods:
         return "unknown"
     balancer = ((service.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
     if balancer:
         return str(balancer[0].get("ip", ""))
     return str((pods[0].get("status") or {}).get("hostIP") or "unknown")
-
-
-def _print_ingress_service(out: _Writer, service: Mapping, pods: Sequence[Mapping]) -> None:
-    """describe.go printIngressService: the http/http2 ports."""
-    for port in _spec(service).get("ports") or []:
-        if _port_protocol(port) != "TCP" or port.get("name") not in ("http", "http2"):
-            continue
-        if find_pod_port(pods[0], port) is None:
-            continue
-        number = int(port.get("port", 0))
-        protocol = convert_protocol(number, str(port.get("name", "")), "TCP", port.get("appProtocol"))
-        scheme = {"HTTP2": "http", "HTTP": "http"}.get(protocol, "")
-        suffix = "" if scheme == "http" and number == 80 else f":{number}"
-        out.line(f"Exposed on Ingress Gateway {scheme}://{_ingress_ip(service, pods)}{suffix}")
-
-
-def _print_ingress_info(out: _Writer, services: Sequence[Mapping], pods_labels, ingress: IngressGateway,
-                        config: IstioConfig, namespace: str) -> list[str]:
-    """describe.go printIngressInfo. Returns the ingress pods whose dump was missing (errors)."""
-    if not ingress.pods:
-        out.line("Skipping Gateway information (no ingress gateway pods)")
-        return []
-    found = []  # (service, its ingress pods)
-    for ns in sorted({_meta(p).get("namespace", "") for p in ingress.pods}):
-        pods_here = [p for p in ingress.pods if _meta(p).get("namespace") == ns]
-        for service in (s for s in ingress.services if _meta(s).get("namespace") == ns):
-            selected = [p for p in pods_here if _labels(p) and contains(_labels(p), _spec(service).get("selector"))]
-            if selected:
-                found.append((service, selected))
-    if not found:
-        out.line("Skipping Gateway information (no ingress gateway service)")
-    seen_rules: dict[tuple[str, str], dict | None] = {}
-    seen_services: dict[tuple[str, str], dict | None] = {}
-    seen_gateways: set[tuple[str, str]] = set()
-    missing = []
-    for pod in ingress.pods:
-        key = f"{_meta(pod).get('name')}.{_meta(pod).get('namespace')}"
-        dump = ingress.dumps.get(key)
-        if dump is None:
-            missing.append(key)
-            continue
-        for service in services:
-            for port in _spec(service).get("ports") or []:
-                number = int(port.get("port", 0))
-                matching: list[str] = []
-                other: list[str] = []
-                rule = None
-                if ref := destination_rule_ref(dump, service, number):
-                    if ref not in seen_rules:
-                        seen_rules[ref] = config.destination_rule(*ref)
-                        if seen_rules[ref] is None:
-                            out.line(f"WARNING: Proxy is stale; it references to non-existent destination rule {ref[1]}.{ref[0]}")
-                    rule = seen_rules[ref]
-                if rule is not None:
-                    matching, other = subsets_for(rule, pods_labels)
-                ref = virtual_service_ref(dump, service, number)
-                if not ref:
-                    continue
-                if ref not in seen_services:
-                    seen_services[ref] = config.virtual_service(*ref)
-                    if seen_services[ref] is None:
-                        out.line(f"WARNING: Proxy is stale; it references to non-existent virtual service {ref[1]}.{ref[0]}")
-                vs = seen_services[ref]
-                if vs is None:
-                    continue
-                for gateway_name in _spec(vs).get("gateways") or []:
-                    if not gateway_name or gateway_name == MESH_GATEWAY:
-                        continue
-                    gw_namespace, _, name = gateway_name.partition("/") if "/" in gateway_name else (ref[0], "", gateway_name)
-                    if (gw_namespace, name) in seen_gateways:
-                        continue
-                    gateway = config.gateway(gw_namespace, name)
-                    if gateway is None:
-                        out.line(f"WARNING: Proxy is stale; it references to non-existent gateway {gw_namespace}/{name}")
-                        continue
-                    seen_gateways.add((gw_namespace, name))
-                    selector = _spec(gateway).get("selector")
-                    if selector is None:
-                        out.raw(f"Ingress Gateway {gw_namespace}/{name} be applied all workloads")  # istioctl: no newline
-                        continue
-                    exposing = [(s, p) for s, p in found if any(contains(_labels(pod_), selector) for pod_ in p)]
-                    if exposing:
-                        exposing.sort(key=lambda item: _ingress_ip(*item))
-                        out.line(SEPARATOR)
-                        for ingress_service, ingress_pods in exposing:
-                            _print_ingress_service(out, ingress_service, ingress_pods)
-                        _print_virtual_service(out, LEVEL0, vs, service, matching, other, rule, namespace)
-    return missing
 
 
 # ---- what meshctl adds: the facts checked against Envoy -----------------------------------------------
@@ -815,11 +538,11 @@ def _cluster_state(dump: ConfigDump, name: str) -> str | None:
 
 def _expected_tls(rule: Mapping | None, port: int) -> str | None:
     """The DestinationRule's TLS mode for the port (port-level settings first), None when it sets none."""
-    policy = _spec(rule or {}).get("trafficPolicy") or {}
+    policy = spec_of(rule or {}).get("trafficPolicy") or {}
     for setting in policy.get("portLevelSettings") or []:
         if int((setting.get("port") or {}).get("number", -1)) == port and setting.get("tls") is not None:
-            return _tls_mode(setting["tls"])
-    return _tls_mode(policy["tls"]) if policy.get("tls") is not None else None
+            return tls_mode(setting["tls"])
+    return tls_mode(policy["tls"]) if policy.get("tls") is not None else None
 
 
 # DestinationRule TLS mode -> the transport socket modes (meshctl.analyze.tls) Envoy should use
@@ -848,7 +571,7 @@ def _tls_check(dump: ConfigDump, host: str, port: int, rule: Mapping | None, rul
 
 def _subset_checks(dump: ConfigDump, host: str, port: int, rule: Mapping, rule_name: str) -> list[Check]:
     checks = []
-    for subset in _spec(rule).get("subsets") or []:
+    for subset in spec_of(rule).get("subsets") or []:
         cluster = f"outbound|{port}|{subset.get('name', '')}|{host}"
         state = _cluster_state(dump, cluster)
         subject = f"DestinationRule {rule_name} subset {subset.get('name', '')}"
@@ -867,9 +590,9 @@ def _applicable(items: Sequence[Mapping], host: str, namespace: str, key: str) -
     """Rules whose host (DestinationRule.host / VirtualService.hosts) names the service."""
     found = []
     for item in items:
-        hosts = _spec(item).get(key)
+        hosts = spec_of(item).get(key)
         hosts = hosts if isinstance(hosts, list) else [hosts]
-        item_namespace = _meta(item).get("namespace", "")
+        item_namespace = meta_of(item).get("namespace", "")
         if any(isinstance(h, str) and h and extend_fqdn(resolve_short_name(h, item_namespace)) == host for h in hosts):
             found.append(item)
     return found
@@ -896,27 +619,27 @@ def envoy_checks(pod: Mapping, services: Sequence[Mapping], dump: ConfigDump, co
     refs = _route_refs(dump)
     for service in services:
         host = service_host(service)
-        namespace = _meta(service).get("namespace", "")
-        for port in _spec(service).get("ports") or []:
+        namespace = meta_of(service).get("namespace", "")
+        for port in spec_of(service).get("ports") or []:
             number = int(port.get("port", 0))
             ref = destination_rule_ref(dump, service, number)
             rule = config.destination_rule(*ref) if ref else None
             applicable = _applicable(config.destination_rules, host, namespace, "host")
             if rule is None and applicable:
                 rule = applicable[0]
-                name = f"{_meta(rule).get('name')}.{_meta(rule).get('namespace')}"
+                name = f"{meta_of(rule).get('name')}.{meta_of(rule).get('namespace')}"
                 checks.append(Check(False, f"DestinationRule {name}", f"applies to {host} but Envoy's outbound|{number}||{host} "
                                     "does not carry it (stale config, exportTo, or a Sidecar resource hides it)"))
             if rule is not None:
-                name = f"{_meta(rule).get('name')}.{_meta(rule).get('namespace')}"
+                name = f"{meta_of(rule).get('name')}.{meta_of(rule).get('namespace')}"
                 checks.extend(_subset_checks(dump, host, number, rule, name))
-            if tls := _tls_check(dump, host, number, rule, f"{_meta(rule).get('name')}.{_meta(rule).get('namespace')}" if rule else ""):
+            if tls := _tls_check(dump, host, number, rule, f"{meta_of(rule).get('name')}.{meta_of(rule).get('namespace')}" if rule else ""):
                 checks.append(tls)
         for vs in _applicable(config.virtual_services, host, namespace, "hosts"):
-            gateways = _spec(vs).get("gateways") or [MESH_GATEWAY]
+            gateways = spec_of(vs).get("gateways") or [MESH_GATEWAY]
             if MESH_GATEWAY not in gateways:
                 continue  # gateway-only routes are not in a sidecar's config
-            key = (_meta(vs).get("namespace", ""), _meta(vs).get("name", ""))
+            key = (meta_of(vs).get("namespace", ""), meta_of(vs).get("name", ""))
             name = f"{key[1]}.{key[0]}"
             if key in refs:
                 checks.append(Check(True, f"VirtualService {name}", f"Envoy routes carry it ({', '.join(refs[key])})"))
@@ -938,7 +661,7 @@ _POSTURE = {"STRICT": STRICT, "PERMISSIVE": PERMISSIVE, "DISABLE": PLAINTEXT_ONL
 def _mtls_checks(pod: Mapping, services: Sequence[Mapping], dump: ConfigDump,
                  effective: EffectivePeerAuthentication) -> list[Check]:
     checks = []
-    ports = sorted({p for s in services for sp in _spec(s).get("ports") or [] if _port_protocol(sp) == "TCP"
+    ports = sorted({p for s in services for sp in spec_of(s).get("ports") or [] if port_protocol(sp) == "TCP"
                     for p in [find_pod_port(pod, sp)] if p})
     for port in ports:
         mode = effective.mode_for(port)
@@ -961,9 +684,9 @@ def _posture_text(posture: str) -> str:
 
 def dataplane_checks(pod: Mapping, namespace_labels: Mapping) -> list[Check]:
     """Sidecar or ambient, and the revision: what serves this pod's traffic."""
-    labels = _labels(pod)
+    labels = labels_of(pod)
     if is_meshed(pod):
-        spec = _spec(pod)
+        spec = spec_of(pod)
         proxy = next(c for c in [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]
                      if c.get("name") == PROXY_CONTAINER)
         return [Check(None, "Data plane", f"sidecar {PROXY_CONTAINER} ({proxy.get('image', '')}), revision "
@@ -979,120 +702,97 @@ def dataplane_checks(pod: Mapping, namespace_labels: Mapping) -> list[Check]:
     return [Check(None, "Data plane", "none: no sidecar and not in ambient mode")]
 
 
-def checks_text(checks: Sequence[Check]) -> str:
-    """meshctl's checks, after istioctl's text."""
-    if not checks:
-        return ""
-    width = max(len(c.mark) for c in checks)
-    lines = [SEPARATOR, "Checked against the proxy's Envoy config:"]
-    lines += [f"   {c.mark.ljust(width)}  {c.subject}: {c.detail}" for c in checks]
-    return "\n".join(lines) + "\n"
+# ---- the reports: what the commands print after istioctl's text, and the JSON form --------------------
+
+def ingress_services(ingress: IngressGateway) -> list[tuple[dict, list[dict]]]:
+    """describe.go printIngressInfo's foundIngresses: each Service of an ingress gateway namespace that
+    selects some of the gateway pods, with those pods (namespaces in name order)."""
+    found = []
+    for ns in sorted({meta_of(p).get("namespace", "") for p in ingress.pods}):
+        pods_here = [p for p in ingress.pods if meta_of(p).get("namespace") == ns]
+        for service in (s for s in ingress.services if meta_of(s).get("namespace") == ns):
+            selected = [p for p in pods_here if labels_of(p) and contains(labels_of(p), spec_of(service).get("selector"))]
+            if selected:
+                found.append((dict(service), selected))
+    return found
 
 
-# ---- the two descriptions ----------------------------------------------------------------------------
+def missing_ingress_dumps(ingress: IngressGateway) -> list[str]:
+    """Ingress gateway pods (``name.namespace``) whose config dump could not be read."""
+    keys = [f"{meta_of(p).get('name')}.{meta_of(p).get('namespace')}" for p in ingress.pods]
+    return [key for key in keys if key not in ingress.dumps]
+
+
+def sidecar_readiness(pod: Mapping) -> str:
+    """Why describe svc leaves a selected pod out ("" when its istio-proxy is ready):
+    "not running", "no proxy" or "proxy not ready" (describe.go svcDescribeCmd, containerReady)."""
+    status = pod.get("status") or {}
+    if status.get("phase") != "Running":
+        return "not running"
+    statuses = [*(status.get("containerStatuses") or []), *(status.get("initContainerStatuses") or [])]
+    proxy = next((s for s in statuses if s.get("name") == PROXY_CONTAINER), None)
+    if proxy is None:
+        return "no proxy"
+    return "" if proxy.get("ready") else "proxy not ready"
+
 
 @dataclass
-class Description:
-    """istioctl's text, meshctl's checks, and warnings (e.g. unreachable ingress gateways)."""
+class Report:
+    """meshctl's checks, warnings about what could not be read, and the JSON document."""
 
-    text: str
     checks: list[Check] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     document: dict = field(default_factory=dict)
 
-    def full_text(self) -> str:
-        """istioctl's text and the checks."""
-        return self.text + checks_text(self.checks)
+    @property
+    def mismatches(self) -> int:
+        """How many checks found a mismatch."""
+        return sum(c.ok is False for c in self.checks)
 
 
-def describe_pod(pod: Mapping, services: Sequence[Mapping], dump: ConfigDump | None, config: IstioConfig, *,
-                 namespace: str, root_namespace: str, ingress: IngressGateway, ignore_unmeshed: bool = False,
-                 namespace_labels: Mapping | None = None) -> Description:
-    """`describe pod`: istioctl's podDescribeCmd, then the checks. `services` are all the Services of
-    the pod's namespace; `dump` None when the pod has no reachable sidecar."""
-    out = _Writer()
-    _print_pod(out, pod, namespace, ignore_unmeshed)
+def _report(checks: list[Check], ingress: IngressGateway, document: dict, warnings: Sequence[str] = ()) -> Report:
+    warnings = [*warnings, *(f"ingress gateway {name}: config dump not available, its Gateway information is left out"
+                             for name in missing_ingress_dumps(ingress))]
+    document["checks"] = [c.document() for c in checks]
+    document["mismatches"] = sum(c.ok is False for c in checks)
+    return Report(checks, warnings, document)
+
+
+def pod_report(pod: Mapping, services: Sequence[Mapping], dump: ConfigDump | None, config: IstioConfig, *,
+               root_namespace: str, ingress: IngressGateway, namespace_labels: Mapping | None = None) -> Report:
+    """`describe pod`'s checks and document; `services` are all the Services of the pod's namespace,
+    `dump` None when the pod has no reachable sidecar."""
     selected = matching_services(pod, services)
-    if not selected and not ignore_unmeshed:
-        out.line(f"Warning: No Kubernetes Services select pod {kname(pod, namespace)} "
-                 "(see https://istio.io/docs/setup/kubernetes/additional-setup/requirements/ )")
-    pods_labels = [_labels(pod)]
-    out.line(SEPARATOR)
+    pod_namespace = meta_of(pod).get("namespace", "")
+    effective = effective_peer_authentication(config.peer_authentications, root_namespace, pod_namespace, labels_of(pod))
     checks = dataplane_checks(pod, namespace_labels or {})
-    if dump is not None:
-        _describe_pod_services(out, pod, selected, pods_labels, dump, config, namespace)
-    pod_namespace = _meta(pod).get("namespace", "")
-    effective = effective_peer_authentication(config.peer_authentications, root_namespace, pod_namespace, _labels(pod))
-    out.line(SEPARATOR)
-    _print_peer_authentication(out, effective)
-    missing = _print_ingress_info(out, selected, pods_labels, ingress, config, namespace)
     if dump is not None:
         checks += envoy_checks(pod, selected, dump, config, effective)
     document = {
-        "pod": f"{_meta(pod).get('name')}.{pod_namespace}", "revision": revision_of(pod), "meshed": is_meshed(pod),
-        "services": [f"{_meta(s).get('name')}.{_meta(s).get('namespace')}" for s in selected],
+        "pod": f"{meta_of(pod).get('name')}.{pod_namespace}", "revision": revision_of(pod), "meshed": is_meshed(pod),
+        "services": [f"{meta_of(s).get('name')}.{meta_of(s).get('namespace')}" for s in selected],
         "peerAuthentication": {"mode": effective.mode, "portLevel": {str(p): m for p, m in effective.per_port},
                                "applied": list(effective.applied)},
     }
-    return _finish(out, checks, missing, document)
+    return _report(checks, ingress, document)
 
 
-def describe_service(service: Mapping, pods: Sequence[Mapping], dumps: Mapping[str, ConfigDump], config: IstioConfig, *,
-                     namespace: str, ingress: IngressGateway, root_namespace: str) -> Description:
-    """`describe svc`: istioctl's svcDescribeCmd (the first ready sidecar pod's config), then the checks.
-    `pods` are those the Service selects; `dumps` their config dumps by ``name.namespace``."""
-    out = _Writer()
-    selected_count = len(pods)
-    meshed = []
-    for pod in pods:
-        if (pod.get("status") or {}).get("phase") != "Running":
-            out.line(f"   Pod is not Running ({(pod.get('status') or {}).get('phase', '')})")
-            continue
-        statuses = [*((pod.get("status") or {}).get("containerStatuses") or []),
-                    *((pod.get("status") or {}).get("initContainerStatuses") or [])]
-        proxy = next((s for s in statuses if s.get("name") == PROXY_CONTAINER), None)
-        if proxy is None:
-            out.line(f'Pod {kname(pod, namespace)}: no container "{PROXY_CONTAINER}" in pod')
-            continue
-        if not proxy.get("ready"):
-            out.line(f"WARNING: Pod {kname(pod, namespace)} Container {PROXY_CONTAINER} NOT READY")
-            continue
-        meshed.append(pod)
-    document = {"service": f"{_meta(service).get('name')}.{_meta(service).get('namespace')}",
-                "pods": [f"{_meta(p).get('name')}.{_meta(p).get('namespace')}" for p in meshed]}
+def service_report(service: Mapping, pods: Sequence[Mapping], dumps: Mapping[str, ConfigDump], config: IstioConfig, *,
+                   root_namespace: str, ingress: IngressGateway) -> Report:
+    """`describe svc`'s checks (against the first ready sidecar pod's config, as istioctl describes it)."""
+    meshed = [p for p in pods if not sidecar_readiness(p)]
+    document = {"service": f"{meta_of(service).get('name')}.{meta_of(service).get('namespace')}",
+                "pods": [f"{meta_of(p).get('name')}.{meta_of(p).get('namespace')}" for p in meshed]}
     if not meshed:
-        if selected_count == 0:
-            out.line(f"Service {json.dumps(kname(service, namespace))} has no pods.")
-        else:
-            out.line(f"Service {json.dumps(kname(service, namespace))} has no Istio pods.  ({selected_count} pods in service).")
-            out.line("Use `istioctl kube-inject` or redeploy with Istio automatic sidecar injection.")
-        return Description(out.text(), document=document)
+        return Report(document={**document, "checks": [], "mismatches": 0})
     pod = meshed[0]
-    pods_labels = [_labels(p) for p in meshed]
-    key = f"{_meta(pod).get('name')}.{_meta(pod).get('namespace')}"
+    key = f"{meta_of(pod).get('name')}.{meta_of(pod).get('namespace')}"
     dump = dumps.get(key)
-    checks: list[Check] = []
-    warnings = []
     if dump is None:
-        warnings.append(f"no config dump from {key}")
-    else:
-        _describe_pod_services(out, pod, [service], pods_labels, dump, config, namespace)
-    missing = _print_ingress_info(out, [service], pods_labels, ingress, config, namespace)
-    if dump is not None:
-        effective = effective_peer_authentication(config.peer_authentications, root_namespace,
-                                                  _meta(pod).get("namespace", ""), _labels(pod))
-        checks = envoy_checks(pod, [service], dump, config, effective)
-    description = _finish(out, checks, missing, document)
-    description.warnings[:0] = warnings
-    return description
-
-
-def _finish(out: _Writer, checks: list[Check], missing: list[str], document: dict) -> Description:
-    warnings = [f"ingress gateway {name}: config dump not available, its Gateway information is left out"
-                for name in missing]
-    document["checks"] = [c.document() for c in checks]
-    document["mismatches"] = sum(c.ok is False for c in checks)
-    return Description(out.text(), checks, warnings, document)
+        return _report([], ingress, document, [f"no config dump from {key}"])
+    effective = effective_peer_authentication(config.peer_authentications, root_namespace,
+                                              meta_of(pod).get("namespace", ""), labels_of(pod))
+    return _report(envoy_checks(pod, [service], dump, config, effective), ingress, document)
 
 
 def referenced_namespaces(dumps: Sequence[ConfigDump]) -> set[str]:

@@ -1,5 +1,6 @@
-"""`pc log`: which POST /logging requests a `--level` or `--reset` means, and the text istioctl
-prints (pure). istioctl/pkg/proxyconfig/proxyconfig.go: logCmd, setupEnvoyLogConfig.
+"""`pc log`: which POST /logging requests a `--level` or `--reset` means (pure).
+istioctl/pkg/proxyconfig/proxyconfig.go: logCmd, setupEnvoyLogConfig. The text is
+meshctl.render.logging.
 """
 
 from __future__ import annotations
@@ -8,7 +9,6 @@ import re
 import shlex
 from collections.abc import Sequence
 
-from meshctl.decode.logging import HEADER
 from meshctl.errors import UsageError
 
 # istioctl's name for "every logger" (defaultLoggerName), which Envoy also takes: /logging?level=L.
@@ -100,11 +100,6 @@ def _proxy_args(pod: dict | None) -> dict[str, str]:
             value = argv[index + 1]
         found[name] = value
     return found
-
-
-def logging_text(loggers: Sequence[tuple[str, str]]) -> str:
-    """Envoy's /logging text, which istioctl prints as is (after ``<pod>.<namespace>:``)."""
-    return HEADER + "\n" + "".join(f"  {name}: {level}\n" for name, level in loggers) + "\n"
 
 
 def logging_document(loggers: Sequence[tuple[str, str]]) -> dict:

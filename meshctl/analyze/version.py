@@ -1,10 +1,8 @@
-"""`version`: client, control plane and data plane versions, shaped as istioctl's (pure).
+"""`version`: client, control plane and data plane versions, shaped as istioctl's (pure; the
+text forms are meshctl.render.version).
 
 istioctl/pkg/version/version.go wires pkg/version's cobra command: ``--short`` and ``--remote``
-default to true. The short form prints ``client version: V``, the control plane (``control plane
-version: V`` when every istiod runs the same version, else one ``<component> version: V`` line
-per istiod) and ``data plane version: V (N proxies), ...``; the long form (``--short=false``)
-prints Go's ``%#v`` of each BuildInfo/ProxyInfo; ``-o json|yaml`` marshal pkg/version's Version.
+default to true; ``-o json|yaml`` marshal pkg/version's Version (version_document here).
 
 Where the numbers come from (pkg/kube/client.go GetIstioVersions, pkg/proxy GetProxyInfo):
 istiod's ``:15014/version`` answer (``1.24.2-<git sha>-Clean``: no Go version), else ``pilot-discovery
@@ -37,12 +35,6 @@ class BuildInfo:
         return {"version": self.version, "revision": self.git_revision, "golang_version": self.golang_version,
                 "status": self.build_status, "tag": self.git_tag}
 
-    def go_syntax(self) -> str:
-        """Go's %#v of the struct, as istioctl's long form prints it."""
-        return (f"version.BuildInfo{{Version:{_go_quote(self.version)}, GitRevision:{_go_quote(self.git_revision)}, "
-                f"GolangVersion:{_go_quote(self.golang_version)}, BuildStatus:{_go_quote(self.build_status)}, "
-                f"GitTag:{_go_quote(self.git_tag)}}}")
-
 
 @dataclass(frozen=True)
 class ServerInfo:
@@ -73,10 +65,6 @@ class ProxyInfo:
         return {"ID": self.id, "IstioVersion": self.istio_version}
 
 
-def _go_quote(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
-
-
 def parse_version_endpoint(text: str) -> BuildInfo:
     """istiod's ``:15014/version`` answer (client.go setServerInfoWithIstiodVersionInfo)."""
     parts = text.strip().split("-")
@@ -100,44 +88,6 @@ def version_from_image(image: str) -> BuildInfo | None:
     """The version an image tag names (``proxyv2:1.24.2`` -> 1.24.2), or None."""
     version = image_version(image)
     return BuildInfo(version, git_tag=version) if version else None
-
-
-def coalesce(servers: Sequence[ServerInfo]) -> list[tuple[str, str]]:
-    """(component, version) lines of the short form: one "control plane" line when every instance
-    runs the same version (pkg/version coalesceVersions compares Version only)."""
-    if servers and len({s.info.version for s in servers}) == 1:
-        return [("control plane", servers[0].info.version)]
-    return [(s.component, s.info.version) for s in servers]
-
-
-def proxy_versions_text(proxies: Sequence[ProxyInfo]) -> str:
-    """pkg/version renderProxyVersions: ``1.24.2 (3 proxies), 1.25.0 (1 proxies)``, or ``none``."""
-    if not proxies:
-        return "none"
-    counts: dict[str, int] = {}
-    for proxy in proxies:
-        counts[proxy.istio_version] = counts.get(proxy.istio_version, 0) + 1
-    return ", ".join(f"{version} ({counts[version]} proxies)" for version in sorted(counts))
-
-
-def version_text(client: str, servers: Sequence[ServerInfo] | None, proxies: Sequence[ProxyInfo] | None, *,
-                 short: bool = True, client_long: str = "") -> str:
-    """istioctl's text; `servers`/`proxies` None when not asked for (``--remote=false``)."""
-    lines = []
-    if short:
-        if servers is not None:
-            lines.append(f"client version: {client}")
-            lines.extend(f"{component} version: {version}" for component, version in coalesce(servers))
-        else:
-            lines.append(client)
-        if proxies is not None:
-            lines.append(f"data plane version: {proxy_versions_text(proxies)}")
-    else:
-        lines.append(f"client version: {client_long or client}")
-        lines.extend(f"{s.component} version: {s.info.go_syntax()}" for s in servers or ())
-        lines.extend(f'data plane version: version.ProxyInfo{{ID:{_go_quote(p.id)}, IstioVersion:{_go_quote(p.istio_version)}}}'
-                     for p in proxies or ())
-    return "\n".join(lines) + "\n"
 
 
 def version_document(client: BuildInfo, servers: Sequence[ServerInfo] | None, proxies: Sequence[ProxyInfo] | None) -> dict:

@@ -13,14 +13,15 @@ from meshctl.analyze.describe import (
     IngressGateway,
     IstioConfig,
     convert_protocol,
-    describe_pod,
-    describe_service,
     effective_peer_authentication,
+    match_text,
+    pod_report,
     referenced_namespaces,
-    render_match,
     service_port_protocol,
+    service_report,
 )
 from meshctl.decode.configdump import parse
+from meshctl.render.describe import checks_text, pod_text, service_text
 
 from helpers import require_shared
 from helpers.describe import (
@@ -48,6 +49,27 @@ def _config(**kinds) -> IstioConfig:
     defaults = {"destination_rules": [destination_rule()], "virtual_services": [virtual_service()],
                 "gateways": [gateway()], "peer_authentications": []}
     return IstioConfig(**{**defaults, **kinds})
+
+
+class Described:
+    """istioctl's text and meshctl's report for one description."""
+
+    def __init__(self, text, report):
+        self.text, self.report = text, report
+        self.checks, self.warnings, self.document = report.checks, report.warnings, report.document
+
+
+def describe_pod(pod, services, dump, config, *, namespace, root_namespace, ingress, ignore_unmeshed=False,
+                 namespace_labels=None) -> Described:
+    text = pod_text(pod, services, dump, config, namespace=namespace, root_namespace=root_namespace, ingress=ingress,
+                    ignore_unmeshed=ignore_unmeshed)
+    return Described(text, pod_report(pod, services, dump, config, root_namespace=root_namespace, ingress=ingress,
+                                      namespace_labels=namespace_labels))
+
+
+def describe_service(service, pods, dumps, config, *, namespace, ingress, root_namespace) -> Described:
+    return Described(service_text(service, pods, dumps, config, namespace=namespace, ingress=ingress),
+                     service_report(service, pods, dumps, config, root_namespace=root_namespace, ingress=ingress))
 
 
 def _ingress(dump_name: str = "http_config.json", **service_kwargs) -> IngressGateway:
@@ -86,7 +108,8 @@ def test_checks_compare_the_rules_with_envoy():
     ]
     assert description.checks[1].detail == "Envoy has outbound|9080|v1|productpage.default.svc.cluster.local (active)"
     assert description.document["mismatches"] == 1
-    assert "Checked against the proxy's Envoy config:\n   INFO      Data plane: sidecar istio-proxy" in description.full_text()
+    assert "Checked against the proxy's Envoy config:\n   INFO      Data plane: sidecar istio-proxy" in checks_text(
+        description.checks)
 
 
 def test_a_subset_envoy_lacks_and_a_stale_reference_are_flagged():
@@ -351,8 +374,8 @@ def test_service_port_protocols(port, expected):
 
 
 def test_render_match_variants():
-    assert render_match({}) == "Match:"
-    assert render_match({"uri": {"regex": "^/x"}, "ignoreUriCase": True}) == 'Match: regex:"^/x" uncased'
+    assert match_text({}) == "Match:"
+    assert match_text({"uri": {"regex": "^/x"}, "ignoreUriCase": True}) == 'Match: regex:"^/x" uncased'
     assert convert_protocol(25, "", "TCP", None) == "TCP"
 
 

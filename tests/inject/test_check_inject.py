@@ -11,8 +11,9 @@ import copy
 import pytest
 import yaml
 
-from meshctl.analyze.checkinject import WebhookAnalysis, analyze, check_inject_document, check_inject_text
+from meshctl.analyze.checkinject import WebhookAnalysis, analyze, check_inject_document
 from meshctl.analyze.webhooks import injector_webhooks
+from meshctl.render.checkinject import check_inject_text
 
 from helpers import ISTIO_TESTDATA, require_shared
 

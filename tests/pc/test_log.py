@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from meshctl.analyze.logging import level_requests, logging_document, logging_text, reset_requests
+from meshctl.analyze.logging import level_requests, logging_document, reset_requests
 from meshctl.decode.logging import parse_logging, refusal
 from meshctl.errors import DecodeError, UsageError
+from meshctl.render.logging import logging_text, pod_logging_text
 
 from helpers import ISTIO_TESTDATA, require_shared
 
@@ -22,6 +23,7 @@ def test_istioctl_logging_text_round_trips_byte_for_byte():
     assert len(loggers) == 40
     assert loggers[:3] == [("admin", "warning"), ("aws", "warning"), ("assert", "warning")]  # Envoy's order
     assert logging_text(loggers).encode() == data
+    assert pod_logging_text("httpbin-794b576b6c-qx6pf.default", loggers).encode() == b"httpbin-794b576b6c-qx6pf.default:\n" + data
 
 
 def test_logging_document_keeps_envoys_order():

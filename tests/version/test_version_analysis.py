@@ -10,13 +10,12 @@ from meshctl.analyze.version import (
     ServerInfo,
     parse_version_endpoint,
     parse_version_json,
-    proxy_versions_text,
     skew_warnings,
     version_document,
     version_from_image,
-    version_text,
 )
 from meshctl.errors import DecodeError
+from meshctl.render.version import proxy_versions_text, version_text
 
 V124 = BuildInfo("1.24.2", "3a5d71c6fb9e6ab9a4c1d3b0f3e0a2bf9d8b6c1e", "", "Clean", "1.24.2")
 
