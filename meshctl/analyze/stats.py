@@ -6,7 +6,8 @@ indented for json and yaml, ``/stats/prometheus`` for prom. Those stay available
 here picks out of the same numbers what answers "why does this call fail":
 
 - per upstream cluster (``cluster.<name>.*``): members healthy, connections (active, failed to
-  connect, timeouts included: Envoy counts a connect timeout in both), requests by status class,
+  connect, timeouts included: Envoy counts a connect timeout in both; refused for want of a
+  healthy host, Envoy's 503 UH), requests by status class,
   request timeouts, retries, overflows (circuit breakers), TLS handshakes and failures by reason,
   outlier ejections;
 - per HTTP connection manager and network filter stat prefix: downstream requests by status class
@@ -53,6 +54,7 @@ class ClusterStats:
     cx_total: int
     cx_connect_fail: int
     cx_connect_timeout: int
+    cx_none_healthy: int  # no healthy upstream host (Envoy's 503 UH)
     rq_active: int
     rq_total: int
     rq_by_class: tuple[int, int, int, int]  # 2xx, 3xx, 4xx, 5xx
@@ -67,7 +69,7 @@ class ClusterStats:
     @property
     def active(self) -> bool:
         """Any traffic or trouble at all (idle clusters are left out of the short view)."""
-        return bool(self.cx_total or self.rq_total or self.cx_connect_fail or self.overflow
+        return bool(self.cx_total or self.rq_total or self.cx_connect_fail or self.cx_none_healthy or self.overflow
                     or self.ssl_errors or self.ejections_total or self.ejections_active)
 
 
@@ -108,7 +110,7 @@ def cluster_stats(stats: Stats) -> list[ClusterStats]:
             name=name, healthy=get("membership_healthy"), members=get("membership_total"),
             cx_active=get("upstream_cx_active"), cx_total=get("upstream_cx_total"),
             cx_connect_fail=get("upstream_cx_connect_fail"), cx_connect_timeout=get("upstream_cx_connect_timeout"),
-            rq_active=get("upstream_rq_active"), rq_total=get("upstream_rq_total"),
+            cx_none_healthy=get("upstream_cx_none_healthy"), rq_active=get("upstream_rq_active"), rq_total=get("upstream_rq_total"),
             rq_by_class=tuple(get(f"upstream_rq_{c}") for c in _STATUS_CLASSES),
             rq_timeout=get("upstream_rq_timeout"), rq_retry=get("upstream_rq_retry"),
             overflow=get("upstream_rq_pending_overflow") + get("upstream_cx_overflow") + get("upstream_rq_retry_overflow"),
@@ -119,7 +121,7 @@ def cluster_stats(stats: Stats) -> list[ClusterStats]:
     return found
 
 
-CLUSTER_COLUMNS = ["CLUSTER", "HEALTHY", "CX ACTIVE", "CX FAIL", "RQ TOTAL", "2XX", "3XX", "4XX", "5XX", "TIMEOUT",
+CLUSTER_COLUMNS = ["CLUSTER", "HEALTHY", "CX ACTIVE", "CX FAIL", "NO HEALTHY", "RQ TOTAL", "2XX", "3XX", "4XX", "5XX", "TIMEOUT",
                    "RETRY", "OVERFLOW", "TLS HANDSHAKES", "TLS ERRORS", "EJECTED"]
 
 
@@ -129,7 +131,8 @@ def cluster_table(clusters: list[ClusterStats], *, show_all: bool = False) -> Ta
     for c in clusters:
         if not (show_all or c.active):
             continue
-        rows.append([c.name, f"{c.healthy}/{c.members}", str(c.cx_active), str(c.cx_connect_fail), str(c.rq_total),
+        rows.append([c.name, f"{c.healthy}/{c.members}", str(c.cx_active), str(c.cx_connect_fail), str(c.cx_none_healthy),
+                     str(c.rq_total),
                      *(str(n) for n in c.rq_by_class), str(c.rq_timeout), str(c.rq_retry), str(c.overflow),
                      str(c.ssl_handshake), ",".join(f"{reason}:{n}" for reason, n in c.ssl_errors) or "-",
                      f"{c.ejections_active}/{c.ejections_total}"])
@@ -230,7 +233,7 @@ def stats_document(stats: Stats) -> dict:
     return {
         "clusters": [{"name": c.name, "healthy": c.healthy, "members": c.members, "cxActive": c.cx_active,
                       "cxTotal": c.cx_total, "cxConnectFail": c.cx_connect_fail,
-                      "cxConnectTimeout": c.cx_connect_timeout, "rqActive": c.rq_active, "rqTotal": c.rq_total,
+                      "cxConnectTimeout": c.cx_connect_timeout, "cxNoneHealthy": c.cx_none_healthy, "rqActive": c.rq_active, "rqTotal": c.rq_total,
                       **{f"rq{cls.upper()}": n for cls, n in zip(_STATUS_CLASSES, c.rq_by_class)},
                       "rqTimeout": c.rq_timeout, "rqRetry": c.rq_retry, "overflow": c.overflow,
                       "tlsHandshakes": c.ssl_handshake, "tlsErrors": dict(c.ssl_errors),

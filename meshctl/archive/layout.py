@@ -20,7 +20,11 @@ PROXY_FETCHES = (
     ("clusters", "clusters?format=json"),
     ("server_info", "server_info"),
     ("certs", "certs"),
+    ("stats", "stats?format=json"),  # `pc stats`
 )
+# Admin paths Envoy answers only to POST although they read nothing but state: /logging without a
+# query lists the levels (GET is refused since Envoy 1.2x). Captured with POST, served to a POST.
+PROXY_READS_BY_POST = ("logging",)  # `pc log`
 # Files read from istio-proxy by exec, when the pod allows it (`meshctl bootstrap` reads this one first).
 ENVOY_REV = "/etc/istio/proxy/envoy-rev.json"
 SYNCZ_PATH = "debug/syncz"
@@ -51,8 +55,11 @@ def proxy_stem(admin_path: str) -> str | None:
     path = admin_path.lstrip("/")
     if path.startswith("config_dump"):
         return "config_dump"
+    if path in PROXY_READS_BY_POST:
+        return path
     for stem, fetched in PROXY_FETCHES:
-        if path == fetched or path.split("?", 1)[0] == stem:
+        # a query-less path answers its variants; a ?format=json answer is not the text one
+        if path == fetched or (path.split("?", 1)[0] == stem and "?" not in fetched):
             return stem
     return None
 

@@ -26,6 +26,15 @@ PROXY_ADMIN = PodEndpoint(DEFAULT_PROXY_ADMIN_PORT, PROXY_CONTAINER, ("pilot-age
 ISTIOD_DEBUG = PodEndpoint(15014, "discovery", ("pilot-discovery", "request", "GET"))
 
 
+def request_argv(endpoint: PodEndpoint, path: str, method: str = "GET") -> list[str]:
+    """The in-container command that sends ``METHOD /path`` to `endpoint` (``pilot-agent request POST
+    logging?level=debug``: the request commands take the method before the path)."""
+    prefix = list(endpoint.exec_prefix)
+    if method != "GET" and prefix and prefix[-1] == "GET":
+        prefix[-1] = method
+    return [*prefix, path]
+
+
 def proxy_admin(port: int = DEFAULT_PROXY_ADMIN_PORT) -> PodEndpoint:
     """Envoy's admin API in istio-proxy on `port` (--proxy-admin-port)."""
     return PROXY_ADMIN._replace(port=port)

@@ -11,9 +11,12 @@ class ControlPlane:
 
     def __init__(self, socket_path: str, *, outbound_port: int, inbound_port: int) -> None:
         self.cache = ResourceCache()
+        self._warming = False
+        self._extra_clusters: list[dict] = []
+        self._listeners = resources.listeners(outbound_port, inbound_port)
         self.cache.set(resources.CLUSTER, resources.clusters(include_warming=False))
         self.cache.set(resources.ENDPOINTS, resources.endpoints(), name_field="cluster_name")
-        self.cache.set(resources.LISTENER, resources.listeners(outbound_port, inbound_port))
+        self.cache.set(resources.LISTENER, self._listeners)
         self.cache.set(resources.ROUTE, resources.routes())
         self.cache.set(resources.EXTENSION_CONFIG, resources.extension_configs())
         self._server = serve(socket_path, self.cache, "ads")
@@ -24,7 +27,20 @@ class ControlPlane:
         Sent only after Envoy is initialised: a cluster warming during initialisation would hold
         back LDS and keep the server from going LIVE (envoy ClusterManagerInitHelper).
         """
-        return self.cache.set(resources.CLUSTER, resources.clusters(include_warming=True))
+        self._warming = True
+        return self._push_clusters()
+
+    def add(self, *, listeners: list[dict] = (), clusters: list[dict] = ()) -> None:
+        """Serve these listeners and (static) clusters too, alongside the Istio-shaped ones."""
+        if clusters:
+            self._extra_clusters += list(clusters)
+            self._push_clusters()
+        if listeners:
+            self._listeners = self._listeners + list(listeners)
+            self.cache.set(resources.LISTENER, self._listeners)
+
+    def _push_clusters(self) -> int:
+        return self.cache.set(resources.CLUSTER, resources.clusters(include_warming=self._warming) + self._extra_clusters)
 
     def stop(self) -> None:
         """Stop serving."""

@@ -328,3 +328,34 @@ def _inbound_hcm() -> dict:
                         "decorator": {"operation": f"productpage.default.svc.cluster.local:{INBOUND_PORT}/*"}}]}]},
         "http_filters": [_router()], "forward_client_cert_details": "APPEND_FORWARD",
         "set_current_client_cert_details": {"subject": True, "dns": True, "uri": True}}}
+
+
+def traffic_path(listen_port: int, upstream_port: int, *, name: str = "echo", port: int = 8080,
+                 deny_prefix: str = "/admin") -> tuple[dict, dict]:
+    """(listener, cluster) that carry real requests without iptables: an inbound-style HTTP listener
+    bound to 127.0.0.1:`listen_port` (stat prefix ``inbound_0.0.0.0_<port>``) whose Istio-shaped RBAC
+    filter denies `deny_prefix` (policy ``ns[default]-policy[deny-admin]-rule[0]``, as pilot's authz
+    builder names it) and routes the rest to ``outbound|<port>||<name>.default.svc.cluster.local``, a
+    STATIC cluster on 127.0.0.1:`upstream_port`. Counters then move as istiod's config would make them."""
+    host = f"{name}.default.svc.cluster.local"
+    cluster = f"outbound|{port}||{host}"
+    rbac = {"name": "envoy.filters.http.rbac", "typed_config": {"@type": RBAC, "rules": {"action": "DENY", "policies": {
+        "ns[default]-policy[deny-admin]-rule[0]": {
+            "permissions": [{"and_rules": {"rules": [{"or_rules": {"rules": [
+                {"url_path": {"path": {"prefix": deny_prefix}}}]}}]}}],
+            "principals": [{"and_ids": {"ids": [{"any": True}]}}]}}}}}
+    listener = {
+        "name": f"0.0.0.0_{port}",
+        "address": {"socket_address": {"address": "127.0.0.1", "port_value": listen_port}},
+        "traffic_direction": "INBOUND",
+        "filter_chains": [{"filters": [{"name": "envoy.filters.network.http_connection_manager", "typed_config": {
+            "@type": HCM, "stat_prefix": f"inbound_0.0.0.0_{port}",
+            "route_config": {"name": f"inbound|{port}||", "virtual_hosts": [{
+                "name": f"inbound|http|{port}", "domains": ["*"],
+                "routes": [{"name": "default", "match": {"prefix": "/"}, "route": {"cluster": cluster, "timeout": "5s"}}]}]},
+            "http_filters": [rbac, _router()]}}]}],
+    }
+    upstream = {"name": cluster, "type": "STATIC", "connect_timeout": "1s",
+                "load_assignment": {"cluster_name": cluster, "endpoints": [{"lb_endpoints": [
+                    {"endpoint": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": upstream_port}}}}]}]}}
+    return listener, upstream

@@ -169,6 +169,15 @@ class Rig:
         self._wait(lambda: self._warming_clusters() >= 1, deadline, "start warming the EDS-less cluster")
         self.startup_seconds = time.monotonic() - started
 
+    def add_traffic_path(self, upstream_port: int, timeout: float = 10.0, **kwargs) -> int:
+        """Serve `resources.traffic_path` (an HTTP listener with Istio's RBAC filter, routing to
+        127.0.0.1:`upstream_port`); wait until Envoy listens; return the port a client connects to."""
+        listen_port = _free_port()
+        listener, cluster = resources.traffic_path(listen_port, upstream_port, **kwargs)
+        self._control_plane.add(listeners=[listener], clusters=[cluster])
+        self._wait(lambda: _accepts(listen_port), time.monotonic() + timeout, "listen on the traffic path")
+        return listen_port
+
     def rotate_workload_cert(self, timeout: float = 10.0) -> int:
         """Issue a new workload cert, push it over SDS, wait until Envoy uses it; return its serial."""
         cert = self._sds.rotate()
@@ -271,6 +280,14 @@ def _prepare_socket_path(path: str) -> None:
             raise UsageError(f"a sandbox is already serving {path}; stop it or use another run directory")
         finally:
             probe.close()
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
 def _free_port() -> int:

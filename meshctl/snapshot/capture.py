@@ -188,11 +188,13 @@ def _capture_pod(kube: ClusterAccess, writer: SnapshotWriter, pod: dict, admin_p
         _stream_admin_paths(kube, pod, admin_port, writer, streamed)
     except SourceError:
         pass  # port-forward refused or broke: PodSource fetches the rest (port-forward again, then exec)
-    for stem, path in layout.PROXY_FETCHES:
+    fetches = [(stem, path, source.fetch) for stem, path in layout.PROXY_FETCHES]
+    fetches += [(path, path, source.post) for path in layout.PROXY_READS_BY_POST]
+    for stem, path, fetch in fetches:
         if stem in streamed:
             continue
         try:
-            writer.add_bytes(layout.pod_member(namespace, name, stem), source.fetch(path))
+            writer.add_bytes(layout.pod_member(namespace, name, stem), fetch(path))
         except SourceError as exc:
             if stem == "config_dump":
                 raise
@@ -214,8 +216,10 @@ def _stream_admin_paths(kube: ClusterAccess, pod: dict, admin_port: int, writer:
     from meshctl.sources.portforward import ForwardedHTTP
 
     meta = pod["metadata"]
+    reads = [(stem, path, "GET") for stem, path in layout.PROXY_FETCHES]
+    reads += [(path, path, "POST") for path in layout.PROXY_READS_BY_POST]  # Envoy answers /logging to POST only
     with ForwardedHTTP(kube, pod, admin_port) as http:
-        for stem, path in layout.PROXY_FETCHES:
+        for stem, path, method in reads:
             member = layout.pod_member(meta["namespace"], meta["name"], stem)
-            writer.add_stream(member, lambda spool, path=path: http.get_into(path, spool))
+            writer.add_stream(member, lambda spool, path=path, method=method: http.request_into(method, path, spool))
             stored.add(stem)

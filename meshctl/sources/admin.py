@@ -47,13 +47,20 @@ class AdminSource:
 
     def fetch(self, path: str) -> bytes:
         """GET ``/<path>``; any network failure or non-200 answer raises SourceError."""
+        return self._request("GET", path)
+
+    def post(self, path: str) -> bytes:
+        """POST ``/<path>`` (Envoy's /logging), as `fetch`."""
+        return self._request("POST", path)
+
+    def _request(self, method: str, path: str) -> bytes:
         target = f"{self.prefix}/{path.lstrip('/')}"
         where = f"Envoy admin API at {self.base_url}"
         deadline = time.monotonic() + self.timeout
         conn_class = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
         conn = conn_class(self.host, self.port, timeout=self.timeout)
         try:
-            conn.request("GET", target, headers={"Accept": "application/json"})
+            conn.request(method, target, headers={"Accept": "application/json"})
             response = conn.getresponse()
             body = _read_body(response, deadline)
         except ConnectionRefusedError:

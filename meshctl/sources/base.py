@@ -86,12 +86,14 @@ class ClusterAccess(Protocol):
         """Run `argv` in `container` of `pod`; its stdout (ExecFailed on refusal or non-zero exit)."""
 
     def fetch_from_pod(
-        self, pod: dict, endpoint: PodEndpoint, path: str, notify: Notify | None = None, *, try_forward: bool = True
+        self, pod: dict, endpoint: PodEndpoint, path: str, notify: Notify | None = None, *, try_forward: bool = True,
+        method: str = "GET",
     ) -> PodAnswer:
         """GET `path` from `endpoint` of `pod` (live: port-forward, else exec; recorded: the snapshot).
 
         `notify` hears how it was reached (``-v/--show-path``); ``try_forward=False`` skips a
-        port-forward that already failed for this pod.
+        port-forward that already failed for this pod. ``method="POST"`` is for Envoy's /logging
+        (reading levels is a POST too); a recording answers only the read.
         """
 
     def port_forward(self, pod: dict, port: int) -> AbstractContextManager[Forwarding]:

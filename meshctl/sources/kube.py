@@ -18,7 +18,7 @@ from urllib.parse import quote
 from meshctl.errors import SourceError, UsageError
 from meshctl.model.labels import LabelSelector
 from meshctl.model.options import KubeOptions
-from meshctl.model.pods import PROXY_CONTAINER, PodEndpoint, proxy_container
+from meshctl.model.pods import PROXY_CONTAINER, PodEndpoint, proxy_container, request_argv
 from meshctl.model.refs import PodRef
 from meshctl.sources.base import Notify, PodAnswer
 
@@ -268,9 +268,10 @@ class KubeClient:
         return b"".join(stdout)
 
     def fetch_from_pod(
-        self, pod: dict, endpoint: PodEndpoint, path: str, notify: Notify | None = None, *, try_forward: bool = True
+        self, pod: dict, endpoint: PodEndpoint, path: str, notify: Notify | None = None, *, try_forward: bool = True,
+        method: str = "GET",
     ) -> PodAnswer:
-        """GET `path` from `endpoint` of `pod`: over a port-forward, else by exec'ing its request command.
+        """`method` `path` of `endpoint` of `pod`: over a port-forward, else by exec'ing its request command.
 
         istioctl does the same two ways (pkg/kube/client.go EnvoyDo: port-forward; older releases and
         restricted clusters: ``pilot-agent request GET <path>`` in istio-proxy). Port-forward comes
@@ -286,21 +287,22 @@ class KubeClient:
                 from meshctl.sources.portforward import ForwardedHTTP
 
                 with ForwardedHTTP(self, pod, endpoint.port) as http:
-                    data = http.get(path)
-                notify(f"port-forward to {name}.{namespace}:{endpoint.port}: /{path}")
+                    data = http.request(method, path)
+                notify(f"port-forward to {name}.{namespace}:{endpoint.port}: {_verb(method)}/{path}")
                 return PodAnswer(data, "port-forward")
             except SourceError as exc:
                 forward_error = str(exc)
                 notify(f"port-forward to {name}.{namespace}:{endpoint.port} failed ({forward_error}); trying exec")
         try:
-            data = self.exec_in(pod, endpoint.container, [*endpoint.exec_prefix, path])
+            data = self.exec_in(pod, endpoint.container, request_argv(endpoint, path, method))
         except SourceError as exc:
             if forward_error is None:
                 raise
             raise SourceError(
                 f"cannot reach {endpoint.container} in pod {name}.{namespace}: port-forward failed: {forward_error}; exec failed: {exc}"
             ) from None
-        notify(f"exec {' '.join(endpoint.exec_prefix)} in {name}.{namespace}/{endpoint.container}: /{path}")
+        argv = request_argv(endpoint, path, method)[:-1]
+        notify(f"exec {' '.join(argv)} in {name}.{namespace}/{endpoint.container}: /{path}")
         return PodAnswer(data, "exec")
 
     def port_forward(self, pod: dict, port: int):
@@ -317,6 +319,11 @@ class KubeClient:
         socket = self.open_websocket(pod, "portforward", [("ports", str(port))], f"port-forward to {name}.{namespace}:{port}")
         socket.settimeout(None)  # PortForward's proxy thread select()s; reads must not time out
         return PortForward(socket, [port])
+
+
+def _verb(method: str) -> str:
+    """"POST " for -v lines (GET, the usual, is not said)."""
+    return "" if method == "GET" else f"{method} "
 
 
 def _default_ca_bundle() -> str:

@@ -36,7 +36,8 @@ _CHUNK = 1 << 16  # 64 KB reads: 16 snapshot threads x a few chunks stay a few M
 
 
 class ForwardedHTTP:
-    """HTTP GETs to `port` of `pod` over one port-forward websocket (keep-alive, one at a time).
+    """HTTP requests (GET, and POST for Envoy's /logging) to `port` of `pod` over one port-forward
+    websocket (keep-alive, one at a time).
 
     Use as a context manager, or call `close()`. Opening fails like `KubeClient.open_websocket`
     (SourceError naming the verb/resource RBAC denied, or the unreachable API server).
@@ -69,8 +70,12 @@ class ForwardedHTTP:
         Raises:
             SourceError: as `get_into`.
         """
+        return self.request("GET", path)
+
+    def request(self, method: str, path: str) -> bytes:
+        """The body of ``METHOD /<path>`` (see `get`)."""
         buffer = io.BytesIO()
-        self.get_into(path, buffer, chunk=1 << 20)
+        self.request_into(method, path, buffer, chunk=1 << 20)
         return buffer.getvalue()
 
     def get_into(self, path: str, sink, *, chunk: int = _CHUNK) -> None:
@@ -80,11 +85,15 @@ class ForwardedHTTP:
             SourceError: the pod side's error (nothing listens on the port ...), no answer in time,
                 the connection cut short, or an answer other than 200.
         """
+        self.request_into("GET", path, sink, chunk=chunk)
+
+    def request_into(self, method: str, path: str, sink, *, chunk: int = _CHUNK) -> None:
+        """``METHOD /<path>`` (no body), the answer's body written to `sink` as `get_into` does."""
         from websocket import WebSocketException
 
         deadline = time.monotonic() + self.timeout
         try:
-            self._conn.request("GET", f"/{path.lstrip('/')}", headers={"Accept": "application/json"})
+            self._conn.request(method, f"/{path.lstrip('/')}", headers={"Accept": "application/json"})
             response = self._conn.getresponse()
             if response.status != 200:
                 lines = response.read()[:200].decode("utf-8", "replace").strip().splitlines()  # read all: keep-alive

@@ -96,9 +96,15 @@ class SnapshotKube(KubeClient):
         return data
 
     def fetch_from_pod(
-        self, pod: dict, endpoint: PodEndpoint, path: str, notify: Notify | None = None, *, try_forward: bool = True
+        self, pod: dict, endpoint: PodEndpoint, path: str, notify: Notify | None = None, *, try_forward: bool = True,
+        method: str = "GET",
     ) -> PodAnswer:
-        """What the pod's endpoint answered for `path` when the snapshot was taken."""
+        """What the pod's endpoint answered for `path` when the snapshot was taken. A POST is answered
+        only when it reads (Envoy's /logging without a query); a change is refused."""
+        from meshctl.archive import layout
+
+        if method != "GET" and path.lstrip("/") not in layout.PROXY_READS_BY_POST:
+            raise SourceError(f"snapshot {self.snapshot} is a recording: {method} /{path.lstrip('/')} would change the proxy")
         data = self.exec_in(pod, endpoint.container, [*endpoint.exec_prefix, path.lstrip("/")])
         meta = pod.get("metadata") or {}
         if notify is not None:

@@ -46,6 +46,8 @@ cluster.{REVIEWS}.version_text: "3"
 cluster.{IDLE}.membership_healthy: 1
 cluster.{IDLE}.membership_total: 1
 cluster.{IDLE}.upstream_cx_total: 0
+cluster.BlackHoleCluster.membership_total: 0
+cluster.BlackHoleCluster.upstream_cx_none_healthy: 4
 cluster.{RATINGS}.membership_healthy: 1
 cluster.{RATINGS}.membership_total: 1
 cluster.{RATINGS}.upstream_cx_total: 1
@@ -96,14 +98,15 @@ def test_cluster_table_shows_active_clusters_with_the_debugging_counters():
 
     table = cluster_table(clusters)
 
-    assert [c.name for c in clusters] == [IDLE, RATINGS, REVIEWS]  # by service FQDN, as pc cluster
-    assert table.columns[:5] == ["CLUSTER", "HEALTHY", "CX ACTIVE", "CX FAIL", "RQ TOTAL"]
+    assert [c.name for c in clusters] == ["BlackHoleCluster", IDLE, RATINGS, REVIEWS]  # by service FQDN, as pc cluster
+    assert table.columns[:6] == ["CLUSTER", "HEALTHY", "CX ACTIVE", "CX FAIL", "NO HEALTHY", "RQ TOTAL"]
     assert table.rows == [
-        [RATINGS, "1/1", "0", "0", "1", "0", "0", "0", "0", "1", "0", "0", "0", "-", "0/0"],
-        [REVIEWS, "2/3", "1", "2", "10", "7", "0", "0", "3", "0", "2", "1", "4",
+        ["BlackHoleCluster", "0/0", "0", "0", "4", "0", "0", "0", "0", "0", "0", "0", "0", "0", "-", "0/0"],
+        [RATINGS, "1/1", "0", "0", "0", "1", "0", "0", "0", "0", "1", "0", "0", "0", "-", "0/0"],
+        [REVIEWS, "2/3", "1", "2", "0", "10", "7", "0", "0", "3", "0", "2", "1", "4",
          "connection_error:1,fail_verify_san:2", "1/2"],
     ]
-    assert [row[0] for row in cluster_table(clusters, show_all=True).rows] == [IDLE, RATINGS, REVIEWS]
+    assert [row[0] for row in cluster_table(clusters, show_all=True).rows] == ["BlackHoleCluster", IDLE, RATINGS, REVIEWS]
 
 
 def test_filter_table_shows_requests_and_rbac_decisions_per_stat_prefix():

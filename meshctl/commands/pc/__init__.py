@@ -22,6 +22,8 @@ SUBCOMMANDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "secret": ("pc.secret", "secret", ("s", "secrets")),
     "tls": ("pc.tls", "tls", ()),
     "bootstrap": ("pc.bootstrap", "bootstrap", ("b",)),
+    "log": ("pc.log", "log", ("o",)),
+    "stats": ("pc.stats", "stats", ("envoy-stats", "es")),
     "diff": ("pc.diff", "diff", ()),
     "rootca-compare": ("rootca", "rootca_compare", ()),
 }

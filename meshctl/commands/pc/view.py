@@ -108,9 +108,27 @@ class ViewOutput(NamedTuple):
     warnings: tuple = ()
 
 
+def one_source(env: Env, targets: Targets) -> bool:
+    """True when the view reads the one source named (or reports that none was), False for the
+    pods -l/-A/-n select."""
+    return bool(targets.pod or targets.file or targets.admin or not (targets.selector or targets.all_namespaces or env.kube.namespace))
+
+
+def selected_pods(env: Env, targets: Targets) -> list:
+    """The running sidecar pods -l/-A/-n select, in namespace/name order (SourceError when none)."""
+    from meshctl.sources.fleet import select_proxy_pods
+
+    cluster = env.cluster()
+    pods = select_proxy_pods(cluster, namespace=env.kube.namespace, all_namespaces=targets.all_namespaces, selector=targets.selector or "")
+    if not pods:
+        where = "any namespace" if targets.all_namespaces else f"namespace {env.kube.namespace or cluster.namespace}"
+        raise SourceError(f"no running sidecar pods in {where}" + (f" matching {targets.selector}" if targets.selector else ""))
+    return pods
+
+
 def run_view(env: Env, targets: Targets, fetch: Callable, view: Callable, output: str, query: Optional[str]) -> None:
     """Fetch, view and emit, for the one source named or for the pods -l/-A/-n select (see module docstring)."""
-    if targets.pod or targets.file or targets.admin or not (targets.selector or targets.all_namespaces or env.kube.namespace):
+    if one_source(env, targets):
         source = open_source(env, file=targets.file, admin=targets.admin, pod=targets.pod)
         fetched = fetch(source)
         env.retain(fetched)  # the GC policy (cli.main) decides what becomes of a big dump at the end
@@ -124,14 +142,11 @@ def run_view(env: Env, targets: Targets, fetch: Callable, view: Callable, output
 
 def _run_for_pods(env: Env, targets: Targets, fetch: Callable, view: Callable, output: str, query: Optional[str]) -> None:
     from meshctl.model.pods import pod_key, proxy_admin
-    from meshctl.sources.fleet import FAILED, OK, failure_message, run_each, select_proxy_pods
+    from meshctl.sources.fleet import FAILED, OK, failure_message, run_each
     from meshctl.sources.pod import PodSource
 
+    pods = selected_pods(env, targets)
     cluster = env.cluster()
-    pods = select_proxy_pods(cluster, namespace=env.kube.namespace, all_namespaces=targets.all_namespaces, selector=targets.selector or "")
-    if not pods:
-        where = "any namespace" if targets.all_namespaces else f"namespace {env.kube.namespace or cluster.namespace}"
-        raise SourceError(f"no running sidecar pods in {where}" + (f" matching {targets.selector}" if targets.selector else ""))
     endpoint = proxy_admin(env.kube.proxy_admin_port)
     fmt = data_format(output, query)
 
