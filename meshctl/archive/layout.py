@@ -28,6 +28,8 @@ PROXY_READS_BY_POST = ("logging",)  # `pc log`
 # Files read from istio-proxy by exec, when the pod allows it (`meshctl bootstrap` reads this one first).
 ENVOY_REV = "/etc/istio/proxy/envoy-rev.json"
 SYNCZ_PATH = "debug/syncz"
+# What each running istiod's debug interface is asked for: (member stem, path).
+ISTIOD_FETCHES = (("syncz", SYNCZ_PATH), ("version", "version"))
 
 
 def object_member(api_prefix: str, plural: str, namespace: str, name: str) -> str:
@@ -37,13 +39,18 @@ def object_member(api_prefix: str, plural: str, namespace: str, name: str) -> st
 
 
 def pod_member(namespace: str, name: str, stem: str) -> str:
-    """The member holding what a pod's Envoy answered for one admin path (`stem`)."""
+    """``pods/NS/NAME/STEM.json``: what a sidecar's admin API answered."""
     return f"pods/{namespace}/{name}/{stem}.json"
 
 
-def istiod_member(name: str) -> str:
-    """The member holding an istiod's /debug/syncz."""
-    return f"istiod/{name}/syncz.json"
+def istiod_member(name: str, stem: str = "syncz") -> str:
+    """``istiod/NAME/STEM.json``: what an istiod's debug interface answered."""
+    return f"istiod/{name}/{stem}.json"
+
+
+def istiod_stem(path: str) -> str | None:
+    """The member stem that answers an istiod debug `path`, or None."""
+    return next((stem for stem, fetched in ISTIOD_FETCHES if path.lstrip("/") == fetched), None)
 
 
 def proxy_stem(admin_path: str) -> str | None:

@@ -32,6 +32,9 @@ COMMANDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "snapshot": ("snapshot", "Capture a mesh into one tar.gz (read it with --snapshot); `snapshot diff A B` compares two.", ()),
     "explain": ("explain", "Explain traffic with evidence: will SRC -> DST be mTLS, plaintext, or fail (explain mtls).", ()),
     "check": ("check", "Fleet health checks for CI: reachability, version skew, warming, certs, ROOTCA, tlsMode, revisions.", ()),
+    "check-inject": ("checkinject", "Will a pod, workload or set of labels be injected, and why, per injector webhook (istioctl x check-inject).", ()),
+    "describe": ("describe", "The Istio config that affects a pod or service, checked against its Envoy (istioctl x describe).", ("des",)),
+    "version": ("version", "Client, control plane and data plane versions, with skew warnings (istioctl version).", ()),
 }
 
 

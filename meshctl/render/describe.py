@@ -315,9 +315,8 @@ def checks_text(checks: Sequence[Check]) -> str:
     """meshctl's checks, after istioctl's text: ``OK|MISMATCH|INFO  subject: detail``."""
     if not checks:
         return ""
-    width = max(len(c.mark) for c in checks)
     lines = [SEPARATOR, "Checked against the proxy's Envoy config:"]
-    lines += [f"   {c.mark.ljust(width)}  {c.subject}: {c.detail}" for c in checks]
+    lines += [f"   {c.mark.ljust(len('MISMATCH'))}  {c.subject}: {c.detail}" for c in checks]  # one width: greppable
     return "\n".join(lines) + "\n"
 
 

@@ -15,8 +15,10 @@ import time
 from meshctl.archive import layout
 from meshctl.archive.writer import SnapshotWriter, json_bytes
 from meshctl.errors import SourceError
+from meshctl.model.istio import DESCRIBE_RESOURCES, INGRESS_SELECTOR
 from meshctl.model.pods import PROXY_CONTAINER
 from meshctl.sources.base import ClusterAccess
+from meshctl.sources.istio import list_istio
 
 _API_V1 = "/api/v1"
 _WEBHOOKS = ("/apis/admissionregistration.k8s.io/v1", "mutatingwebhookconfigurations")
@@ -112,7 +114,14 @@ def _cluster_objects(kube: ClusterAccess, pods: list[dict], failures: list[dict]
     istio_ns = kube.options.istio_namespace
     for pod in pods:
         yield _member(_API_V1, "pods", pod), _as_read(pod, _API_V1, "pods")
-    namespaces = {pod["metadata"]["namespace"] for pod in pods} | {istio_ns}
+    try:  # `describe` shows the ingress gateways exposing a workload
+        ingress = kube.list(_API_V1, "pods", "", INGRESS_SELECTOR)
+    except SourceError as exc:
+        failures.append({"what": f"pods {INGRESS_SELECTOR}", "error": str(exc)})
+        ingress = []
+    for pod in ingress:
+        yield _member(_API_V1, "pods", pod), _as_read(pod, _API_V1, "pods")
+    namespaces = {pod["metadata"]["namespace"] for pod in [*pods, *ingress]} | {istio_ns}
     # (what, API prefix, plural, read): list items carry no kind, so the member comes from the read.
     # Cluster-wide lists, filtered here: a few requests whatever the number of namespaces.
     reads = [
@@ -126,6 +135,10 @@ def _cluster_objects(kube: ClusterAccess, pods: list[dict], failures: list[dict]
                                 query=[("fieldSelector", f"metadata.name={ROOT_CERT_CONFIGMAP}")]).get("items") or []
             if c["metadata"]["namespace"] in namespaces - {istio_ns}]),
         (f"istiod pods in {istio_ns}", _API_V1, "pods", lambda: kube.list(_API_V1, "pods", istio_ns, "app=istiod")),
+        ("services", _API_V1, "services", lambda: [s for s in kube.list(_API_V1, "services") if s["metadata"]["namespace"] in namespaces]),
+        # stored under the newest version: the versions of a kind differ in apiVersion only (conversion None)
+        *((f"{r.plural}.{r.group}", f"/apis/{r.group}/{r.versions[0]}", r.plural,
+           lambda r=r: (list_istio(kube, r) or ([], ""))[0]) for r in DESCRIBE_RESOURCES.values()),
     ]  # fmt: skip
     for what, prefix, plural, read in reads:
         try:
@@ -138,8 +151,9 @@ def _cluster_objects(kube: ClusterAccess, pods: list[dict], failures: list[dict]
 
 
 # plural -> kind, to store listed objects as a GET returns them (list items carry no kind)
-_KINDS = {"pods": "Pod", "namespaces": "Namespace", "configmaps": "ConfigMap",
-          "mutatingwebhookconfigurations": "MutatingWebhookConfiguration"}  # fmt: skip
+_KINDS = {"pods": "Pod", "namespaces": "Namespace", "configmaps": "ConfigMap", "services": "Service",
+          "mutatingwebhookconfigurations": "MutatingWebhookConfiguration", "destinationrules": "DestinationRule",
+          "virtualservices": "VirtualService", "gateways": "Gateway", "peerauthentications": "PeerAuthentication"}  # fmt: skip
 
 
 def _as_read(obj: dict, prefix: str, plural: str) -> dict:
@@ -153,9 +167,7 @@ def _member(prefix: str, plural: str, obj: dict) -> str:
 
 
 def _capture_istiods(kube: ClusterAccess, writer: SnapshotWriter, failures: list[dict]) -> dict:
-    """istiod's /debug/syncz (what `proxy-status` reads) from each running istiod."""
-    from meshctl.model.pods import ISTIOD_DEBUG
-    from meshctl.sources.pod import PodSource
+    """istiod's /debug/syncz (what `proxy-status` reads) and /version (`version`) from each running istiod."""
 
     rows = {}
     try:
@@ -166,13 +178,40 @@ def _capture_istiods(kube: ClusterAccess, writer: SnapshotWriter, failures: list
         name = pod["metadata"]["name"]
         if (pod.get("status") or {}).get("phase") != "Running":
             continue
-        try:
-            writer.add_bytes(layout.istiod_member(name), PodSource(kube, pod=pod, endpoint=ISTIOD_DEBUG).fetch(layout.SYNCZ_PATH))
-            rows[name] = {"status": "ok"}
-        except SourceError as exc:
-            rows[name] = {"status": "failed", "error": str(exc)}
-            failures.append({"what": f"istiod {name} /{layout.SYNCZ_PATH}", "error": str(exc)})
+        answers = _istiod_answers(kube, pod)
+        rows[name] = {"status": "ok"}
+        for stem, path in layout.ISTIOD_FETCHES:
+            answer = answers.get(stem)
+            if isinstance(answer, bytes):
+                writer.add_bytes(layout.istiod_member(name, stem), answer)
+                continue
+            if stem == "syncz":  # the version is also in the istiod pod's image
+                rows[name] = {"status": "failed", "error": str(answer)}
+            failures.append({"what": f"istiod {name} /{path}", "error": str(answer)})
     return rows
+
+
+def _istiod_answers(kube: ClusterAccess, pod: dict) -> dict[str, bytes | SourceError]:
+    """istiod's debug paths over one port-forward (as a sidecar's), else each by PodSource (exec)."""
+    from meshctl.model.pods import ISTIOD_DEBUG
+    from meshctl.sources.pod import PodSource
+    from meshctl.sources.portforward import ForwardedHTTP
+
+    answers: dict[str, bytes | SourceError] = {}
+    try:
+        with ForwardedHTTP(kube, pod, ISTIOD_DEBUG.port) as http:
+            for stem, path in layout.ISTIOD_FETCHES:
+                answers[stem] = http.get(path)
+    except SourceError:
+        pass  # port-forward refused or broke: exec for what is missing
+    source = PodSource(kube, pod=pod, endpoint=ISTIOD_DEBUG)
+    for stem, path in layout.ISTIOD_FETCHES:
+        if stem not in answers:
+            try:
+                answers[stem] = source.fetch(path)
+            except SourceError as exc:
+                answers[stem] = exc
+    return answers
 
 
 def _capture_pod(kube: ClusterAccess, writer: SnapshotWriter, pod: dict, admin_port: int) -> dict:

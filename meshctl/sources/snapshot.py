@@ -88,8 +88,9 @@ class SnapshotKube(KubeClient):
             stem = layout.proxy_stem(argv[-1])
             member = stem and layout.pod_member(namespace, name, stem)
             what = f"/{argv[-1]}"
-        elif container == ISTIOD_DEBUG.container and argv == [*ISTIOD_DEBUG.exec_prefix, layout.SYNCZ_PATH]:
-            member = layout.istiod_member(name)
+        elif container == ISTIOD_DEBUG.container and tuple(argv[:-1]) == ISTIOD_DEBUG.exec_prefix:
+            stem = layout.istiod_stem(argv[-1])
+            member = stem and layout.istiod_member(name, stem)
         data = self.archive.read(member) if member else None
         if data is None:
             raise ExecFailed(f"{what} of {name}.{namespace}/{container} is not in snapshot {self.snapshot}{self._why(f'{name}.{namespace}')}")

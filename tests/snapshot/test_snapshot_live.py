@@ -8,7 +8,7 @@ import tarfile
 
 import pytest
 
-from fakekube import configmap, injector_webhook, istio_pod, namespace, pod
+from fakekube import configmap, custom_object, injector_webhook, istio_pod, namespace, pod
 from fakekube.targets import http_target
 from helpers import call_meshctl
 
@@ -30,6 +30,11 @@ def mesh(fake_kube, envoy_rig, tmp_path):
     fake_kube.add(namespace(NS, {"istio-injection": "enabled"}), namespace("istio-system"), namespace("plain"))
     fake_kube.add(injector_webhook(ca_bundle_pem=envoy_rig.ca.root.cert_pem))
     fake_kube.add(*(istio_pod(name, NS) for name in PODS), pod("web-1", "plain"))
+    fake_kube.add({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "reviews", "namespace": NS},
+                   "spec": {"selector": {"app": "reviews"}, "ports": [{"name": "http", "port": 9080, "targetPort": 9080,
+                                                                       "protocol": "TCP"}]}},
+                  custom_object("networking.istio.io/v1", "DestinationRule", "reviews", NS,
+                                spec={"host": "reviews", "subsets": [{"name": "v1", "labels": {"version": "v1"}}]}))
     fake_kube.add(pod("istiod-7d9c", "istio-system", labels={"app": "istiod", "istio.io/rev": "default"},
                       containers=[{"name": "discovery", "image": "docker.io/istio/pilot:1.24.1"}]))  # fmt: skip
     fake_kube.add(configmap("istio-ca-root-cert", NS, {"root-cert.pem": envoy_rig.ca.root.cert_pem.decode()}),
@@ -37,7 +42,7 @@ def mesh(fake_kube, envoy_rig, tmp_path):
                   configmap("istio-sidecar-injector", "istio-system", {"values": "{}", "config": "policy: enabled\n"}),
                   configmap("unrelated", "istio-system", {"x": "y"}))  # fmt: skip
     fake_kube.back_sidecar(("127.0.0.1", envoy_rig.admin_port), run_dir=envoy_rig.run_dir)
-    with http_target({"/debug/syncz": json.dumps(SYNCZ).encode()}) as target:
+    with http_target({"/debug/syncz": json.dumps(SYNCZ).encode(), "/version": b"1.24.1-x-Clean"}) as target:
         fake_kube.forward_port(15014, target, pod="istiod-7d9c")
         result = meshctl(fake_kube, "snapshot", "-n", NS, "-o", str(tmp_path / "mesh.tar.gz"))
         assert result.exit_code == 0, result
@@ -69,6 +74,12 @@ LIVE_VS_SNAPSHOT = [
     ("explain", "mtls", PODS[0], PODS[1]),
     ("check", "-o", "json"),
     ("inject-preview", PODS[0]),
+    ("version",),
+    ("version", "-o", "json"),
+    ("check-inject", PODS[0]),
+    ("describe", "pod", PODS[0]),
+    ("describe", "svc", "reviews", "-o", "json"),
+    ("pc", "log", PODS[0]),
 ]
 
 
