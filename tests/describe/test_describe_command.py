@@ -4,6 +4,9 @@ the pods, the bookinfo objects in the API server; and against the real Envoy of 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 
 import pytest
 
@@ -144,3 +147,22 @@ def test_mtls_intent_against_the_real_envoys_inbound_listener(fake_kube, envoy_r
     assert line.split()[0] == mark
     assert "Envoy's virtualInbound accepts mTLS and plaintext (PERMISSIVE)" in line
     assert result.exit_code == (79 if mark == "MISMATCH" else 0)
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not on PATH")
+def test_meshctl_reads_the_istio_resources_kubectl_sees(bookinfo):
+    from meshctl.model.istio import DESCRIBE_RESOURCES
+    from meshctl.model.options import KubeOptions
+    from meshctl.sources.istio import list_istio
+    from meshctl.sources.kube import KubeClient
+
+    bookinfo.add(peer_authentication("pp", "default", "STRICT", selector={"app": "productpage"}))
+    cluster = KubeClient(KubeOptions(kubeconfig=str(bookinfo.kubeconfig_path)))
+    for resource in DESCRIBE_RESOURCES.values():
+        kind = f"{resource.plural}.{resource.group}"
+        seen = subprocess.run(["kubectl", f"--cache-dir={bookinfo.kubeconfig_path.parent / 'cache'}", "get", kind, "-A",
+                               "-o", "json"], capture_output=True, timeout=60, env={**os.environ, **bookinfo.env()})
+        assert seen.returncode == 0, seen.stderr
+        items, version = list_istio(cluster, resource)
+        assert version == "v1"
+        assert items == json.loads(seen.stdout)["items"], kind

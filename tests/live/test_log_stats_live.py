@@ -241,3 +241,16 @@ def test_log_and_stats_from_a_snapshot(pods, rig, traffic_port, tmp_path, fresh_
     assert recorded == {s["name"] for s in json.loads(live_stats.stdout)["stats"] if "name" in s}
     assert raw.exit_code == 2 and "a snapshot records /stats?format=json" in raw.stderr
     assert not pods.requests, "the snapshot runs reached the cluster"
+
+
+def test_stats_for_many_pods(pods, rig, traffic_port):
+    send(traffic_port, "/ok")
+
+    text = kube_meshctl(pods, "pc", "stats", "-n", NS).stdout
+    as_json = json.loads(kube_meshctl(pods, "pc", "stats", "-n", NS, "-o", "json").stdout)
+
+    assert [line for line in text.splitlines() if line.startswith("POD: ")] == [
+        f"POD: ratings-v1-abc.{NS}", f"POD: reviews-v1-abc.{NS}"]
+    assert text.count(ECHO) == 2
+    assert sorted(as_json) == [f"ratings-v1-abc.{NS}", f"reviews-v1-abc.{NS}"]
+    assert all("stats" in document for document in as_json.values())
