@@ -9,9 +9,9 @@ from __future__ import annotations
 
 def _commands():
     """(path, click command) for every command, depth first, in the order `--help` lists them."""
+    import meshctl.typer_fast  # noqa: F401, I001  before typer: it sets up Typer's plain help before Typer loads
     import typer
 
-    import meshctl.typer_fast  # noqa: F401  first: it sets up Typer's plain help before Typer loads
     from meshctl.commands.root import build_app
 
     root = typer.main.get_command(build_app())
