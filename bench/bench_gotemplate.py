@@ -99,9 +99,11 @@ def main() -> int:
     if not TEMPLATE.exists():
         print(f"skipped: {TEMPLATE} not found (needs ../shared)")
         return 0
-    from meshctl.gotemplate import Template, injection_funcs
+    from meshctl.gotemplate import Template
+    from meshctl.gotemplate.host import HostAccess
+    from meshctl.inject.template_funcs import injection_funcmap
 
-    funcs = injection_funcs()
+    funcs = injection_funcmap(HostAccess.local())
     text = TEMPLATE.read_text()
     values = chart_values()
     data = sidecar_data(values)

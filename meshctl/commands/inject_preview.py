@@ -40,7 +40,7 @@ def inject_preview(
         report_choice,
         webhook_configurations,
     )  # fmt: skip
-    from meshctl.gotemplate import goyaml
+    from meshctl.goenc import goyaml
     from meshctl.inject import preview
     from meshctl.inject.config import Settings
     from meshctl.inject.pipeline import build_config, inject

@@ -59,8 +59,10 @@ def render(
     """`meshctl template render` (its --help text is the decorator's)."""
     from meshctl.env import Env
     from meshctl.errors import DecodeError, UsageError
-    from meshctl.gotemplate import Template, TemplateError, injection_funcs
+    from meshctl.gotemplate import Template, TemplateError
+    from meshctl.gotemplate.host import HostAccess
     from meshctl.inject import template_data
+    from meshctl.inject.template_funcs import injection_funcmap
     from meshctl.sources.file import FileSource
 
     env = Env.of(ctx)
@@ -78,7 +80,7 @@ def render(
     except (TypeError, ValueError, KeyError) as exc:
         raise DecodeError(f"--data {data}: {exc}") from None
     try:
-        result = Template.parse(text, name=name, funcs=injection_funcs()).execute(typed)
+        result = Template.parse(text, name=name, funcs=injection_funcmap(HostAccess.local())).execute(typed)
     except TemplateError as exc:
         raise DecodeError(str(exc)) from None
     # Go writes bytes: invalid UTF-8 from "\xff"-style escapes goes out unchanged.
@@ -117,7 +119,7 @@ def _decode_text(raw: bytes, origin: str) -> str:
 def _load_document(env, path: str):
     """One YAML/JSON document decoded as sigs.k8s.io/yaml does (numbers are float64)."""
     from meshctl.errors import DecodeError
-    from meshctl.gotemplate import goyaml
+    from meshctl.goenc import goyaml
     from meshctl.sources.file import FileSource
 
     text = _decode_text(FileSource(path, stdin=env.binary_stdin()).fetch(""), path)

@@ -1,6 +1,8 @@
 """A Go ``text/template`` engine (with Go's ``fmt`` formatting) for Istio's templates.
 
-Self-contained: imports nothing from meshctl outside this package.
+The engine only: lexer, parser, executor, text/template's builtins, typed Go values and the
+template API. Go's value model and encoders come from :mod:`meshctl.goenc`; the function maps from
+:mod:`meshctl.gotemplate.sprig` and (Istio's) :mod:`meshctl.inject.template_funcs`.
 
     >>> render("{{.a}} {{printf \\"%d\\" 80}}", {"a": 1e6})
     '1e+06 80'
@@ -16,11 +18,11 @@ raising an exception is Go's ``(value, error)`` error and gives
 
 from __future__ import annotations
 
-__all__ = ["Template", "TemplateError", "render", "injection_funcs"]
+__all__ = ["Template", "TemplateError", "render"]
 
-# Lazy: the JSON/YAML encoders (gojson, goyaml) are used without templates (meshctl.render.data),
-# and the engine (lexer, parser, compiler) is most of this package's import time.
-_LAZY = {"Template": ".template", "render": ".template", "injection_funcs": ".template", "TemplateError": ".exec"}
+# Lazy: the engine (lexer, parser, compiler) is most of this package's import time, and importing
+# meshctl.gotemplate.typed or .sprig alone should not pay for it.
+_LAZY = {"Template": ".template", "render": ".template", "TemplateError": ".exec"}
 
 
 def __getattr__(name: str):

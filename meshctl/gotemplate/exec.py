@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import inspect
 
+from meshctl.goenc.gofmt import format_float, format_value
+from meshctl.goenc.values import MISSING, GoValue, go_kind, go_type_name, is_true
+
 from . import gobuiltins as gb
-from .gofmt import format_float, format_value
 from .parser import (
     ActionNode,
     BoolNode,
@@ -38,7 +40,6 @@ from .parser import (
     WithNode,
 )
 from .typed import Struct
-from .values import MISSING, GoValue, go_kind, go_type_name, is_true
 
 _NOFINAL = object()  # Go's missingVal: no value piped in from a previous command.
 
@@ -128,7 +129,7 @@ def _fail(st: State, node: Node | None, msg: str):
 
 
 def gb_quote(s: str) -> str:
-    from .gofmt import quote_string
+    from meshctl.goenc.gofmt import quote_string
 
     return quote_string(s)
 
@@ -338,9 +339,9 @@ class Compiler:
                         return
                 elif kind == "map":
                     if len(value):
-                        from .gofmt import _sort_key
+                        from meshctl.goenc.gofmt import map_key_order
 
-                        for key in sorted(value, key=_sort_key):
+                        for key in sorted(value, key=map_key_order):
                             iterate(st, key, value[key])
                         return
                 elif kind in ("int", "uint"):

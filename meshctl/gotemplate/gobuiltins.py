@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from urllib.parse import quote_plus
 
-from .gofmt import sprint, sprintf, sprintln
-from .values import MISSING, GoValue, go_kind, go_type_name, is_nil, is_true
+from meshctl.goenc.gofmt import sprint, sprintf, sprintln
+from meshctl.goenc.values import MISSING, GoValue, go_kind, go_type_name, is_nil, is_true
 
 
 class BuiltinError(Exception):

@@ -116,7 +116,7 @@ class Item:
 
     def __str__(self) -> str:
         # lex.go item.String
-        from .gofmt import quote_string
+        from meshctl.goenc.gofmt import quote_string
 
         if self.typ == ITEM_EOF:
             return "EOF"
@@ -537,6 +537,6 @@ class Lexer:
 
 
 def _go_quote(s: str) -> str:
-    from .gofmt import quote_string
+    from meshctl.goenc.gofmt import quote_string
 
     return quote_string(s)

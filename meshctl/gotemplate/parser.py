@@ -82,7 +82,7 @@ class TextNode(Node):
         self.text = text
 
     def __str__(self):
-        from .gofmt import quote_string
+        from meshctl.goenc.gofmt import quote_string
 
         return quote_string(self.text)
 
@@ -317,7 +317,7 @@ class TemplateNode(Node):
         self.name, self.pipe = name, pipe
 
     def __str__(self):
-        from .gofmt import quote_string
+        from meshctl.goenc.gofmt import quote_string
 
         if self.pipe is None:
             return "{{template " + quote_string(self.name) + "}}"
@@ -561,7 +561,7 @@ def _simplify_complex(node: NumberNode):
 
 
 def _quote(s: str) -> str:
-    from .gofmt import quote_string
+    from meshctl.goenc.gofmt import quote_string
 
     return quote_string(s)
 

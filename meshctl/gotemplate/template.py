@@ -5,10 +5,11 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 
+from meshctl.goenc.gofmt import quote_string
+from meshctl.goenc.values import MISSING
+
 from .exec import BUILTIN_NAMES, Compiler, ExecError, State, TemplateError
-from .gofmt import quote_string
 from .parser import ParseError, is_empty_tree, parse
-from .values import MISSING
 
 _MISSINGKEY_VALUES = {"default": "default", "invalid": "default", "zero": "zero", "error": "error"}
 
@@ -126,11 +127,3 @@ def render(text: str, data, *, name: str = "root", funcs=None, options=()) -> st
     """Parse and execute ``text`` once (Go's template.New(name).Funcs(funcs).Option(options...).Parse(text).Execute)."""
     return Template.parse(text, name=name, funcs=funcs, options=options).execute(data)
 
-
-def injection_funcs() -> dict:
-    """sprig's functions merged with Istio's injection funcmap, as Istio registers them
-    (sprig.TxtFuncMap() then InjectionFuncmap overriding indent/contains/env/omit)."""
-    from .istio import ISTIO_FUNCS
-    from .sprig import SPRIG_FUNCS
-
-    return {**SPRIG_FUNCS, **ISTIO_FUNCS}

@@ -62,7 +62,7 @@ from __future__ import annotations
 
 import re
 
-from .values import MISSING, GoValue, StructFields, is_nil, to_plain
+from meshctl.goenc.values import MISSING, GoValue, StructFields, is_nil, to_plain
 
 
 class GoType:
@@ -644,3 +644,32 @@ class Duration(Struct):
         while frac.endswith("000"):
             frac = frac[:-3]
         return f"{sign}{seconds}.{frac}s"
+
+
+
+class OpaqueStruct(GoValue):
+    """A Go value with unexported fields only: templates see just its exported methods (_METHODS),
+    fmt prints its String(), encoding/json its MarshalJSON form (to_plain)."""
+
+    go_kind = "struct"
+    is_nil = False
+    _METHODS: frozenset = frozenset()
+    __slots__ = ()
+
+    def go_method(self, name: str):
+        return getattr(self, name) if name in self._METHODS else None
+
+    def go_field(self, name: str):
+        return False, None
+
+    def go_fields(self):
+        return []
+
+    def has_field(self, name: str) -> bool:
+        return False
+
+    def go_type_name(self) -> str:
+        return self.go_type
+
+    def __go_json__(self):
+        return self.to_plain()

@@ -15,7 +15,7 @@ import functools
 import re
 
 from meshctl.errors import DecodeError, UsageError
-from meshctl.gotemplate import goyaml
+from meshctl.goenc import goyaml
 from meshctl.inject import meshconfig
 
 
@@ -80,9 +80,11 @@ def parse_templates(templates: dict[str, str]) -> dict:
 @functools.lru_cache(maxsize=64)
 def _parse_template(text: str):
     """One template parsed with Istio's function map; configs sharing a template share its compiled form."""
-    from meshctl.gotemplate import Template, injection_funcs
+    from meshctl.gotemplate import Template
+    from meshctl.gotemplate.host import HostAccess
+    from meshctl.inject.template_funcs import injection_funcmap
 
-    return Template.parse(text, name="inject", funcs=injection_funcs())
+    return Template.parse(text, name="inject", funcs=injection_funcmap(HostAccess.local()))
 
 
 def values_text(text: str) -> str:

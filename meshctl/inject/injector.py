@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from meshctl.errors import DecodeError
-from meshctl.gotemplate import gojson, goyaml
+from meshctl.goenc import gojson, goyaml
 from meshctl.inject import kubetypes, meshconfig, probes, smp
 from meshctl.inject.validation import validate_annotations
 
@@ -475,7 +475,7 @@ _KNOWN_IMAGE_TYPES = ("distroless", "debug")
 
 def proxy_image(values: dict, image: dict | None, annotations: dict, which: str) -> str:
     """ProxyImage/ProxyInitImage: hub/name:tag[-variant], as Istio builds it for the templates."""
-    from meshctl.gotemplate.gofmt import sprint
+    from meshctl.goenc.gofmt import sprint
 
     glob = values.get("global") or {}
     tag = "" if glob.get("tag") is None else sprint(glob.get("tag"))

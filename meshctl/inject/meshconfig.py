@@ -15,7 +15,7 @@ import copy
 def default_proxy_config() -> dict:
     """mesh.DefaultProxyConfig() (a fresh copy: callers merge into it)."""
     # One table for both uses: protoToJSON clears the fields that still equal these defaults.
-    from meshctl.gotemplate.istio import PROXY_CONFIG_DEFAULTS
+    from meshctl.inject.template_funcs import PROXY_CONFIG_DEFAULTS
 
     return copy.deepcopy(PROXY_CONFIG_DEFAULTS)
 

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from meshctl.errors import DecodeError
-from meshctl.gotemplate import goyaml
+from meshctl.goenc import goyaml
 from meshctl.inject import config as cfg
 from meshctl.inject import template_data
 from meshctl.inject.injector import InjectionConfig, InjectionResult, inject_text

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 
-from meshctl.gotemplate import goyaml
+from meshctl.goenc import goyaml
 
 ISTIO_CONTAINERS = ("istio-init", "istio-validation", "istio-proxy", "enable-core-dump")
 ISTIO_ANNOTATIONS = ("sidecar.istio.io/status", "istio.io/rev", "proxy.istio.io/overrides", "prometheus.io/port",

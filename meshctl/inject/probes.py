@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 
-from meshctl.gotemplate import gojson
+from meshctl.goenc import gojson
 
 PROXY = "istio-proxy"
 PROBERS_ENV = "ISTIO_KUBE_APP_PROBERS"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from meshctl.analyze.webhooks import evaluate
 from meshctl.errors import DecodeError
-from meshctl.gotemplate import goyaml
+from meshctl.goenc import goyaml
 from meshctl.inject import kubetypes
 from meshctl.inject.pipeline import pod_templates
 from meshctl.model.webhooks import InjectorWebhook, Verdict

@@ -23,12 +23,12 @@ _FLOAT_ENDS = (re.compile(r"\.\d+(?:e[-+]\d+)?,?\n"), re.compile(r"e[-+]\d+,?\n"
 def to_json(value) -> str:
     """Go ``json.MarshalIndent(value, "", "    ")`` plus a newline.
 
-    orjson does the encoding (speed); Go's rules where they differ come from meshctl.gotemplate.gojson:
+    orjson does the encoding (speed); Go's rules where they differ come from meshctl.goenc.gojson:
     floats (1.0 is "1", 1e20 is "100000000000000000000") and the <, >, &, U+2028/9 escapes.
     """
     import orjson
 
-    from meshctl.gotemplate.gojson import format_float, go_escapes
+    from meshctl.goenc.gojson import format_float, go_escapes
 
     text = orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
     # orjson indents by 2; doubling each line's leading spaces gives 4 (strings hold no raw newlines).
@@ -40,7 +40,7 @@ def to_json(value) -> str:
 
 def to_yaml(value) -> str:
     """sigs.k8s.io/yaml ``JSONToYAML`` of the JSON form of `value`, plus a newline (Fprintln)."""
-    # meshctl.gotemplate.goyaml is the one go-yaml v2 emitter of the project (injection needs it too).
-    from meshctl.gotemplate.goyaml import marshal
+    # meshctl.goenc.goyaml is the one go-yaml v2 emitter of the project (injection needs it too).
+    from meshctl.goenc.goyaml import marshal
 
     return marshal(value) + "\n"

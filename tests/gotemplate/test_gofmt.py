@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from meshctl.gotemplate.gofmt import format_float, quote_string, sprint, sprintf, sprintln
+from meshctl.goenc.gofmt import format_float, quote_string, sprint, sprintf, sprintln
 
 # (format, args, Go's output)
 SPRINTF_FROM_GO = [

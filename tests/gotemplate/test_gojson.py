@@ -1,4 +1,4 @@
-"""meshctl.gotemplate.gojson against Go encoding/json's documented and tested behaviour (Go 1.22+)."""
+"""meshctl.goenc.gojson against Go encoding/json's documented and tested behaviour (Go 1.22+)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from meshctl.gotemplate import gojson
-from meshctl.gotemplate.gojson import JSONError, StructFields, marshal, marshal_indent, unmarshal
+from meshctl.goenc import gojson
+from meshctl.goenc.gojson import JSONError, StructFields, marshal, marshal_indent, unmarshal
 
 # encode.go floatEncoder: 'f' format with shortest digits; 'e' below 1e-6 and from 1e21, "e-07" -> "e-7".
 FLOATS = [

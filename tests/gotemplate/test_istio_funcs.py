@@ -10,16 +10,20 @@ import re
 
 import pytest
 
-from meshctl.gotemplate import Template, TemplateError, injection_funcs, render
-from meshctl.gotemplate.gojson import StructFields
-from meshctl.gotemplate.istio import ISTIO_FUNCS
-from meshctl.gotemplate.sprig import SPRIG_FUNCS
+from meshctl.goenc.gojson import StructFields
+from meshctl.gotemplate import Template, TemplateError, render
+from meshctl.gotemplate.host import HostAccess
+from meshctl.gotemplate.sprig import txt_func_map
 from meshctl.gotemplate.typed import Ptr
 from meshctl.inject.template_data import MeshConfig, ProxyConfig, SidecarTemplateData, kube_class
+from meshctl.inject.template_funcs import injection_funcmap, istio_funcmap
 
 from helpers import GOTEMPLATE_CORPUS, ISTIO_TESTDATA, require_shared
 
-FUNCS = injection_funcs()
+LOCAL = HostAccess.local()
+FUNCS = injection_funcmap(LOCAL)
+ISTIO_FUNCS = istio_funcmap(LOCAL)
+SPRIG_FUNCS = txt_func_map(LOCAL)
 TEMPLATES = ISTIO_TESTDATA / "manifests/charts/istio-control/istio-discovery/files"
 
 
@@ -310,8 +314,9 @@ def test_injection_funcs_are_sprig_plus_istio_overrides():
     assert len(istio_names) == 26
     assert set(istio_names) == ISTIO_FUNCS.keys()
     assert FUNCS.keys() == SPRIG_FUNCS.keys() | ISTIO_FUNCS.keys()
-    for name in ("indent", "contains", "env", "omit"):
+    for name in ("indent", "contains", "omit"):
         assert FUNCS[name] is ISTIO_FUNCS[name]
+    assert FUNCS["env"].func is ISTIO_FUNCS["env"].func and FUNCS["env"] is not SPRIG_FUNCS["env"]
     assert FUNCS["nindent"] is SPRIG_FUNCS["nindent"]
     # sprig's slice replaces the builtin: it works on lists only
     assert run("{{ slice (list 1 2 3) 1 }}") == "[2 3]"
@@ -401,7 +406,7 @@ def test_typed_container_ports_and_otel():
 
 
 def test_typed_otel_provider_that_is_a_nil_pointer_reads_like_gos_nil_safe_getters():
-    from meshctl.gotemplate.istio import _field
+    from meshctl.inject.template_funcs import _field
 
     # A prometheus provider's GetOpentelemetry() is a nil *OpenTelemetryTracingProvider; Istio reads
     # its fields through getters, which give zero values on nil.

@@ -15,7 +15,10 @@ import re
 import pytest
 
 from meshctl.gotemplate import TemplateError, render
-from meshctl.gotemplate.sprig import SPRIG_FUNCS
+from meshctl.gotemplate.host import HostAccess
+from meshctl.gotemplate.sprig import txt_func_map
+
+SPRIG_FUNCS = txt_func_map(HostAccess.local())
 
 
 def run(template: str, data=None) -> str:

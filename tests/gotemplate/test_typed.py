@@ -160,7 +160,7 @@ def test_to_json_follows_encoding_json():
 
 
 def test_gojson_writes_any_typed_struct_like_encoding_json():
-    from meshctl.gotemplate import gojson
+    from meshctl.goenc import gojson
 
     class SecurityContext(Struct):
         go_type = "v1.SecurityContext"

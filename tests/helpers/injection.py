@@ -197,7 +197,7 @@ def node(name: str, version: str) -> dict:
 
 def injector_configmaps(revision: str = "") -> list[dict]:
     """The injector and mesh ConfigMaps of Istio's test data, named for `revision` ("" = default)."""
-    from meshctl.gotemplate import goyaml
+    from meshctl.goenc import goyaml
 
     from fakekube import configmap
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from meshctl.gotemplate import goyaml
+from meshctl.goenc import goyaml
 
 from helpers import ISTIO_TESTDATA, require_shared
 

@@ -92,7 +92,7 @@ _JSON_VALUES = st.recursive(
 @given(_JSON_VALUES)
 def test_go_json_is_gojsons_marshal_indent(value):
     """The fast orjson path writes what the Go encoding/json clone writes (maps given in sorted order)."""
-    from meshctl.gotemplate.gojson import marshal_indent
+    from meshctl.goenc.gojson import marshal_indent
 
     assert to_json(value) == marshal_indent(value, "    ") + "\n"
 

@@ -2,22 +2,26 @@
 
 Each function follows the Go original at istio/istio 86c9f01 (see ../shared/gotemplate/istio-funcs.md).
 Typed arguments (metav1.ObjectMeta, *meshconfig.ProxyConfig, []corev1.Container, ...) may be the
-typed wrappers of typed.py or plain dicts in their JSON form ("annotations", "containerPort", ...).
+typed wrappers of meshctl.gotemplate.typed or plain dicts in their JSON form ("annotations", "containerPort", ...).
 """
 
 from __future__ import annotations
 
+import functools
 import math
-import os
 
-from . import gojson
-from .gofmt import sprint
-from . import goyaml
-from .sprig import GO_SPACES, arg_int, arg_str, duration_string, go_json_or, go_lower, parse_duration, strval, type_error
-from .typed import proto_json
-from .values import MISSING, GoValue, is_nil
+from meshctl.goenc import gojson, goyaml
+from meshctl.goenc.gofmt import sprint
+from meshctl.goenc.values import MISSING, GoValue, is_nil
+from meshctl.gotemplate.host import HostAccess
+from meshctl.gotemplate.params import arg_int, arg_str, type_error
+from meshctl.gotemplate.sprig import txt_func_map
+from meshctl.gotemplate.sprig.date import duration_string, parse_duration
+from meshctl.gotemplate.sprig.defaults import go_json_or
+from meshctl.gotemplate.sprig.strings import GO_SPACES, go_lower, strval
+from meshctl.gotemplate.typed import proto_json
 
-__all__ = ["ISTIO_FUNCS", "PROXY_CONFIG_DEFAULTS"]
+__all__ = ["PROXY_CONFIG_DEFAULTS", "injection_funcmap", "istio_funcmap"]
 
 
 def _field(obj, go_name: str, json_name: str | None = None):
@@ -25,7 +29,7 @@ def _field(obj, go_name: str, json_name: str | None = None):
     if obj is None or obj is MISSING:
         return None
     if isinstance(obj, GoValue):
-        # The GoValue protocol of exec.py: go_field(name) -> (found, value) on structs,
+        # The GoValue protocol of meshctl.gotemplate.exec: go_field(name) -> (found, value) on structs,
         # go_method(name) -> callable | None (proto getters are nil-safe on nil pointers).
         if obj.go_kind == "struct":
             found, value = obj.go_field(go_name)
@@ -359,12 +363,14 @@ def application_ports(containers):
     return _container_ports(containers, lambda c: _text(_field(c, "Name")) != "istio-proxy")
 
 
-def env(key, default):
-    # In Istio this reads istiod's environment; offline, meshctl's own is the closest stand-in.
-    return os.environ.get(arg_str(key)) or arg_str(default)
+def env(host: HostAccess, key, default):
+    # In Istio this reads istiod's environment, which meshctl cannot know; it reads what `host`
+    # allows: meshctl's own environment for a template the user named, else only --template-env.
+    return host.getenv(arg_str(key)) or arg_str(default)
 
 
-ISTIO_FUNCS: dict = {
+# InjectionFuncmap without `env`, which reads what a HostAccess allows (istio_funcmap adds it).
+_HERMETIC_FUNCS: dict = {
     "formatDuration": format_duration,
     "isset": isset,
     "excludeInboundPort": exclude_inbound_port,
@@ -384,7 +390,6 @@ ISTIO_FUNCS: dict = {
     "contains": contains,
     "toLower": go_lower,
     "appendMultusNetwork": append_multus_network,
-    "env": env,
     "omit": omit,
     "strdict": strdict,
     "toJsonMap": to_json_map,
@@ -392,3 +397,15 @@ ISTIO_FUNCS: dict = {
     "omitNil": omit_nil,
     "otelResourceAttributes": otel_resource_attributes,
 }
+
+
+def istio_funcmap(host: HostAccess) -> dict:
+    """Istio's InjectionFuncmap (pkg/kube/inject/template.go), its `env` reading what `host` allows."""
+    return {**_HERMETIC_FUNCS, "env": functools.partial(env, host)}
+
+
+@functools.lru_cache(maxsize=8)
+def injection_funcmap(host: HostAccess) -> dict:
+    """The functions injection templates run with, as Istio registers them (sprig.TxtFuncMap(), then
+    InjectionFuncmap overriding indent/contains/env/omit), reading what `host` allows. Do not modify."""
+    return {**txt_func_map(host), **istio_funcmap(host)}

@@ -613,7 +613,7 @@ class _Printer:
         return _pad(s, flags)
 
     def _map(self, value, verb, flags, depth, type_name) -> str:
-        items = sorted(value.items(), key=lambda kv: _sort_key(kv[0]))
+        items = sorted(value.items(), key=lambda kv: map_key_order(kv[0]))
         if flags.sharp_v:
             parts = [self._value(k, verb, flags, depth + 1) + ":" + self._value(v, verb, flags, depth + 1) for k, v in items]
             return type_name + "{" + ", ".join(parts) + "}"
@@ -651,10 +651,12 @@ def _parse_arg_number(s: str):
 
 
 def go_kind_is_ptr(value) -> bool:
+    """Whether `value` is a typed Go pointer (a nil one: non-nil pointers to structs are the structs)."""
     return isinstance(value, GoValue) and value.go_kind == "ptr"
 
 
-def _sort_key(key):
+def map_key_order(key):
+    """The sort key of a map key in Go's printing order (internal/fmtsort: numbers, then strings by bytes)."""
     if isinstance(key, str):
         return (1, key.encode("utf-8", "surrogateescape"))
     if isinstance(key, (int, float)):

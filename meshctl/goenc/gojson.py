@@ -1,9 +1,9 @@
 """Go `encoding/json` on template engine values: Marshal, MarshalIndent and Unmarshal into `any`.
 
 Engine values are Go's dynamic values in Python form (str, bool, float = float64, int, None = nil,
-dict = map, list = slice). Typed values of typed.py are written as Go writes them: structs in field
-order with their json names and omitempty (``Struct.__go_json__``), nil pointers/maps/slices as null,
-enums as numbers. Other objects take part through the same hook: `__go_json__()` returns the value to
+dict = map, list = slice). Typed values (GoValue; the template engine's are in meshctl.gotemplate.typed)
+are written as Go writes them: structs in field order with their json names and omitempty
+(``Struct.__go_json__``), nil pointers/maps/slices as null, enums as numbers. Other objects take part through the same hook: `__go_json__()` returns the value to
 encode instead, and a `StructFields` (ordered (json name, value) pairs) is written in that order.
 """
 

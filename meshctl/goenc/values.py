@@ -1,4 +1,4 @@
-"""The Go value model used by the template engine, and Go's rules over it.
+"""Go's dynamic values in Python form (what the template engine and the encoders work on), and Go's rules over them.
 
 Plain Python values stand for what Go's ``encoding/json`` decodes into ``any``:
 
@@ -17,7 +17,7 @@ Python          Go type                    reflect kind
 ==============  =========================  =============================
 
 Typed Go values (structs, ``map[string]string``, enums, nil pointers) are instances of
-:class:`GoValue` subclasses from :mod:`meshctl.gotemplate.typed`; they carry their Go type
+:class:`GoValue` subclasses (the template engine's are in ``meshctl.gotemplate.typed``); they carry their Go type
 name in ``go_type`` and their kind in ``go_kind``.
 """
 
@@ -52,6 +52,7 @@ class GoValue:
     __slots__ = ()
 
     def go_type_name(self) -> str:
+        """What ``%T`` prints for this value."""
         return type(self).go_type
 
     def go_method(self, name: str):
@@ -59,6 +60,7 @@ class GoValue:
         return None
 
     def to_plain(self):
+        """This value as plain JSON-like Python data (what encoding/json would see)."""
         return self
 
 
