@@ -13,9 +13,11 @@ from __future__ import annotations
 import copy
 import functools
 import re
+from collections.abc import Mapping
 
 from meshctl.errors import DecodeError, UsageError
 from meshctl.goenc import goyaml
+from meshctl.gotemplate.host import HostAccess
 from meshctl.inject import meshconfig
 
 
@@ -64,27 +66,49 @@ def raw_templates(config_text: str) -> tuple[dict[str, str], dict]:
     return templates, cfg
 
 
-def parse_templates(templates: dict[str, str]) -> dict:
-    """ParseTemplates: every template parsed (a parse error fails the whole config, as in Istio)."""
-    from meshctl.gotemplate import TemplateError
+class ParsedTemplates(Mapping):
+    """Injection templates by name, each parsed the first time it is used (Istio's ParseTemplates).
 
-    parsed = {}
-    for name, text in templates.items():
-        try:
-            parsed[name] = _parse_template(text)
-        except TemplateError as exc:
-            raise DecodeError(f"failed to parse injection template {name!r}: {exc}") from None
-    return parsed
+    istiod parses every template of its config up front; a pod uses one or two of the eight in Istio's
+    default config, and parsing them all is most of a one-pod `inject`. A parse error is reported when
+    the template is used, with Istio's message; a template no pod uses is never parsed (so, unlike
+    istioctl kube-inject, its syntax errors go unreported). Templates run with `host`'s access.
+    """
+
+    def __init__(self, raw: dict[str, str], host: HostAccess):
+        self._raw = dict(raw)
+        self._parsed: dict = {}
+        self.host = host
+
+    def __getitem__(self, name: str):
+        parsed = self._parsed.get(name)
+        if parsed is None:
+            from meshctl.gotemplate import TemplateError
+
+            text = self._raw[name]
+            try:
+                parsed = self._parsed[name] = _parse_template(text, self.host)
+            except TemplateError as exc:
+                raise DecodeError(f"failed to parse injection template {name!r}: {exc}") from None
+        return parsed
+
+    def __contains__(self, name) -> bool:
+        return name in self._raw  # without parsing (Mapping's would)
+
+    def __iter__(self):
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
 
 
 @functools.lru_cache(maxsize=64)
-def _parse_template(text: str):
+def _parse_template(text: str, host: HostAccess):
     """One template parsed with Istio's function map; configs sharing a template share its compiled form."""
     from meshctl.gotemplate import Template
-    from meshctl.gotemplate.host import HostAccess
     from meshctl.inject.template_funcs import injection_funcmap
 
-    return Template.parse(text, name="inject", funcs=injection_funcmap(HostAccess.local()))
+    return Template.parse(text, name="inject", funcs=injection_funcmap(host))
 
 
 def values_text(text: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from meshctl.errors import DecodeError
@@ -43,7 +44,7 @@ class InjectionError(DecodeError):
 class InjectionConfig:
     """Everything injection depends on; built by meshctl.inject.config from files or a cluster."""
 
-    templates: dict  # name -> parsed template (meshctl.gotemplate.Template)
+    templates: Mapping  # name -> parsed template (meshctl.gotemplate.Template), e.g. config.ParsedTemplates
     values: dict  # the ConfigMap `values`, decoded as Go's map[string]any (numbers are floats)
     mesh: dict  # MeshConfig (protobuf JSON form) with Istio's defaults applied
     revision: str = ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from meshctl.errors import DecodeError
 from meshctl.goenc import goyaml
+from meshctl.gotemplate.host import HostAccess
 from meshctl.inject import config as cfg
 from meshctl.inject import template_data
 from meshctl.inject.injector import InjectionConfig, InjectionResult, inject_text
@@ -24,11 +25,13 @@ def build_config(
     native_sidecars: bool = False,
     compliance_policy: str = "",
     mesh_edit=None,
+    host: HostAccess = HostAccess.local(),
 ) -> InjectionConfig:
     """An InjectionConfig from the texts of istioctl's files (see meshctl.inject.config).
 
     `mesh_edit(mesh)`, if given, changes the effective mesh config in place after the defaults and
-    files are applied (what Istio's tests do to the Go MeshConfig).
+    files are applied (what Istio's tests do to the Go MeshConfig). The templates are parsed when first
+    used and run with `host`'s access to the environment and network (see meshctl.gotemplate.host).
     """
     settings = settings or cfg.Settings()
     config_text, embedded_values = cfg.inject_config_text(inject_config)
@@ -37,7 +40,7 @@ def build_config(
     values_doc = cfg.load_values(cfg.values_text(values) if values is not None else embedded_values)
     values_doc = cfg.deep_merge(values_doc, settings.values)
     return InjectionConfig(
-        templates=cfg.parse_templates(raw),
+        templates=cfg.ParsedTemplates(raw, host),
         values=values_doc,
         mesh=cfg.build_mesh(mesh, settings, mesh_edit),
         revision=revision,

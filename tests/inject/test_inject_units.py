@@ -175,3 +175,25 @@ def test_status_annotation_lists_what_the_templates_added():
     assert injection_status(template_pod, "") == (
         '{"initContainers":["istio-init"],"containers":null,"volumes":["v"],"imagePullSecrets":null,"revision":"default"}'
     )
+
+
+_POD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: default\nspec:\n  containers:\n  - name: app\n    image: app\n"
+
+
+def test_templates_are_parsed_when_first_used():
+    from meshctl.errors import DecodeError
+    from meshctl.inject.pipeline import build_config, inject
+
+    config_text = (
+        "policy: enabled\ntemplates:\n"
+        "  sidecar: |\n    spec:\n      containers:\n      - name: istio-proxy\n        image: proxy\n"
+        "  broken: |\n    {{ if }}\n"
+    )
+    config = build_config(inject_config=config_text)
+    assert len(config.templates) == 2 and "broken" in config.templates
+    # A template no pod uses is never parsed, so its syntax error does not fail the run.
+    result = inject(_POD, config)
+    assert "istio-proxy" in result.text
+    assert config.templates._parsed.keys() == {"sidecar"}
+    with pytest.raises(DecodeError, match=r"failed to parse injection template 'broken': template: inject:1: missing value for if"):
+        inject(_POD.replace("  name: p\n", "  name: p\n  annotations:\n    inject.istio.io/templates: broken\n"), config)

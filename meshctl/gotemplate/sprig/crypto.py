@@ -8,10 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
-import hashlib
 import os
-import uuid
-import zlib
 
 from meshctl.goenc import gojson
 from meshctl.goenc.gofmt import sprint
@@ -24,6 +21,8 @@ from .strings import b64dec, from_bytes, to_bytes
 
 def _hexdigest(algo: str):
     def digest(s):
+        import hashlib
+
         return hashlib.new(algo, to_bytes(arg_str(s))).hexdigest()
 
     digest.__name__ = algo + "sum"
@@ -250,6 +249,8 @@ def derive_password(counter, password_type, password, user, site):
         return f"cannot find password template {password_type}"
     user_b, site_b = to_bytes(user), to_bytes(site)
     salt = _MPW_SCOPE + struct.pack(">I", len(user_b)) + user_b
+    import hashlib
+
     key = hashlib.scrypt(to_bytes(password), salt=salt, n=32768, r=8, p=2, dklen=64, maxmem=64 << 20)
     seed = hmac.new(key, _MPW_SCOPE + struct.pack(">I", len(site_b)) + site_b + struct.pack(">I", counter), "sha256").digest()
     template = templates[seed[0] % len(templates)]
@@ -272,10 +273,14 @@ bcrypt, htpasswd = _not_implemented("bcrypt"), _not_implemented("htpasswd")
 
 
 def adler32sum(s) -> str:
+    import zlib
+
     return str(zlib.adler32(to_bytes(arg_str(s))))
 
 
 def uuidv4() -> str:
+    import uuid
+
     return str(uuid.uuid4())
 
 

@@ -6,7 +6,6 @@ import base64
 import binascii
 import random
 import re
-import string
 
 from meshctl.goenc.gofmt import quote_string, sprint
 from meshctl.goenc.values import MISSING, GoValue
@@ -393,11 +392,13 @@ def _random_string(alphabet: str):
     return generate
 
 
-# randAlphaNum, randAlpha, randAscii, randNumeric (strings.go, on goutils' CryptoRandom*).
-rand_alpha_num = _random_string(string.ascii_letters + string.digits)
-rand_alpha = _random_string(string.ascii_letters)
+# randAlphaNum, randAlpha, randAscii, randNumeric (strings.go, on goutils' CryptoRandom*). The
+# alphabets are spelled out: importing `string` for them costs more than the rest of this module.
+_LETTERS, _DIGITS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789"
+rand_alpha_num = _random_string(_LETTERS + _DIGITS)
+rand_alpha = _random_string(_LETTERS)
 rand_ascii = _random_string("".join(map(chr, range(32, 127))))
-rand_numeric = _random_string(string.digits)
+rand_numeric = _random_string(_DIGITS)
 
 
 def wrap(width, s) -> str:
