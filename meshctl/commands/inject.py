@@ -11,8 +11,9 @@ from typing import Optional
 
 import typer
 
+from meshctl.commands import _template_options as tmpl
 from meshctl.env import Env
-from meshctl.errors import SourceError, UsageError
+from meshctl.errors import DecodeError, SourceError, UsageError
 
 OUTPUT_FORMATS = ("yaml", "json", "patch")
 
@@ -20,12 +21,20 @@ OUTPUT_FORMATS = ("yaml", "json", "patch")
 def _read(env: Env, path: str | None, what: str) -> str | None:
     if path is None:
         return None
-    if path == "-":
-        return env.text_stdin().read()
     try:
-        return Path(path).read_text()
+        raw = env.binary_stdin().read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
         raise SourceError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    return decode_text(raw, f"{what} {'(stdin)' if path == '-' else path}")
+
+
+def decode_text(raw: bytes, what: str) -> str:
+    """YAML/template text: UTF-8 (a BOM is dropped) or UTF-16 with a BOM, as go-yaml reads it."""
+    encoding = "utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise DecodeError(f"{what}: not {'UTF-16' if encoding == 'utf-16' else 'UTF-8'} text ({exc.reason} at byte {exc.start})") from None
 
 
 def revision_option(help_text: str):
@@ -78,6 +87,12 @@ def inject_command(
         False, "--webhook", help="Ask the cluster's injector webhook (port-forward to istiod); with --diff, show how it differs from the local render.",
     ),
     dry_run: bool = typer.Option(True, "--dry-run/--no-dry-run", help="Only print the result (meshctl never writes to a cluster)."),
+    template_env: list[str] = tmpl.template_env_option(
+        "Templates from the cluster or a snapshot see only these; templates from --injectConfigFile see the "
+        "local environment too."
+    ),
+    template_max_steps: int = tmpl.max_steps_option(),
+    template_max_output: int = tmpl.max_output_option(),
 ) -> None:
     """Inject the Istio sidecar into workloads offline and print the result."""
     from dataclasses import replace
@@ -104,18 +119,21 @@ def inject_command(
     revision = choice.revision if choice else ("" if revision in (None, "default") else revision)
     injection = _injection_config(
         env, inject_config_file, values_file, mesh_config_file, operator_file, set_values, native_sidecars, revision, platform,
-        kube,
+        kube, tmpl.parse_template_env(template_env), tmpl.limits(template_max_steps, template_max_output),
     )
     injection.compliance_policy = compliance_policy
-    if webhook:
-        with open_webhook(kube, configurations, choice, revision) as injector:
-            result = inject(source, replace(injection, external_injector=injector))
-    else:
-        result = inject(source, injection)
+    with tmpl.limit_errors("failed to run injection template: "):
+        if webhook:
+            with open_webhook(kube, configurations, choice, revision) as injector:
+                result = inject(source, replace(injection, external_injector=injector))
+        else:
+            result = inject(source, injection)
     for warning in result.warnings:
         env.message(warning)
     if webhook and diff:
-        text = unified_diff(inject(source, injection).text, result.text, color=env.terminal.color, names=("local", "webhook"))
+        with tmpl.limit_errors("failed to run injection template: "):
+            local = inject(source, injection).text
+        text = unified_diff(local, result.text, color=env.terminal.color, names=("local", "webhook"))
     else:
         text = _format(result, source, fmt, diff, env.terminal.color)
     if out_path:
@@ -123,12 +141,17 @@ def inject_command(
     else:
         env.write(text)
     if explain:
-        _explain(env, result.decisions, choice.explanation()[:1] if choice else [])
+        _explain(env, result.decisions, choice.explanation()[:1] if choice else [], [injection.templates.host.describe()])
 
 
 def _injection_config(env, inject_config_file, values_file, mesh_config_file, operator_file, set_values, native_sidecars,
-                      revision, platform, kube):
-    """The InjectionConfig from the files given; what they leave out comes from the cluster."""
+                      revision, platform, kube, template_env, limits):
+    """The InjectionConfig from the files given; what they leave out comes from the cluster.
+
+    Templates from --injectConfigFile (a file the user named) see the local environment and network, as
+    with istioctl kube-inject; templates from the cluster or a snapshot see neither, only --template-env.
+    """
+    from meshctl.gotemplate.host import HostAccess
     from meshctl.inject import config as cfg
     from meshctl.inject.pipeline import build_config
 
@@ -143,13 +166,16 @@ def _injection_config(env, inject_config_file, values_file, mesh_config_file, op
         "mesh": _read(env, mesh_config_file, "mesh config file"),
     }
     native = native_sidecars == "on"
+    host = HostAccess.local(f"--injectConfigFile {inject_config_file}", template_env)
     if texts["inject_config"] is None:
         # istioctl kube-inject without files: the cluster's ConfigMaps (files given still win).
         cluster = cluster_config(env, kube, revision)
         texts = {k: v if v is not None else cluster[k] for k, v in texts.items()}
         if native_sidecars == "auto":
             native = cluster["native_sidecars"]
-    injection = build_config(**texts, settings=settings, revision=revision, native_sidecars=native)
+        host = HostAccess.isolated(cluster["origin"], template_env)
+    injection = build_config(**texts, settings=settings, revision=revision, native_sidecars=native, host=host,
+                             limits=limits)
     if platform:
         injection.platform_proxy_ids = _platform_proxy_ids(env, platform, kube)
     return injection
@@ -175,17 +201,21 @@ def connect_for_injection(env: Env):
 
 
 def cluster_config(env: Env, kube, revision: str) -> dict:
-    """The injector's `config`/`values` and the mesh config from the cluster, and native-sidecar support."""
+    """The injector's `config`/`values` and the mesh config from the cluster, native-sidecar support, and
+    `origin`: whose templates these are (for messages and --explain)."""
     from meshctl.inject.config import cluster_configmap_names, native_sidecars_supported
     from meshctl.sources import injector
 
-    config = injector.injector_configmaps(kube, *cluster_configmap_names(revision))
+    injector_name, mesh_name = cluster_configmap_names(revision)
+    config = injector.injector_configmaps(kube, injector_name, mesh_name)
     try:
         native = native_sidecars_supported(injector.nodes(kube))
     except SourceError as exc:
         env.warn(f"cannot list nodes ({exc}); native sidecars off (use --native-sidecars on|off)")
         native = False
-    return {**config, "native_sidecars": native}
+    source = f"the snapshot {env.kube.snapshot}" if env.kube.snapshot else "the cluster"
+    origin = f"{source}'s ConfigMap {kube.options.istio_namespace}/{injector_name}"  # whose templates they are
+    return {**config, "native_sidecars": native, "origin": origin}
 
 
 def webhook_configurations(kube) -> list[dict]:
@@ -260,10 +290,10 @@ def _format(result, source: str, fmt: str, diff: bool, color: bool) -> str:
     return result.text
 
 
-def _explain(env: Env, decisions, header: list[str]) -> None:
+def _explain(env: Env, decisions, header: list[str], trailer: list[str]) -> None:
     from meshctl.inject.pipeline import explain_lines
 
-    lines = header + explain_lines(decisions)
+    lines = header + explain_lines(decisions) + trailer
     if env.terminal.stderr_color:
         from rich.console import Console
         from rich.panel import Panel

@@ -32,6 +32,7 @@ def inject_preview(
     """Show how a running pod differs from what the injector would produce now."""
     from dataclasses import replace
 
+    from meshctl.commands._template_options import limit_errors
     from meshctl.commands.inject import (
         choose_revision,
         cluster_config,
@@ -41,6 +42,7 @@ def inject_preview(
         webhook_configurations,
     )  # fmt: skip
     from meshctl.goenc import goyaml
+    from meshctl.gotemplate.host import HostAccess
     from meshctl.inject import preview
     from meshctl.inject.config import Settings
     from meshctl.inject.pipeline import build_config, inject
@@ -72,13 +74,15 @@ def inject_preview(
     config = build_config(
         inject_config=cluster["inject_config"], values=cluster["values"], mesh=cluster["mesh"],
         settings=Settings(), revision=revision, native_sidecars=cluster["native_sidecars"],
+        host=HostAccess.isolated(cluster["origin"]),  # cluster templates get no local environment or network
     )
     source = goyaml.marshal(preview.injectable(subject))
-    if webhook:
-        with open_webhook(kube, configurations, choice, revision) as injector:
-            result = inject(source, replace(config, external_injector=injector))
-    else:
-        result = inject(source, config)
+    with limit_errors("failed to run injection template: "):
+        if webhook:
+            with open_webhook(kube, configurations, choice, revision) as injector:
+                result = inject(source, replace(config, external_injector=injector))
+        else:
+            result = inject(source, config)
     rendered = next(d for d in goyaml.unmarshal_all(result.text, float_numbers=False) if d)
     diff = preview.drift(running, preview.pod_template(rendered))
     source_name = f"revision {revision or 'default'}" + (f" via webhook {choice.webhook.configuration}" if choice else "")

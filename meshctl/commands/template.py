@@ -13,6 +13,8 @@ from typing import Optional
 
 import typer
 
+from meshctl.commands import _template_options as tmpl
+
 app = typer.Typer(add_completion=False, no_args_is_help=True)
 
 
@@ -46,7 +48,9 @@ _DATA_DEFAULTS = {
         "Render TEMPLATE_FILE (Go text/template with sprig and Istio's functions) on SidecarTemplateData. "
         "--values gives .Values (YAML/JSON, numbers are float64 as in istiod); --data gives the other fields, "
         "keyed by their Go names (ObjectMeta, Spec, ProxyConfig, MeshConfig, Revision, ...), or is a Pod manifest "
-        "(its metadata and spec become ObjectMeta and Spec). Template errors are reported with line:col and exit 65."
+        "(its metadata and spec become ObjectMeta and Spec). Template errors are reported with line:col and exit 65. "
+        "The template is a file you name, so env/expandenv read the local environment and getHostByName "
+        "resolves, as in istiod (docs/security.md)."
     )
 )
 def render(
@@ -55,6 +59,9 @@ def render(
     values: Optional[str] = typer.Option(None, "--values", metavar="FILE", help="YAML/JSON for .Values.", show_default=False),
     data: Optional[str] = typer.Option(None, "--data", metavar="FILE", help="YAML/JSON template data or a Pod.", show_default=False),
     output: Optional[str] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write the result to FILE.", show_default=False),
+    template_env: list[str] = tmpl.template_env_option("They win over the local environment."),
+    template_max_steps: int = tmpl.max_steps_option(),
+    template_max_output: int = tmpl.max_output_option(),
 ) -> None:
     """`meshctl template render` (its --help text is the decorator's)."""
     from meshctl.env import Env
@@ -79,8 +86,11 @@ def render(
         typed = template_data.build(inputs)
     except (TypeError, ValueError, KeyError) as exc:
         raise DecodeError(f"--data {data}: {exc}") from None
+    host = HostAccess.local(template_file, tmpl.parse_template_env(template_env))
+    limits = tmpl.limits(template_max_steps, template_max_output)
     try:
-        result = Template.parse(text, name=name, funcs=injection_funcmap(HostAccess.local())).execute(typed)
+        with tmpl.limit_errors():
+            result = Template.parse(text, name=name, funcs=injection_funcmap(host), limits=limits).execute(typed)
     except TemplateError as exc:
         raise DecodeError(str(exc)) from None
     # Go writes bytes: invalid UTF-8 from "\xff"-style escapes goes out unchanged.

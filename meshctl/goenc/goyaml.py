@@ -680,6 +680,119 @@ def _to_json(v, float_numbers: bool, path: str = ""):
     return str(v)
 
 
+# --------------------------------------------------------------------------- alias expansion
+# go-yaml v2.4 decode.go (used by sigs.k8s.io/yaml, so by the API server and istioctl): a "billion laughs"
+# document is refused while it is decoded. Every node decoded counts, and every node decoded inside an
+# alias expansion counts as aliased; past 1000 nodes and 100 aliased ones, aliased nodes may be at most
+# 99% of those decoded up to 400 000, a share falling linearly to 10% at 4 000 000 (allowedAliasRatio).
+# This reproduces those counts (in go-yaml's decoding order) without expanding anything, so a 756-byte
+# bomb costs a few thousand steps; it is Kubernetes' own rule, hence no flag to relax it.
+_ALIAS_RATIO_LOW, _ALIAS_RATIO_HIGH = 400_000, 4_000_000
+
+
+def _allowed_alias_ratio(decoded: int) -> float:
+    if decoded <= _ALIAS_RATIO_LOW:
+        return 0.99
+    if decoded >= _ALIAS_RATIO_HIGH:
+        return 0.10
+    return 0.99 - 0.89 * (decoded - _ALIAS_RATIO_LOW) / (_ALIAS_RATIO_HIGH - _ALIAS_RATIO_LOW)
+
+
+def _is_merge_key(node) -> bool:
+    # go-yaml isMerge: a plain or !!merge-tagged "<<" scalar.
+    return node.id == "scalar" and node.value == "<<" and node.tag in (_PLAIN_TAG, "tag:yaml.org,2002:merge")
+
+
+class _AliasCounter:
+    """go-yaml's decodeCount/aliasCount over one composed document. PyYAML's composer gives an alias the
+    node of its anchor, so a node object met again (in document order) is an alias."""
+
+    def __init__(self):
+        self.decoded = 0
+        self.aliased = 0
+        self.defined: set[int] = set()  # node ids whose definition was seen
+        self.alias_at: dict[tuple[int, int], bool] = {}  # (parent id, child position) -> is an alias
+        self.sizes: dict[int, int] = {}  # node id -> nodes decoded when its subtree is decoded again
+        self.expanding: set[int] = set()
+
+    def children(self, node) -> list:
+        """(position, child) pairs in go-yaml's decoding order; merge sequences are not nodes of their own."""
+        if node.id == "sequence":
+            return list(enumerate(node.value))
+        if node.id != "mapping":
+            return []
+        out, position = [], 0
+        for key, value in node.value:
+            if _is_merge_key(key):
+                items = value.value if value.id == "sequence" else [value]
+                for item in (reversed(items) if value.id == "sequence" else items):
+                    out.append((position, item))
+                    position += 1
+                continue
+            out.extend(((position, key), (position + 1, value)))
+            position += 2
+        return out
+
+    def mark(self, node) -> None:
+        """Document order: the first time a node object is met is its definition."""
+        stack = [node]
+        self.defined.add(id(node))
+        while stack:
+            parent = stack.pop()
+            kids = self.children(parent)
+            # children(): merged items come reversed; document order is what decides definitions.
+            for position, child in sorted(kids, key=lambda pc: pc[0]) if parent.id == "mapping" else kids:
+                alias = id(child) in self.defined
+                self.alias_at[(id(parent), position)] = alias
+                if not alias:
+                    self.defined.add(id(child))
+                    stack.append(child)
+
+    def size(self, node) -> int:
+        """Nodes decoded when `node`'s subtree is decoded (its aliases expanded)."""
+        known = self.sizes.get(id(node))
+        if known is not None:
+            return known
+        if id(node) in self.expanding:
+            raise YAMLError("yaml: an anchor's value contains an alias of itself")
+        self.expanding.add(id(node))
+        total = 1
+        for position, child in self.children(node):
+            total += self.size(child) + (1 if self.alias_at.get((id(node), position)) else 0)
+        self.expanding.discard(id(node))
+        self.sizes[id(node)] = total
+        return total
+
+    def count(self, decoded: int, aliased: int) -> None:
+        self.decoded += decoded
+        self.aliased += aliased
+        if self.aliased > 100 and self.decoded > 1000 and self.aliased / self.decoded > _allowed_alias_ratio(self.decoded):
+            raise YAMLError(
+                f"yaml: document contains excessive aliasing: aliases expand to {self.aliased} of the first "
+                f"{self.decoded} nodes decoded (go-yaml's alias limit, which the API server and istioctl "
+                "apply too: 99% up to 400000 nodes, falling to 10% at 4000000)")
+
+    def walk(self, node) -> None:
+        self.count(1, 0)
+        for position, child in self.children(node):
+            if self.alias_at.get((id(node), position)):
+                self.count(1, 0)  # the alias node itself, outside any expansion
+                expanded = self.size(child)
+                self.count(expanded, expanded)
+            else:
+                self.walk(child)
+
+
+def check_aliasing(node) -> None:
+    """Raise YAMLError where go-yaml refuses a document for its aliases (see _allowed_alias_ratio)."""
+    counter = _AliasCounter()
+    counter.mark(node)
+    if len(counter.alias_at) == sum(1 for alias in counter.alias_at.values() if not alias):
+        return  # no alias at all
+    counter.count(1, 0)  # the document node
+    counter.walk(node)
+
+
 def unmarshal(text: str | bytes, *, float_numbers: bool = True):
     """sigs.k8s.io/yaml.Unmarshal into ``any`` for one document (the first, as go-yaml reads it)."""
     docs = unmarshal_all(text, float_numbers=float_numbers)
@@ -691,12 +804,17 @@ def unmarshal_all(text: str | bytes, *, float_numbers: bool = True) -> list:
     import yaml
 
     if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise YAMLError(f"yaml: invalid UTF-8 at byte {exc.start}") from None
     loader = _loader()(text)
     docs = []
     try:
         while loader.check_node():
             node = loader.get_node()
+            if node is not None and ("&" in text):  # only anchors make aliases
+                check_aliasing(node)
             docs.append(None if node is None else _to_json(_build(node, {}), float_numbers))
     except yaml.YAMLError as exc:
         raise YAMLError(" ".join(str(exc).split())) from None

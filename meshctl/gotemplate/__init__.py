@@ -18,11 +18,14 @@ raising an exception is Go's ``(value, error)`` error and gives
 
 from __future__ import annotations
 
-__all__ = ["Template", "TemplateError", "render"]
+__all__ = ["LimitExceeded", "Limits", "Template", "TemplateError", "render"]
 
 # Lazy: the engine (lexer, parser, compiler) is most of this package's import time, and importing
 # meshctl.gotemplate.typed or .sprig alone should not pay for it.
-_LAZY = {"Template": ".template", "render": ".template", "TemplateError": ".exec"}
+_LAZY = {
+    "Template": ".template", "render": ".template", "TemplateError": ".errors", "LimitExceeded": ".errors",
+    "Limits": ".limits",
+}
 
 
 def __getattr__(name: str):

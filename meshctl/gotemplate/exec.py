@@ -14,6 +14,8 @@ from meshctl.goenc.gofmt import format_float, format_value
 from meshctl.goenc.values import MISSING, GoValue, go_kind, go_type_name, is_true
 
 from . import gobuiltins as gb
+from .errors import ExecError, TemplateError
+from .limits import STRING_STEP, Budget, Limits
 from .parser import (
     ActionNode,
     BoolNode,
@@ -83,20 +85,6 @@ _BUILTIN_IMPLS = {
 BUILTIN_NAMES = frozenset(_BUILTIN_IMPLS) | {"and", "or", "call"}
 
 
-class TemplateError(Exception):
-    """A parse or execution error. ``phase`` is "parse" or "exec"; ``str()`` is Go's
-    message, e.g. ``template: root:3:7: executing "root" at <.a.b>: ...``."""
-
-    def __init__(self, message: str, phase: str):
-        super().__init__(message)
-        self.phase = phase
-        self.message = message
-
-
-class ExecError(Exception):
-    """An execution error with Go's full message."""
-
-
 class _Break(Exception):
     pass
 
@@ -108,13 +96,15 @@ class _Continue(Exception):
 _BREAK, _CONTINUE = _Break(), _Continue()
 
 
-class State:
-    __slots__ = ("out", "vars", "name", "depth", "max_depth", "engine")
+class State(Budget):
+    """One execution: output, variables, the template running, and what is left of the Limits."""
 
-    def __init__(self, engine, name: str):
+    __slots__ = ("out", "vars", "depth", "max_depth", "engine")
+
+    def __init__(self, engine, name: str, limits: Limits):
+        super().__init__(limits, name)
         self.out: list[str] = []
         self.vars: list = []
-        self.name = name
         self.depth = 0
         self.max_depth = 0  # template nesting reached when Python's stack ran out
         self.engine = engine
@@ -248,9 +238,11 @@ class Compiler:
     def compile_node(self, node: Node):
         if isinstance(node, TextNode):
             text = node.text
+            size = len(text)
 
             def run_text(st, dot):
                 st.out.append(text)
+                st.output_size += size
 
             return run_text
         if isinstance(node, CommentNode):
@@ -280,7 +272,11 @@ class Compiler:
             value = pipe(st, dot)
             if callable(value) and not isinstance(value, (GoValue, type)):
                 _fail(st, node, f"can't print {node.pipe} of type {go_type_name(value)}")
-            st.out.append(print_text(value))
+            text = print_text(value)
+            st.out.append(text)
+            st.output_size += len(text)
+            if st.output_size > st.limits.max_output:
+                raise st.output_exceeded()
 
         return run_action
 
@@ -318,6 +314,9 @@ class Compiler:
             index_slot, elem_slot = decl_slots[0], decl_slots[1]
 
         def iterate(st, index, elem):
+            st.steps_left -= 1
+            if st.steps_left < 0 or st.output_size > st.limits.max_output:
+                raise st.steps_exceeded() if st.steps_left < 0 else st.output_exceeded()
             frame = st.vars
             if elem_slot is not None:
                 frame[elem_slot] = elem
@@ -372,6 +371,9 @@ class Compiler:
                 _fail(st, node, f"template {gb_quote(name)} not defined")
             if st.depth >= 100000:
                 _fail(st, node, "exceeded maximum template depth (100000)")
+            st.steps_left -= 1
+            if st.steps_left < 0 or st.output_size > st.limits.max_output:
+                raise st.steps_exceeded() if st.steps_left < 0 else st.output_exceeded()
             new_dot = pipe(st, dot) if pipe is not None else MISSING
             run, nslots = compiled
             saved = st.vars, st.name
@@ -637,11 +639,20 @@ class Compiler:
                 argv = [a(st, dot) for a in arg_fns]
                 argv.append(convert_final(st, ident, final))
             try:
-                return fn(*argv)
+                result = fn(*argv)
             except (ExecError, _Break, _Continue, RecursionError):
                 raise
             except Exception as exc:  # a Go function's error result, or a recovered panic
                 _function_failed(st, cmd, name, exc)
+            cls = result.__class__
+            if cls is str:
+                if len(result) >= STRING_STEP:
+                    _account_string(st, len(result))
+            elif cls is list or cls is dict:
+                st.steps_left -= len(result)
+                if st.steps_left < 0:
+                    raise st.steps_exceeded()
+            return result
 
         return ev_call
 
@@ -783,10 +794,21 @@ def _keep(st, node, value):
 
 
 def _function_failed(st, node, name, exc):
-    if isinstance(exc, TemplateError):  # e.g. a function rendering another template
+    if isinstance(exc, TemplateError):  # e.g. a function rendering another template, or a limit
         raise exc
     message = exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], str) else str(exc)
+    if isinstance(exc, MemoryError):
+        message = "out of memory"
     _fail(st, node, f"error calling {name}: {message}")
+
+
+def _account_string(st: State, size: int) -> None:
+    """A function returned a string of `size` characters: steps for building it, and the output limit."""
+    st.steps_left -= size // STRING_STEP
+    if st.steps_left < 0:
+        raise st.steps_exceeded()
+    if size > st.limits.max_output:
+        raise st.output_exceeded()
 
 
 def call_function(st, node, name, fn, argv):

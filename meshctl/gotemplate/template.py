@@ -8,7 +8,9 @@ from contextlib import contextmanager
 from meshctl.goenc.gofmt import quote_string
 from meshctl.goenc.values import MISSING
 
-from .exec import BUILTIN_NAMES, Compiler, ExecError, State, TemplateError
+from .errors import ExecError, TemplateError
+from .exec import BUILTIN_NAMES, Compiler, State
+from .limits import RUNNING, Limits
 from .parser import ParseError, is_empty_tree, parse
 
 _MISSINGKEY_VALUES = {"default": "default", "invalid": "default", "zero": "zero", "error": "error"}
@@ -41,19 +43,21 @@ def _missingkey(options) -> str:
 
 
 class Template:
-    """A parsed set of templates (the root plus its {{define}}/{{block}} templates)."""
+    """A parsed set of templates (the root plus its {{define}}/{{block}} templates); each execution
+    runs within `limits` (meshctl.gotemplate.limits)."""
 
-    def __init__(self, name: str, funcs: dict, missingkey: str):
+    def __init__(self, name: str, funcs: dict, missingkey: str, limits: Limits = Limits()):
         self.name = name
         self.funcs = funcs
         self.missingkey = missingkey
+        self.limits = limits
         self.trees: dict = {}
         self._compiled: dict = {}
 
     @classmethod
-    def parse(cls, text: str, name: str = "root", funcs=None, options=()) -> Template:
+    def parse(cls, text: str, name: str = "root", funcs=None, options=(), limits: Limits = Limits()) -> Template:
         """Parse ``text`` as template ``name``; raises TemplateError(phase="parse")."""
-        template = cls(name, dict(funcs or {}), _missingkey(options))
+        template = cls(name, dict(funcs or {}), _missingkey(options), limits)
         template.add(text, name)
         return template
 
@@ -108,22 +112,27 @@ class Template:
         if compiled is None:
             raise TemplateError(missing_message, "exec")
         run, nslots = compiled
-        state = State(self, name)
+        state = State(self, name, self.limits)
         dot = MISSING if data is None else data  # Go: reflect.ValueOf(nil) is the invalid value
         state.vars = [None] * nslots
         state.vars[0] = dot
+        running = RUNNING.set(state)
         try:
             run(state, dot)
+            if state.output_size > self.limits.max_output:
+                raise state.output_exceeded()
         except ExecError as exc:
             raise TemplateError(str(exc), "exec") from None
         except RecursionError:
             # Go allows 100000 nested {{template}} calls; Python's stack ends sooner.
             reached = f" (Python's stack limit, at depth {state.max_depth})" if state.max_depth else " (Python's stack limit)"
             raise TemplateError(f"template: {name}: exceeded maximum template depth{reached}", "exec") from None
+        finally:
+            RUNNING.reset(running)
         return "".join(state.out)
 
 
-def render(text: str, data, *, name: str = "root", funcs=None, options=()) -> str:
+def render(text: str, data, *, name: str = "root", funcs=None, options=(), limits: Limits = Limits()) -> str:
     """Parse and execute ``text`` once (Go's template.New(name).Funcs(funcs).Option(options...).Parse(text).Execute)."""
-    return Template.parse(text, name=name, funcs=funcs, options=options).execute(data)
+    return Template.parse(text, name=name, funcs=funcs, options=options, limits=limits).execute(data)
 

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from meshctl.errors import DecodeError, UsageError
 from meshctl.goenc import goyaml
 from meshctl.gotemplate.host import HostAccess
+from meshctl.gotemplate.limits import Limits
 from meshctl.inject import meshconfig
 
 
@@ -72,13 +73,15 @@ class ParsedTemplates(Mapping):
     istiod parses every template of its config up front; a pod uses one or two of the eight in Istio's
     default config, and parsing them all is most of a one-pod `inject`. A parse error is reported when
     the template is used, with Istio's message; a template no pod uses is never parsed (so, unlike
-    istioctl kube-inject, its syntax errors go unreported). Templates run with `host`'s access.
+    istioctl kube-inject, its syntax errors go unreported). Templates run with `host`'s access to the
+    environment and network, within `limits`.
     """
 
-    def __init__(self, raw: dict[str, str], host: HostAccess):
+    def __init__(self, raw: dict[str, str], host: HostAccess, limits: Limits = Limits()):
         self._raw = dict(raw)
         self._parsed: dict = {}
         self.host = host
+        self.limits = limits
 
     def __getitem__(self, name: str):
         parsed = self._parsed.get(name)
@@ -87,7 +90,7 @@ class ParsedTemplates(Mapping):
 
             text = self._raw[name]
             try:
-                parsed = self._parsed[name] = _parse_template(text, self.host)
+                parsed = self._parsed[name] = _parse_template(text, self.host, self.limits)
             except TemplateError as exc:
                 raise DecodeError(f"failed to parse injection template {name!r}: {exc}") from None
         return parsed
@@ -103,12 +106,12 @@ class ParsedTemplates(Mapping):
 
 
 @functools.lru_cache(maxsize=64)
-def _parse_template(text: str, host: HostAccess):
+def _parse_template(text: str, host: HostAccess, limits: Limits):
     """One template parsed with Istio's function map; configs sharing a template share its compiled form."""
     from meshctl.gotemplate import Template
     from meshctl.inject.template_funcs import injection_funcmap
 
-    return Template.parse(text, name="inject", funcs=injection_funcmap(host))
+    return Template.parse(text, name="inject", funcs=injection_funcmap(host), limits=limits)
 
 
 def values_text(text: str) -> str:

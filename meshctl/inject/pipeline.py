@@ -10,6 +10,7 @@ from __future__ import annotations
 from meshctl.errors import DecodeError
 from meshctl.goenc import goyaml
 from meshctl.gotemplate.host import HostAccess
+from meshctl.gotemplate.limits import Limits
 from meshctl.inject import config as cfg
 from meshctl.inject import template_data
 from meshctl.inject.injector import InjectionConfig, InjectionResult, inject_text
@@ -25,13 +26,15 @@ def build_config(
     native_sidecars: bool = False,
     compliance_policy: str = "",
     mesh_edit=None,
-    host: HostAccess = HostAccess.local(),
+    host: HostAccess = HostAccess.isolated("the cluster"),
+    limits: Limits = Limits(),
 ) -> InjectionConfig:
     """An InjectionConfig from the texts of istioctl's files (see meshctl.inject.config).
 
     `mesh_edit(mesh)`, if given, changes the effective mesh config in place after the defaults and
     files are applied (what Istio's tests do to the Go MeshConfig). The templates are parsed when first
-    used and run with `host`'s access to the environment and network (see meshctl.gotemplate.host).
+    used and run within `limits`, with `host`'s access to the environment and network: none by default,
+    as for templates from the cluster (see meshctl.gotemplate.host).
     """
     settings = settings or cfg.Settings()
     config_text, embedded_values = cfg.inject_config_text(inject_config)
@@ -40,7 +43,7 @@ def build_config(
     values_doc = cfg.load_values(cfg.values_text(values) if values is not None else embedded_values)
     values_doc = cfg.deep_merge(values_doc, settings.values)
     return InjectionConfig(
-        templates=cfg.ParsedTemplates(raw, host),
+        templates=cfg.ParsedTemplates(raw, host, limits),
         values=values_doc,
         mesh=cfg.build_mesh(mesh, settings, mesh_edit),
         revision=revision,
@@ -50,10 +53,12 @@ def build_config(
 
 
 def _render(template, inputs: dict) -> str:
-    from meshctl.gotemplate import TemplateError
+    from meshctl.gotemplate import LimitExceeded, TemplateError
 
     try:
         return template_data.render(template, inputs)
+    except LimitExceeded:
+        raise  # the command names the flag that raises the limit
     except TemplateError as exc:
         raise DecodeError(f"failed to run injection template: {exc}") from None
 

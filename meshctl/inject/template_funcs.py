@@ -11,9 +11,10 @@ import functools
 import math
 
 from meshctl.goenc import gojson, goyaml
-from meshctl.goenc.gofmt import sprint
+from meshctl.goenc.gofmt import sprint, sprintf
 from meshctl.goenc.values import MISSING, GoValue, is_nil
 from meshctl.gotemplate.host import HostAccess
+from meshctl.gotemplate.limits import check_size
 from meshctl.gotemplate.params import arg_int, arg_str, type_error
 from meshctl.gotemplate.sprig import txt_func_map
 from meshctl.gotemplate.sprig.date import duration_string, parse_duration
@@ -128,8 +129,24 @@ def to_yaml(value):
 
 def indent(spaces, source):
     # Istio's indent pads every line but the first, via fmt "% Ns" (so a negative width pads too).
-    pad = " " * abs(arg_int(spaces))
-    return arg_str(source).replace("\n", "\n" + pad)
+    # A width fmt's parser overflows on gives Go's error text on those lines instead of padding.
+    spaces, source = arg_int(spaces), arg_str(source)
+    if not _fmt_width_parses(spaces):
+        first, *rest = source.split("\n")
+        return "\n".join([first, *(sprintf(f"% {spaces}s%s", "", line) for line in rest)])
+    check_size(len(source) + abs(spaces) * source.count("\n"))
+    return source.replace("\n", "\n" + " " * abs(spaces))
+
+
+def _fmt_width_parses(width: int) -> bool:
+    """Whether fmt reads `width` as a literal width (fmt/print.go parsenum stops when the number so far
+    exceeds 1e6 and more digits follow)."""
+    number = 0
+    for digit in str(abs(width)):
+        if number > 1_000_000:
+            return False
+        number = number * 10 + int(digit)
+    return True
 
 
 def struct_to_json(value):

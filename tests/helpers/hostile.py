@@ -9,7 +9,6 @@ every name lookup in the child print a marker and fail, so a test can prove that
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -45,8 +44,13 @@ class Run:
     stderr: str
 
 
-def _limit_address_space() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+# The child lowers its own limit, then becomes meshctl. (Not subprocess's preexec_fn: that forks the
+# test runner with Python code to run in the child, and grpc, loaded by other tests, aborts such a child.)
+_LIMITED_MESHCTL = (
+    "import os, resource, sys; "
+    f"resource.setrlimit(resource.RLIMIT_AS, ({ADDRESS_SPACE}, {ADDRESS_SPACE})); "
+    "os.execv(sys.executable, [sys.executable, '-m', 'meshctl', *sys.argv[1:]])"
+)
 
 
 def no_dns_env(tmp_path: Path) -> dict:
@@ -60,9 +64,8 @@ def no_dns_env(tmp_path: Path) -> dict:
 def run_limited(*args: str, env: dict | None = None, stdin: bytes = b"", timeout: float = 90) -> Run:
     """``python -m meshctl ARGS`` under RLIMIT_AS = 2 GiB; raises subprocess.TimeoutExpired past `timeout`."""
     proc = subprocess.run(
-        [sys.executable, "-m", "meshctl", *args],
-        input=stdin, capture_output=True, timeout=timeout, cwd=ROOT, preexec_fn=_limit_address_space,
-        env={**os.environ, "NO_COLOR": "1", **(env or {})},
+        [sys.executable, "-c", _LIMITED_MESHCTL, *args],
+        input=stdin, capture_output=True, timeout=timeout, cwd=ROOT, env={**os.environ, "NO_COLOR": "1", **(env or {})},
     )  # fmt: skip
     return Run(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
 

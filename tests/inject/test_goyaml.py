@@ -109,3 +109,32 @@ def test_goldens_round_trip_byte_identical():
             assert goyaml.marshal(value) == doc, golden.name
             checked += 1
     assert checked > 80
+
+
+def _aliased(copies: int) -> str:
+    # decoded nodes: 6 + 9 + copies * 11, of which copies * 10 in alias expansions
+    return "a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]\nb: [" + ", ".join(["*a"] * copies) + "]\n"
+
+
+def test_alias_expansion_follows_go_yamls_ratio():
+    # go-yaml v2 decode.go allowedAliasRatio: 99% of decoded nodes may come from aliases up to 400 000
+    # nodes, then a share falling linearly to 10% at 4 000 000. Here 10 of every 11 nodes come from an
+    # alias: 66121 copies (727346 nodes, 90.9071% aliased) are within 0.99 - 0.89 * 327346 / 3.6e6 =
+    # 90.9073%; one more copy (90.90721% of 727357) is over 90.90701%.
+    assert len(goyaml.unmarshal(_aliased(66_121))["b"]) == 66_121
+    with pytest.raises(goyaml.YAMLError, match="excessive aliasing: aliases expand to 661220 of the first 727357 nodes"):
+        goyaml.unmarshal(_aliased(66_122))
+
+
+def test_deeply_nested_aliases_fail_before_expanding():
+    levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'] + [
+        f"{c}: &{c} [" + ",".join([f"*{p}"] * 9) + "]" for p, c in zip("abcdefgh", "bcdefghi")]
+    with pytest.raises(goyaml.YAMLError, match="excessive aliasing"):
+        goyaml.unmarshal("\n".join(levels))
+    # a few levels are within the limit, and expand as go-yaml expands them
+    assert len(goyaml.unmarshal("\n".join(levels[:3]))["c"]) == 9
+
+
+def test_an_anchor_cannot_contain_itself():
+    with pytest.raises(goyaml.YAMLError, match="contains an alias of itself"):
+        goyaml.unmarshal("a: &a {b: *a}")

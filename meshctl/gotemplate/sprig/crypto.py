@@ -12,6 +12,7 @@ import os
 
 from meshctl.goenc import gojson
 from meshctl.goenc.gofmt import sprint
+from meshctl.gotemplate.limits import check_size, spend
 from meshctl.gotemplate.params import FuncError, arg_int, arg_str, as_slice, iface, type_error
 from meshctl.gotemplate.typed import OpaqueStruct
 
@@ -30,6 +31,7 @@ def _hexdigest(algo: str):
 
 
 def rand_bytes(count):
+    check_size(arg_int(count) * 4 // 3)
     return base64.b64encode(os.urandom(arg_int(count))).decode()
 
 
@@ -65,9 +67,15 @@ def _pem_for_key(key) -> str:
     return key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption()).decode()
 
 
+# A key generated or a password derived (scrypt with 64 MB) takes up to a second: each counts this many
+# execution steps, so that a template cannot loop over them for minutes (meshctl.gotemplate.limits).
+KEY_STEPS = 100_000
+
+
 def gen_private_key(typ):
     from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 
+    spend(KEY_STEPS)
     typ = arg_str(typ)
     generators = {
         "": lambda: rsa.generate_private_key(65537, 4096),
@@ -141,6 +149,7 @@ def _issue(cn: str, ips, dns, days: int, key, issuer=None, is_ca: bool = False) 
 def _rsa2048():
     from cryptography.hazmat.primitives.asymmetric import rsa
 
+    spend(KEY_STEPS)
     return rsa.generate_private_key(65537, 2048)
 
 
@@ -240,6 +249,7 @@ def derive_password(counter, password_type, password, user, site):
     import hmac
     import struct
 
+    spend(KEY_STEPS)
     counter = arg_int(counter)
     if not 0 <= counter < 1 << 32:
         raise type_error(counter, "uint32")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from meshctl.goenc.values import MISSING, is_empty
+from meshctl.gotemplate.limits import spend
 from meshctl.gotemplate.params import FuncError, arg_int, as_slice, iface
 
 from .numeric import to_int64
@@ -73,11 +74,26 @@ def must_compact(lst):
 
 
 def must_uniq(lst):
+    # Scalars (equal under reflect.DeepEqual only with the same type and value) are looked up in a set,
+    # the rest compared pairwise, those comparisons counted as execution steps.
     out: list = []
+    seen: set = set()
+    others: list = []
     for x in _slice_arg(lst, "Cannot find uniq on type %s"):
-        if not any(deep_equal(x, y) for y in out):
+        if x.__class__ in _SCALARS and x == x:  # not NaN, which DeepEqual finds unequal to itself
+            key = (x.__class__, x)
+            if key not in seen:
+                seen.add(key)
+                out.append(x)
+            continue
+        spend(len(others))
+        if not any(deep_equal(x, y) for y in others):
+            others.append(x)
             out.append(x)
     return out
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def must_without(lst, *omitted):

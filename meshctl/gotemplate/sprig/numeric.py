@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from meshctl.goenc.gofmt import sprint
 from meshctl.goenc.values import GoValue
+from meshctl.gotemplate.limits import afford
 from meshctl.gotemplate.params import FuncError, arg_float, arg_int, arg_str, iface
 
 _INT64_MIN, _UINT64 = -(1 << 63), 1 << 64
@@ -122,9 +123,11 @@ def to_float64(value) -> float:
 
 def until_step(start, stop, step):
     start, stop, step = arg_int(start), arg_int(stop), arg_int(step)
-    if stop < start:
-        return list(range(start, stop, step)) if step < 0 else []
-    return list(range(start, stop, step)) if step > 0 else []
+    if (step >= 0) if stop < start else (step <= 0):
+        return []
+    numbers = range(start, stop, step)
+    afford(len(numbers))  # `until 100000000` must fail here, not after building the list
+    return list(numbers)
 
 
 def until(count):

@@ -9,6 +9,7 @@ import re
 
 from meshctl.goenc.gofmt import quote_string, sprint
 from meshctl.goenc.values import MISSING, GoValue
+from meshctl.gotemplate.limits import afford, check_size
 from meshctl.gotemplate.params import FuncError, arg_int, arg_str, as_slice, iface
 
 
@@ -114,6 +115,7 @@ def repeat(count, s):
     count, s = arg_int(count), arg_str(s)
     if count < 0:
         raise FuncError("strings: negative Repeat count")
+    check_size(count * len(s))
     return s * count
 
 
@@ -194,6 +196,7 @@ def _wrap_custom(s: str, width: int, newline: str, wrap_long: bool) -> str:
         return ""
     newline = newline or "\n"
     width = max(width, 1)
+    check_size(len(s) + (len(s) // width + 1) * len(newline))
     b, nl = to_bytes(s), to_bytes(newline)
     n, offset, out = len(b), 0, bytearray()
     while n - offset > width:
@@ -323,8 +326,10 @@ def cat(*args):
 
 
 def indent(spaces, s):
-    pad = " " * arg_int(spaces)
-    return pad + arg_str(s).replace("\n", "\n" + pad)
+    spaces, s = arg_int(spaces), arg_str(s)
+    check_size(len(s) + max(spaces, 0) * (s.count("\n") + 1))
+    pad = " " * spaces
+    return pad + s.replace("\n", "\n" + pad)
 
 
 def nindent(spaces, s):
@@ -339,6 +344,7 @@ def _go_split(s: str, sep: str, n: int = -1) -> list[str]:
     # strings.SplitN: an empty separator splits after each UTF-8 sequence.
     if n == 0:
         return []
+    afford(min(len(s) if sep == "" else s.count(sep) + 1, n if n > 0 else len(s) + 1))
     if sep == "":
         parts = list(s)
         if 0 < n < len(parts):
@@ -360,7 +366,17 @@ def split_list(sep, orig):
 
 
 def join(sep, v):
-    return arg_str(sep).join(strslice(v))
+    sep, items = arg_str(sep), strslice(v)
+    check_size(sum(map(len, items)) + len(sep) * max(len(items) - 1, 0))
+    return sep.join(items)
+
+
+def replace(old, new, src) -> str:
+    """strings.Replace(src, old, new, -1) (the function map takes the arguments in this order)."""
+    old, new, src = arg_str(old), arg_str(new), arg_str(src)
+    if len(new) > len(old):
+        check_size(len(src) + (src.count(old) if old else len(src) + 1) * (len(new) - len(old)))
+    return src.replace(old, new)
 
 
 def _go_b64decode(s: str, alphabet_re: str, decoder, quantum: int) -> str:
@@ -386,8 +402,10 @@ def b32dec(s):
 
 def _random_string(alphabet: str):
     def generate(count):
+        count = arg_int(count)
+        check_size(count)
         rng = random.SystemRandom()
-        return "".join(rng.choice(alphabet) for _ in range(arg_int(count)))
+        return "".join(rng.choice(alphabet) for _ in range(count))
 
     return generate
 
