@@ -27,6 +27,7 @@ _MAPS = frozenset(
         "typed_extension_protocol_options", "typedExtensionProtocolOptions",
         "typed_filter_metadata", "typedFilterMetadata",
         "key_values", "keyValues",  # wasm EnvironmentVariables
+        "policies",  # RBAC: policy name -> Policy
     }
 )
 # Any payloads whose "value" is a Struct (udpa/xds TypedStruct, google.protobuf.Struct).
@@ -35,6 +36,9 @@ _STRUCT_VALUE_TYPES = ("TypedStruct", "google.protobuf.Struct", "google.protobuf
 _STRUCT_CHILDREN = frozenset({("transport_socket_matches", "match"), ("transportSocketMatches", "match")})
 # A Metadata message has these fields; a "metadata" without them is a Struct (e.g. Node.metadata).
 _METADATA_FIELDS = frozenset({"filter_metadata", "filterMetadata", "typed_filter_metadata", "typedFilterMetadata"})
+
+# An RBAC `metadata` Principal/Permission is a MetadataMatcher (fields filter, path, value), not a Struct.
+_MATCHER_FIELDS = frozenset({"filter", "path"})
 
 _SNAKE_FIELD = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 _CAMEL_FIELD = re.compile(r"[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+")
@@ -107,7 +111,7 @@ def _convert(value, convert_key, sort_maps: bool, parent: str = ""):
         elif key in _MAPS and isinstance(item, dict):
             names = sorted(item) if sort_maps else item
             result[new_key] = {name: _convert(item[name], convert_key, sort_maps) for name in names}
-        elif key == "metadata" and isinstance(item, dict) and not (_METADATA_FIELDS & item.keys()):
+        elif key == "metadata" and isinstance(item, dict) and not (_METADATA_FIELDS & item.keys()) and not _MATCHER_FIELDS <= item.keys():
             result[new_key] = convert_data(item)
         else:
             result[new_key] = _convert(item, convert_key, sort_maps, key)
