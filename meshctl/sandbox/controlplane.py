@@ -9,16 +9,21 @@ from meshctl.sandbox.xds import ResourceCache, serve
 class ControlPlane:
     """Serves Istio-shaped config over ADS; `add_warming_cluster()` adds a cluster whose EDS never comes."""
 
-    def __init__(self, socket_path: str, *, outbound_port: int, inbound_port: int) -> None:
+    def __init__(self, socket_path: str, *, outbound_port: int, inbound_port: int, served: dict[str, list[dict]] | None = None) -> None:
+        """Serve the bookinfo sidecar's config, or `served` (type URL -> resources) instead."""
         self.cache = ResourceCache()
         self._warming = False
         self._extra_clusters: list[dict] = []
         self._listeners = resources.listeners(outbound_port, inbound_port)
-        self.cache.set(resources.CLUSTER, resources.clusters(include_warming=False))
-        self.cache.set(resources.ENDPOINTS, resources.endpoints(), name_field="cluster_name")
-        self.cache.set(resources.LISTENER, self._listeners)
-        self.cache.set(resources.ROUTE, resources.routes())
-        self.cache.set(resources.EXTENSION_CONFIG, resources.extension_configs())
+        if served is not None:
+            for type_url, items in served.items():
+                self.cache.set(type_url, items, name_field="cluster_name" if type_url == resources.ENDPOINTS else "name")
+        else:
+            self.cache.set(resources.CLUSTER, resources.clusters(include_warming=False))
+            self.cache.set(resources.ENDPOINTS, resources.endpoints(), name_field="cluster_name")
+            self.cache.set(resources.LISTENER, self._listeners)
+            self.cache.set(resources.ROUTE, resources.routes())
+            self.cache.set(resources.EXTENSION_CONFIG, resources.extension_configs())
         self._server = serve(socket_path, self.cache, "ads")
 
     def add_warming_cluster(self) -> int:

@@ -39,6 +39,8 @@ class Rig:
 
     def __init__(self, run_dir: Path, workload: Workload, remove_run_dir: bool) -> None:
         self.run_dir = run_dir
+        self.served: dict[str, list[dict]] | None = None  # config to serve instead of the bookinfo sidecar's
+        self.shared_ca = None  # a TestCA shared with other rigs (a mesh trusts one root)
         self.workload = workload
         self.xds_socket = str(run_dir / bootstrap.XDS_SOCKET)
         self.sds_socket = str(run_dir / bootstrap.SDS_SOCKET)
@@ -61,6 +63,8 @@ class Rig:
         max_seconds: float | None = None,
         ready_timeout: float = 30.0,
         cert_validity: datetime.timedelta = datetime.timedelta(hours=1),
+        served: dict[str, list[dict]] | None = None,
+        ca=None,
     ):
         """Start Envoy, ADS and SDS; yield the ready rig; stop everything on exit.
 
@@ -70,12 +74,16 @@ class Rig:
             max_seconds: hard lifetime: Envoy is killed after this long even if nobody stops it.
             ready_timeout: how long Envoy may take to become LIVE with its config applied.
             cert_validity: lifetime of each workload cert (short, like Istio's 24h default but shorter).
+            served: xDS resources by type URL to serve instead of the bookinfo sidecar's (and then
+                no warming cluster is added); see meshctl.sandbox.mesh.
+            ca: the TestCA to issue the workload cert from (several rigs of one mesh share it).
         """
         if run_dir is None:
             path, remove = Path(tempfile.mkdtemp(prefix="meshctl-sandbox-")), True
         else:
             path, remove = Path(run_dir).resolve(), False
         rig = cls(path, workload or Workload(), remove)
+        rig.served, rig.shared_ca = served, ca
         try:
             rig._launch(max_seconds, ready_timeout, cert_validity)
             yield rig
@@ -133,9 +141,9 @@ class Rig:
         for sock in (self.xds_socket, self.sds_socket):
             _prepare_socket_path(sock)
         self._sds = SdsServer(
-            self.sds_socket, TestCA(), spiffe_id(self.workload.namespace, self.workload.service_account), cert_validity
+            self.sds_socket, self.shared_ca or TestCA(), spiffe_id(self.workload.namespace, self.workload.service_account), cert_validity
         )
-        self._control_plane = ControlPlane(self.xds_socket, outbound_port=_free_port(), inbound_port=_free_port())
+        self._control_plane = ControlPlane(self.xds_socket, outbound_port=_free_port(), inbound_port=_free_port(), served=self.served)
         config = self.run_dir / bootstrap.BOOTSTRAP_PATH
         config.write_text(json.dumps(bootstrap.build(self.workload), indent=2))
         address_file = self.run_dir / "admin-address"
@@ -164,6 +172,9 @@ class Rig:
         self.admin_port = int(port)
         self.admin_url = f"http://{host}:{port}"
         self._wait(lambda: self._admin_get("ready") == b"LIVE\n", deadline, "become LIVE")
+        if self.served is not None:
+            self.startup_seconds = time.monotonic() - started
+            return
         self._control_plane.add_warming_cluster()
         # Not the CDS ACK: with ADS, Envoy holds that back while the new cluster warms.
         self._wait(lambda: self._warming_clusters() >= 1, deadline, "start warming the EDS-less cluster")
@@ -290,7 +301,7 @@ def _accepts(port: int) -> bool:
         return False
 
 
-def _free_port() -> int:
+def _free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
+        probe.bind((host, 0))
         return probe.getsockname()[1]

@@ -29,6 +29,13 @@ _TYPE_MODULES = (
     "envoy.config.core.v3.extension_pb2",
     "envoy.extensions.filters.listener.original_dst.v3.original_dst_pb2",
     "envoy.extensions.filters.listener.tls_inspector.v3.tls_inspector_pb2",
+    # the two-sidecar mesh (meshctl.sandbox.mesh_resources)
+    "envoy.extensions.filters.http.ext_authz.v3.ext_authz_pb2",
+    "envoy.extensions.filters.network.rbac.v3.rbac_pb2",
+    "envoy.extensions.filters.http.cors.v3.cors_pb2",
+    "envoy.extensions.filters.http.fault.v3.fault_pb2",
+    "envoy.extensions.access_loggers.file.v3.file_pb2",
+    "envoy.extensions.upstreams.http.v3.http_protocol_options_pb2",
 )
 
 _POLL_SECONDS = 0.2

@@ -59,6 +59,7 @@ from meshctl.analyze.mtls.verdict import (
     VERDICT_UNKNOWN,
     VERDICTS,
     EndpointResult,
+    EndpointTls,
     Explanation,
     PathResult,
     explain_mtls,
@@ -68,7 +69,7 @@ from meshctl.analyze.mtls.verdict import (
 __all__ = [
     "INBOUND_CAPTURE_PORT", "ISTIO_MTLS_ALPN", "NO_CHAIN", "PERMISSIVE", "PLAINTEXT_ONLY", "SOCKET_MATCH_KEY", "STRICT",
     "VERDICTS", "VERDICT_FAIL", "VERDICT_MTLS", "VERDICT_PLAINTEXT", "VERDICT_TLS", "VERDICT_UNKNOWN", "VIRTUAL_INBOUND",
-    "ClusterChoice", "Destination", "EndpointResult", "Explanation", "PathResult", "ServerSide", "choose_clusters",
+    "ClusterChoice", "Destination", "EndpointResult", "EndpointTls", "Explanation", "PathResult", "ServerSide", "choose_clusters",
     "explain_mtls", "inbound_listener", "is_ip", "matches_endpoint", "parse_destination", "select_chain", "select_socket",
     "server_side", "upstream_endpoints", "workload_ips", "workload_name", "workload_namespace", "worst",
 ]  # fmt: skip

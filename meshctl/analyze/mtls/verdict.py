@@ -6,7 +6,7 @@ with the evidence for it. Pure. See meshctl.analyze.mtls for the whole chain.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -329,3 +329,39 @@ def _distinct_results(results: list[EndpointResult]) -> tuple[EndpointResult, ..
             seen.add(key)
             kept.append(result)
     return tuple(kept)
+
+
+# --- for callers that already chose the cluster (`explain request`) ---------------------------------
+
+
+class EndpointTls:
+    """`explain mtls`'s verdict for one endpoint of a cluster the caller chose (by route, weight).
+
+    Holds the secret indexes and the root comparison, so many requests over the same dumps cost
+    one certificate parse.
+    """
+
+    def __init__(self, src: ConfigDump, dst: ConfigDump | None = None, *, now: datetime | None = None) -> None:
+        self._ctx = _Context(src, dst, now, src_secrets=secret_index(src))
+        if dst is not None:
+            self._ctx.dst_secrets = secret_index(dst)
+            self._ctx.roots_shared = _roots_shared(src, dst)
+        self._static = dump_static_endpoints(src)
+        self._rows: dict[str, list[TlsRow]] = {}
+
+    def endpoint(self, view: ClusterView, ip: str, port: int, metadata: Mapping, *, dst_applies: bool) -> EndpointResult:
+        """The transport socket `view` uses for endpoint ip:port (with its socket-match metadata)
+        and the verdict, with DST's inbound side checked when `dst_applies`."""
+        rows = self._rows.get(view.name)
+        if rows is None:
+            rows = self._rows[view.name] = cluster_tls_rows(view.raw, self._static, view.state)
+        selected = select_socket(view.raw, rows, metadata)
+        return _endpoint_result(self._ctx, f"{ip}:{port}", ip, port, dict(metadata), selected, dst_applies)
+
+    def src_certificate(self, secret_names: Iterable[str]):
+        """SRC's leading certificate (a CertView) of the first named secret it holds, or None."""
+        for name in secret_names:
+            cert = ((self._ctx.src_secrets or {}).get(name) or (None, None))[1]
+            if cert is not None:
+                return cert
+        return None
