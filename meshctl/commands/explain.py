@@ -1,4 +1,5 @@
-"""`meshctl explain`: answers with the evidence behind them. `explain mtls SRC DST[:PORT]`.
+"""`meshctl explain`: answers with the evidence behind them. `explain mtls SRC DST[:PORT]`,
+`explain request SRC DST[:PORT] [-X METHOD] [--path P] [-H K=V]...`.
 
 Exit status: 0 when a verdict was printed, 79 when the verdict is "will fail" (or, with
 --require-mtls, anything but mTLS), so CI jobs can gate on it.
@@ -16,6 +17,15 @@ from meshctl.env import Env
 from meshctl.errors import ExitStatus, SourceError, UsageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None)
+
+# The inputs both sub-commands take.
+TargetsArgument = Annotated[list[str], typer.Argument(metavar="[SRC] DST[:PORT]", help="Source workload and destination.", show_default=False)]
+SrcFileOption = Annotated[Optional[str], typer.Option("--src-file", "-f", "--file", metavar="PATH", show_default=False, help="SRC's config dump file ('-' for stdin).")]
+SrcAdminOption = Annotated[Optional[str], typer.Option("--src-admin", "--admin", metavar="URL", show_default=False, help="SRC's Envoy admin API, e.g. http://127.0.0.1:15000.")]
+DstFileOption = Annotated[Optional[str], typer.Option("--dst-file", metavar="PATH", show_default=False, help="DST's config dump file (the server side).")]
+DstAdminOption = Annotated[Optional[str], typer.Option("--dst-admin", metavar="URL", show_default=False, help="DST's Envoy admin API (the server side).")]
+DstPodOption = Annotated[Optional[str], typer.Option("--dst-pod", metavar="POD[.NS]", help="DST's pod (the server side) when DST names a service.", show_default=False)]
+PortOption = Annotated[Optional[int], typer.Option("-p", "--port", min=1, max=65535, help="DST's port (instead of DST:PORT).", show_default=False)]
 
 
 @app.callback()
@@ -82,16 +92,33 @@ def _server_dump(env: Env, dst_spec: str, dst_file, dst_admin, dst_pod):
     return None, dst_spec
 
 
+def _check_inputs(targets: list[str], src_file, src_admin, dst_file, dst_admin, dst_pod) -> None:
+    src_given = [value for value in (src_file, src_admin) if value]
+    if len(targets) not in (1, 2) or (len(targets) == 2) == bool(src_given):
+        raise UsageError("give SRC and DST, or --src-file/--src-admin and DST")
+    if len([value for value in (dst_file, dst_admin, dst_pod) if value]) > 1:
+        raise UsageError("give only one of --dst-file, --dst-admin, --dst-pod")
+    if targets.count("-") + (src_file == "-") + (dst_file == "-") > 1:
+        raise UsageError("only one input can be standard input")
+
+
+def _src(env: Env, targets: list[str], src_file, src_admin):
+    """(SRC's Source, its decoded dump with EDS)."""
+    given = src_file or src_admin
+    source = open_source(env, file=src_file, admin=src_admin) if given else source_for_spec(env, targets[0])
+    return source, _load(env, source)
+
+
 @app.command("mtls", help=MTLS_HELP)
 def mtls(
     ctx: typer.Context,
-    targets: Annotated[list[str], typer.Argument(metavar="[SRC] DST[:PORT]", help="Source workload and destination.", show_default=False)],
-    src_file: Annotated[Optional[str], typer.Option("--src-file", "-f", "--file", metavar="PATH", show_default=False, help="SRC's config dump file ('-' for stdin).")] = None,
-    src_admin: Annotated[Optional[str], typer.Option("--src-admin", "--admin", metavar="URL", show_default=False, help="SRC's Envoy admin API, e.g. http://127.0.0.1:15000.")] = None,
-    dst_file: Annotated[Optional[str], typer.Option("--dst-file", metavar="PATH", show_default=False, help="DST's config dump file (the server side).")] = None,
-    dst_admin: Annotated[Optional[str], typer.Option("--dst-admin", metavar="URL", show_default=False, help="DST's Envoy admin API (the server side).")] = None,
-    dst_pod: Annotated[Optional[str], typer.Option("--dst-pod", metavar="POD[.NS]", help="DST's pod (the server side) when DST names a service.", show_default=False)] = None,
-    port: Annotated[Optional[int], typer.Option("-p", "--port", min=1, max=65535, help="DST's port (instead of DST:PORT).", show_default=False)] = None,
+    targets: TargetsArgument,
+    src_file: SrcFileOption = None,
+    src_admin: SrcAdminOption = None,
+    dst_file: DstFileOption = None,
+    dst_admin: DstAdminOption = None,
+    dst_pod: DstPodOption = None,
+    port: PortOption = None,
     require_mtls: Annotated[bool, typer.Option("--require-mtls", help="Exit 79 unless the verdict is mTLS.")] = False,
     output: output_option("short", ("short", "json", "yaml")) = "short",
     query: QueryOption = None,
@@ -100,15 +127,8 @@ def mtls(
     from meshctl.analyze.mtls import VERDICT_FAIL, VERDICT_MTLS, Destination, explain_mtls, is_ip, workload_ips, workload_name
 
     env = Env.of(ctx)
-    src_given = [value for value in (src_file, src_admin) if value]
-    if len(targets) not in (1, 2) or (len(targets) == 2) == bool(src_given):
-        raise UsageError("give SRC and DST, or --src-file/--src-admin and DST")
-    if len([value for value in (dst_file, dst_admin, dst_pod) if value]) > 1:
-        raise UsageError("give only one of --dst-file, --dst-admin, --dst-pod")
-    if targets.count("-") + (src_file == "-") + (dst_file == "-") > 1:
-        raise UsageError("only one input can be standard input")
-    src_source = open_source(env, file=src_file, admin=src_admin) if src_given else source_for_spec(env, targets[0])
-    src = _load(env, src_source)
+    _check_inputs(targets, src_file, src_admin, dst_file, dst_admin, dst_pod)
+    src_source, src = _src(env, targets, src_file, src_admin)
     dst_spec, dst_port = _split_port(targets[-1], port)
     dst_dump, host = _server_dump(env, dst_spec, dst_file, dst_admin, dst_pod)
     source_name = workload_name(src) or src_source.describe()
@@ -135,6 +155,80 @@ def mtls(
 
         emit(env, explanation_text(explanation))
     if explanation.verdict == VERDICT_FAIL or (require_mtls and explanation.verdict != VERDICT_MTLS):
+        raise typer.Exit(ExitStatus.CHECK_FAILED)
+
+
+
+REQUEST_HELP = """What happens to one HTTP request from SRC to DST, and why: the verdict on the first line
+(200-bound via CLUSTER -> ENDPOINT, 403 RBAC: denied by POLICY, 404 no route, 503 no healthy
+upstream, will fail: TLS ..., unknown: <what> not evaluated), the evidence from both proxies under it.
+
+SRC is a POD[.NAMESPACE], a config dump file, or an admin URL (or --src-file/--src-admin; then
+give only DST). DST is a service (httpbin, httpbin.ns, FQDN) or IP with an optional :PORT
+(default 80), or a pod/dump/URL (then the request goes to its IP). SRC's side: outbound listener
+and filter chain, HTTP connection manager, virtual host by Host, first matching route, HTTP
+filters, action (cluster, weighted clusters, redirect, direct response), endpoints, TLS (as
+explain mtls). DST's side (DST as a pod/file/URL, or --dst-file/--dst-admin/--dst-pod): inbound
+filter chain, network and HTTP filters in order (RBAC DENY/ALLOW with SRC's SPIFFE identity,
+CUSTOM ext_authz), inbound route and cluster. Works with --snapshot for pods.
+
+Exit status: 0 when a verdict is printed, 79 when the request will fail (denied, no route, 5xx
+from the proxies, TLS failure); 2 bad usage; 65/69 bad or unreachable input."""
+
+
+@app.command("request", help=REQUEST_HELP)
+def request(
+    ctx: typer.Context,
+    targets: TargetsArgument,
+    method: Annotated[str, typer.Option("-X", "--method", metavar="METHOD", help="HTTP method.")] = "GET",
+    path: Annotated[str, typer.Option("--path", metavar="PATH", help="Request path, with the query string if any.")] = "/",
+    header: Annotated[Optional[list[str]], typer.Option("-H", "--header", metavar="K=V", help="Request header (repeatable); 'host=...' sets the authority.", show_default=False)] = None,
+    port: PortOption = None,
+    scheme: Annotated[str, typer.Option("--scheme", metavar="http|https", help="The scheme the app uses.")] = "http",
+    src_file: SrcFileOption = None,
+    src_admin: SrcAdminOption = None,
+    dst_file: DstFileOption = None,
+    dst_admin: DstAdminOption = None,
+    dst_pod: DstPodOption = None,
+    output: output_option("short", ("short", "json", "yaml")) = "short",
+    query: QueryOption = None,
+) -> None:
+    """Explain one HTTP request from SRC to DST (REQUEST_HELP)."""
+    from meshctl.analyze.mtls import is_ip, workload_ips, workload_name
+    from meshctl.analyze.request import HttpRequest, RequestExplainer, default_port, parse_header, src_routes_host
+    from meshctl.render.request import request_text
+
+    env = Env.of(ctx)
+    _check_inputs(targets, src_file, src_admin, dst_file, dst_admin, dst_pod)
+    if scheme not in ("http", "https"):
+        raise UsageError(f"--scheme must be http or https, not {scheme!r}")
+    if not path.startswith("/"):
+        raise UsageError(f"--path must start with '/', not {path!r}")
+    if not method.isascii() or not method.isalpha():
+        raise UsageError(f"--method {method!r} is not an HTTP method")
+    try:
+        headers = tuple(parse_header(text) for text in header or ())
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    src_source, src = _src(env, targets, src_file, src_admin)
+    dst_spec, dst_port = _split_port(targets[-1], port)
+    dst_dump, host = _server_dump(env, dst_spec, dst_file, dst_admin, dst_pod)
+    if host and dst_dump is None and not is_ip(host) and not src_routes_host(src, host, dst_port or default_port(scheme)):
+        # Not a service SRC routes: DST may be a pod (the request then goes to its IP).
+        try:
+            dst_dump, host = _load(env, source_for_spec(env, dst_spec)), ""
+        except (SourceError, UsageError) as exc:
+            env.warn(f"{dst_spec} is not a host SRC routes, nor a reachable pod ({exc})")
+    if not host:
+        ips = workload_ips(dst_dump) if dst_dump is not None else ()
+        if not ips:
+            raise UsageError(f"{dst_spec}'s dump does not say its IP: give DST as a service name (with --dst-file/--dst-admin for its config)")
+        host = ips[0]
+    explainer = RequestExplainer(src, dst_dump, now=env.now(), source=workload_name(src) or src_source.describe(), destination=targets[-1])
+    explanation = explainer.explain(HttpRequest(host, dst_port or default_port(scheme), method.upper(), path, headers, scheme))
+    fmt = data_format(output, query)
+    emit(env, explanation.to_dict() if fmt in DATA_FORMATS else request_text(explanation), fmt, query)
+    if explanation.will_fail:
         raise typer.Exit(ExitStatus.CHECK_FAILED)
 
 

