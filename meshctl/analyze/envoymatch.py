@@ -367,3 +367,36 @@ def metadata_match(matcher: Mapping, metadata: Mapping[str, Mapping]) -> bool | 
     if isinstance(result, Unknown):
         return result
     return result != bool(matcher.get("invert"))
+
+
+# Envoy's uri_template (extensions/path/uri_template_lib): "*" is one path segment of RFC 3986
+# pchars (unreserved, %, sub-delims, ":" and "@"; "=" and "*" included, measured against Envoy
+# 1.40), "**" any number of them with "/" (the last operator only). Istio writes {*}/{**}.
+_PCHARS = "a-zA-Z0-9\\-._~%!$&'()*+,;=:@"
+
+
+def uri_template_regex(template: str) -> str | None:
+    """The RE2 pattern Envoy full-matches a path (without its query) against, or None for the
+    templates meshctl does not evaluate (variables, operators inside a segment)."""
+    if not template.startswith("/"):
+        return None
+    segments = template[1:].split("/")
+    pattern = []
+    for index, segment in enumerate(segments):
+        if segment == "*":
+            pattern.append(f"[{_PCHARS}]+")
+        elif segment == "**" and index == len(segments) - 1:
+            pattern.append(f"[{_PCHARS}/]*")
+        elif any(char in segment for char in "*{}"):
+            return None
+        else:
+            pattern.append("".join(char if char.isalnum() else "\\" + char for char in segment))
+    return "/" + "/".join(pattern)
+
+
+def uri_template_match(template: str, path: str) -> bool | Unknown:
+    """Does the path (query and fragment dropped) match an Envoy uri_template?"""
+    pattern = uri_template_regex(template)
+    if pattern is None:
+        return Unknown(f"uri_template {template!r} not evaluated")
+    return full_match(pattern, path_without_query(path))

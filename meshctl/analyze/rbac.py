@@ -17,7 +17,8 @@ Principals Istio generates and how meshctl knows their inputs:
   ``remote_ip``: the same unless the request carries X-Forwarded-For (then not evaluated).
 - ``metadata`` of ``istio_authn`` / ``envoy.filters.http.jwt_authn`` (request principals, claims):
   absent without credentials; with an Authorization header, not evaluated.
-Anything else (CEL conditions, custom matchers, uri templates, other metadata) is Unknown.
+Permissions: headers, url_path, uri_template (Istio's {*}/{**} paths), destination IP and port,
+requested server name. Anything else (CEL conditions, custom matchers, other metadata) is Unknown.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from meshctl.analyze.envoymatch import (
     not3,
     path_without_query,
     string_match,
+    uri_template_match,
 )
 
 PEER_PRINCIPAL_KEY = "io.istio.peer_principal"
@@ -113,6 +115,14 @@ def _url_path(node: Mapping, facts: Facts) -> bool | Unknown:
     return string_match((node.get("path") or {}), path_without_query(path))
 
 
+def _uri_template(node: Mapping, facts: Facts) -> bool | Unknown:
+    typed = node.get("typed_config") if isinstance(node.get("typed_config"), Mapping) else {}
+    if not str(typed.get("@type", "")).endswith("UriTemplateMatchConfig"):
+        return Unknown(f"uri_template extension {typed.get('@type', '?')} not evaluated")
+    path = facts.path
+    return False if path is None else uri_template_match(str(typed.get("path_template", "")), path)
+
+
 def _header(node: Mapping, facts: Facts) -> bool | Unknown:
     return header_match(node, Headers() if facts.network else facts.headers, facts.unknown_headers)
 
@@ -138,6 +148,7 @@ def _destination_port(value, facts: Facts) -> bool | Unknown:
 _PERMISSION = {
     "header": _header,
     "url_path": _url_path,
+    "uri_template": _uri_template,
     "destination_ip": lambda node, facts: cidr_contains(node, facts.destination_ip),
     "destination_port": _destination_port,
     "destination_port_range": _port_range,

@@ -25,6 +25,7 @@ from meshctl.sandbox.resources import CLUSTER, DOWNSTREAM_TLS, ENDPOINTS, HCM, L
 
 RBAC = "type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC"
 NETWORK_RBAC = "type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC"
+URI_TEMPLATE = "type.googleapis.com/envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig"
 EXT_AUTHZ = "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz"
 CORS = "type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors"
 FAULT = "type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault"
@@ -106,10 +107,18 @@ _PRINCIPAL_KEYS = {  # generator.go, by Source field
     "namespaces": lambda v: _authenticated({"safe_regex": {"regex": ".*/ns/" + ".*".join(_quote_meta(p) for p in v.split("*")) + "/.*"}}),
     "ip_blocks": lambda v: {"direct_remote_ip": {"address_prefix": v.partition("/")[0], "prefix_len": int(v.partition("/")[2] or 32)}},
 }
+def _path(value: str) -> dict:
+    """generator.go pathGenerator: a path with {*} or {**} is a uri_template (matcher/template.go)."""
+    if "{*}" in value or "{**}" in value:
+        template = value.replace("{**}", "**").replace("{*}", "*")
+        return {"uri_template": {"name": "uri-template", "typed_config": {"@type": URI_TEMPLATE, "path_template": template}}}
+    return {"url_path": {"path": _string(value)}}
+
+
 _PERMISSION_KEYS = {  # generator.go, by Operation field
     "hosts": lambda v: {"header": _header(":authority", v, ignore_case=True)},
     "methods": lambda v: {"header": _header(":method", v)},
-    "paths": lambda v: {"url_path": {"path": _string(v)}},
+    "paths": _path,
     "ports": lambda v: {"destination_port": int(v)},
 }
 # model.go New: insertFront reverses the order the fields are added in.
@@ -180,6 +189,9 @@ def server_policies(layout: Layout) -> dict[str, dict]:
             # hosts match the authority without case (HostMatcher): PATCH by full name only
             policy_name(ns, "allow-by-host", 0): policy(source={"namespaces": [other]}, operation={
                 "hosts": [f"httpbin.{ns}.svc.cluster.local*"], "methods": ["PATCH"]}),
+            # path templates: {*} is one path segment, {**} any number (Envoy's uri_template)
+            policy_name(ns, "allow-templates", 0): policy(source={"namespaces": [other]}, operation={
+                "methods": ["GET"], "paths": ["/tpl/{*}/end", "/files/{**}"]}),
         },
         # the TCP port (network RBAC: no HTTP attributes, builder.go BuildTCP)
         "TCP_DENY": {policy_name(ns, "deny-tcp-from-other", 0): policy(source={"namespaces": [other]})},

@@ -32,6 +32,7 @@ _TYPE_MODULES = (
     # the two-sidecar mesh (meshctl.sandbox.mesh_resources)
     "envoy.extensions.filters.http.ext_authz.v3.ext_authz_pb2",
     "envoy.extensions.filters.network.rbac.v3.rbac_pb2",
+    "envoy.extensions.path.match.uri_template.v3.uri_template_match_pb2",
     "envoy.extensions.filters.http.cors.v3.cors_pb2",
     "envoy.extensions.filters.http.fault.v3.fault_pb2",
     "envoy.extensions.access_loggers.file.v3.file_pb2",

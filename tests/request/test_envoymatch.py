@@ -140,3 +140,16 @@ def test_shadow_rules_only_record_metadata():
     assert result.allowed is True and result.enforced is None
     assert seen.metadata["envoy.filters.http.rbac"] == {"istio_ext_authz_shadow_effective_policy_id": "istio-ext-authz-x",
                                                         "istio_ext_authz_shadow_engine_result": "denied"}  # fmt: skip
+
+
+def test_uri_templates_as_envoy_full_matches_them():
+    from meshctl.analyze.envoymatch import uri_template_match, uri_template_regex
+
+    assert uri_template_match("/tpl/*/end", "/tpl/a*b=c/end?q") is True  # pchars include * and =; the query is dropped
+    assert uri_template_match("/tpl/*/end", "/tpl/a/b/end") is False  # one segment only
+    assert uri_template_match("/tpl/*/end", "/tpl//end") is False  # and not an empty one
+    assert uri_template_match("/files/**", "/files/") is True and uri_template_match("/files/**", "/files") is False
+    assert uri_template_match("/files/**", "/files/a/b") is True
+    assert uri_template_regex("/a.b/*") == "/a\\.b/[a-zA-Z0-9\\-._~%!$&'()*+,;=:@]+"
+    for unsupported in ("/{name}/x", "/**/x", "/a*/x", "relative"):
+        assert isinstance(uri_template_match(unsupported, "/x"), Unknown)

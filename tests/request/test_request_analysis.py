@@ -152,6 +152,12 @@ def test_network_rbac_on_a_tcp_port(sleep, curl):
     assert "tcp_proxy -> inbound|15090||" in request_text(sleep.explain(req("GET", "/tcp")))
 
 
+def test_path_templates(curl):
+    assert only(curl.explain(req("GET", "/tpl/x/end", port=CURL_PORT))).kind == FORWARDED
+    assert only(curl.explain(req("GET", "/tpl/x/y/end", port=CURL_PORT))).kind == DENIED
+    assert only(curl.explain(req("GET", "/files/a/b/c", port=CURL_PORT))).kind == FORWARDED
+
+
 def test_hosts_match_the_authority_without_case(curl):
     def patch(authority):
         return only(curl.explain(req("PATCH", "/x", ("host", authority), port=CURL_PORT))).kind

@@ -27,7 +27,7 @@ PATHS = [
     "/admin?x=1", "/Admin", "//admin", "/search?q=1", "/search?q", "/search?qq=1", "/search", "/search?a=1&q=2", "/inv",
     "/inventory", "/range", "/range/x", "/gone", "/empty/x", "/plain/x", "/custom/x", "/custom", "/dry/x", "/foo/../admin",
     "/./data", "/a/./b/../get", "/post", "/put", "/private/x", "/privately", "/any/thing", "/Case/x", "/case/x", "/headers",
-    "/healthz/dst", "/get%20x", "/tcp", "/tcp/x",
+    "/healthz/dst", "/get%20x", "/tcp", "/tcp/x", "/tpl/x/end", "/files/a/b",
 ]  # fmt: skip
 METHODS = ["GET"] * 6 + ["HEAD", "POST", "POST", "PUT", "PUT", "DELETE", "PATCH", "OPTIONS"]
 HEADERS = {
@@ -64,6 +64,10 @@ EDGES = [
     ("curl", "GET", "/%61dmin", []), ("curl", "GET", "/x/%2e%2e/admin", []), ("curl", "GET", "/%67et", []),
     ("curl", "GET", "/get%2fx", []), ("sleep", "GET", "/%7Eget", []), ("curl", "GET", "/%41dmin", []),
     ("curl", "GET", "/get%20x", []), ("curl", "GET", "/%2561dmin", []), ("curl", "GET", "/data%3f", []),
+    # path templates ({*}: one segment of pchars, "*" and "=" included; {**}: the rest, "/" too)
+    *[("curl", "GET", path, []) for path in ("/tpl/x/end", "/tpl/x/y/end", "/tpl//end", "/tpl/a%20b/end", "/tpl/a=b/end", "/tpl/a*b/end",
+                                               "/files", "/files/", "/files/a/b/c", "/files/a*b", "/tpl/x/end?y=1", "/TPL/x/end", "/tpl/x/end/",
+                                               "/tpl/a!b$c&d'e(f)g+h,i;j/end", "/tpl/%2e%2e/end")],
     # TCP port: network RBAC closes curl's (namespace bar) connection, tcp_proxy forwards sleep's
     ("curl", "GET", "/tcp", []), ("sleep", "GET", "/tcp", []), ("curl", "POST", "/tcp/x", [("x-block", "yes")]),
 ]
