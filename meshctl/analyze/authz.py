@@ -218,7 +218,7 @@ def authz_table(check: AuthzCheck) -> Tabular:
 # --- -o wide / json: what the rules test ---------------------------------------------------------
 
 WIDE_FIELDS = ("principals", "namespaces", "paths", "methods", "ports")
-DOCUMENT_FIELDS = (*WIDE_FIELDS, "hosts", "headers")  # -o json also shows hosts and other headers
+DOCUMENT_FIELDS = (*WIDE_FIELDS, "hosts", "headers", "source_ips", "remote_ips")  # -o json shows these too
 # pilot/pkg/security/authz/model/generator.go srcNamespaceGenerator: ".*/ns/<ns>/.*"
 _NAMESPACE_REGEX = re.compile(r"^\.\*/ns/(.+)/\.\*$")
 
@@ -280,6 +280,10 @@ def rule_values(node, negated: bool = False, found: dict[str, list[str]] | None 
             put("paths", _string_matcher_text(value.get("path") or {}))
         elif key == "uri_template" and isinstance(value, dict):
             put("paths", str(((value.get("typed_config") or {}).get("path_template")) or "?"))
+        elif key in ("direct_remote_ip", "source_ip", "remote_ip") and isinstance(value, dict):
+            prefix = value.get("prefix_len", 0)
+            prefix = prefix.get("value", 0) if isinstance(prefix, dict) else prefix
+            put("remote_ips" if key == "remote_ip" else "source_ips", f"{value.get('address_prefix', '')}/{prefix}")
         elif key == "destination_port":
             put("ports", str(value))
         elif key == "destination_port_range" and isinstance(value, dict):

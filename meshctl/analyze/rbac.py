@@ -14,7 +14,8 @@ Principals Istio generates and how meshctl knows their inputs:
 - ``filter_state io.istio.peer_principal``: set by Istio's ``istio_authn`` network filter from the
   same peer certificate; absent when the filter chain does not have that filter.
 - ``direct_remote_ip`` / ``source_ip``: the connection's source address (SRC's workload IP);
-  ``remote_ip``: the same unless the request carries X-Forwarded-For (then not evaluated).
+  ``remote_ip``: the address DST's HTTP connection manager takes as the client's (the last
+  X-Forwarded-For entry unless it uses the connection's address; meshctl.analyze.request).
 - ``metadata`` of ``istio_authn`` / ``envoy.filters.http.jwt_authn`` (request principals, claims):
   absent without credentials; with an Authorization header, not evaluated.
 Permissions: headers, url_path, uri_template (Istio's {*}/{**} paths), destination IP and port,
@@ -51,6 +52,7 @@ class Facts:
 
     headers: Headers
     source_ip: str | None = None
+    remote_ip: str | None = None  # the HCM's idea of the client address; None: not worked out
     destination_ip: str | None = None
     destination_port: int | None = None
     tls: bool = False
@@ -128,7 +130,9 @@ def _header(node: Mapping, facts: Facts) -> bool | Unknown:
 
 
 def _remote_ip(node: Mapping, facts: Facts) -> bool | Unknown:
-    if "x-forwarded-for" in facts.headers:
+    if facts.remote_ip is not None:
+        return cidr_contains(node, facts.remote_ip)
+    if not facts.network and "x-forwarded-for" in facts.headers:
         return Unknown("remote_ip from X-Forwarded-For not evaluated")
     return cidr_contains(node, facts.source_ip)
 

@@ -433,6 +433,7 @@ class RequestExplainer:
             http.evidence.append(f"  path normalised to {normalized}")
             headers.set(":path", normalized)
         _strip_port(manager, headers)
+        facts.remote_ip = remote_address(manager, headers, facts.source_ip)
         config_name, config = self._route_config(manager, http)
         http.route = _pick_route(config_name, config, headers, http, notes)
         self._http_filters(manager, http, facts, notes)
@@ -921,6 +922,21 @@ def _canonical_escapes(path: str) -> str | None:
         out.append(char)
         index += 1
     return "".join(out)
+
+
+def remote_address(manager: Mapping, headers: Headers, direct: str | None) -> str | None:
+    """The client address an HCM works out (Envoy ConnectionManagerUtility::mutateRequestHeaders):
+    the connection's with use_remote_address, else the last X-Forwarded-For entry when it is an IP
+    (xff_num_trusted_hops 0), else the connection's. None when meshctl does not work it out."""
+    if _value(manager.get("use_remote_address")):
+        return direct
+    forwarded = headers.values("x-forwarded-for")
+    if not forwarded:
+        return direct
+    if int(manager.get("xff_num_trusted_hops", 0) or 0) or len(forwarded) > 1 or manager.get("original_ip_detection_extensions"):
+        return None
+    last = forwarded[0].split(",")[-1].strip()
+    return last if is_ip(last) else direct
 
 
 def _remove_dot_segments(path: str) -> str:

@@ -98,6 +98,12 @@ def _header(name: str, value: str, ignore_case: bool = False) -> dict:
     return {"name": name, "string_match": {"exact": value, **case}}
 
 
+def _cidr(value: str) -> dict:
+    """util.AddrStrToCidrRange: an address alone is a /32."""
+    address, _, length = value.partition("/")
+    return {"address_prefix": address, "prefix_len": int(length or 32)}
+
+
 def _authenticated(matcher: dict) -> dict:
     return {"authenticated": {"principal_name": matcher}}
 
@@ -105,7 +111,8 @@ def _authenticated(matcher: dict) -> dict:
 _PRINCIPAL_KEYS = {  # generator.go, by Source field
     "principals": lambda v: _authenticated(_string(v, "spiffe://")),
     "namespaces": lambda v: _authenticated({"safe_regex": {"regex": ".*/ns/" + ".*".join(_quote_meta(p) for p in v.split("*")) + "/.*"}}),
-    "ip_blocks": lambda v: {"direct_remote_ip": {"address_prefix": v.partition("/")[0], "prefix_len": int(v.partition("/")[2] or 32)}},
+    "ip_blocks": lambda v: {"direct_remote_ip": _cidr(v)},
+    "remote_ip_blocks": lambda v: {"remote_ip": _cidr(v)},
 }
 def _path(value: str) -> dict:
     """generator.go pathGenerator: a path with {*} or {**} is a uri_template (matcher/template.go)."""
@@ -122,7 +129,7 @@ _PERMISSION_KEYS = {  # generator.go, by Operation field
     "ports": lambda v: {"destination_port": int(v)},
 }
 # model.go New: insertFront reverses the order the fields are added in.
-_PRINCIPAL_ORDER = ("principals", "namespaces", "ip_blocks")
+_PRINCIPAL_ORDER = ("principals", "namespaces", "remote_ip_blocks", "ip_blocks")
 _PERMISSION_ORDER = ("hosts", "methods", "paths", "ports")
 
 
@@ -189,6 +196,8 @@ def server_policies(layout: Layout) -> dict[str, dict]:
             # hosts match the authority without case (HostMatcher): PATCH by full name only
             policy_name(ns, "allow-by-host", 0): policy(source={"namespaces": [other]}, operation={
                 "hosts": [f"httpbin.{ns}.svc.cluster.local*"], "methods": ["PATCH"]}),
+            # remoteIpBlocks: the client address the HCM works out (X-Forwarded-For's last entry here)
+            policy_name(ns, "allow-remote", 0): policy(source={"remote_ip_blocks": ["203.0.113.0/24"]}, operation={"paths": ["/remote"]}),
             # path templates: {*} is one path segment, {**} any number (Envoy's uri_template)
             policy_name(ns, "allow-templates", 0): policy(source={"namespaces": [other]}, operation={
                 "methods": ["GET"], "paths": ["/tpl/{*}/end", "/files/{**}"]}),

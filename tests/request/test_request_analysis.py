@@ -259,3 +259,27 @@ def test_parse_header(text, expected):
 def test_parse_header_rejects(text):
     with pytest.raises(ValueError):
         parse_header(text)
+
+
+@pytest.mark.parametrize(
+    ("manager", "forwarded", "expected"),
+    [
+        ({}, [], "10.0.0.5"),
+        ({}, ["203.0.113.7"], "203.0.113.7"),
+        ({}, ["198.51.100.1, 203.0.113.7"], "203.0.113.7"),  # the last entry, not the first
+        ({}, ["garbage"], "10.0.0.5"),  # not an address: the connection's
+        ({}, ["203.0.113.7,"], "10.0.0.5"),
+        ({"use_remote_address": True}, ["203.0.113.7"], "10.0.0.5"),
+        ({"xff_num_trusted_hops": 1}, ["203.0.113.7"], None),  # not worked out: remote_ip is unknown
+    ],
+)
+def test_remote_address(manager, forwarded, expected):
+    from meshctl.analyze.envoymatch import Headers
+    from meshctl.analyze.request import remote_address
+
+    assert remote_address(manager, Headers(("x-forwarded-for", value) for value in forwarded), "10.0.0.5") == expected
+
+
+def test_remote_ip_blocks_read_x_forwarded_for(curl):
+    assert only(curl.explain(req("GET", "/remote", ("x-forwarded-for", "198.51.100.1, 203.0.113.7"), port=CURL_PORT))).kind == FORWARDED
+    assert only(curl.explain(req("GET", "/remote", port=CURL_PORT))).kind == DENIED

@@ -68,6 +68,10 @@ EDGES = [
     *[("curl", "GET", path, []) for path in ("/tpl/x/end", "/tpl/x/y/end", "/tpl//end", "/tpl/a%20b/end", "/tpl/a=b/end", "/tpl/a*b/end",
                                                "/files", "/files/", "/files/a/b/c", "/files/a*b", "/tpl/x/end?y=1", "/TPL/x/end", "/tpl/x/end/",
                                                "/tpl/a!b$c&d'e(f)g+h,i;j/end", "/tpl/%2e%2e/end")],
+    # remoteIpBlocks: the last X-Forwarded-For entry, when it is an address
+    *[("curl", "GET", "/remote", headers) for headers in ([], [("x-forwarded-for", "203.0.113.7")], [("x-forwarded-for", "198.51.100.1, 203.0.113.7")],
+                                                            [("x-forwarded-for", "203.0.113.7, 198.51.100.1")], [("x-forwarded-for", "garbage")],
+                                                            [("x-forwarded-for", "203.0.113.7,")], [("x-forwarded-for", " 203.0.113.9 ")])],
     # TCP port: network RBAC closes curl's (namespace bar) connection, tcp_proxy forwards sleep's
     ("curl", "GET", "/tcp", []), ("sleep", "GET", "/tcp", []), ("curl", "POST", "/tcp/x", [("x-block", "yes")]),
 ]
