@@ -432,7 +432,7 @@ class RequestExplainer:
         if normalized != path:
             http.evidence.append(f"  path normalised to {normalized}")
             headers.set(":path", normalized)
-        _strip_port(manager, headers)
+        _strip_port(manager, headers, http.who)
         facts.remote_ip = remote_address(manager, headers, facts.source_ip)
         config_name, config = self._route_config(manager, http)
         http.route = _pick_route(config_name, config, headers, http, notes)
@@ -959,12 +959,12 @@ def _remove_dot_segments(path: str) -> str:
     return "/" + "/".join(output)
 
 
-def _strip_port(manager: Mapping, headers: Headers) -> None:
+def _strip_port(manager: Mapping, headers: Headers, who: str) -> None:
     authority = headers.first(":authority") or ""
     if manager.get("strip_any_host_port"):
         headers.set(":authority", _host_without_port(authority))
-    elif manager.get("strip_matching_host_port"):
-        pass  # needs the listener port; Istio does not set it
+    elif manager.get("strip_matching_host_port") and _host_without_port(authority) != authority:
+        raise _unknown("strip_matching_host_port (compares with the listener's port) not evaluated", who)
 
 
 def _host_without_port(host: str) -> str:

@@ -283,3 +283,17 @@ def test_remote_address(manager, forwarded, expected):
 def test_remote_ip_blocks_read_x_forwarded_for(curl):
     assert only(curl.explain(req("GET", "/remote", ("x-forwarded-for", "198.51.100.1, 203.0.113.7"), port=CURL_PORT))).kind == FORWARDED
     assert only(curl.explain(req("GET", "/remote", port=CURL_PORT))).kind == DENIED
+
+
+def test_host_port_stripping():
+    served = client_served(SLEEP)
+    manager = served[LISTENER][0]["filter_chains"][0]["filters"][0]["typed_config"]
+    manager["strip_any_host_port"] = True  # then "x.example.com:9080" finds the *.example.com host
+    explainer = RequestExplainer(client_dump(SLEEP, served), server_dump())
+    assert only(explainer.explain(req("GET", "/get", ("host", "x.example.com:9080")))).upstream.split("|")[2] == "v1"
+    del manager["strip_any_host_port"]
+    manager["strip_matching_host_port"] = True
+    explainer = RequestExplainer(client_dump(SLEEP, served), server_dump())
+    assert only(explainer.explain(req("GET", "/get", ("host", "x.example.com:9080")))).kind == UNKNOWN
+    assert only(explainer.explain(req("GET", "/get", ("host", "x.example.com")))).kind == FORWARDED
+
