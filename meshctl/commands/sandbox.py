@@ -43,6 +43,9 @@ def sandbox(
     mesh: bool = typer.Option(False, "--mesh", help="Run two client sidecars and an RBAC-guarded server sidecar (explain request, authz check)."),
 ) -> None:
     """`meshctl sandbox` (its --help text is the decorator's)."""
+    from meshctl.errors import require_extra
+
+    require_extra("sandbox", "meshctl sandbox")
     from meshctl.env import Env
     from meshctl.sandbox.mesh import Mesh
     from meshctl.sandbox.rig import Rig

@@ -37,8 +37,10 @@ def sds(
 ) -> None:
     """`meshctl sds` (its --help text is the decorator's)."""
     from meshctl.analyze.secrets import secret_table, secret_warnings
+    from meshctl.errors import require_extra
     from meshctl.sources.sds import fetch_secrets
 
+    require_extra("sandbox", "meshctl sds")
     env = Env.of(ctx)
     # The section shape of Envoy's SecretsConfigDump, so that `pc secret`'s analysis applies as is.
     section = {"dynamic_active_secrets": fetch_secrets(socket, resource or ["default", "ROOTCA"], timeout=timeout)}
