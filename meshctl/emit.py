@@ -8,7 +8,8 @@ A command (or a pure view) produces a result; `emit` prints it on ``env.stdout``
 - a `Tabular`: istioctl's plain aligned text, or a Rich table on a terminal (``env.terminal``);
   with no rows and an ``empty_msg``, the message goes to stderr instead (stdout stays data);
 - a `Sections` (several tables or text blocks, `pc all`): each block as above;
-- a ``str``: text already laid out (by a renderer in `meshctl.render`), written as it is.
+- a ``str``: text already laid out (by a renderer in `meshctl.render`), written as it is;
+- a `Serialized`: a document already in ``format`` (json), written chunk by chunk as it is made.
 """
 
 from __future__ import annotations
@@ -26,10 +27,16 @@ def data_format(output: str, query: str | None) -> str:
 def emit(env, result, format: str = "short", query: str | None = None) -> None:
     """Print `result` on ``env.stdout`` in `format` (see the module docstring)."""
     format = data_format(format, query)
+    from meshctl.model.tabular import Sections, Serialized, Tabular
+
+    if isinstance(result, Serialized):
+        if query or format != result.format:
+            raise TypeError(f"emit: a document serialized as {result.format} cannot be printed as {format} (query {query!r})")
+        write_chunks(env, result.chunks)
+        return
     if format in DATA_FORMATS:
         env.stdout.write(render_document(result, format, query))
         return
-    from meshctl.model.tabular import Sections, Tabular
 
     if isinstance(result, Tabular):
         from meshctl.render.table import render_table
@@ -46,6 +53,21 @@ def emit(env, result, format: str = "short", query: str | None = None) -> None:
         env.stdout.write(result)
     else:
         raise TypeError(f"emit: cannot print a {type(result).__name__} as {format}")
+
+
+def write_chunks(env, chunks) -> None:
+    """Write serialized output (bytes, UTF-8) made a piece at a time: on the binary stream under
+    ``env.stdout`` when it has one (no decoding of hundreds of MB), else decoded. Chunks end on
+    whole characters (a JSON value each)."""
+    buffer = getattr(env.stdout, "buffer", None)
+    if buffer is None:
+        for chunk in chunks:
+            env.stdout.write(bytes(chunk).decode())
+        return
+    env.stdout.flush()
+    for chunk in chunks:
+        buffer.write(chunk)
+    buffer.flush()
 
 
 def render_document(document, format: str, query: str | None = None) -> str:

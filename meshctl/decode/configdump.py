@@ -135,21 +135,38 @@ def looks_like_dump(data: bytes) -> bool:
     return _DUMP_HEAD.match(data) is not None
 
 
-def _parse_sections(data: bytes, wanted: set[str], fields: Fields | None = None) -> ConfigDump | None:
-    """Parse only the wanted entries of a big dump; None when the layout is not the usual one."""
-    head, tail = _DUMP_HEAD.match(data), _DUMP_TAIL.search(data, len(data) - 64)
+def entry_spans(data: bytes) -> list[tuple[str, int, int]] | None:
+    """(section name, start, stop) of each config entry of a dump, found without parsing it.
+
+    The name is the admin type's last part ("ClustersConfigDump", also for types meshctl does not
+    know); each span holds one entry's bytes as printed, if the dump is one JSON document. None
+    when the layout is not the usual one (`{"configs": [` then entries that each start with their
+    admin @type): then the dump must be parsed whole. Spans are not validated.
+    """
+    head, tail = _DUMP_HEAD.match(data), _DUMP_TAIL.search(data, max(0, len(data) - 64))
     starts = _entry_starts(data)
     if head is None or tail is None or not starts or starts[0][0] != head.end():
         return None
     ends = [start for start, _ in starts[1:]] + [tail.start()]
-    configs = []
-    view = memoryview(data)
+    spans = []
     for (start, name), end in zip(starts, ends):
-        if name not in wanted:
-            continue
         stop = end
         while stop > start and data[stop - 1] in b" \t\r\n,":
             stop -= 1
+        spans.append((name, start, stop))
+    return spans
+
+
+def _parse_sections(data: bytes, wanted: set[str], fields: Fields | None = None) -> ConfigDump | None:
+    """Parse only the wanted entries of a big dump; None when the layout is not the usual one."""
+    spans = entry_spans(data)
+    if spans is None:
+        return None
+    configs = []
+    view = memoryview(data)
+    for name, start, stop in spans:
+        if name not in wanted:
+            continue
         entry = view[start:stop]
         try:
             configs.append(_loads(entry, "config dump") if fields is None else _project(entry, fields))

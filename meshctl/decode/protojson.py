@@ -60,6 +60,11 @@ def _camel_key(key: str, cache: dict[str, str] = {}) -> str:  # noqa: B006 - del
     return converted
 
 
+def camel_field_name(name: str) -> str:
+    """A snake_case proto field name as protobuf JSON spells it (protoc ToJsonName); other keys as they are."""
+    return _camel_key(name)
+
+
 def _snake_key(key: str, cache: dict[str, str] = {}) -> str:  # noqa: B006 - deliberate memo
     try:
         return cache[key]

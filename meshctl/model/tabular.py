@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -41,3 +42,15 @@ class Sections:
 
     blocks: list[tuple[str, Tabular | str]]
     with_headers: bool = False
+
+
+@dataclass
+class Serialized:
+    """A document already in its output format, as chunks of bytes made as they are written.
+
+    For data too big to build as objects (`pc all -o json` of a 150 MB dump): `emit` writes the
+    chunks in order, and lets each go before the next is made.
+    """
+
+    chunks: Iterable[bytes | memoryview]
+    format: str = "json"

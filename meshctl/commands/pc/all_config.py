@@ -20,6 +20,7 @@ from meshctl.commands.pc.view import (
     VerboseOption,
     ViewOutput,
     load_dump,
+    one_source,
     run_view,
     targets,
 )
@@ -62,8 +63,26 @@ def all_config(
     )
     where = targets(ctx, pod, file, admin)
     now = env.now()
+    if fmt == "json" and not query and one_source(env, where):
+        # The whole dump as JSON: re-encoded from its bytes as it is written, never built as objects.
+        run_view(env, where, lambda source: source.fetch("config_dump?include_eds"), lambda data: dump_json_view(data, raw), fmt, query)
+        return
     fetch = lambda source: load_dump(source, "config_dump?include_eds")  # noqa: E731
     run_view(env, where, fetch, lambda dump: all_view(dump, filters, fmt, raw, with_headers, now), fmt, query)
+
+
+def dump_json_view(data: bytes, raw: bool) -> ViewOutput:
+    """The dump's bytes as istioctl's JSON, made while it is written; `full_dump` when they are not laid out as Envoy's."""
+    from meshctl.decode.configdump import parse
+    from meshctl.model.tabular import Serialized
+    from meshctl.render.dumpjson import istioctl_dump_json
+
+    streamed = istioctl_dump_json(data, raw)
+    if streamed is None:
+        dump = parse(data)
+        return ViewOutput(full_dump(dump, raw), tuple(dump.warnings))
+    chunks, warnings = streamed
+    return ViewOutput(Serialized(chunks), tuple(warnings))
 
 
 def all_view(dump, filters, fmt: str, raw: bool, with_headers: bool, now) -> ViewOutput:
