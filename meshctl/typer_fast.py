@@ -2,7 +2,8 @@
 
 Typer stays the CLI library (issue 12); these are start-up costs and features it keeps private:
 
-- `install()`, applied once by `cli.main`: plain str/int/float/bool option values are converted
+- `install()`, applied once by `cli.main`: plain str/int/float/bool option values (and lists of them,
+  such as inject's repeatable `--set`) are converted
   directly instead of through a pydantic TypeAdapter. Typer >= 0.26 converts every option value
   with pydantic, and importing pydantic (installed for the kubernetes client) costs 0.2-0.5 s:
   more than the whole of `meshctl pc cluster -f small.json`. It replaces Typer's runtime-param
@@ -46,12 +47,12 @@ def install() -> bool:
     plain_param = _plain_runtime_param_class(typer, RuntimeParam)
 
     def build_runtime_param(descriptor):
-        target = _plain_type(getattr(descriptor, "annotation", None))
+        target, many = _plain_type(getattr(descriptor, "annotation", None))
         info = getattr(descriptor, "parameter_info", None)
         if target is None or info is None or getattr(info, "clamp", False) or getattr(descriptor, "file_annotation", None) is not None:
             return original(descriptor)
         try:
-            return plain_param(info, descriptor.annotation, target)
+            return plain_param(info, descriptor.annotation, target, many)
         except Exception:  # a Typer whose RuntimeParam changed shape: its own conversion still works
             return original(descriptor)
 
@@ -64,11 +65,17 @@ def _plain_runtime_param_class(typer, runtime_param):
     class PlainRuntimeParam(runtime_param):
         # Not a dataclass like its base: making one costs ~3 ms on every run (dataclasses compiles
         # its methods); the base's frozen fields are set by its own __init__.
-        def __init__(self, parameter_info, annotation, target: type) -> None:
+        def __init__(self, parameter_info, annotation, target: type, many: bool = False) -> None:
             super().__init__(parameter_info, annotation)
             object.__setattr__(self, "target", target)
+            object.__setattr__(self, "many", many)
 
         def _coerce_value(self, value, param, ctx):
+            if self.many:  # a repeatable option (list[str], ...): Click gives a tuple, Typer's conversion a list
+                return [self._coerce_one(item, param, ctx) for item in value]
+            return self._coerce_one(value, param, ctx)
+
+        def _coerce_one(self, value, param, ctx):
             if self.target is bool:
                 text = str(value).lower()
                 if isinstance(value, bool) or text in _TRUE | _FALSE:
@@ -88,15 +95,19 @@ def _plain_runtime_param_class(typer, runtime_param):
     return PlainRuntimeParam
 
 
-def _plain_type(annotation):
-    """str, int, float or bool (also Optional[...] of one), else None."""
+def _plain_type(annotation) -> tuple[type | None, bool]:
+    """(str, int, float or bool, False) for one of those (also Optional[...]); (that type, True) for
+    a list of one (also Optional[list[...]]); (None, False) for anything else."""
     import types
     import typing
 
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
         annotation = args[0] if len(args) == 1 else None
-    return annotation if annotation in (str, int, float, bool) else None
+    many = typing.get_origin(annotation) is list and len(typing.get_args(annotation)) == 1
+    if many:
+        annotation = typing.get_args(annotation)[0]
+    return (annotation, many) if annotation in (str, int, float, bool) else (None, False)
 
 
 def click_errors() -> tuple[type, type]:

@@ -65,3 +65,20 @@ def test_pc_help_lists_every_sub_command_without_building_rootcas_own_command():
     built = next(m for m in loaded if m.startswith("built:")).removeprefix("built:").split(",")
     assert built == ["cluster", "listener", "route", "endpoint", "ecds", "all", "secret", "tls", "bootstrap", "log", "stats", "diff",
                      "rootca-compare"]
+
+
+def test_offline_inject_with_repeated_set_options_skips_pydantic():
+    # `--set` is a list[str] option: Typer would convert it with pydantic (~125 ms to import); the
+    # fast path (meshctl/typer_fast.py) converts lists of plain values itself (their effect:
+    # tests/inject/test_inject_cluster.py).
+    data = require_shared(ISTIO_TESTDATA / "istioctl/pkg/kubeinject/testdata")
+    args = ["inject", "--dry-run", "--meshConfigFile", str(data / "mesh-config.yaml"), "--injectConfigFile", str(data / "inject-config.yaml"),
+            "--valuesFile", str(data / "inject-values.yaml"), "-f", str(data / "deployment/hello.yaml"),
+            "--set", "values.global.proxy.image=proxyv2", "--set", "values.global.hub=example.com/istio"]  # fmt: skip
+    probe = (
+        "import io, sys; out = sys.stdout; sys.stdout = io.StringIO()\n"
+        f"from meshctl.cli import main; status = main({args!r}); sys.stdout = out\n"
+        "assert status == 0, status"
+    )
+    loaded = loaded_modules(probe)
+    assert not {m for m in loaded if m.split(".")[0] == "pydantic"}

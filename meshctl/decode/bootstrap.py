@@ -13,6 +13,23 @@ _BOOTSTRAP_FIELDS = frozenset(
 )  # fmt: skip
 
 
+def bootstrap_of(data: bytes) -> dict:
+    """`bootstrap_document` of input bytes; of a config dump only its bootstrap section is parsed."""
+    from meshctl.decode.configdump import load_json, looks_like_dump, parse
+
+    if looks_like_dump(data):
+        return dump_bootstrap(parse(data, sections={"BootstrapConfigDump"}))
+    return bootstrap_document(load_json(data, "input"))
+
+
+def dump_bootstrap(dump) -> dict:
+    """The BootstrapConfigDump section of a ConfigDump; DecodeError when it has none."""
+    section = dump.section("BootstrapConfigDump")
+    if not isinstance(section, dict) or not isinstance(section.get("bootstrap"), dict):
+        raise DecodeError("config dump has no bootstrap (BootstrapConfigDump) section")
+    return section
+
+
 def bootstrap_document(document) -> dict:
     """The BootstrapConfigDump (``{"bootstrap": {...}, ...}``, snake_case) in parsed JSON.
 
@@ -20,10 +37,7 @@ def bootstrap_document(document) -> dict:
     prints) and a plain bootstrap file such as pilot-agent's ``envoy-rev.json``.
     """
     if isinstance(document, dict) and "configs" in document:
-        section = from_object(document).section("BootstrapConfigDump")
-        if not isinstance(section, dict) or not isinstance(section.get("bootstrap"), dict):
-            raise DecodeError("config dump has no bootstrap (BootstrapConfigDump) section")
-        return section
+        return dump_bootstrap(from_object(document))
     if isinstance(document, dict) and isinstance(document.get("bootstrap"), dict):
         wrapper = document
     elif isinstance(document, dict) and _BOOTSTRAP_FIELDS & document.keys():

@@ -30,10 +30,9 @@ def bootstrap(
 
 def fetch_bootstrap(source) -> dict:
     """The BootstrapConfigDump of the source's config dump (or bootstrap file)."""
-    from meshctl.decode.bootstrap import bootstrap_document
-    from meshctl.decode.configdump import load_json
+    from meshctl.decode.bootstrap import bootstrap_of
 
-    return bootstrap_document(load_json(source.fetch("config_dump"), "input"))
+    return bootstrap_of(source.fetch("config_dump"))  # of a big dump, only the bootstrap section is parsed
 
 
 def bootstrap_view(document: dict, fmt: str, raw: bool) -> ViewOutput:

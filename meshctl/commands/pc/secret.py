@@ -25,7 +25,8 @@ def secret(
     fmt = data_format(output, query)
     where = targets(ctx, pod, file, admin)
     now = env.now()
-    run_view(env, where, load_dump, lambda dump: secret_view(dump, fmt, raw, now), fmt, query)
+    fetch = lambda source: load_dump(source, sections={"SecretsConfigDump"})  # noqa: E731 - of a big dump, only that section is parsed
+    run_view(env, where, fetch, lambda dump: secret_view(dump, fmt, raw, now), fmt, query)
 
 
 def secret_view(dump, fmt: str, raw: bool, now) -> ViewOutput:

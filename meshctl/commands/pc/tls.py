@@ -29,7 +29,9 @@ def tls(
     fmt = data_format(output, query)
     flt = ClusterFilter(fqdn=fqdn, port=port, subset=subset, direction=direction)
     where = targets(ctx, pod, file, admin)
-    run_view(Env.of(ctx), where, load_dump, lambda dump: tls_view(dump, flt, fmt), fmt, query)
+    # the clusters, and the bootstrap for static clusters' endpoints (analyze.tls.dump_static_endpoints)
+    fetch = lambda source: load_dump(source, sections={"ClustersConfigDump", "BootstrapConfigDump"})  # noqa: E731
+    run_view(Env.of(ctx), where, fetch, lambda dump: tls_view(dump, flt, fmt), fmt, query)
 
 
 def tls_view(dump, flt, fmt: str) -> ViewOutput:
