@@ -7,11 +7,18 @@ same run:
 - `meshctl --version` vs the venv's `python -c pass`                       goal <= 2x
 - `meshctl pc cluster -f <small istioctl dump> | cat` vs `kubectl version --client`   goal <= 2.5x
 - `meshctl pc --help` vs `kubectl version --client`                        goal <= 4x
+- `meshctl inject --dry-run` of one pod (istioctl's kubeinject testdata) vs `kubectl version --client`   goal <= 3x
 - 148 MB dump (gen_synthetic_dump.py --clusters 20000 --endpoints 4, made in a temp dir):
   `pc cluster --fqdn svc123. -o json` vs the equivalent jq filter           goal <= 0.35x time, <= 0.7x RSS
   `pc cluster` (short table of all 20k clusters)                           goal <= 1.5 s
+  `pc all -o json` (the whole dump, istioctl's JSON) vs `jq .`             goal <= 0.5x time, <= 1.2x RSS
+- 50k-cluster dump (--big-secret): `pc secret`                             goal <= 0.6 s, <= 500 MB
 
-    .venv/bin/python bench/bench_pc.py [--runs N] [--skip-big]
+Big-dump runs alternate subject and baseline (the machine is shared: each pair sees the same
+load), and print CPU time (user + system, from getrusage) beside wall time: on a loaded machine
+the CPU ratio is the steadier one.
+
+    .venv/bin/python bench/bench_pc.py [--runs N] [--skip-big] [--big-secret]
 """
 
 from __future__ import annotations
@@ -81,6 +88,20 @@ def report(label: str, value: float, baseline: float, goal: float, unit: str = "
     print(f"{label:<58} {value:8.3f} {unit} vs {baseline:8.3f} {unit}  ratio {ratio:5.2f} (goal <= {goal}) {verdict}")
 
 
+def paired(label: str, subject: list[str], baseline: list[str], runs: int, goal_time: float, goal_rss: float | None) -> None:
+    """Subject and baseline run alternately; medians of wall and CPU time, the larger peak RSS."""
+    subject_runs, baseline_runs = [], []
+    for _ in range(runs):
+        subject_runs.append(peak_rss(subject))
+        baseline_runs.append(peak_rss(baseline))
+    wall, cpu = (statistics.median(r[i] for r in subject_runs) for i in (0, 2))
+    base_wall, base_cpu = (statistics.median(r[i] for r in baseline_runs) for i in (0, 2))
+    report(f"{label} (wall)", wall, base_wall, goal_time)
+    report(f"{label} (CPU)", cpu, base_cpu, goal_time)
+    if goal_rss is not None:
+        report(f"{label} (peak RSS)", max(r[1] for r in subject_runs) / 1024, max(r[1] for r in baseline_runs) / 1024, goal_rss, unit="MB")
+
+
 def startup(runs: int) -> None:
     python_pass = median_time([PYTHON, "-c", "pass"], runs)
     report("meshctl --version / python -c pass", median_time([*MESHCTL, "--version"], runs), python_pass, 2.0)
@@ -92,6 +113,11 @@ def startup(runs: int) -> None:
     small = [*MESHCTL, "pc", "cluster", "-f", str(SMALL_DUMP)]
     report("meshctl pc cluster -f small | cat / kubectl version --client", median_time(small, runs, shell_pipe=True), kubectl_time, 2.5)
     report("meshctl pc --help / kubectl version --client", median_time([*MESHCTL, "pc", "--help"], runs), kubectl_time, 4.0)
+    testdata = SHARED / "istio-testdata/istioctl/pkg/kubeinject/testdata"
+    inject = [*MESHCTL, "inject", "--dry-run", "--meshConfigFile", str(testdata / "mesh-config.yaml"), "--injectConfigFile",
+              str(testdata / "inject-config.yaml"), "--valuesFile", str(testdata / "inject-values.yaml"),
+              "-f", str(testdata / "deployment/hello.yaml"), "--set", "values.global.proxy.privileged=true"]  # fmt: skip
+    report("meshctl inject --dry-run (one pod) / kubectl version --client", median_time(inject, runs), kubectl_time, 3.0)
 
 
 def big_dump(runs: int) -> None:
@@ -118,12 +144,33 @@ def big_dump(runs: int) -> None:
             report("pc cluster --fqdn svc123. -o json / jq (peak RSS)", meshctl_rss / 1024, jq_rss / 1024, 0.7, unit="MB")
         verdict = "ok" if table_time <= 1.5 else "MISSED"
         print(f"{'pc cluster (short table, 20k clusters)':<58} {table_time:8.3f} s  (goal <= 1.5 s) {verdict}  [cpu {table_cpu:.3f} s]")
+        if jq is not None:
+            paired("pc all -o json / jq . (20k clusters)", [*MESHCTL, "pc", "all", "-f", str(dump), "-o", "json"], [jq, ".", str(dump)], runs, 0.5, 1.2)
+        absolute("pc secret (20k clusters)", [*MESHCTL, "pc", "secret", "-f", str(dump)], runs, 0.6, 500)
+
+
+def absolute(label: str, argv: list[str], runs: int, goal_seconds: float, goal_mb: float) -> None:
+    """Median wall and CPU time, and peak RSS, of `argv` against fixed goals."""
+    measured = [peak_rss(argv) for _ in range(runs)]
+    wall, cpu = (statistics.median(r[i] for r in measured) for i in (0, 2))
+    rss = max(r[1] for r in measured) / 1024
+    verdict = "ok" if wall <= goal_seconds and rss <= goal_mb else "MISSED"
+    print(f"{label:<58} {wall:8.3f} s  cpu {cpu:.3f} s  peak {rss:6.0f} MB  (goal <= {goal_seconds} s, <= {goal_mb} MB) {verdict}")
+
+
+def big_secret(runs: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="meshctl-bench-") as tmp:
+        dump = Path(tmp) / "dump-50k.json"
+        subprocess.run([PYTHON, str(GENERATOR), str(dump), "--clusters", "50000", "--endpoints", "4"], check=True, timeout=900)
+        print(f"synthetic dump: {dump.stat().st_size / 1e6:.0f} MB")
+        absolute("pc secret (50k clusters)", [*MESHCTL, "pc", "secret", "-f", str(dump)], runs, 0.6, 500)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement (median); big-dump runs use min(runs, 3)")
     parser.add_argument("--skip-big", action="store_true", help="skip the 148 MB dump")
+    parser.add_argument("--big-secret", action="store_true", help="also pc secret on a 50k-cluster dump (~370 MB, a minute to make)")
     args = parser.parse_args()
     if not SMALL_DUMP.exists():
         raise SystemExit(f"bench: shared test data not found at {SMALL_DUMP}")
@@ -134,6 +181,8 @@ def main() -> None:
     startup(args.runs)
     if not args.skip_big:
         big_dump(min(args.runs, 3))
+    if args.big_secret:
+        big_secret(min(args.runs, 3))
 
 
 if __name__ == "__main__":

@@ -211,28 +211,29 @@ def _protect_data_values(text: bytes) -> tuple[bytes, list[bytes]]:
     return b"".join(pieces), _go_floats(b"\x00".join(orjson.dumps(value, option=option) for value in values)).split(b"\x00")
 
 
-def _match_values(text: bytes, value_start: int, indent: int, spans: list) -> None:
-    """The `match` (a Struct) of each item of a transport_socket_matches list."""
+def _lines_in_value(text: bytes, value_start: int, indent: int, line_start: bytes) -> Iterator[int]:
+    """Where each line of the value at `value_start` (its key's line indented by `indent`) that
+    starts with `line_start` (indentation included) continues."""
     end = _value_end(text, value_start, indent)
-    needle = b"\n" + b" " * (indent + 2) + b'"match": '
+    needle = b"\n" + line_start
     at = text.find(needle, value_start, end)
     while at >= 0:
-        start = at + len(needle)
+        yield at + len(needle)
+        at = text.find(needle, at + len(needle), end)
+
+
+def _match_values(text: bytes, value_start: int, indent: int, spans: list) -> None:
+    """The `match` (a Struct) of each item of a transport_socket_matches list."""
+    for start in _lines_in_value(text, value_start, indent, b" " * (indent + 2) + b'"match": '):
         spans.append((start, _value_end(text, start, indent + 2)))
-        at = text.find(needle, start, end)
 
 
 def _field_shaped_map_keys(text: bytes, value_start: int, indent: int, spans: list) -> None:
     """The keys of a map that `_camel_keys` would take for field names (each kept as its string)."""
-    end = _value_end(text, value_start, indent)
-    prefix = b"\n" + b" " * (indent + 1) + b'"'
-    at = text.find(prefix, value_start, end)
-    while at >= 0:
-        name_start = at + len(prefix)
+    for name_start in _lines_in_value(text, value_start, indent, b" " * (indent + 1) + b'"'):
         name_end = text.index(b'": ', name_start)
         if _FIELD_NAME.fullmatch(text, name_start, name_end):
             spans.append((name_start - 1, name_end + 1))
-        at = text.find(prefix, name_end, end)
 
 
 def _struct_metadata(text: bytes, spans: list) -> None:
