@@ -1,0 +1,167 @@
+"""The redaction step: every key form in every encoding is replaced; certificates and other text stay.
+
+Property tests (Hypothesis): random keys in random places of random text are never printed, by
+`redact_text` or by the streaming redactor cut at random places; random text without a key,
+certificates included, comes out unchanged; JSON and YAML stay valid and keep their other values.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from meshctl.redact import REDACTED, REDACTED_B64, ByteStreamRedactor, StreamRedactor, redact_bytes, redact_text
+from meshctl.redact.der import find_keys
+
+from helpers.keys import certificate_pem, encodings, key_forms
+
+FORMS = key_forms()
+CASES = [(form, how, text, secrets) for form in FORMS for how, text, secrets in encodings(form)]
+
+
+def _leaks(out: str, secrets: list[str]) -> list[str]:
+    return [secret for secret in secrets if secret and secret in out]
+
+
+@pytest.mark.parametrize(("form", "how", "text", "secrets"), CASES, ids=[f"{c[0].name}-{c[1]}" for c in CASES])
+def test_every_key_form_in_every_encoding_is_replaced(form, how, text, secrets):
+    document = json.dumps({"before": "kept", "key": text, "after": "kept too"})
+    out = redact_text(document)
+    assert not _leaks(out, secrets)
+    parsed = json.loads(out)  # still JSON, other values untouched
+    assert parsed["before"] == "kept" and parsed["after"] == "kept too"
+    assert REDACTED in parsed["key"] or REDACTED_B64 in parsed["key"] or REDACTED in base64.b64decode(parsed["key"] + "==").decode("latin-1")
+
+
+def test_der_keys_are_found_and_certificates_are_not():
+    from cryptography import x509
+
+    for form in FORMS:
+        if not form.pem and "encrypted" not in form.name:
+            assert find_keys(form.data) == [(0, len(form.data))], form.name
+    cert = x509.load_pem_x509_certificate(certificate_pem())
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    assert find_keys(cert.public_bytes(Encoding.DER)) == []
+
+
+def test_certificates_stay_intact_in_every_encoding():
+    pem = certificate_pem()
+    b64 = base64.b64encode(pem).decode()
+    for text in (pem.decode(), json.dumps(pem.decode()), b64, json.dumps({"inline_bytes": b64})):
+        assert redact_text(text) == text
+
+
+def test_a_bundle_keeps_its_certificate():
+    key = next(f for f in FORMS if f.name == "p256-pkcs8-pem").data
+    bundle = base64.b64encode(certificate_pem() + key).decode()
+    decoded = base64.b64decode(redact_text(bundle))
+    assert decoded == certificate_pem() + REDACTED.encode() + b"\n"
+
+
+def test_the_snapshot_cases():
+    key = next(f for f in FORMS if f.name == "rsa2048-pkcs8-pem").data.decode()
+    body = key.splitlines()[5]
+    # mismatched labels; no END; unrelated data between an unterminated BEGIN and a later END is kept
+    mismatched = key.replace("-----END PRIVATE KEY-----", "-----END CERTIFICATE-----")
+    assert body not in redact_text(mismatched) and "CERTIFICATE" not in redact_text(mismatched)
+    no_end = json.dumps({"a": key.split("-----END")[0][:300], "b": "unrelated", "c": "-----END PRIVATE KEY-----"})
+    out = json.loads(redact_text(no_end))
+    assert out == {"a": REDACTED, "b": "unrelated", "c": "-----END PRIVATE KEY-----"}
+    # a label that lies: a key's body under a CERTIFICATE label
+    lying = key.replace("PRIVATE KEY", "CERTIFICATE")
+    assert body not in redact_text(lying)
+
+
+def test_20_mb_of_begin_lines_is_linear():
+    line = "-----BEGIN PRIVATE KEY-----x"
+    flood = line * (2_000_000 // 28)
+    started = time.process_time()
+    small = redact_text(line * (2_000_000 // 280))
+    small_cost = time.process_time() - started
+    started = time.process_time()
+    out = redact_text(flood)
+    cost = time.process_time() - started
+    assert out == REDACTED * (2_000_000 // 28)
+    assert small == REDACTED * (2_000_000 // 280)
+    assert cost < 20 * small_cost + 0.5  # ten times the input: about ten times the work, not a hundred
+
+
+# -- properties --------------------------------------------------------------------------------
+
+# text around keys: anything, including base64-looking runs and dashes
+_filler = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
+_b64ish = st.text(st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-\n "), max_size=300)
+_plain = st.one_of(_filler, _b64ish, st.binary(max_size=300).map(lambda b: base64.b64encode(b).decode()))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=st.sampled_from(CASES), before=_plain, after=_plain, cuts=st.lists(st.integers(0, 20000), max_size=6))
+def test_random_keys_in_random_places_are_never_printed(case, before, after, cuts):
+    _, _, key_text, secrets = case
+    # a key runs into text only through a separator, or base64 could not say where it starts
+    text = f"{before} {key_text}\n{after}"
+    assert not _leaks(redact_text(text), secrets)
+    stream = StreamRedactor()
+    pieces, last = [], 0
+    for cut in sorted(c % (len(text) + 1) for c in cuts):
+        pieces.append(stream.feed(text[last:cut]))
+        last = cut
+    pieces.append(stream.feed(text[last:]))
+    pieces.append(stream.finish())
+    assert not _leaks("".join(pieces), secrets)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.one_of(_plain, st.lists(_plain, max_size=8).map("\n".join)), cuts=st.lists(st.integers(0, 3000), max_size=5))
+def test_random_text_without_keys_is_never_changed(text, cuts):
+    assume(not find_keys(text.encode("latin-1", "replace")))
+    assert redact_text(text) == text
+    data = text.encode()
+    stream = ByteStreamRedactor()
+    pieces, last = [], 0
+    for cut in sorted(c % (len(data) + 1) for c in cuts):
+        pieces.append(stream.feed(data[last:cut]))
+        last = cut
+    pieces += [stream.feed(data[last:]), stream.finish()]
+    assert b"".join(pieces) == data
+    assert redact_bytes(data) == data
+
+
+# mapping keys without line or paragraph separators and controls (PyYAML reads U+2028 in a key as a line break)
+_keys = st.text(st.characters(codec="utf-8", categories=("L", "N", "P", "S"), include_characters=" "), max_size=10)
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.dictionaries(_keys, _plain, max_size=5), case=st.sampled_from(CASES), where=_keys)
+def test_documents_stay_valid_json_and_yaml(values, case, where):
+    import yaml
+
+    from meshctl.render.data import to_json, to_yaml
+
+    _, _, key_text, secrets = case
+    assume("<<" not in (where, *values))  # a YAML merge key: not a string key to PyYAML, with or without a key
+    document = {**values, where: key_text}
+    for render, load in ((to_json, json.loads), (to_yaml, yaml.safe_load)):
+        text = render(document)
+        out = redact_text(text)
+        assert not _leaks(out, secrets)
+        try:
+            unredacted = load(text)
+        except yaml.YAMLError:
+            continue  # PyYAML (YAML 1.1) reads a go-yaml scalar such as "=" otherwise: nothing to compare
+        loaded = load(out)
+        assert {k: v for k, v in loaded.items() if k != where} == {k: v for k, v in unredacted.items() if k != where}
+
+
+def test_certificate_pem_survives_yaml_and_json_rendering():
+    from meshctl.render.data import to_json, to_yaml
+
+    document = {"tls_certificate": {"certificate_chain": {"inline_string": certificate_pem().decode()}}}
+    for render in (to_json, to_yaml):
+        assert redact_text(render(document)) == render(document)
