@@ -66,8 +66,9 @@ def _run(args: list[str], env, debug: bool) -> int:
         if debug:
             raise
         from meshctl.render.console import error_text
+        from meshctl.render.safe import safe_line
 
-        print(error_text(f"meshctl: error: {exc}", env.terminal), file=env.stderr)
+        print(error_text(f"meshctl: error: {safe_line(str(exc))}", env.terminal), file=env.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
         print("meshctl: interrupted", file=env.stderr)
@@ -81,8 +82,9 @@ def _run(args: list[str], env, debug: bool) -> int:
         if debug:
             raise
         from meshctl.render.console import error_text
+        from meshctl.render.safe import safe_line
 
-        message = f"meshctl: error: unexpected {type(exc).__name__}: {exc} (rerun with --debug for a traceback)"
+        message = f"meshctl: error: unexpected {type(exc).__name__}: {safe_line(str(exc))} (rerun with --debug for a traceback)"
         print(error_text(message, env.terminal), file=env.stderr)
         return ExitStatus.UNEXPECTED
 

@@ -10,6 +10,10 @@ A command (or a pure view) produces a result; `emit` prints it on ``env.stdout``
 - a `Sections` (several tables or text blocks, `pc all`): each block as above;
 - a ``str``: text already laid out (by a renderer in `meshctl.render`), written as it is;
 - a `Serialized`: a document already in ``format`` (json), written chunk by chunk as it is made.
+
+Whatever the format, what is written has every private key replaced, and text (not JSON/YAML)
+shows control characters escaped (`meshctl.render.safe`): a command printing through `emit`
+cannot leak a key from a dump or let a crafted name drive the terminal.
 """
 
 from __future__ import annotations
@@ -35,38 +39,55 @@ def emit(env, result, format: str = "short", query: str | None = None) -> None:
         write_chunks(env, result.chunks)
         return
     if format in DATA_FORMATS:
-        env.stdout.write(render_document(result, format, query))
-        return
+        from meshctl.redact import redact_text
 
+        env.stdout.write(redact_text(render_document(result, format, query)))
+        return
+    from meshctl.render.safe import safe_line, safe_sections, safe_text
+
+    # tables are made safe cell by cell where they are drawn (render_table); text here
     if isinstance(result, Tabular):
         from meshctl.render.table import render_table
 
         if not result.rows and result.empty_msg:
-            print(result.empty_msg, file=env.stderr)
+            print(safe_line(result.empty_msg), file=env.stderr)
             return
         env.stdout.write(render_table(result, env.terminal))
     elif isinstance(result, Sections):
         from meshctl.render.table import render_sections
 
-        env.stdout.write(render_sections(result, env.terminal))
+        env.stdout.write(render_sections(safe_sections(result, keep_sgr=env.terminal.color), env.terminal))
     elif isinstance(result, str):
-        env.stdout.write(result)
+        env.stdout.write(safe_text(result, keep_sgr=env.terminal.color))
     else:
         raise TypeError(f"emit: cannot print a {type(result).__name__} as {format}")
 
 
 def write_chunks(env, chunks) -> None:
-    """Write serialized output (bytes, UTF-8) made a piece at a time: on the binary stream under
-    ``env.stdout`` when it has one (no decoding of hundreds of MB), else decoded. Chunks end on
-    whole characters (a JSON value each)."""
+    """Write serialized output (bytes, UTF-8) made a piece at a time, redacted: on the binary stream
+    under ``env.stdout`` when it has one (no decoding of hundreds of MB), else decoded. Chunks end on
+    whole characters (a JSON value each).
+
+    The one redaction step of `emit`, for output too big to hold whole:
+    `meshctl.redact.ByteStreamRedactor` carries its state across chunk boundaries (a key cut between
+    two chunks is still found) in time linear in the output.
+    """
+    from meshctl.redact import ByteStreamRedactor
+
+    redactor = ByteStreamRedactor()
     buffer = getattr(env.stdout, "buffer", None)
     if buffer is None:
+        import codecs
+
+        decoder = codecs.getincrementaldecoder("utf-8")()  # the redactor may hold back part of a chunk
         for chunk in chunks:
-            env.stdout.write(bytes(chunk).decode())
+            env.stdout.write(decoder.decode(redactor.feed(chunk)))
+        env.stdout.write(decoder.decode(redactor.finish(), final=True))
         return
     env.stdout.flush()
     for chunk in chunks:
-        buffer.write(chunk)
+        buffer.write(redactor.feed(chunk))
+    buffer.write(redactor.finish())
     buffer.flush()
 
 

@@ -105,19 +105,27 @@ class Env:
         return self.clock()
 
     def write(self, text: str) -> None:
-        """Write `text` to stdout as it is (data)."""
-        self.stdout.write(text)
+        """Write `text` (data, laid out by the command) to stdout, private keys replaced."""
+        from meshctl.redact import redact_text
+
+        self.stdout.write(redact_text(text))
 
     def message(self, text: str) -> None:
-        """One line on stderr, as it is (``meshctl: note: ...``, progress, summaries)."""
-        print(text, file=self.stderr)
+        """A message on stderr (``meshctl: note: ...``, progress, summaries): keys replaced, controls escaped."""
+        from meshctl.render.safe import safe_text
+
+        print(safe_text(text), file=self.stderr)
 
     def warn(self, message: str) -> None:
-        """``meshctl: warning: MESSAGE`` on stderr."""
-        print(f"meshctl: warning: {message}", file=self.stderr)
+        """``meshctl: warning: MESSAGE`` on stderr, as one line (keys replaced, controls escaped)."""
+        from meshctl.render.safe import safe_line
+
+        print(f"meshctl: warning: {safe_line(message)}", file=self.stderr)
 
     def notifier(self):
         """What -v/--show-path wants said on stderr about how pods are reached (None without -v)."""
         if not self.kube.show_path:
             return None
-        return lambda message: print(f"meshctl: {message}", file=self.stderr)
+        from meshctl.render.safe import safe_line
+
+        return lambda message: print(f"meshctl: {safe_line(message)}", file=self.stderr)

@@ -297,8 +297,13 @@ def _explain(env: Env, decisions, header: list[str], trailer: list[str]) -> None
     if env.terminal.stderr_color:
         from rich.console import Console
         from rich.panel import Panel
+        from rich.text import Text
 
-        Console(file=env.stderr).print(Panel("\n".join(lines), title="injection decisions", expand=False))
+        from meshctl.render.safe import safe_line
+
+        # Text, not markup: the lines quote the cluster's names and annotations
+        body = Text("\n".join(safe_line(line) for line in lines))
+        Console(file=env.stderr).print(Panel(body, title="injection decisions", expand=False))
     else:
         env.message("\n".join(lines))
 

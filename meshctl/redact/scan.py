@@ -45,12 +45,14 @@ _BREAK_RE = r"(?:\\+r)?\\+n|\r?\n"
 _INDENT = re.compile(rf"(?:{_BREAK_RE})[ \t]*")
 # the same, ending at the end of a (reversed-free) window: a break (and indentation) before a position
 _BREAK_BEFORE = re.compile(rf"(?:{_BREAK_RE})[ \t]*\Z")
-_CUT_BREAK = re.compile(r"(?:\\+r?\\*|\r)?[ \t]*\Z")
+_CUT_BREAK = re.compile(r"(?:\\+r?\\*|\r)?[ \t]*\Z")  # the start of a line break, at the end
 # what may follow the last character of a wrapped run's continuation line (not a YAML key's ":")
 _RUN_END = frozenset(" \t\r\n\"'\\-,]}|`")
-_PEM_LABEL = re.compile(r"-----BEGIN ?([^\-\r\n\\\"]{0,64})-----")
+# a label may be folded onto the next line (YAML folds long quoted scalars at spaces)
+_LABEL = r"((?:[^\-\r\n\\\"]|\r?\n[ \t]*){0,80})"
+_PEM_LABEL = re.compile(r"-----BEGIN" + _LABEL + "-----")
 _PEM_HEADERS = re.compile(r"(?:[A-Za-z][A-Za-z0-9-]*: ?[^\r\n\"\\]*(?:(?:\\r)?\\n|\r?\n)[ \t]*)+(?:(?:\\r)?\\n|\r?\n)?[ \t]*")
-_PEM_END = re.compile(r"-----END ?([^\-\r\n\\\"]{0,64})-----")
+_PEM_END = re.compile(r"-----END" + _LABEL + "-----")
 
 
 class Scan:
@@ -201,7 +203,8 @@ def _run(text: str, at: int) -> tuple[list[tuple[int, int]], bool] | None:
             return lines, padded == len(text)
         brk = _INDENT.match(text, end)
         if brk is None:
-            return lines, end == len(text)
+            # the text may end inside a line break (a chunk cut after "\\"): the run may go on
+            return lines, end == len(text) or _CUT_BREAK.match(text, end) is not None
         if brk.end() == len(text):
             return lines, True
         nxt = _SEGMENT.match(text, brk.end())
@@ -249,7 +252,7 @@ def _redact_b64(chars: str, depth: int) -> str | None:
             continue
         cleaned = redact_binary(decoded, depth + 1)
         if cleaned is not None:
-            if cleaned == REDACTED.encode():
+            if cleaned.strip() == REDACTED.encode():  # only a key (and the PEM's last line break)
                 return chars[:skip] + REDACTED_B64 if skip else REDACTED_B64
             return chars[:skip] + base64.b64encode(cleaned).decode("ascii")
     return None

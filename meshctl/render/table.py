@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from meshctl.model.tabular import Sections, Tabular
 from meshctl.render.console import Terminal
+from meshctl.render.safe import safe_table
 from meshctl.render.text import render_tabular
 
 # Column header -> {cell: style}. Only these columns are coloured, so a "false" or "FAIL" in a
@@ -36,7 +37,11 @@ RICH_MAX_ROWS = 500
 
 
 def render_table(table: Tabular, terminal: Terminal) -> str:
-    """The text to print for `table`: a Rich table on a terminal, else istioctl's plain text."""
+    """The text to print for `table`: a Rich table on a terminal, else istioctl's plain text.
+
+    Cells are made safe first (`meshctl.render.safe.safe_table`: no key, no control character).
+    """
+    table = safe_table(table)
     if not terminal.rich or len(table.rows) > RICH_MAX_ROWS:
         return render_tabular(table)
     return rich_table_text(table, terminal)

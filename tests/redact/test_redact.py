@@ -165,3 +165,26 @@ def test_certificate_pem_survives_yaml_and_json_rendering():
     document = {"tls_certificate": {"certificate_chain": {"inline_string": certificate_pem().decode()}}}
     for render in (to_json, to_yaml):
         assert redact_text(render(document)) == render(document)
+
+
+def test_write_chunks_redacts_a_key_cut_between_chunks():
+    """emit's streaming path (a `Serialized` document, `pc all -o json`) redacts across chunk cuts,
+    on a text stream and on one with a binary buffer under it."""
+    import io
+
+    from meshctl.emit import write_chunks
+    from meshctl.env import Env
+
+    key = next(f for f in FORMS if f.name == "rsa2048-pkcs8-pem").data.decode()
+    text = json.dumps({"a": "x" * 5000, "é": "ü" * 300, "key": key, "b": base64.b64encode(next(f for f in FORMS if f.name == "p256-sec1-der").data).decode()})
+    data = text.encode()
+    for size in (1, 7, 100, 4096):
+        chunks = [data[i : i + size] for i in range(0, len(data), size)]
+        text_stream = io.StringIO()
+        binary = io.BytesIO()
+        wrapped = io.TextIOWrapper(binary, encoding="utf-8")
+        for stream in (text_stream, wrapped):
+            write_chunks(Env(stdout=stream, stderr=io.StringIO()), iter(chunks))
+        for out in (text_stream.getvalue(), binary.getvalue().decode()):
+            assert out == redact_text(text)
+            assert json.loads(out)["key"] == REDACTED + "\n" and json.loads(out)["b"] == REDACTED_B64

@@ -172,7 +172,7 @@ def _run_for_pods(env: Env, targets: Targets, fetch: Callable, view: Callable, o
     ordered = [(pod_key(pod), sections[pod_key(pod)]) for pod in pods]
     for name, (_, _, lines) in ordered:
         for line in lines:
-            print(f"meshctl: {name}: {line.removeprefix('meshctl: ')}", file=env.stderr)
+            env.message(f"meshctl: {name}: {line.removeprefix('meshctl: ')}")
     if fmt in DATA_FORMATS:
         emit(env, {name: document for name, (_, document, _) in ordered}, fmt, query)
     else:
