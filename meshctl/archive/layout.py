@@ -77,3 +77,15 @@ def split_pod_member(name: str) -> tuple[str, str, str] | None:
     if len(parts) == 4 and parts[0] == "pods" and parts[3].endswith(".json"):
         return parts[1], parts[2], parts[3][: -len(".json")]
     return None
+
+
+def known_member(name: str) -> bool:
+    """Whether `name` is a member this format writes (anything else marks a crafted archive)."""
+    if name == MANIFEST:
+        return True
+    if name.startswith(CLUSTER_PREFIX):
+        return name.endswith(".json") and "/../" not in name and "\\" not in name
+    parts = name.split("/")
+    if parts[0] == "istiod":
+        return len(parts) == 3 and parts[2].endswith(".json") and ".." not in parts
+    return split_pod_member(name) is not None and ".." not in parts

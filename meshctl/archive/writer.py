@@ -98,13 +98,30 @@ class SnapshotWriter:
         self._tar_length = 0  # uncompressed tar bytes so far, for the end-of-archive padding
 
     def __enter__(self) -> SnapshotWriter:
+        # SIGTERM (a CI job cancelled, `kill`) interrupts like Ctrl-C, so that __exit__ removes the
+        # temporary file instead of the process dying with it left behind
+        self._previous_sigterm = None
+        if threading.current_thread() is threading.main_thread():
+            import signal
+
+            self._previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.commit()
-        else:
-            self.abort()
+        try:
+            if exc_type is None:
+                try:
+                    self.commit()
+                except BaseException:  # Ctrl-C or SIGTERM while committing: still nothing left behind
+                    self.abort()
+                    raise
+            else:
+                self.abort()
+        finally:
+            if self._previous_sigterm is not None:
+                import signal
+
+                signal.signal(signal.SIGTERM, self._previous_sigterm)
 
     def add_bytes(self, name: str, data: bytes) -> None:
         """Store a small member (API objects, the manifest), scrubbed."""
@@ -149,6 +166,10 @@ class SnapshotWriter:
             os.unlink(self._temp)
         except FileNotFoundError:
             pass
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def json_bytes(document) -> bytes:

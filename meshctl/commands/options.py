@@ -118,6 +118,8 @@ def _kube_param_templates() -> tuple:
         proxy_admin_port: Annotated[int, typer.Option("--proxy-admin-port", min=1, max=65535, help="Envoy admin port inside the pod.")] = 15000,
         show_path: Annotated[bool, typer.Option("-v", "--show-path", help="Say on stderr how the pod was reached (port-forward or exec).")] = False,
         snapshot: Annotated[Optional[str], typer.Option("--snapshot", metavar="PATH", help="Read from a snapshot (meshctl snapshot -o PATH) instead of the cluster.", show_default=False)] = None,
+        max_body_size: Annotated[Optional[str], typer.Option("--max-body-size", metavar="SIZE", help="Largest answer read from Envoy, a pod or the API (default 1Gi).", show_default=False)] = None,
+        max_snapshot_size: Annotated[Optional[str], typer.Option("--max-snapshot-size", metavar="SIZE", help="Largest snapshot read, inflated (default 16Gi).", show_default=False)] = None,
     ) -> None:  # fmt: skip
         pass
 

@@ -19,6 +19,7 @@ from meshctl.commands.options import (
     add_kube_options,
     diff_types,
     output_option,
+    with_kube_options,
 )
 from meshctl.emit import DATA_FORMATS, data_format, emit
 from meshctl.env import Env
@@ -100,11 +101,14 @@ def diff(
     """
     from meshctl.archive.reader import SnapshotArchive
     from meshctl.snapshot.compare import compare_snapshots
+    from meshctl.sources.snapshot import archive_limits
 
     chosen = diff_types(types)
-    with SnapshotArchive(before).seekable() as old, SnapshotArchive(after).seekable() as new:
-        result = compare_snapshots(old, new, chosen)
     env = Env.of(ctx)
+    limits = archive_limits(env.kube)
+    with SnapshotArchive(before, **limits).seekable() as old, SnapshotArchive(after, **limits).seekable() as new:
+        old.manifest(), new.manifest()  # both must be finished meshctl snapshots: two other tarballs are not "equal"
+        result = compare_snapshots(old, new, chosen)
     fmt = data_format(output, query)
     if fmt in DATA_FORMATS:
         emit(env, result.to_data(), fmt, query)
@@ -116,4 +120,4 @@ def diff(
         raise typer.Exit(ExitStatus.CHECK_FAILED)
 
 
-command = add_kube_options(typer.main.get_command(app))
+command = with_kube_options(add_kube_options(typer.main.get_command(app)))

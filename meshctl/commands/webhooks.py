@@ -112,6 +112,10 @@ def _read_list(env: Env, path: str) -> list[dict]:
     configurations = [i for i in items if isinstance(i, dict) and i.get("kind", "MutatingWebhookConfiguration") == "MutatingWebhookConfiguration"]
     if not configurations:
         raise DecodeError(f"{path} holds no MutatingWebhookConfiguration")
+    for configuration in configurations:  # a crafted file: the shape the analysis reads, or one line
+        webhooks = configuration.get("webhooks") or []
+        if not isinstance(configuration.get("metadata") or {}, dict) or not isinstance(webhooks, list) or not all(isinstance(w, dict) for w in webhooks):
+            raise DecodeError(f"{path}: a MutatingWebhookConfiguration whose metadata or webhooks have the wrong type")
     return configurations
 
 

@@ -31,3 +31,5 @@ class KubeOptions(NamedTuple):
     proxy_admin_port: int = DEFAULT_PROXY_ADMIN_PORT
     show_path: bool = False
     snapshot: str | None = None
+    max_body_size: str | None = None  # as given ("1Gi"); parsed where used (meshctl.model.limits)
+    max_snapshot_size: str | None = None

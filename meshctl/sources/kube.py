@@ -21,6 +21,7 @@ from meshctl.model.options import KubeOptions
 from meshctl.model.pods import PROXY_CONTAINER, PodEndpoint, proxy_container, request_argv
 from meshctl.model.refs import PodRef
 from meshctl.sources.base import Notify, PodAnswer
+from meshctl.sources.deadline import Deadline, shut
 
 # istioctl uses 15 s, which cuts off config dumps of big meshes (150 MB through an API server
 # proxy at a few MB/s takes over a minute). 120 s still ends a hung call well within a CI step.
@@ -89,8 +90,11 @@ class KubeClient:
     """
 
     def __init__(self, options: KubeOptions) -> None:
+        from meshctl.model.limits import BODY_FLAG, DEFAULT_MAX_BODY, parse_size
+
         self.options = options
         self.timeout = parse_timeout(options.request_timeout)
+        self.max_body = parse_size(options.max_body_size, DEFAULT_MAX_BODY, BODY_FLAG)
         self._api_client, self.context_namespace, self.server = _load_api_client(options)
 
     @property
@@ -112,14 +116,21 @@ class KubeClient:
             "GET", path, query_params=query or [], header_params={"Accept": "application/json"},
             auth_settings=["BearerToken"],
         )  # fmt: skip
+        deadline = Deadline(self.timeout)
         try:
+            # headers: a socket timeout per read (urllib3 opens the connection); the body: a wall clock
             response = client.call_api(method, url, header_params=headers, _request_timeout=(CONNECT_TIMEOUT, self.timeout))
-            response.read()
+            with deadline.guard(response.response.shutdown):
+                response.data = _read_limited(response.response, self.max_body, f"the API server's answer to {verb} {resource}")
+            if deadline.fired:
+                raise TimeoutError
         except ApiException as exc:
             if exc.status == 404 and not_found:
                 raise SourceError(not_found) from None
             raise self._api_error(exc.status, exc.body, verb, resource, namespace) from None
-        except HTTPError as exc:
+        except (HTTPError, OSError) as exc:
+            if deadline.fired or isinstance(exc, TimeoutError):
+                raise SourceError(f"the API server at {self.server} did not answer {verb} {resource} within {self.timeout:g}s (--request-timeout)") from None
             raise SourceError(f"cannot reach the API server at {self.server}: {_short(exc)}") from None
         if response.status == 404 and not_found:
             raise SourceError(not_found)
@@ -254,11 +265,18 @@ class KubeClient:
             socket = self.open_websocket(pod, "exec", query, what)
         except SourceError as exc:
             raise ExecFailed(str(exc)) from None
+        _bound_frames(socket)
+        deadline = Deadline(self.timeout)
         try:
-            channels = _read_channels(socket, time.monotonic() + self.timeout)
-        except TimeoutError:
+            with deadline.guard(shut(socket.sock)):
+                channels = _read_channels(socket, time.monotonic() + self.timeout, self.max_body, what)
+            if deadline.fired:  # the watchdog ended the stream: what came is not all
+                raise TimeoutError
+        except (TimeoutError, OSError, ConnectionError) as exc:
             socket.shutdown()  # no close handshake with a server that is not answering
-            raise ExecFailed(f"{what}: no answer within {self.timeout:g}s (--request-timeout)") from None
+            if deadline.expired or isinstance(exc, TimeoutError):
+                raise ExecFailed(f"{what}: no answer within {self.timeout:g}s (--request-timeout)") from None
+            raise ExecFailed(f"{what}: {_short(exc)}") from None
         socket.close()
         stdout, stderr, status = channels[1], channels[2], channels[3]
         problem = exec_status_problem(b"".join(status))
@@ -374,7 +392,10 @@ def _load_api_client(options: KubeOptions):
     api_client = client.ApiClient(configuration)
     if options.as_user:
         api_client.set_default_header("Impersonate-User", options.as_user)
-    return api_client, namespace, configuration.host
+    from meshctl.model.urls import without_userinfo
+
+    # a kubeconfig server URL may hold credentials: they are never printed nor stored (snapshots)
+    return api_client, namespace, without_userinfo(configuration.host)
 
 
 def _in_cluster_namespace() -> str | None:
@@ -385,17 +406,21 @@ def _in_cluster_namespace() -> str | None:
         return None
 
 
-def _read_channels(sock, deadline: float) -> dict[int, list[bytes]]:
+def _read_channels(sock, deadline: float, limit: int, what: str) -> dict[int, list[bytes]]:
     """Frames of a channel.k8s.io websocket by channel until the server closes it.
 
     Read here rather than through WSClient.update(), whose per-channel buffers grow by bytes
-    concatenation: quadratic, 77 s for a 60 MB dump against 1.2 s for this loop.
+    concatenation: quadratic, 77 s for a 60 MB dump against 1.2 s for this loop. All channels
+    together hold at most `limit` bytes (--max-body-size).
     """
     import time
 
     from websocket import ABNF, WebSocketConnectionClosedException, WebSocketTimeoutException
 
+    from meshctl.model.limits import too_large
+
     channels: dict[int, list[bytes]] = {1: [], 2: [], 3: []}
+    size = 0
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -412,7 +437,44 @@ def _read_channels(sock, deadline: float) -> dict[int, list[bytes]]:
         data = frame.data if isinstance(frame.data, bytes) else frame.data.encode()
         # channel 255 is v5's "close channel" signal; nothing to collect
         if opcode in (ABNF.OPCODE_BINARY, ABNF.OPCODE_TEXT) and data and data[0] != 255:
+            size += len(data)
+            if size > limit:
+                raise too_large(f"the output of {what}", limit)
             channels.setdefault(data[0], []).append(data[1:])
+
+
+_MAX_FRAME = 64 << 20  # kubelet and the API server send exec frames of at most a few tens of KB
+
+
+def _bound_frames(socket) -> None:
+    """Refuse a websocket frame longer than _MAX_FRAME when its header arrives, before its payload.
+
+    websocket-client reads a whole frame into memory before returning it: a frame header claiming
+    gigabytes would be a memory bomb whatever the size limit on the output says.
+    """
+    frames = socket.frame_buffer
+    read_length = frames.recv_length
+
+    def bounded() -> None:
+        read_length()
+        if frames.length is not None and frames.length > _MAX_FRAME:
+            raise ConnectionError(f"the exec stream sent a websocket frame of {frames.length} bytes")
+
+    frames.recv_length = bounded
+
+
+def _read_limited(response, limit: int, what: str) -> bytes:
+    """A urllib3 response's body, refused past `limit` bytes (its Content-Length first)."""
+    from meshctl.model.limits import BoundedBuffer, too_large
+
+    length = response.headers.get("Content-Length")
+    if length and length.isdigit() and int(length) > limit:
+        raise too_large(what, limit)
+    buffer = BoundedBuffer(limit, what)
+    for chunk in response.stream(1 << 20):
+        buffer.write(chunk)
+    response.release_conn()
+    return buffer.getvalue()
 
 
 def status_message(body: Any) -> str:

@@ -22,7 +22,6 @@ import io
 import selectors
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -48,11 +47,16 @@ class ForwardedHTTP:
         name = f"{meta.get('name')}.{meta.get('namespace')}"
         self.where = f"Envoy admin API at {name}:{port}"  # the words AdminSource uses, with the pod for the URL
         self.timeout = kube.timeout
+        self.max_body = kube.max_body
         websocket = kube.open_websocket(pod, "portforward", [("ports", str(port))], f"port-forward to {name}:{port}")
         websocket.settimeout(kube.timeout)
+        self._websocket = websocket
         self._stream = _ForwardedStream(websocket)
         self._conn = http.client.HTTPConnection("127.0.0.1", port)
         self._conn.sock = _ForwardedSocket(websocket, self._stream)
+        # once the pod closes the connection (an answer delimited by closing it), http.client must not
+        # "reconnect" to a local 127.0.0.1:port: the next request fails instead (NotConnected)
+        self._conn.auto_open = 0
 
     def __enter__(self) -> ForwardedHTTP:
         return self
@@ -63,18 +67,21 @@ class ForwardedHTTP:
     def close(self) -> None:
         """Close the connection and its websocket."""
         self._conn.close()
+        self._websocket.close()
 
     def get(self, path: str) -> bytes:
         """The body of ``GET /<path>``, read in chunks into one buffer (handed out without a copy).
 
         Raises:
-            SourceError: as `get_into`.
+            SourceError: as `get_into`; LimitExceeded: a body over --max-body-size.
         """
         return self.request("GET", path)
 
     def request(self, method: str, path: str) -> bytes:
         """The body of ``METHOD /<path>`` (see `get`)."""
-        buffer = io.BytesIO()
+        from meshctl.model.limits import BoundedBuffer
+
+        buffer = BoundedBuffer(self.max_body, f"the answer of {self.where} to /{path}")
         self.request_into(method, path, buffer, chunk=1 << 20)
         return buffer.getvalue()
 
@@ -91,23 +98,31 @@ class ForwardedHTTP:
         """``METHOD /<path>`` (no body), the answer's body written to `sink` as `get_into` does."""
         from websocket import WebSocketException
 
-        deadline = time.monotonic() + self.timeout
+        from meshctl.sources.deadline import Deadline, shut
+
+        deadline = Deadline(self.timeout)
         try:
-            self._conn.request(method, f"/{path.lstrip('/')}", headers={"Accept": "application/json"})
-            response = self._conn.getresponse()
-            if response.status != 200:
-                lines = response.read()[:200].decode("utf-8", "replace").strip().splitlines()  # read all: keep-alive
-                raise SourceError(f"{self.where} answered /{path} with HTTP {response.status}" + (f": {lines[0]}" if lines else ""))
-            # one buffer per response, filled in place: a body passes through memory once, not per read
-            buffer = memoryview(bytearray(chunk))
-            while count := response.readinto(buffer):
-                sink.write(buffer[:count])
-                if time.monotonic() > deadline:
-                    raise TimeoutError
-            if response.length:  # readinto stops early on a Content-Length body cut short
-                raise http.client.IncompleteRead(b"", response.length)
+            # the watchdog ends the exchange at the deadline, however slowly frames trickle in
+            with deadline.guard(shut(self._websocket.sock)):
+                self._conn.request(method, f"/{path.lstrip('/')}", headers={"Accept": "application/json"})
+                response = self._conn.getresponse()
+                if response.status != 200:
+                    body = response.read(64 << 10)  # an error page, or its start: then the connection is dropped
+                    if not response.isclosed():
+                        self._conn.close()
+                    lines = body[:200].decode("utf-8", "replace").strip().splitlines()
+                    raise SourceError(f"{self.where} answered /{path} with HTTP {response.status}" + (f": {lines[0]}" if lines else ""))
+                # one buffer per response, filled in place: a body passes through memory once, not per read
+                buffer = memoryview(bytearray(chunk))
+                while count := response.readinto(buffer):
+                    sink.write(buffer[:count])
+                if response.length:  # readinto stops early on a Content-Length body cut short
+                    raise http.client.IncompleteRead(b"", response.length)
+            if deadline.fired:  # the watchdog ended the body: what came is not all
+                raise TimeoutError
         except (OSError, http.client.HTTPException, WebSocketException) as exc:
-            raise SourceError(self._failure(exc, path)) from None
+            # after the watchdog fired, whatever the read saw is its doing
+            raise SourceError(self._failure(TimeoutError() if deadline.fired else exc, path)) from None
 
     def _failure(self, exc: BaseException, path: str) -> str:
         """One line for a failed GET: the pod side's own words (e.g. kubelet's "connection refused") first."""
@@ -276,6 +291,7 @@ class _ForwardedStream(io.RawIOBase):
 
 
 _OP_CONTINUATION, _OP_BINARY, _OP_CLOSE, _OP_PING = 0x0, 0x2, 0x8, 0x9
+_MAX_FRAME = 64 << 20  # kubelet and the API server send frames of at most a few tens of KB
 _READ_BLOCK = 1 << 16
 
 
@@ -305,6 +321,8 @@ class _FrameReader:
             if header is None:
                 return None
             length = int.from_bytes(header[2:size], "big")
+            if length > _MAX_FRAME:  # a length no kubelet sends: do not grow a buffer to it
+                raise ConnectionError(f"the port-forward stream sent a websocket frame of {length} bytes")
         frame = self._need(size + length, block)
         if frame is None:
             return None
@@ -338,11 +356,18 @@ class _FrameReader:
 
 
 class _ForwardedSocket:
-    """What http.client needs of a socket, over a port-forward websocket."""
+    """What http.client needs of a socket, over a port-forward websocket.
+
+    As a real socket, closing it while a response's reader is open (http.client closes the
+    connection as soon as it sees an answer delimited by closing it) closes it only when that
+    reader is closed: the body is still read to its end.
+    """
 
     def __init__(self, socket, stream: _ForwardedStream) -> None:
         self._socket = socket
         self._stream = stream
+        self._readers = 0
+        self._closed = False
 
     def sendall(self, data: bytes) -> None:
         from websocket import ABNF
@@ -353,18 +378,32 @@ class _ForwardedSocket:
         # a fresh reader per response over the same stream, like socket.makefile; no pipelining,
         # so no reader holds bytes of the next response. Its buffer serves the status line and
         # headers; a body is read past it, straight into ForwardedHTTP.get_into's buffer.
-        return io.BufferedReader(_Unclosed(self._stream))
+        self._readers += 1
+        return io.BufferedReader(_Unclosed(self._stream, self._release))
+
+    def _release(self) -> None:
+        self._readers -= 1
+        if self._closed and not self._readers:
+            self._socket.close()
 
     def close(self) -> None:
-        self._socket.close()
+        self._closed = True
+        if not self._readers:
+            self._socket.close()
 
 
 class _Unclosed(io.RawIOBase):
-    def __init__(self, stream: io.RawIOBase) -> None:
+    def __init__(self, stream: io.RawIOBase, release) -> None:
         self._stream = stream
+        self._release = release
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:
         return self._stream.readinto(buffer)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._release()
+        super().close()

@@ -62,7 +62,9 @@ def open_source(
             from meshctl.sources.kube import parse_timeout
 
             timeout = parse_timeout(options.request_timeout)  # --timeout / --request-timeout
-        return AdminSource(admin, timeout=timeout)
+        from meshctl.model.limits import BODY_FLAG, DEFAULT_MAX_BODY, parse_size
+
+        return AdminSource(admin, timeout=timeout, max_body=parse_size(options.max_body_size, DEFAULT_MAX_BODY, BODY_FLAG))
     if pod:
         from meshctl.sources.pod import proxy_source
 

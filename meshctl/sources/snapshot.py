@@ -10,7 +10,6 @@ failed, why.
 from __future__ import annotations
 
 import functools
-import json
 import os
 
 from meshctl.errors import DecodeError, SourceError
@@ -30,9 +29,11 @@ class SnapshotKube(KubeClient):
 
     def __init__(self, archive, options: KubeOptions) -> None:
         from meshctl.archive import layout
+        from meshctl.model.limits import BODY_FLAG, DEFAULT_MAX_BODY, parse_size
 
         self.options = options
         self.timeout = DEFAULT_REQUEST_TIMEOUT
+        self.max_body = parse_size(options.max_body_size, DEFAULT_MAX_BODY, BODY_FLAG)
         self.archive = archive
         self.snapshot = archive.path
         self.server = f"snapshot {archive.path}"
@@ -136,19 +137,27 @@ def snapshot_client(options: KubeOptions) -> SnapshotKube:
         stat = os.stat(path)
     except OSError:
         stat = None  # SnapshotArchive says what is wrong with the path
-    return SnapshotKube(_archive(path, stat and (stat.st_mtime_ns, stat.st_size)), options)
+    limits = archive_limits(options)
+    return SnapshotKube(_archive(path, stat and (stat.st_mtime_ns, stat.st_size), limits["max_member"], limits["max_total"]), options)
+
+
+def archive_limits(options: KubeOptions) -> dict[str, int]:
+    """SnapshotArchive's limits from --max-body-size (a member) and --max-snapshot-size (all, inflated)."""
+    from meshctl.model.limits import BODY_FLAG, DEFAULT_MAX_BODY, DEFAULT_MAX_SNAPSHOT, SNAPSHOT_FLAG, parse_size
+
+    return {"max_member": parse_size(options.max_body_size, DEFAULT_MAX_BODY, BODY_FLAG),
+            "max_total": parse_size(options.max_snapshot_size, DEFAULT_MAX_SNAPSHOT, SNAPSHOT_FLAG)}  # fmt: skip
 
 
 @functools.lru_cache(maxsize=4)
-def _archive(path: str, version):
+def _archive(path: str, version, max_member: int, max_total: int):
     """One reader per file (and version of it) per process: a multi-pod view connects once per pod."""
     from meshctl.archive.reader import SnapshotArchive
 
-    return SnapshotArchive(path)
+    return SnapshotArchive(path, max_member=max_member, max_total=max_total)
 
 
 def _json(data: bytes, member: str, path: str) -> dict:
-    try:
-        return json.loads(data)
-    except ValueError:
-        raise DecodeError(f"snapshot {path}: {member} is not JSON") from None
+    from meshctl.archive.reader import check_object
+
+    return check_object(data, member, path)

@@ -59,7 +59,7 @@ def write_archive(path, pods: dict[str, bytes], objects=(), manifest=None):
         for key, dump in pods.items():
             name, _, namespace = key.partition(".")
             writer.add_bytes(layout.pod_member(namespace, name, "config_dump"), dump)
-        writer.add_bytes(layout.MANIFEST, json_bytes(manifest or {"pods": {}}))
+        writer.add_bytes(layout.MANIFEST, json_bytes({"format": layout.FORMAT, **(manifest or {"pods": {}})}))
 
 
 def test_writer_is_atomic_and_leaves_nothing_on_failure(tmp_path):
