@@ -13,6 +13,7 @@ same run:
   `pc cluster` (short table of all 20k clusters)                           goal <= 1.5 s
   `pc all -o json` (the whole dump, istioctl's JSON) vs `jq .`             goal <= 0.5x time, <= 1.2x RSS
 - 50k-cluster dump (--big-secret): `pc secret`                             goal <= 0.6 s, <= 500 MB
+  redaction (meshctl.redact) of `pc all -o json`'s 300 MB output vs that command's time   goal <= 0.10x
 
 Big-dump runs alternate subject and baseline (the machine is shared: each pair sees the same
 load), and print CPU time (user + system, from getrusage) beside wall time: on a loaded machine
@@ -147,6 +148,7 @@ def big_dump(runs: int) -> None:
         if jq is not None:
             paired("pc all -o json / jq . (20k clusters)", [*MESHCTL, "pc", "all", "-f", str(dump), "-o", "json"], [jq, ".", str(dump)], runs, 0.5, 1.2)
         absolute("pc secret (20k clusters)", [*MESHCTL, "pc", "secret", "-f", str(dump)], runs, 0.6, 500)
+        redaction(dump, runs)
 
 
 def absolute(label: str, argv: list[str], runs: int, goal_seconds: float, goal_mb: float) -> None:
@@ -164,6 +166,33 @@ def big_secret(runs: int) -> None:
         subprocess.run([PYTHON, str(GENERATOR), str(dump), "--clusters", "50000", "--endpoints", "4"], check=True, timeout=900)
         print(f"synthetic dump: {dump.stat().st_size / 1e6:.0f} MB")
         absolute("pc secret (50k clusters)", [*MESHCTL, "pc", "secret", "-f", str(dump)], runs, 0.6, 500)
+
+
+def redaction(dump: Path, runs: int) -> None:
+    """The redaction step's share of the biggest output: `pc all -o json` of the dump (~300 MB).
+
+    The command's time (which includes redaction) is the baseline; the redaction of its output,
+    timed alone in a fresh process (a whole document, and streamed in 64 KB chunks as a streaming
+    writer would feed it), is the cost. CPU time, so that the shared cores' load cancels out.
+    """
+    out = dump.with_name("all.json")
+    command = [*MESHCTL, "pc", "all", "-f", str(dump), "-o", "json"]
+    with open(out, "wb") as sink:
+        subprocess.run(command, stdout=sink, check=True, timeout=900, env=_env())
+    command_cpu = statistics.median(peak_rss(command)[2] for _ in range(runs))
+    code = (
+        "import sys, time; from meshctl.redact import StreamRedactor, redact_text; "
+        "text = open(sys.argv[1]).read(); t = time.process_time(); redact_text(text); whole = time.process_time() - t; "
+        "t = time.process_time(); s = StreamRedactor(); [s.feed(text[i:i + 65536]) for i in range(0, len(text), 65536)]; "
+        "s.finish(); print(whole, time.process_time() - t)"
+    )
+    costs = [subprocess.run([PYTHON, "-c", code, str(out)], capture_output=True, text=True, check=True, timeout=600,
+                            env=_env()).stdout.split() for _ in range(runs)]  # fmt: skip
+    whole = statistics.median(float(c[0]) for c in costs)
+    streamed = statistics.median(float(c[1]) for c in costs)
+    print(f"output of pc all -o json: {out.stat().st_size / 1e6:.0f} MB")
+    report("redaction of pc all -o json / the command (cpu)", whole, command_cpu, 0.10)
+    report("streamed redaction (64 KB chunks) / the command (cpu)", streamed, command_cpu, 0.10)
 
 
 def main() -> None:
