@@ -14,6 +14,9 @@ from helpers import ISTIO_TESTDATA, require_shared, start_rig
 # Output assertions expect what a pipe gets: a CI runner's FORCE_COLOR must not turn it into Rich.
 os.environ.pop("FORCE_COLOR", None)
 
+# Strict mode (MESHCTL_STRICT=1), marker checks and Hypothesis profiles; pytester for their tests.
+pytest_plugins = ("helpers.suite_rules", "pytester")
+
 
 @pytest.fixture
 def istio_testdata() -> Path:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 
 import pytest
@@ -149,7 +148,7 @@ def test_mtls_intent_against_the_real_envoys_inbound_listener(fake_kube, envoy_r
     assert result.exit_code == (79 if mark == "MISMATCH" else 0)
 
 
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not on PATH")
+@pytest.mark.kubectl  # requires kubectl on PATH
 def test_meshctl_reads_the_istio_resources_kubectl_sees(bookinfo):
     from meshctl.model.istio import DESCRIBE_RESOURCES
     from meshctl.model.options import KubeOptions

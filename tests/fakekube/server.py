@@ -104,6 +104,8 @@ class FakeKube:
             assert kube.requests_for(verb="list", resource="pods")
     """
 
+    starts = 0  # start() calls in this process: tests/suite_rules.py checks the `kube` marker with it
+
     def __init__(self, *, latency: float = 0.0, user: str = "kubernetes-admin", token: str | None = None,
                  tls: bool = False, workdir: str | Path | None = None, context: str = "fake",
                  namespace: str = "default", crds: Sequence[dict] = DEFAULT_CRDS):
@@ -133,6 +135,7 @@ class FakeKube:
     # ---- lifetime -------------------------------------------------------------------------
     def start(self) -> FakeKube:
         """Bind a free port on 127.0.0.1, write the kubeconfig, and serve in a daemon thread."""
+        FakeKube.starts += 1
         if self._workdir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="fakekube-")
             self._workdir = Path(self._tmp.name)

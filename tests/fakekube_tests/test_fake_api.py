@@ -11,8 +11,6 @@ import pytest
 
 from fakekube import configmap, injector_webhook, istio_pod, mesh, namespace, pod, workload
 
-pytestmark = pytest.mark.kube
-
 
 @pytest.fixture
 def api(fake_kube):
@@ -25,6 +23,7 @@ def _names(items) -> list[str]:
     return [i.metadata.name for i in items]
 
 
+@pytest.mark.kube
 def test_list_pods_through_the_python_client_parses_into_models(fake_kube, api):
     from kubernetes import client
 
@@ -41,6 +40,7 @@ def test_list_pods_through_the_python_client_parses_into_models(fake_kube, api):
     assert _names(core.list_pod_for_all_namespaces().items) == [*_names(listed.items), "ratings-v1-7d9c"]
 
 
+@pytest.mark.kube
 @pytest.mark.parametrize(
     ("selector", "expected"),
     [
@@ -68,6 +68,7 @@ def test_label_selectors_equality_and_set_based(fake_kube, api, selector, expect
     assert _names(listed.items) == expected
 
 
+@pytest.mark.kube
 def test_field_selectors_name_namespace_phase_and_unsupported(fake_kube, api):
     from kubernetes import client
     from kubernetes.client.exceptions import ApiException
@@ -84,6 +85,7 @@ def test_field_selectors_name_namespace_phase_and_unsupported(fake_kube, api):
     assert json.loads(raised.value.body)["message"] == "field label not supported: spec.bogus"
 
 
+@pytest.mark.kube
 def test_other_kinds_read_through_their_apis(fake_kube, api):
     from kubernetes import client
 
@@ -108,6 +110,7 @@ def test_other_kinds_read_through_their_apis(fake_kube, api):
     assert _names(core.list_namespaced_pod("bookinfo", label_selector="app=db").items) == ["db-0", "db-1"]
 
 
+@pytest.mark.kube
 def test_not_found_is_a_real_status(fake_kube, api):
     from kubernetes import client
     from kubernetes.client.exceptions import ApiException
@@ -126,6 +129,7 @@ def test_not_found_is_a_real_status(fake_kube, api):
         404, 'deployments.apps "gone" not found', {"name": "gone", "group": "apps", "kind": "deployments"})
 
 
+@pytest.mark.kube
 def test_rbac_denial_names_verb_resource_and_scope(fake_kube, api):
     from kubernetes import client
     from kubernetes.client.exceptions import ApiException
@@ -162,6 +166,7 @@ def test_rbac_denial_names_verb_resource_and_scope(fake_kube, api):
     assert 'User "jane" cannot list' in body["message"]
 
 
+@pytest.mark.kube
 def test_token_required_gives_401_status(fake_kube):
     fake_kube.token = "s3cret"
 
@@ -171,6 +176,7 @@ def test_token_required_gives_401_status(fake_kube):
     assert fake_kube.get_json("/api/v1/pods", {"Authorization": "Bearer s3cret"})[0] == 200
 
 
+@pytest.mark.kube
 def test_discovery_documents(fake_kube):
     _, core = fake_kube.get_json("/api/v1")
     _, groups = fake_kube.get_json("/apis")
@@ -188,6 +194,7 @@ def test_discovery_documents(fake_kube):
     assert fake_kube.get_json("/apis/nosuch.io/v1")[0] == 404
 
 
+@pytest.mark.kube
 def test_list_chunking_with_limit_and_continue(fake_kube, api):
     from kubernetes import client
 
@@ -203,6 +210,7 @@ def test_list_chunking_with_limit_and_continue(fake_kube, api):
     assert last.metadata._continue is None
 
 
+@pytest.mark.kube
 def test_latency_is_added_to_every_request_and_the_log_records_them(fake_kube, api):
     from kubernetes import client
 
@@ -221,6 +229,7 @@ def test_latency_is_added_to_every_request_and_the_log_records_them(fake_kube, a
     assert [(r.verb, r.resource, r.name, r.code) for r in fake_kube.requests] == [("get", "pods", "a", 200)] * 4
 
 
+@pytest.mark.kube
 def test_https_mode_verifies_with_the_kubeconfig_ca_and_checks_the_token(tmp_path):
     from kubernetes import client, config
     from kubernetes.client.exceptions import ApiException
@@ -240,6 +249,7 @@ def test_https_mode_verifies_with_the_kubeconfig_ca_and_checks_the_token(tmp_pat
     assert raised.value.status == 401
 
 
+@pytest.mark.kube
 def test_mesh_spreads_pods_over_workloads_and_namespaces(fake_kube):
     pods = mesh(fake_kube, 23, namespaces=2, apps_per_namespace=5)
 
@@ -253,6 +263,7 @@ def test_mesh_spreads_pods_over_workloads_and_namespaces(fake_kube):
     assert [n["metadata"]["name"] for n in namespaces["items"]] == ["mesh-0", "mesh-1"]
 
 
+@pytest.mark.kube
 def test_mesh_pods_have_distinct_names_and_ips_at_benchmark_scale(fake_kube):
     pods = mesh(fake_kube, 500)
 
@@ -260,6 +271,7 @@ def test_mesh_pods_have_distinct_names_and_ips_at_benchmark_scale(fake_kube):
     assert len({p["status"]["podIP"] for p in pods}) == 500
 
 
+@pytest.mark.kube
 def test_runs_as_its_own_process_for_benchmarks(tmp_path):
     import subprocess
     import sys
@@ -299,6 +311,7 @@ def test_age_column_formats_like_kubernetes(seconds, expected):
     assert human_duration(seconds) == expected
 
 
+@pytest.mark.kube
 def test_pod_table_for_kubectl_human_output(fake_kube):
     fake_kube.add(istio_pod("reviews-v1"), pod("plain", ready=False))
     accept = {"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"}

@@ -10,7 +10,6 @@ import json
 import os
 import re
 import selectors
-import shutil
 import socket
 import subprocess
 from contextlib import contextmanager
@@ -19,10 +18,7 @@ import pytest
 
 from fakekube import ExecResult, FakeKube, http_target, injector_webhook, istio_pod, pod, workload
 
-pytestmark = [
-    pytest.mark.kube,
-    pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not on PATH"),
-]
+pytestmark = [pytest.mark.kube, pytest.mark.kubectl]  # the kubectl marker requires kubectl on PATH
 
 
 def kubectl(kube, *args: str, stdin: bytes | None = None, cache: str = "kubectl-cache",

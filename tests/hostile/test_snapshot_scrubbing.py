@@ -80,6 +80,7 @@ def test_unrelated_data_between_an_unterminated_begin_and_a_later_end_is_kept():
     assert out == {"a": "[redacted]\n", "b": "unrelated " * 50, "c": "-----END PRIVATE KEY-----"}
 
 
+@pytest.mark.slow  # 20 MB through the scrubber
 def test_20_mb_of_begin_lines_is_scrubbed_in_linear_time():
     line = b"-----BEGIN PRIVATE KEY-----x"
     small, big = line * (2 << 20 >> 5), line * (20 << 20 >> 5)

@@ -13,8 +13,6 @@ from fakekube import configmap, injector_webhook, istio_pod, namespace, pod
 from fakekube.targets import http_target
 from helpers import ISTIO_TESTDATA, call_meshctl, require_shared
 
-pytestmark = pytest.mark.kube
-
 POD, NS = "reviews-v1-abc", "bookinfo"
 
 
@@ -35,6 +33,7 @@ def injectors(fake_kube):
     return fake_kube, ca
 
 
+@pytest.mark.kube
 def test_webhooks_list(injectors):
     kube, ca = injectors
     result = meshctl(kube, "webhooks")
@@ -46,6 +45,7 @@ def test_webhooks_list(injectors):
     assert lines[2].split()[1:3] == ["1-21", "istiod-1-21.istio-system:443/inject/cluster/Kubernetes/net/network1"]
 
 
+@pytest.mark.kube
 @pytest.mark.parametrize(
     ("args", "fires"),
     [
@@ -69,6 +69,7 @@ def test_webhooks_for_a_pod(injectors, args, fires):
         assert firing[0]["configMaps"] == [f"istio-system/istio-sidecar-injector{suffix}", f"istio-system/istio{suffix}"]
 
 
+@pytest.mark.kube
 def test_webhooks_text_verdict_and_note(injectors):
     kube, _ = injectors
     result = meshctl(kube, "webhooks", "--pod", "web-1.plain")
@@ -77,6 +78,7 @@ def test_webhooks_text_verdict_and_note(injectors):
     assert result.stderr == "meshctl: note: no injector webhook fires: the pod will not get a sidecar\n"
 
 
+@pytest.mark.kube
 def test_webhooks_errors(injectors, tmp_path):
     kube, _ = injectors
     result = meshctl(kube, "webhooks", "--pod", "nope.plain")
@@ -113,6 +115,7 @@ def istiod_pod(name: str) -> dict:
                containers=[{"name": "discovery", "image": "docker.io/istio/pilot:1.24.1"}])  # fmt: skip
 
 
+@pytest.mark.kube
 def test_proxy_status_via_istiod_port_forward(fake_kube):
     fake_kube.add(istiod_pod("istiod-7d9c-abc"), istio_pod(POD, NS))
     with http_target({"/debug/syncz": json.dumps(SYNCZ).encode()}) as target:
@@ -130,6 +133,7 @@ def test_proxy_status_via_istiod_port_forward(fake_kube):
     assert single.stdout.splitlines()[1].split() == [f"{POD}.{NS}", "Kubernetes", "SYNCED", "NOT", "SENT", "STALE", "SYNCED", "SYNCED", "istiod-7d9c-abc", "1.24.1"]
 
 
+@pytest.mark.kube
 def test_proxy_status_exec_fallback_and_two_istiods(fake_kube):
     fake_kube.add(istiod_pod("istiod-a"), istiod_pod("istiod-b"))
     fake_kube.refuse_port_forward("upgrade")
@@ -144,6 +148,7 @@ def test_proxy_status_exec_fallback_and_two_istiods(fake_kube):
     assert "no running istiod pods in namespace istio-system (selector app=istiod,istio.io/rev=canary)" in other_revision.stderr
 
 
+@pytest.mark.kube
 def test_proxy_status_no_istiod(fake_kube):
     result = meshctl(fake_kube, "proxy-status", "-i", "mesh-system")
     assert (result.exit_code, result.stderr.count("\n")) == (69, 1)
@@ -160,6 +165,7 @@ def two_sidecars(fake_kube, envoy_rig):
     return fake_kube
 
 
+@pytest.mark.kube
 @pytest.mark.envoy
 def test_rootca_compare_two_pods_and_a_file(two_sidecars, envoy_rig, tmp_path):
     pods = meshctl(two_sidecars, "pc", "rootca-compare", f"{POD}.{NS}", f"ratings-v1-abc.{NS}")
@@ -174,6 +180,7 @@ def test_rootca_compare_two_pods_and_a_file(two_sidecars, envoy_rig, tmp_path):
     assert mixed.exit_code == 0 and json.loads(mixed.stdout)["identical"] is True
 
 
+@pytest.mark.kube
 @pytest.mark.envoy
 def test_rootca_compare_with_configmap(two_sidecars, envoy_rig):
     two_sidecars.add(configmap("istio-ca-root-cert", NS, {"root-cert.pem": envoy_rig.ca.root.cert_pem.decode()}))
@@ -195,6 +202,7 @@ def test_rootca_compare_with_configmap(two_sidecars, envoy_rig):
     )
 
 
+@pytest.mark.kube
 def test_rootca_compare_usage_and_missing_configmap(fake_kube, istio_testdata):
     dump = require_shared(ISTIO_TESTDATA / "istioctl/pkg/writer/envoy/configdump/testdata/secret/istio/config_dump.json")
     assert call_meshctl("rootca-compare", "-f", str(dump)).exit_code == 2
@@ -205,6 +213,7 @@ def test_rootca_compare_usage_and_missing_configmap(fake_kube, istio_testdata):
 # ---- bootstrap ----------------------------------------------------------------------------------
 
 
+@pytest.mark.kube
 @pytest.mark.envoy
 def test_bootstrap_from_envoy_rev_json_by_exec(fake_kube, envoy_rig):
     fake_kube.add(istio_pod(POD, NS))
@@ -219,6 +228,7 @@ def test_bootstrap_from_envoy_rev_json_by_exec(fake_kube, envoy_rig):
     assert f"read /etc/istio/proxy/envoy-rev.json from {POD}.{NS} (exec)" in result.stderr
 
 
+@pytest.mark.kube
 @pytest.mark.envoy
 def test_bootstrap_falls_back_to_the_dump(fake_kube, envoy_rig):
     fake_kube.add(istio_pod(POD, NS, revision="1-21"))

@@ -12,8 +12,6 @@ import pytest
 from fakekube import istio_pod, pilot_agent_request, pod
 from helpers import call_meshctl
 
-pytestmark = pytest.mark.kube
-
 POD = "reviews-v1-abc"
 NS = "bookinfo"
 
@@ -38,6 +36,7 @@ def sidecar(fake_kube, envoy_rig):
     return fake_kube
 
 
+@pytest.mark.kube
 @pytest.mark.envoy
 def test_pc_views_through_port_forward_equal_the_dump_read_directly(sidecar, envoy_rig, tmp_path):
     dump = tmp_path / "config_dump.json"
@@ -55,6 +54,7 @@ def test_pc_views_through_port_forward_equal_the_dump_read_directly(sidecar, env
     assert not sidecar.requests_for(subresource="exec")
 
 
+@pytest.mark.kube
 @pytest.mark.envoy
 @pytest.mark.parametrize("refusal", ["upgrade", "connect"])
 def test_exec_fallback_when_port_forward_fails(sidecar, envoy_rig, refusal, tmp_path):
@@ -72,6 +72,7 @@ def test_exec_fallback_when_port_forward_fails(sidecar, envoy_rig, refusal, tmp_
     assert exec_request.query["command"] == ["pilot-agent", "request", "GET", "config_dump"]
 
 
+@pytest.mark.kube
 def test_both_paths_failing_shows_both_reasons(fake_kube):
     fake_kube.add(istio_pod(POD, NS))
     fake_kube.refuse_port_forward("upgrade")
@@ -82,15 +83,18 @@ def test_both_paths_failing_shows_both_reasons(fake_kube):
     )  # fmt: skip
 
 
+@pytest.mark.kube
 def test_pod_not_found(fake_kube):
     assert_one_line_error(meshctl(fake_kube, "pc", "cluster", "nope.bookinfo"), 69, "pod nope not found in namespace bookinfo")
 
 
+@pytest.mark.kube
 def test_pod_without_istio_proxy(fake_kube):
     fake_kube.add(pod("web-1", NS))
     assert_one_line_error(meshctl(fake_kube, "pc", "secret", f"web-1.{NS}"), 69, "pod web-1 in namespace bookinfo has no istio-proxy container (containers: app)")
 
 
+@pytest.mark.kube
 def test_rbac_denial_names_verb_and_resource(fake_kube):
     fake_kube.add(istio_pod(POD, NS))
     fake_kube.deny("get", "pods", namespace=NS)
@@ -98,6 +102,7 @@ def test_rbac_denial_names_verb_and_resource(fake_kube):
     assert_one_line_error(result, 69, "RBAC denied: cannot get pods in namespace bookinfo", f'pods "{POD}" is forbidden')
 
 
+@pytest.mark.kube
 def test_impersonation_applies_to_reads_and_to_websockets(fake_kube):
     fake_kube.add(istio_pod(POD, NS))
     fake_kube.deny("get", "pods")
@@ -112,10 +117,12 @@ def test_impersonation_applies_to_reads_and_to_websockets(fake_kube):
     assert {r.user for r in fake_kube.requests_for(subresource="exec")} == {"bob"}
 
 
+@pytest.mark.kube
 def test_missing_context(fake_kube):
     assert_one_line_error(meshctl(fake_kube, "pc", "cluster", POD, "--context", "prod"), 69, "context 'prod' not found in kubeconfig", "(contexts: fake)")
 
 
+@pytest.mark.kube
 def test_unreachable_api_server(fake_kube, tmp_path):
     import socket
 
@@ -130,12 +137,14 @@ def test_unreachable_api_server(fake_kube, tmp_path):
     assert_one_line_error(result, 69, f"cannot reach the API server at http://127.0.0.1:{dead}")
 
 
+@pytest.mark.kube
 def test_missing_kubeconfig_and_bad_timeout(fake_kube, tmp_path):
     assert_one_line_error(call_meshctl("pc", "cluster", POD, "--kubeconfig", str(tmp_path / "none")), 69, "does not exist")
     result = meshctl(fake_kube, "pc", "cluster", POD, "--request-timeout", "soon")
     assert_one_line_error(result, 2, "invalid --request-timeout 'soon'")
 
 
+@pytest.mark.kube
 def test_several_kubeconfig_files_and_context_namespace(fake_kube, tmp_path, monkeypatch):
     other = tmp_path / "other.kubeconfig"
     other.write_text(json.dumps({"apiVersion": "v1", "kind": "Config", "clusters": [], "users": [], "contexts": []}))
@@ -149,6 +158,7 @@ def test_several_kubeconfig_files_and_context_namespace(fake_kube, tmp_path, mon
     assert [r.namespace for r in fake_kube.requests_for(verb="get", resource="pods")] == ["default"]
 
 
+@pytest.mark.kube
 def test_workload_reference_picks_the_ready_pod(fake_kube):
     deployment = fake_kube.add({
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "ratings", "namespace": NS},
@@ -167,6 +177,7 @@ def test_workload_reference_picks_the_ready_pod(fake_kube):
     assert listing.query["labelSelector"] == ["app=ratings"]
 
 
+@pytest.mark.kube
 def test_workload_without_pods(fake_kube):
     fake_kube.add({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db", "namespace": NS},
                    "spec": {"selector": {"matchLabels": {"app": "db"}}}})  # fmt: skip
@@ -174,6 +185,7 @@ def test_workload_without_pods(fake_kube):
     assert_one_line_error(meshctl(fake_kube, "pc", "cluster", f"svc/none.{NS}"), 69, "service none not found in namespace bookinfo")
 
 
+@pytest.mark.kube
 def test_exec_failure_reasons_exit_code_and_timeout(fake_kube):
     import time
 

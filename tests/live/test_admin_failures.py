@@ -19,8 +19,6 @@ from meshctl.sources.admin import AdminSource
 from helpers import ROOT, Result, run_meshctl
 from helpers.sockets import closed_port, wait_for_connection_to
 
-pytestmark = pytest.mark.envoy
-
 
 def assert_one_line_error(result, *phrases: str) -> None:
     assert result.exit_code == 69, result
@@ -36,6 +34,7 @@ def test_admin_port_closed():
     assert_one_line_error(result, "refused the connection")
 
 
+@pytest.mark.envoy
 def test_admin_port_closed_after_envoy_stopped():
     from meshctl.sandbox.rig import Rig
 
@@ -56,6 +55,7 @@ def _finish(proc: subprocess.Popen):
     return Result(proc.returncode, out.decode(), err.decode())
 
 
+@pytest.mark.envoy
 def test_envoy_killed_mid_request(own_rig):
     os.kill(own_rig.envoy_pid, signal.SIGSTOP)  # the request reaches the socket, Envoy cannot answer
     proc = _meshctl_process("pc", "cluster", "--admin", own_rig.admin_url, "--timeout", "60")
@@ -69,6 +69,7 @@ def test_envoy_killed_mid_request(own_rig):
     assert_one_line_error(result, own_rig.admin_url)
 
 
+@pytest.mark.envoy
 def test_envoy_frozen_hits_the_timeout(own_rig):
     os.kill(own_rig.envoy_pid, signal.SIGSTOP)
     started = time.monotonic()
@@ -77,6 +78,7 @@ def test_envoy_frozen_hits_the_timeout(own_rig):
     assert time.monotonic() - started < 30
 
 
+@pytest.mark.envoy
 def test_unknown_admin_path_is_a_source_error(envoy_rig):
     with pytest.raises(SourceError, match="HTTP 404"):
         envoy_rig.admin().fetch("no_such_handler")

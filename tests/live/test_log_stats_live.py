@@ -16,7 +16,7 @@ import pytest
 from fakekube import istio_pod
 from helpers import call_meshctl, start_rig
 
-pytestmark = [pytest.mark.envoy, pytest.mark.kube]
+pytestmark = pytest.mark.envoy  # and kube on the tests with pods
 
 NS = "bookinfo"
 
@@ -95,6 +95,7 @@ def kube_meshctl(kube, *args: str):
     return meshctl(*args, "--kubeconfig", str(kube.kubeconfig_path))
 
 
+@pytest.mark.kube
 def test_pod_levels_over_port_forward_and_reset_to_the_sidecars_start_up_levels(pods, rig, fresh_levels):
     changed = kube_meshctl(pods, "pc", "log", f"reviews-v1-abc.{NS}", "--level", "misc:debug,upstream:info")
     during = envoy_levels(rig)
@@ -110,6 +111,7 @@ def test_pod_levels_over_port_forward_and_reset_to_the_sidecars_start_up_levels(
     assert forwarded and not pods.requests_for(subresource="exec")
 
 
+@pytest.mark.kube
 def test_pod_levels_over_exec_when_port_forward_is_refused(pods, rig, fresh_levels):
     pods.refuse_port_forward("upgrade")
 
@@ -120,6 +122,7 @@ def test_pod_levels_over_exec_when_port_forward_is_refused(pods, rig, fresh_leve
     assert posts  # pilot-agent request POST logging?http=trace
 
 
+@pytest.mark.kube
 def test_many_pods_each_with_istioctls_header(pods, rig, fresh_levels):
     out = kube_meshctl(pods, "pc", "log", "-n", NS, "--level", "jwt:debug").stdout
 
@@ -198,6 +201,7 @@ def test_counters_move_with_real_requests(rig, traffic_port):
     assert [moved(PREFIX, c) for c in ("RQ TOTAL", "2XX", "4XX", "5XX", "RBAC ALLOWED", "RBAC DENIED")] == [9, 4, 2, 3, 7, 2]
 
 
+@pytest.mark.kube
 def test_stats_through_a_pod_raw_json_and_hosts(pods, rig, traffic_port):
     send(traffic_port, "/ok")
 
@@ -222,6 +226,7 @@ def rig_upstream_port(rig) -> int:
     return echo["host_statuses"][0]["address"]["socket_address"]["port_value"]
 
 
+@pytest.mark.kube
 def test_log_and_stats_from_a_snapshot(pods, rig, traffic_port, tmp_path, fresh_levels):
     set_envoy_level(rig, "rbac=debug")
     send(traffic_port, "/ok")
@@ -243,6 +248,7 @@ def test_log_and_stats_from_a_snapshot(pods, rig, traffic_port, tmp_path, fresh_
     assert not pods.requests, "the snapshot runs reached the cluster"
 
 
+@pytest.mark.kube
 def test_stats_for_many_pods(pods, rig, traffic_port):
     send(traffic_port, "/ok")
 

@@ -176,10 +176,9 @@ def test_commands_of_the_sandbox_extra_name_it(installed, args):
     assert len(lines) == 1 and "istio-meshctl[sandbox]" in lines[0], lines
 
 
+@pytest.mark.kubectl  # requires kubectl on PATH
 def test_kubectl_finds_the_plugin(installed, tmp_path):
     kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl is not on PATH")
     # kubectl's discovery: an executable kubectl-<name> on PATH. Only the venv's bin and kubectl's own
     # directory, so that other plugins on the machine do not change the listing.
     path = f"{installed.bin}:{Path(kubectl).parent}"

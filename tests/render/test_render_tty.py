@@ -4,7 +4,6 @@ import fcntl
 import os
 import pty
 import select
-import shutil
 import signal
 import struct
 import subprocess
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, call_meshctl
+from helpers import ROOT, call_meshctl, require_tool
 from helpers.render_cells import strip_ansi, table_cells
 
 MESH_SMALL = Path(__file__).resolve().parent.parent / "pc" / "data" / "mesh_small.json"
@@ -97,8 +96,8 @@ def test_an_error_on_a_terminal_is_one_red_line():
     assert screen_never.startswith("meshctl: error: ") and "\x1b[" not in screen_never
 
 
-@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (the pty tests above cover a terminal)")
 def test_tmux_shows_a_rich_table(tmp_path):
+    require_tool("tmux", " (the pty tests above cover a terminal)")
     # A private tmux server (its socket in tmp_path), killed at the end; the pane is the terminal.
     server = ["tmux", "-S", str(tmp_path / "tmux.sock"), "-f", "/dev/null"]
     command = f"cd {ROOT} && {sys.executable} -m meshctl pc cluster -f {MESH_SMALL} 2>/dev/null; echo; echo __done__; sleep 60"

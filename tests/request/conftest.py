@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from helpers import require_envoy
+
 
 @pytest.fixture(scope="module")
 def mesh():
     """Three real Envoys (sleep.foo, curl.bar -> httpbin.foo) and the app, for this module."""
-    from meshctl.errors import SourceError
     from meshctl.sandbox.mesh import Mesh
-    from meshctl.sandbox.rig import envoy_binary
 
-    try:
-        envoy_binary()
-    except SourceError as exc:
-        pytest.skip(str(exc))
+    require_envoy()  # skips, or fails under MESHCTL_STRICT=1
     with Mesh.start(max_seconds=600) as running:
         yield running

@@ -78,6 +78,7 @@ def test_multi_pod_from_a_snapshot(three_pods, tmp_path):
     assert "is not in snapshot" in offline_pods[failed]["error"] and "capture failed: " in offline_pods[failed]["error"]
 
 
+@pytest.mark.slow  # 0.3 s of API latency per request, one pod at a time, until Ctrl-C
 def test_ctrl_c_keeps_the_pods_that_finished(three_pods, tmp_path):
     import os
     import signal

@@ -83,6 +83,7 @@ LIVE_VS_SNAPSHOT = [
 ]
 
 
+@pytest.mark.slow  # a live run and a fresh snapshot per command
 def test_commands_print_the_same_from_the_snapshot_as_live(mesh, tmp_path):
     kube, _, _ = mesh
     for index, args in enumerate(LIVE_VS_SNAPSHOT):

@@ -1,0 +1,130 @@
+"""tests/suite_rules.py itself: strict mode turns missing prerequisites and skips into failures, and a
+test whose markers do not say what it ran fails. Each case runs a small suite in a fresh pytest."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import ROOT
+
+PREREQUISITES = '''
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+from helpers import require_shared
+
+
+def test_needs_shared_data():
+    require_shared(Path("/nonexistent/istio-testdata"))
+
+
+def test_skips_for_another_reason():
+    pytest.skip("no reason that strict mode knows")
+
+
+@settings(max_examples=5)
+@given(st.integers())
+def test_hypothesis_profile(number):
+    # CI: the same examples every run and nothing saved; developers: random, with a database
+    strict = os.environ.get("MESHCTL_STRICT") == "1"
+    assert settings.default.derandomize is strict
+    assert (settings.default.database is None) is strict
+'''
+
+MARKERS = '''
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.mark.kube
+def test_marked_kube_but_runs_nothing():
+    pass
+
+
+def test_runs_the_fake_api_server_unmarked():
+    from fakekube import FakeKube
+
+    with FakeKube():
+        pass
+
+
+def test_runs_meshctl_sandbox_unmarked():
+    # the command line of `meshctl sandbox` (python -c exits before -m is read): Envoy, for the rules
+    subprocess.run([sys.executable, "-c", "pass", "-m", "meshctl", "sandbox"], check=True)
+
+
+@pytest.mark.slow
+def test_marked_slow_but_fast():
+    pass
+
+
+@pytest.fixture(scope="module")
+def shared_fake():
+    from fakekube import FakeKube
+
+    with FakeKube() as kube:
+        yield kube
+
+
+def test_starts_a_module_fixture_unmarked(shared_fake):
+    pass
+
+
+def test_uses_the_module_fixture_unmarked(shared_fake):  # started before this test: still its fixture
+    pass
+'''
+
+
+@pytest.fixture
+def suite(pytester, monkeypatch):
+    pytester.makeconftest('pytest_plugins = ("helpers.suite_rules",)')
+    pytester.makeini("[pytest]\nmarkers =\n    envoy\n    kube\n    kubectl\n    slow\n")
+    monkeypatch.setenv("PYTHONPATH", str(ROOT / "tests"))
+    monkeypatch.delenv("MESHCTL_STRICT", raising=False)
+    return pytester
+
+
+def test_developers_get_skips_with_reasons(suite):
+    suite.makepyfile(test_sample=PREREQUISITES)
+    result = suite.runpytest_subprocess("-rs")
+    result.assert_outcomes(passed=1, skipped=2)
+    result.stdout.fnmatch_lines(["SKIPPED * shared test data not found at /nonexistent/istio-testdata (clone without ../shared)"])
+    assert not (suite.path / ".hypothesis").exists()
+
+
+def test_strict_mode_fails_a_missing_prerequisite_and_any_skip(suite, monkeypatch):
+    suite.makepyfile(test_sample=PREREQUISITES)
+    monkeypatch.setenv("MESHCTL_STRICT", "1")
+    result = suite.runpytest_subprocess()
+    result.assert_outcomes(passed=1, failed=1, skipped=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([
+        "*shared test data not found at /nonexistent/istio-testdata (clone without ../shared); MESHCTL_STRICT=1 (CI) needs it: see .ci/run",
+        "*MESHCTL_STRICT=1: skipped tests fail the run*",
+        "test_sample.py::test_skips_for_another_reason: Skipped: no reason that strict mode knows",
+    ])  # fmt: skip
+    assert not (suite.path / ".hypothesis").exists()
+
+
+def test_markers_must_say_what_the_test_ran(suite):
+    suite.makepyfile(test_sample=MARKERS)
+    result = suite.runpytest_subprocess()
+    result.assert_outcomes(failed=6)
+    result.stdout.fnmatch_lines([
+        "*_ test_marked_kube_but_runs_nothing _*",
+        "markers must say what the test does: it is marked kube but never runs kube",
+        "*_ test_runs_the_fake_api_server_unmarked _*",
+        "markers must say what the test does: it runs kube but has no @pytest.mark.kube",
+        "*_ test_runs_meshctl_sandbox_unmarked _*",
+        "markers must say what the test does: it runs envoy but has no @pytest.mark.envoy",
+        "*_ test_marked_slow_but_fast _*",
+        "markers must say what the test does: it is marked slow but took 0.* s (slow: over 3 s)",
+        "*_ test_starts_a_module_fixture_unmarked _*",
+        "markers must say what the test does: it runs kube but has no @pytest.mark.kube",
+        "*_ test_uses_the_module_fixture_unmarked _*",
+        "markers must say what the test does: it runs kube but has no @pytest.mark.kube",
+    ])  # fmt: skip
