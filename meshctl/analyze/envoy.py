@@ -32,15 +32,24 @@ def parse_subset_key(key: str) -> tuple[str, str, str, int]:
     return parts[0], parts[2], "" if sep in parts[3] else parts[3], port
 
 
+_INT_MIN, _INT_MAX = -(1 << 63), (1 << 63) - 1  # Go's int on 64-bit platforms
+
+
 def _go_atoi(text: str) -> int:
-    """strconv.Atoi, with 0 for anything it rejects (istioctl ignores the error)."""
-    if text.isdigit() and text.isascii():
-        return int(text)
-    return strict_atoi(text) or 0
+    """strconv.Atoi's value with its error ignored, as istioctl does: 0 for what is not a decimal
+    number, and the nearest int for a number out of range (Atoi returns it with ErrRange)."""
+    number = _decimal(text)
+    return 0 if number is None else min(max(number, _INT_MIN), _INT_MAX)
 
 
 def strict_atoi(text: str) -> int | None:
-    """strconv.Atoi: the integer `text` spells exactly (an optional sign, ASCII digits), else None."""
+    """strconv.Atoi: the integer `text` spells (an optional sign, ASCII digits), else None, as where
+    Go returns an error (not decimal, or out of int's range)."""
+    number = _decimal(text)
+    return number if number is not None and _INT_MIN <= number <= _INT_MAX else None
+
+
+def _decimal(text: str) -> int | None:
     body = text[1:] if text[:1] in "+-" else text
     return int(text) if body.isascii() and body.isdigit() else None
 

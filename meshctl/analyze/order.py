@@ -16,11 +16,17 @@ from meshctl.model.views import ClusterView, EcdsView, EndpointView, ListenerVie
 
 T = TypeVar("T")
 _MASK64 = (1 << 64) - 1
+# src/sort/sort.go xorshift.Next, which breakPatterns draws from, shifts by (13, 7, 17) in current Go
+# (1.26.6 checked), the Go that builds istioctl; Go 1.19 (Debian bookworm's) shifted by (13, 17, 5).
+# The rest of pdqsort (zsortfunc.go) is the same in both. tests/pc/test_gosort.py checks both
+# against orders that real Go produced.
+XORSHIFT = (13, 7, 17)
+XORSHIFT_GO_1_19 = (13, 17, 5)
 
 
-def go_sort_slice(items: list[T], less: Callable[[T, T], bool]) -> list[T]:
+def go_sort_slice(items: list[T], less: Callable[[T, T], bool], *, xorshift: tuple[int, int, int] = XORSHIFT) -> list[T]:
     """Sort `items` in place as Go's `sort.Slice(items, less)` does, and return it."""
-    _GoSort(items, less).pdqsort(0, len(items), len(items).bit_length())
+    _GoSort(items, less, xorshift).pdqsort(0, len(items), len(items).bit_length())
     return items
 
 
@@ -53,9 +59,8 @@ def sort_clusters(views: Iterable[ClusterView]) -> list[ClusterView]:
 
 
 def _listener_less(a: ListenerView, b: ListenerView) -> bool:
-    # listener.go PrintListenerSummary: internal listeners by name, else port, address, type.
-    if "internal_listener" in a.raw and "internal_listener" in b.raw:
-        return a.name < b.name
+    # listener.go PrintListenerSummary: port, address, type (internal listeners have port 0 and no
+    # address there; only PrintRemoteListenerSummary orders them by name).
     a_port, b_port = listener_port(a.raw), listener_port(b.raw)
     if a_port != b_port:
         return a_port < b_port
@@ -103,9 +108,10 @@ def sort_ecds(views: Iterable[EcdsView]) -> list[EcdsView]:
 
 
 class _GoSort:
-    def __init__(self, data: list, less: Callable) -> None:
+    def __init__(self, data: list, less: Callable, xorshift: tuple[int, int, int]) -> None:
         self.data = data
         self._less = less
+        self._shifts = xorshift
 
     def less(self, i: int, j: int) -> bool:
         return self._less(self.data[i], self.data[j])
@@ -247,15 +253,16 @@ class _GoSort:
         if length >= 8:
             random = length
             modulus = 1 << length.bit_length()
-            idx = a + (length // 4) * 2 - 1
-            for i in range(3):
-                random ^= (random << 13) & _MASK64
-                random ^= random >> 7
-                random ^= (random << 17) & _MASK64
+            middle = a + (length // 4) * 2
+            left, right, last = self._shifts
+            for idx in range(middle - 1, middle + 2):  # the three around the middle, as Go swaps them
+                random ^= (random << left) & _MASK64
+                random ^= random >> right
+                random ^= (random << last) & _MASK64
                 other = random & (modulus - 1)
                 if other >= length:
                     other -= length
-                self.swap(idx - 1 + i, a + other)
+                self.swap(idx, a + other)
 
     def choose_pivot(self, a: int, b: int) -> tuple[int, str]:
         length = b - a
