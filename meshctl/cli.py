@@ -27,7 +27,11 @@ def main(argv: list[str] | None = None, env=None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args == ["--version"]:
         # Fast path: no typer import (nor an Env), so `meshctl --version` costs little more than Python's start.
-        print(VERSION_TEXT, file=sys.stdout if env is None else env.stdout)
+        stdout = sys.stdout if env is None else env.stdout
+        try:
+            print(VERSION_TEXT, file=stdout)
+        except BrokenPipeError:
+            return _reader_gone(stdout)
         return ExitStatus.OK
     from meshctl.env import Env
 
@@ -73,11 +77,11 @@ def _run(args: list[str], env, debug: bool) -> int:
     except KeyboardInterrupt:
         print("meshctl: interrupted", file=env.stderr)
         return ExitStatus.INTERRUPTED
-    except BrokenPipeError:
-        # `meshctl ... | head`: the reader went away; that is not an error of ours.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, env.stdout.fileno())
-        return ExitStatus.OK
+    except SystemExit as exit_:
+        # A broken pipe in a command: Typer's main turns it into sys.exit(1) (typer/core.py _main).
+        if isinstance(exit_.__context__, BrokenPipeError):
+            return _reader_gone(env.stdout)
+        raise
     except Exception as exc:  # the error boundary: one line, never a traceback unless --debug
         if debug:
             raise
@@ -87,6 +91,14 @@ def _run(args: list[str], env, debug: bool) -> int:
         message = f"meshctl: error: unexpected {type(exc).__name__}: {safe_line(str(exc))} (rerun with --debug for a traceback)"
         print(error_text(message, env.terminal), file=env.stderr)
         return ExitStatus.UNEXPECTED
+
+
+def _reader_gone(stdout) -> int:
+    """`meshctl ... | head`: the reader went away, which is not an error of ours. Output still
+    buffered goes to /dev/null, so that Python's flush at exit does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, stdout.fileno())
+    return ExitStatus.OK
 
 
 # Commands (first words) that run long or stream many inputs: the cyclic collector stays on for them.

@@ -1,9 +1,19 @@
 """The root command: version, help, exit codes, the error boundary."""
 
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
 from meshctl import __version__
 from meshctl.errors import ExitStatus
 
-from helpers import run_meshctl
+from helpers import ROOT, call_meshctl, run_meshctl
+
+SMALL_DUMP = str(ROOT / "tests/pc/data/mesh_small.json")
 
 
 def test_version_names_the_project():
@@ -15,9 +25,15 @@ def test_version_names_the_project():
 
 def test_help_lists_exit_codes():
     result = run_meshctl("--help")
-    assert result.exit_code == 0
-    for code in ("65", "69", "79"):
-        assert code in result.stdout
+    assert (result.exit_code, result.stderr) == (0, "")
+    paragraph = next(p for p in result.stdout.split("\n\n") if p.strip().startswith("Exit codes:"))
+    assert " ".join(paragraph.split()) == (
+        "Exit codes: 0 ok; 1 unexpected error; 2 usage; 65 bad input data (unparsable, truncated, not a config "
+        "dump); 69 source unavailable (pod, port-forward, admin API, SDS); 79 check found issues / inputs differ; "
+        "130 interrupted."
+    )
+    # and the codes it documents are the ones meshctl returns
+    assert [int(code) for code in re.findall(r"[:;]\s(\d+)\s", paragraph)] == sorted(status.value for status in ExitStatus)
 
 
 def test_unknown_command_is_a_usage_error():
@@ -25,3 +41,77 @@ def test_unknown_command_is_a_usage_error():
     assert result.exit_code == ExitStatus.USAGE
     assert "No such command" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# ---- the error boundary: a bug in a command ----------------------------------------------------
+
+PLANTED = "planted fault"
+# `pc cluster` with its table function replaced by one that raises, in a fresh interpreter
+FAULTY_MESHCTL = (
+    "import sys, meshctl.analyze.summaries as summaries\n"
+    "def fail(*args, **kwargs):\n"
+    f"    raise RuntimeError({PLANTED!r})\n"
+    "summaries.cluster_table = fail\n"
+    "from meshctl.cli import main\n"
+    "sys.exit(main())\n"
+)
+
+
+def test_an_unexpected_error_is_one_line_and_exit_status_1(monkeypatch):
+    import meshctl.analyze.summaries as summaries
+
+    def fail(*args, **kwargs):
+        raise RuntimeError(PLANTED)
+
+    monkeypatch.setattr(summaries, "cluster_table", fail)
+    result = call_meshctl("pc", "cluster", "-f", SMALL_DUMP)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1:] == [f"meshctl: error: unexpected RuntimeError: {PLANTED} (rerun with --debug for a traceback)"]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("args", "env"), [(["--debug"], {}), ([], {"MESHCTL_DEBUG": "1"})], ids=["--debug", "MESHCTL_DEBUG"])
+def test_debug_shows_the_traceback(args, env):
+    proc = subprocess.run([sys.executable, "-c", FAULTY_MESHCTL, *args, "pc", "cluster", "-f", SMALL_DUMP],
+                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, "NO_COLOR": "1", **env}, timeout=60)  # fmt: skip
+    assert (proc.returncode, proc.stdout) == (1, "")
+    traceback = proc.stderr[proc.stderr.index("Traceback (most recent call last):\n") :]
+    assert traceback.endswith(f"RuntimeError: {PLANTED}\n")
+    assert 'in fail\n' in traceback and "meshctl: error" not in proc.stderr
+
+
+# ---- a reader that goes away (`meshctl ... | head`) ---------------------------------------------
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["pc", "cluster", "-f", SMALL_DUMP], ["pc", "cluster", "-f", SMALL_DUMP, "-o", "json"]],
+                         ids=["version", "help", "table", "json"])  # fmt: skip
+def test_output_to_a_closed_pipe_is_not_an_error(args):
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will read: every write fails with EPIPE
+    try:
+        proc = subprocess.run([sys.executable, "-m", "meshctl", *args], stdout=write_end, stderr=subprocess.PIPE,
+                              cwd=ROOT, env={**os.environ, "NO_COLOR": "1"}, timeout=60)  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 0
+    # nothing about the pipe (mesh_small.json's unknown section gives its one warning)
+    assert [line for line in proc.stderr.decode().splitlines() if "warning: unknown config dump section" not in line] == []
+
+
+def test_head_reading_the_first_line_of_a_big_table(tmp_path):
+    clusters = [{"cluster": {"@type": "type.googleapis.com/envoy.config.cluster.v3.Cluster", "name": f"outbound|80||s{i}.ns.svc.cluster.local", "type": "EDS"}}
+                for i in range(20000)]  # fmt: skip
+    dump = tmp_path / "big.json"
+    dump.write_text(json.dumps({"configs": [{"@type": "type.googleapis.com/envoy.admin.v3.ClustersConfigDump", "static_clusters": clusters}]}))
+    proc = subprocess.Popen([sys.executable, "-m", "meshctl", "pc", "cluster", "-f", str(dump)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=ROOT, env={**os.environ, "NO_COLOR": "1"})  # fmt: skip
+    try:
+        first = proc.stdout.readline()
+        proc.stdout.close()  # as `head -1` does: 1.5 MB of table is left, more than a pipe holds (1 MB at most)
+        stderr = proc.stderr.read()
+        proc.wait(timeout=60)
+    finally:
+        proc.kill()
+    assert first.split() == [b"SERVICE", b"FQDN", b"PORT", b"SUBSET", b"DIRECTION", b"TYPE", b"DESTINATION", b"RULE"]
+    assert (proc.returncode, stderr) == (0, b"")
