@@ -9,7 +9,9 @@ import json
 
 import pytest
 
-from fakekube import istio_pod, pilot_agent_request, pod
+from meshctl.archive import layout
+
+from fakekube import http_target, istio_pod, pilot_agent_request, pod
 from helpers import call_meshctl
 
 POD = "reviews-v1-abc"
@@ -70,6 +72,55 @@ def test_exec_fallback_when_port_forward_fails(sidecar, envoy_rig, refusal, tmp_
     assert f"exec pilot-agent request GET in {POD}.{NS}/istio-proxy: /config_dump" in result.stderr
     [exec_request] = sidecar.requests_for(subresource="exec")
     assert exec_request.query["command"] == ["pilot-agent", "request", "GET", "config_dump"]
+
+
+# What a sidecar's admin API answers to GETs: every path `meshctl snapshot` reads (meshctl.archive.layout).
+ADMIN_ANSWERS = {f"/{path}": b"{}" for _, path in layout.PROXY_FETCHES} | {
+    "/config_dump?include_eds": b'{"configs": []}', "/server_info": b'{"state": "LIVE"}', "/certs": b'{"certificates": []}'}
+
+
+def snapshot_execs(pod: str) -> list[tuple[str, list[str]]]:
+    """The commands a snapshot runs in `pod` when it reads it by exec: each admin path, the envoy-rev.json cat."""
+    return ([(pod, ["pilot-agent", "request", "GET", path]) for _, path in layout.PROXY_FETCHES]
+            + [(pod, ["pilot-agent", "request", "POST", path]) for path in layout.PROXY_READS_BY_POST]
+            + [(pod, ["cat", layout.ENVOY_REV])])  # fmt: skip
+
+
+@pytest.mark.kube
+@pytest.mark.parametrize("refusal", ["upgrade", "connect"])
+def test_after_a_refused_port_forward_a_pod_is_read_by_exec_only(fake_kube, tmp_path, refusal):
+    """The exec fallback is sticky per pod: a refusal is not retried for each admin path."""
+    pods = ["reviews-v1-abc", "ratings-v1-abc"]
+    fake_kube.add(*(istio_pod(name, NS) for name in pods))
+    fake_kube.refuse_port_forward(refusal)
+    with http_target(ADMIN_ANSWERS) as (host, port):
+        fake_kube.on_exec(["pilot-agent", "request"], pilot_agent_request(f"http://{host}:{port}"), container="istio-proxy")
+        result = meshctl(fake_kube, "snapshot", "-n", NS, "-o", str(tmp_path / "mesh.tar.gz"))
+    assert result.exit_code == 0, result
+    # Per pod: the one port-forward meant to stream every path, refused; the first path's own try,
+    # refused too; then every admin path by `pilot-agent request`, and `cat envoy-rev.json`.
+    forwards = fake_kube.requests_for(subresource="portforward")
+    assert sorted(r.name for r in forwards) == sorted(pods * 2)
+    commands = [(r.name, r.query["command"][:4]) for r in fake_kube.requests_for(subresource="exec")]
+    assert sorted(commands) == sorted(command for name in pods for command in snapshot_execs(name))
+
+
+@pytest.mark.kube
+def test_one_pod_source_tries_port_forward_once(fake_kube):
+    from meshctl.model.refs import PodRef
+    from meshctl.sources.kube import connect
+    from meshctl.sources.pod import PodSource
+
+    fake_kube.add(istio_pod(POD, NS))
+    fake_kube.refuse_port_forward("upgrade")
+    with http_target(ADMIN_ANSWERS) as (host, port):
+        fake_kube.on_exec(["pilot-agent", "request"], pilot_agent_request(f"http://{host}:{port}"), container="istio-proxy")
+        source = PodSource(connect({"kubeconfig": str(fake_kube.kubeconfig_path)}), PodRef.parse(POD, NS))
+        bodies = [source.fetch(path) for path in ("server_info", "certs", "server_info")]
+    assert bodies == [b'{"state": "LIVE"}', b'{"certificates": []}', b'{"state": "LIVE"}']
+    assert source.paths_used == ["exec", "exec", "exec"]
+    assert len(fake_kube.requests_for(subresource="portforward")) == 1
+    assert len(fake_kube.requests_for(subresource="exec")) == 3
 
 
 @pytest.mark.kube

@@ -8,6 +8,8 @@ import tarfile
 
 import pytest
 
+from meshctl.archive import layout
+
 from fakekube import configmap, custom_object, injector_webhook, istio_pod, namespace, pod
 from fakekube.targets import http_target
 from helpers import call_meshctl
@@ -177,7 +179,12 @@ def test_pods_that_refuse_port_forward_are_read_by_exec(fake_kube, envoy_rig, tm
     archive = str(tmp_path / "mesh.tar.gz")
     taken = meshctl(fake_kube, "snapshot", "-n", NS, "-o", archive, "--strict")
     assert taken.exit_code == 0, taken
-    assert len(fake_kube.requests_for(subresource="exec")) >= 4  # pilot-agent request per admin path
+    # one refused port-forward for the stream, one for the first path, then exec only (sticky)
+    assert len(fake_kube.requests_for(subresource="portforward")) == 2
+    commands = [r.query["command"][:4] for r in fake_kube.requests_for(subresource="exec")]
+    assert commands == ([["pilot-agent", "request", "GET", path] for _, path in layout.PROXY_FETCHES]
+                        + [["pilot-agent", "request", "POST", path] for path in layout.PROXY_READS_BY_POST]
+                        + [["cat", layout.ENVOY_REV]])  # fmt: skip
     live = meshctl(fake_kube, "pc", "route", PODS[0], "-n", NS)
     offline = call_meshctl("pc", "route", PODS[0], "-n", NS, "--snapshot", archive)
     assert offline.stdout == live.stdout and live.exit_code == offline.exit_code == 0
