@@ -3,6 +3,7 @@ print the same with `--snapshot` as live, and that the archive holds what docs/s
 
 from __future__ import annotations
 
+import base64
 import json
 import tarfile
 
@@ -26,12 +27,26 @@ def meshctl(kube, *args):
     return call_meshctl(*args, "--kubeconfig", str(kube.kubeconfig_path))
 
 
+def _private_key_pem() -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+
+
+# Envoy redacts its own keys; these sit where it does not: a ConfigMap value (JSON-escaped PEM in
+# the archive) and a pod annotation (base64 PEM). The archive test looks for them.
+SEEDED_KEY = _private_key_pem()
+
+
 @pytest.fixture
 def mesh(fake_kube, envoy_rig, tmp_path):
     """Two sidecars backed by the rig's Envoy, an istiod answering /debug/syncz, webhooks, ConfigMaps."""
     fake_kube.add(namespace(NS, {"istio-injection": "enabled"}), namespace("istio-system"), namespace("plain"))
     fake_kube.add(injector_webhook(ca_bundle_pem=envoy_rig.ca.root.cert_pem))
-    fake_kube.add(*(istio_pod(name, NS) for name in PODS), pod("web-1", "plain"))
+    fake_kube.add(istio_pod(PODS[0], NS), pod("web-1", "plain"),
+                  istio_pod(PODS[1], NS, annotations={"example.com/tls-key": base64.b64encode(SEEDED_KEY).decode()}))
     fake_kube.add({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "reviews", "namespace": NS},
                    "spec": {"selector": {"app": "reviews"}, "ports": [{"name": "http", "port": 9080, "targetPort": 9080,
                                                                        "protocol": "TCP"}]}},
@@ -40,7 +55,7 @@ def mesh(fake_kube, envoy_rig, tmp_path):
     fake_kube.add(pod("istiod-7d9c", "istio-system", labels={"app": "istiod", "istio.io/rev": "default"},
                       containers=[{"name": "discovery", "image": "docker.io/istio/pilot:1.24.1"}]))  # fmt: skip
     fake_kube.add(configmap("istio-ca-root-cert", NS, {"root-cert.pem": envoy_rig.ca.root.cert_pem.decode()}),
-                  configmap("istio", "istio-system", {"mesh": "trustDomain: cluster.local\n"}),
+                  configmap("istio", "istio-system", {"mesh": "trustDomain: cluster.local\n", "tls.key": SEEDED_KEY.decode()}),
                   configmap("istio-sidecar-injector", "istio-system", {"values": "{}", "config": "policy: enabled\n"}),
                   configmap("unrelated", "istio-system", {"x": "y"}))  # fmt: skip
     fake_kube.back_sidecar(("127.0.0.1", envoy_rig.admin_port), run_dir=envoy_rig.run_dir)
@@ -157,8 +172,15 @@ def test_the_archive_holds_what_the_docs_say_and_no_keys(mesh):
     assert set(manifest["pods"]) == {f"{name}.{NS}" for name in PODS}
     assert all(row["status"] == "ok" for row in manifest["pods"].values())
     assert manifest["failed"] == [] and not manifest["interrupted"]
+    key_lines = [line for line in SEEDED_KEY.splitlines() if not line.startswith(b"-----")]
     for name, data in members.items():
         assert b"PRIVATE KEY" not in data and b"LS0tLS1CRUdJTiBQUklWQVRF" not in data, name
+        assert not any(line in data for line in key_lines), name
+    # the seeded keys were stored, redacted, where they were
+    mesh_config = json.loads(members["cluster/api/v1/namespaces/istio-system/configmaps/istio.json"])
+    assert mesh_config["data"] == {"mesh": "trustDomain: cluster.local\n", "tls.key": "[redacted]\n"}  # the block, not its newline
+    annotated = json.loads(members[f"cluster/api/v1/namespaces/{NS}/pods/{PODS[1]}.json"])
+    assert base64.b64decode(annotated["metadata"]["annotations"]["example.com/tls-key"]) == b"[redacted]"  # still base64
     # Envoy's own redaction is kept: "[redacted]", base64-encoded in inline_bytes
     assert b"W3JlZGFjdGVkXQ==" in members[f"pods/{NS}/{PODS[0]}/config_dump.json"]
     assert "wrote" in result.stderr and "2 of 2 pods" in result.stderr
