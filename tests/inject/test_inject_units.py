@@ -85,14 +85,29 @@ def test_invalid_annotations_are_named(annotation, value, fragment):
     assert err.value.exit_status == 65
 
 
-def test_valid_annotations_pass():
-    validate_annotations({
-        "traffic.sidecar.istio.io/includeOutboundIPRanges": "*",
-        "traffic.sidecar.istio.io/excludeOutboundIPRanges": "10.0.0.1/8,::1/128",
-        "traffic.sidecar.istio.io/includeInboundPorts": "*",
-        "traffic.sidecar.istio.io/excludeInboundPorts": " 80, 443 ",
-        "sidecar.istio.io/interceptionMode": "TPROXY",
-    })
+VALID_ANNOTATIONS = {
+    "traffic.sidecar.istio.io/includeOutboundIPRanges": "*",
+    "traffic.sidecar.istio.io/excludeOutboundIPRanges": "10.0.0.1/8,::1/128",
+    "traffic.sidecar.istio.io/includeInboundPorts": "*",
+    "traffic.sidecar.istio.io/excludeInboundPorts": " 80, 443 ",
+    "traffic.sidecar.istio.io/excludeOutboundPorts": "",
+    "sidecar.istio.io/interceptionMode": "TPROXY",
+    "status.sidecar.istio.io/port": "15020",
+}
+
+
+@pytest.mark.parametrize(("annotation", "value"), VALID_ANNOTATIONS.items())
+def test_valid_annotations_pass(annotation, value):
+    assert validate_annotations({annotation: value}) is None
+
+
+def test_only_the_invalid_annotation_is_named():
+    bad = "traffic.sidecar.istio.io/includeInboundPorts"
+    with pytest.raises(InvalidAnnotation) as err:
+        validate_annotations({**VALID_ANNOTATIONS, bad: "80,x"})
+    message = str(err.value)
+    assert message.startswith(f"injection failed: invalid value '80,x' for annotation '{bad}': includeInboundPorts invalid: ")
+    assert message.count("invalid value") == 1
 
 
 def test_probe_rewrite_resolves_named_ports_and_skips_rewritten_ones():

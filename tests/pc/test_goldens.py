@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from helpers import ISTIO_TESTDATA, call_meshctl, require_shared
@@ -37,20 +39,23 @@ def test_matches_istioctl_golden(args, dump, golden):
 
 
 def test_pc_all_sections_follow_the_single_views():
-    """`pc all` is the single views with type prefixes: its cluster rows equal `pc cluster`'s."""
+    """`pc all` is the single views with type prefixes: its cluster rows are `pc cluster`'s, in the
+    same order, led by NAME = "cluster/<name>"; istioctl prefixes the SERVICE FQDN of clusters
+    without a subset key too (PrintClusterSummary with includeConfigType)."""
     dump = require_shared(PROXYCONFIG / "config_dump.json")
-    single = call_meshctl("pc", "cluster", "-f", str(dump)).stdout.splitlines()[1:]
+    single = [row.split() for row in call_meshctl("pc", "cluster", "-f", str(dump)).stdout.splitlines()[1:]]
+    names = [cluster["name"] for cluster in json.loads(call_meshctl("pc", "cluster", "-f", str(dump), "-o", "json").stdout)]
     whole = call_meshctl("pc", "all", "-f", str(dump)).stdout
-    for row in single:
-        fqdn = row.split()[0]
-        assert any(line.startswith("cluster/") and fqdn in line for line in whole.splitlines())
+    block = whole[whole.index("\nNAME ") + 1 :].split("\n\n")[0].splitlines()
+    assert block[0].split() == ["NAME", "SERVICE", "FQDN", "PORT", "SUBSET", "DIRECTION", "TYPE", "DESTINATION", "RULE"]
+    expected = [[f"cluster/{name}", *([f"cluster/{row[0]}", *row[1:]] if row[1] == "-" else row)] for name, row in zip(names, single)]
+    assert len(single) == len(names) >= 3
+    assert [line.split() for line in block[1:]] == expected
 
 
 def test_camel_case_input_gives_the_same_table():
     """istioctl's own `-o json` output (protobuf JSON, camelCase) decodes like Envoy's dump."""
     dump = require_shared(CONFIGDUMP / "endpoint/configdump.json")
-    import json
-
     from meshctl.decode.protojson import to_camel
 
     camel = json.dumps(to_camel(json.loads(dump.read_bytes()))).encode()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import copy
+import json
 from datetime import datetime, timezone
 
 from hypothesis import HealthCheck, given, settings
@@ -36,13 +38,53 @@ def _cells_are_strings(table) -> bool:
     return all(isinstance(cell, str) for row in table.rows for cell in row)
 
 
+# Where redact_secrets may blank values (meshctl/analyze/secrets.py), and what it writes there.
+REDACTABLE = {"private_key", "password", "pkcs12", "keys", "secret", "certificate_chain", "trusted_ca"}
+MARKERS = {"[redacted]", "W3JlZGFjdGVkXQ=="}
+
+
+def _only_redacted(before, after, redactable: bool = False) -> bool:
+    """`after` is `before` but for string leaves below a redactable key, which became a marker."""
+    if isinstance(before, dict):
+        return isinstance(after, dict) and list(after) == list(before) and all(
+            _only_redacted(before[key], after[key], redactable or key in REDACTABLE) for key in before)
+    if isinstance(before, list):
+        return isinstance(after, list) and len(after) == len(before) and all(
+            _only_redacted(b, a, redactable) for b, a in zip(before, after))
+    return after == before or (redactable and isinstance(before, str) and after in MARKERS)
+
+
 @FAST
 @given(JSON, JSON)
 def test_secret_sections_of_any_shape(active, warming):
     section = {"dynamic_active_secrets": active, "dynamic_warming_secrets": warming}
     for wide in (False, True):
         assert _cells_are_strings(secret_table(section, now=NOW, wide=wide))
-    redact_secrets(section)
+    before = copy.deepcopy(section)
+    redacted = redact_secrets(section)
+    assert section == before  # a copy: the input is untouched
+    assert _only_redacted(section, redacted)
+    assert redact_secrets(redacted) == redacted
+
+
+KEY_MATERIAL = "MHcCAQEEIBkey-material-that-must-not-show"
+
+
+@FAST
+@given(JSON, st.booleans(), st.sampled_from(["inline_string", "inline_bytes", "filename", "environment_variable"]))
+def test_private_keys_are_redacted_whatever_surrounds_them(junk, listed, source):
+    certificate = {"certificate_chain": {"inline_string": "chain"}, "private_key": {source: KEY_MATERIAL}, "junk": junk}
+    tls = {"tls_certificates": [certificate]} if listed else {"tls_certificate": certificate}
+    section = {"dynamic_active_secrets": [{"name": "default", "secret": {"name": "default", **tls}}], "junk": junk}
+    redacted = redact_secrets(section)
+    assert KEY_MATERIAL not in json.dumps(redacted)
+    assert _only_redacted(section, redacted)
+    # exactly the key is blanked; the rest of the secret is as it was
+    marker = "W3JlZGFjdGVkXQ==" if source == "inline_bytes" else "[redacted]"
+    blanked = {"certificate_chain": {"inline_string": "chain"}, "private_key": {source: marker}}
+    secret = redacted["dynamic_active_secrets"][0]
+    kept = secret["secret"]["tls_certificates"][0] if listed else secret["secret"]["tls_certificate"]
+    assert {key: kept[key] for key in blanked} == blanked and secret["name"] == secret["secret"]["name"] == "default"
 
 
 @FAST
