@@ -63,16 +63,17 @@ def _run(args: list[str], env, debug: bool) -> int:
             print("meshctl: interrupted", file=env.stderr)
             return ExitStatus.INTERRUPTED
         except click_exception as exc:
-            exc.show(file=env.stderr)
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `meshctl`, `meshctl pc`: help, as asked for
+                env.stdout.write(exc.ctx.get_help() + "\n")
+                return ExitStatus.OK
+            message, hint = usage_error_lines(exc)
+            _print_error(env, message, hint)
             return ExitStatus.USAGE if isinstance(exc, usage_error) else exc.exit_code
         return returned if isinstance(returned, int) else ExitStatus.OK
     except MeshctlError as exc:
         if debug:
             raise
-        from meshctl.render.console import error_text
-        from meshctl.render.safe import safe_line
-
-        print(error_text(f"meshctl: error: {safe_line(str(exc))}", env.terminal), file=env.stderr)
+        _print_error(env, str(exc), exc.hint)
         return exc.exit_status
     except KeyboardInterrupt:
         print("meshctl: interrupted", file=env.stderr)
@@ -85,11 +86,7 @@ def _run(args: list[str], env, debug: bool) -> int:
     except Exception as exc:  # the error boundary: one line, never a traceback unless --debug
         if debug:
             raise
-        from meshctl.render.console import error_text
-        from meshctl.render.safe import safe_line
-
-        message = f"meshctl: error: unexpected {type(exc).__name__}: {safe_line(str(exc))} (rerun with --debug for a traceback)"
-        print(error_text(message, env.terminal), file=env.stderr)
+        _print_error(env, f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for a traceback)")
         return ExitStatus.UNEXPECTED
 
 
@@ -99,6 +96,57 @@ def _reader_gone(stdout) -> int:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, stdout.fileno())
     return ExitStatus.OK
+
+
+def _print_error(env, message: str, hint: str | None = None) -> None:
+    """Every error of a run: ``meshctl: error: MESSAGE`` on one line, and at most one ``hint:`` line."""
+    from meshctl.render.console import error_text
+    from meshctl.render.safe import safe_line
+
+    # safe_line: one line, keys replaced, control characters escaped (a message may quote hostile input)
+    print(error_text(f"meshctl: error: {safe_line(message)}", env.terminal), file=env.stderr)
+    if hint:
+        print(f"hint: {safe_line(hint)}", file=env.stderr)
+
+
+def usage_error_lines(exc) -> tuple[str, str | None]:
+    """A Click usage error as meshctl says errors: (message, hint).
+
+    Click writes four lines (usage, "Try ... for help", a blank, "Error: ..."); meshctl writes one
+    message in its own style and a hint: the close matches of a mistyped sub-command or option
+    ("did you mean"), else where the usage is.
+    """
+    import difflib
+
+    ctx = getattr(exc, "ctx", None)
+    command_path = ctx.command_path if ctx is not None else "meshctl"
+    help_hint = f"'{command_path} --help' shows the usage"
+    kind = type(exc).__name__
+    if kind == "NoSuchOption":
+        message = _sentence(exc.message)
+        matches = sorted(exc.possibilities or ())
+        if matches:
+            return message, f"did you mean {' or '.join(matches)}? ({help_hint})"
+        return message, help_hint
+    message = _sentence(exc.format_message().split(". Did you mean ")[0])  # Typer's own suggestion: ours is below
+    if ctx is not None and message.startswith("no such command "):
+        typed = message.removeprefix("no such command ")[1:-1]  # the name's repr
+        group = ctx.command
+        names = list(group.list_commands(ctx)) if hasattr(group, "list_commands") else []
+        matches = difflib.get_close_matches(typed, names, n=3, cutoff=0.6)
+        message = f"{command_path} has no command {typed!r}"
+        if matches:
+            return message, f"did you mean {' or '.join(repr(m) for m in matches)}? ('{command_path} --help' lists the commands)"
+        return message, f"'{command_path} --help' lists the commands"
+    return message, help_hint
+
+
+def _sentence(text: str) -> str:
+    """Click's "No such option: -x." as meshctl writes messages: lower-case start, no final period."""
+    text = text.strip().rstrip(".")
+    if text[:1].isupper() and not text[1:2].isupper():
+        text = text[0].lower() + text[1:]
+    return text
 
 
 # Commands (first words) that run long or stream many inputs: the cyclic collector stays on for them.

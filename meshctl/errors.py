@@ -15,6 +15,7 @@ class ExitStatus(IntEnum):
     UNEXPECTED = 1
     USAGE = 2
     DATA_ERROR = 65  # sysexits EX_DATAERR, istioctl ExitDataError
+    NO_INPUT = 66  # sysexits EX_NOINPUT: an input file the user named is missing or unreadable
     UNAVAILABLE = 69  # sysexits EX_UNAVAILABLE: pod, port-forward, admin API, SDS socket
     CHECK_FAILED = 79  # istioctl ExitAnalyzerFoundIssues
     INTERRUPTED = 130
@@ -22,20 +23,33 @@ class ExitStatus(IntEnum):
 
 EXIT_CODE_HELP = (
     "Exit codes: 0 ok; 1 unexpected error; 2 usage; 65 bad input data "
-    "(unparsable, truncated, not a config dump); 69 source unavailable "
+    "(unparsable, truncated, not a config dump); 66 input file missing or unreadable; 69 source unavailable "
     "(pod, port-forward, admin API, SDS); 79 check found issues / inputs differ; 130 interrupted."
 )
 
 
 class MeshctlError(Exception):
-    """An error with a message a user can act on; `cli.main` prints it on one line."""
+    """An error with a message a user can act on; `cli.main` prints it on one line.
+
+    `hint`, when given, is a second line (``hint: ...``): what to type instead.
+    """
 
     exit_status = ExitStatus.UNEXPECTED
+
+    def __init__(self, *args, hint: str | None = None) -> None:
+        super().__init__(*args)
+        self.hint = hint
 
 
 class UsageError(MeshctlError):
     """The command line asks for something meshctl cannot do (exit 2)."""
     exit_status = ExitStatus.USAGE
+
+
+class InputError(MeshctlError):
+    """An input file the user named is missing, a directory, or unreadable (exit 66, sysexits EX_NOINPUT)."""
+
+    exit_status = ExitStatus.NO_INPUT
 
 
 class DecodeError(MeshctlError):

@@ -29,7 +29,8 @@ def test_help_lists_exit_codes():
     paragraph = next(p for p in result.stdout.split("\n\n") if p.strip().startswith("Exit codes:"))
     assert " ".join(paragraph.split()) == (
         "Exit codes: 0 ok; 1 unexpected error; 2 usage; 65 bad input data (unparsable, truncated, not a config "
-        "dump); 69 source unavailable (pod, port-forward, admin API, SDS); 79 check found issues / inputs differ; "
+        "dump); 66 input file missing or unreadable; 69 source unavailable (pod, port-forward, admin API, SDS); "
+        "79 check found issues / inputs differ; "
         "130 interrupted."
     )
     # and the codes it documents are the ones meshctl returns
@@ -39,7 +40,7 @@ def test_help_lists_exit_codes():
 def test_unknown_command_is_a_usage_error():
     result = run_meshctl("no-such-command")
     assert result.exit_code == ExitStatus.USAGE
-    assert "No such command" in result.stderr
+    assert result.stderr.startswith("meshctl: error: meshctl has no command 'no-such-command'\n")
     assert "Traceback" not in result.stderr
 
 

@@ -83,7 +83,7 @@ def test_bad_values_are_still_usage_errors(alteration, args, option):
     # Typer's own conversion words the reason its way; the status and the option named are the same.
     expected, got = run("unaltered", *args), run(alteration, *args)
     assert got["status"] == expected["status"] == 2 and got["stdout"] == ""
-    assert f"Error: Invalid value for '{option}': " in got["stderr"]
+    assert got["stderr"].startswith(f"meshctl: error: invalid value for '{option}': ")
 
 
 def test_without_the_private_parts_typer_converts_options_itself():

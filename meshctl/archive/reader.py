@@ -23,7 +23,7 @@ import zlib
 from collections.abc import Iterator
 
 from meshctl.archive import layout
-from meshctl.errors import DecodeError, UsageError
+from meshctl.errors import DecodeError, InputError
 from meshctl.model.limits import BODY_FLAG, DEFAULT_MAX_BODY, DEFAULT_MAX_SNAPSHOT, SNAPSHOT_FLAG, too_large
 
 _CHUNK = 1 << 20
@@ -35,9 +35,9 @@ class SnapshotArchive:
 
     def __init__(self, path: str, *, max_member: int = DEFAULT_MAX_BODY, max_total: int = DEFAULT_MAX_SNAPSHOT) -> None:
         if not os.path.exists(path):
-            raise UsageError(f"snapshot {path} does not exist")
+            raise InputError(f"snapshot {path} does not exist")
         if os.path.isdir(path):
-            raise UsageError(f"snapshot {path} is a directory, not a file")
+            raise InputError(f"snapshot {path} is a directory, not a file")
         self.path = path
         self.max_member, self.max_total = max_member, max_total
         self._objects: dict[str, bytes] | None = None

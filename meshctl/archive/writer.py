@@ -83,11 +83,7 @@ class SnapshotWriter:
 
     def __init__(self, path: str) -> None:
         self.path = os.path.abspath(path)
-        directory = os.path.dirname(self.path)
-        if os.path.isdir(self.path):
-            raise UsageError(f"{path} is a directory; give a file name such as mesh.tar.gz")
-        if not os.path.isdir(directory):
-            raise UsageError(f"cannot write {path}: directory {directory} does not exist")
+        directory = self.check_target(path)
         try:
             handle, self._temp = tempfile.mkstemp(prefix=f".{os.path.basename(self.path)}.", suffix=".part", dir=directory)
         except OSError as exc:
@@ -96,6 +92,17 @@ class SnapshotWriter:
         self._lock = threading.Lock()
         self._mtime = int(time.time())
         self._tar_length = 0  # uncompressed tar bytes so far, for the end-of-archive padding
+
+    @staticmethod
+    def check_target(path: str) -> str:
+        """The directory `path` would be written in; UsageError when `path` cannot be a new archive there
+        (callers check before long work, so that a typo fails at once)."""
+        directory = os.path.dirname(os.path.abspath(path))
+        if os.path.isdir(path):
+            raise UsageError(f"{path} is a directory; give a file name such as mesh.tar.gz")
+        if not os.path.isdir(directory):
+            raise UsageError(f"cannot write {path}: directory {directory} does not exist")
+        return directory
 
     def __enter__(self) -> SnapshotWriter:
         # SIGTERM (a CI job cancelled, `kill`) interrupts like Ctrl-C, so that __exit__ removes the

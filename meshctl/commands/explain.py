@@ -69,13 +69,17 @@ def _load(env: Env, source):
 
 def _split_port(spec: str, port: int | None) -> tuple[str, int | None]:
     """DST[:PORT] -> (DST, port); a file or URL keeps its colons unless the part after the last is a port."""
+    import os
+
     from meshctl.analyze.mtls import parse_destination
 
-    if _is_workload_spec(spec):
+    if spec.startswith(("http://", "https://")) or spec == "-" or os.path.exists(spec):
         return spec, port
     head, _, tail = spec.rpartition(":")
     if head and tail.isascii() and tail.isdigit() and _is_workload_spec(head):
         return head, port or int(tail)
+    if _is_workload_spec(spec):
+        return spec, port  # a file that is not there: reading it says so
     try:
         host, parsed = parse_destination(spec)
     except ValueError as exc:

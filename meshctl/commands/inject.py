@@ -18,13 +18,13 @@ from meshctl.errors import DecodeError, SourceError, UsageError
 OUTPUT_FORMATS = ("yaml", "json", "patch")
 
 
-def _read(env: Env, path: str | None, what: str) -> str | None:
+def _read(env: Env, path: str | None, what: str, *, implicit_stdin: bool = False) -> str | None:
+    """The text of input file `path` ('-': standard input; `implicit_stdin`: the user gave no path)."""
     if path is None:
         return None
-    try:
-        raw = env.binary_stdin().read() if path == "-" else Path(path).read_bytes()
-    except OSError as exc:
-        raise SourceError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    from meshctl.sources.file import read_input
+
+    raw = read_input(path, what=what, stdin=env.binary_stdin(), implicit_stdin=implicit_stdin)
     return decode_text(raw, f"{what} {'(stdin)' if path == '-' else path}")
 
 
@@ -105,7 +105,7 @@ def inject_command(
     if native_sidecars not in ("auto", "on", "off"):
         raise UsageError(f"--native-sidecars must be auto, on or off, not {native_sidecars!r}")
     fmt, out_path = (output, None) if output in OUTPUT_FORMATS else ("yaml", output)
-    source = _read(env, filename or "-", "input")
+    source = _read(env, filename or "-", "input file", implicit_stdin=filename is None)
     kube = configurations = choice = None
     if inject_config_file is None or webhook:
         kube = connect_for_injection(env)

@@ -26,10 +26,40 @@ AdminOption = Annotated[
     Optional[str],
     typer.Option("--admin", metavar="URL", help="Read from an Envoy admin API, e.g. http://127.0.0.1:15000.", show_default=False),
 ]
+
+
+def _store_query(ctx, param, value):
+    """--query's callback: remember it, and refuse it beside an explicit -o that prints no data."""
+    if value:
+        ctx.meta[_QUERY_META] = value
+        _refuse_query_with_text(ctx)
+    return value
+
+
 QueryOption = Annotated[
     Optional[str],
-    typer.Option("--query", metavar="EXPR", help="JMESPath expression over the JSON output (implies -o json unless -o yaml).", show_default=False),
+    typer.Option("--query", metavar="EXPR", callback=_store_query, show_default=False,
+                 help="JMESPath expression over the JSON output (implies -o json unless -o yaml)."),
 ]
+_QUERY_META, _OUTPUT_META = "meshctl.query", "meshctl.output"
+
+
+def _refuse_query_with_text(ctx) -> None:
+    """--query filters a document: with -o short/wide/junit given explicitly it is a usage error."""
+    from meshctl.emit import DATA_FORMATS
+
+    output = ctx.meta.get(_OUTPUT_META)
+    if ctx.meta.get(_QUERY_META) and output is not None and output not in DATA_FORMATS:
+        conflict(ctx, f"--query filters JSON or YAML output: it cannot be used with -o {output}")
+
+
+def conflict(ctx, message: str):
+    """Raise Click's usage error (exit 2, one line) for options that cannot be used together."""
+    from meshctl.typer_fast import click_errors
+
+    raise click_errors()[1](message, ctx=ctx)
+
+
 # Many pods at once (meshctl.sources.fleet): `pc` views, `snapshot`.
 AllNamespacesOption = Annotated[bool, typer.Option("-A", "--all-namespaces", help="Sidecar pods in every namespace.")]
 SelectorOption = Annotated[
@@ -49,17 +79,35 @@ RawOption = Annotated[
 ]
 
 
-def output_option(default: str, choices: tuple[str, ...]):
-    """An `-o/--output` option with `default`, validated against `choices` (exit 2 otherwise)."""
+def check_choice(value: str, choices: tuple[str, ...], option: str) -> str:
+    """`value` if it is one of `choices`, else a usage error naming them (and the closest, if any)."""
+    if value in choices:
+        return value
+    import difflib
 
-    def check(value: str) -> str:
-        if value not in choices:
-            raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}")
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
+    guess = f"; did you mean {close[0]}?" if close else ""
+    raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}{guess}", param_hint=option)
+
+
+def output_option(default: str, choices: tuple[str, ...]):
+    """An `-o/--output` option with `default`, validated against `choices` (exit 2 otherwise).
+
+    Given explicitly as a format that prints no document (short, wide, junit), it refuses --query.
+    """
+
+    def check(ctx: typer.Context, param: typer.CallbackParam, value: str) -> str:
+        check_choice(value, choices, "-o")
+        source = ctx.get_parameter_source(param.name)
+        if source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT"):
+            ctx.meta[_OUTPUT_META] = value
+            _refuse_query_with_text(ctx)
         return value
 
     return Annotated[
         str,
-        typer.Option("-o", "--output", metavar="|".join(choices), callback=check, help=f"Output format: {', '.join(choices)}."),
+        typer.Option("-o", "--output", metavar="|".join(choices), callback=check, help=f"Output format: {', '.join(choices)}.",
+                     autocompletion=lambda: list(choices)),
     ]
 
 

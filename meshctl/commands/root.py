@@ -102,11 +102,10 @@ def build_app():
             raise typer.Exit()
 
     def check_color(value: str) -> str:
+        from meshctl.commands.options import check_choice
         from meshctl.render.console import COLOR_CHOICES
 
-        if value not in COLOR_CHOICES:
-            raise typer.BadParameter(f"{value!r} is not one of {', '.join(COLOR_CHOICES)}")
-        return value
+        return check_choice(value, COLOR_CHOICES, "--color")
 
     @app.callback()
     def root(

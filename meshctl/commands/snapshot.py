@@ -53,6 +53,7 @@ def snapshot(
     env = Env.of(ctx)
     if env.kube.snapshot:
         raise UsageError("snapshot captures from a cluster; --snapshot cannot be its source")
+    SnapshotWriter.check_target(output)  # before the cluster is asked anything
     kube = env.cluster()
     namespace = env.kube.namespace
     pods = select_proxy_pods(kube, namespace=namespace, all_namespaces=all_namespaces, selector=selector or "")

@@ -28,7 +28,10 @@ class AdminSource:
 
     def __init__(self, base_url: str, timeout: float | None = None, max_body: int = DEFAULT_MAX_BODY) -> None:
         url = base_url if "://" in base_url else f"http://{base_url}"
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:  # "http://[::1": an unclosed IPv6 bracket
+            raise UsageError(f"--admin is not a URL such as http://127.0.0.1:15000 ({exc})") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise UsageError(f"--admin {without_userinfo(base_url)!r} is not an http(s) URL such as http://127.0.0.1:15000")
         try:

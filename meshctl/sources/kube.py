@@ -361,7 +361,9 @@ def _load_api_client(options: KubeOptions):
     namespace = None
     if not any(os.path.exists(p) for p in paths):
         if options.kubeconfig:
-            raise SourceError(f"kubeconfig {options.kubeconfig} does not exist")
+            from meshctl.errors import InputError
+
+            raise InputError(f"kubeconfig {options.kubeconfig} does not exist")
         if not os.environ.get("KUBERNETES_SERVICE_HOST"):
             raise SourceError(f"no kubeconfig found ({files}) and not running in a pod: set --kubeconfig or KUBECONFIG")
         try:

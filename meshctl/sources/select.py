@@ -69,14 +69,20 @@ def open_source(
         from meshctl.sources.pod import proxy_source
 
         return proxy_source(cluster() if cluster is not None else open_cluster(options), pod, notify)
-    raise UsageError("no input: give -f FILE (or -f - for standard input)")
+    raise UsageError("no input: name a POD[.NAMESPACE], or give -f FILE or --admin URL", hint="-f - reads standard input")
+
+
+# What only a path can look like: a pod is never named "/x", "./x" or "dump.json" (TYPE/NAME has no dot before the slash).
+_PATH_PREFIXES = ("/", "./", "../", "~")
+_FILE_SUFFIXES = (".json", ".yaml", ".yml", ".gz", ".tgz")
 
 
 def spec_kind(spec: str) -> str:
-    """What a positional A/SRC/DST names: "admin" (an http(s) URL), "file" (an existing path or '-'), else "pod"."""
+    """What a positional A/SRC/DST names: "admin" (an http(s) URL), "file" (an existing path, '-', or
+    what can only be a path, so that a missing file is reported as one), else "pod"."""
     if spec.startswith(("http://", "https://")):
         return "admin"
-    if spec == "-" or os.path.exists(spec):
+    if spec == "-" or os.path.exists(spec) or spec.startswith(_PATH_PREFIXES) or spec.endswith(_FILE_SUFFIXES):
         return "file"
     return "pod"
 

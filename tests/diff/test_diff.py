@@ -144,8 +144,8 @@ def test_source_for_spec_reads_urls_as_admin_paths_and_dashes_as_files_else_pods
 
     dump = tmp_path / "a.json"
     dump.write_text("{}")
-    assert [spec_kind(s) for s in ("http://127.0.0.1:15000", "https://x", "-", str(dump), "reviews-v1.default", str(tmp_path / "none.json"))] == [
-        "admin", "admin", "file", "file", "pod", "pod",
-    ]  # fmt: skip
+    specs = ("http://127.0.0.1:15000", "https://x", "-", str(dump), "reviews-v1.default", "deploy/reviews-v1.default", str(tmp_path / "none.json"), "dump.json")
+    # a path that does not exist is still a file (its error says so: exit 66), never a pod reference
+    assert [spec_kind(s) for s in specs] == ["admin", "admin", "file", "file", "pod", "pod", "file", "file"]
     assert isinstance(source_for_spec("http://127.0.0.1:15000"), AdminSource)
     assert isinstance(source_for_spec(str(dump)), FileSource)

@@ -77,9 +77,9 @@ def test_exec_error_has_line_and_column(tmp_path):
     assert result.stderr.startswith('meshctl: error: template: t.yaml:2:33: executing "t.yaml" at <printf>:')
 
 
-def test_missing_file_is_a_usage_error(tmp_path):
+def test_missing_file_is_a_no_input_error(tmp_path):
     result = call_meshctl("template", "render", str(tmp_path / "nope.yaml"))
-    assert result.exit_code == 2
+    assert result.exit_code == 66
     assert "does not exist" in result.stderr
 
 

@@ -52,10 +52,10 @@ def test_kebab_case_aliases_and_stdin():
     assert result.stdout == (T / "deployment/hello.yaml.injected").read_text()
 
 
-def test_missing_input_file_is_a_source_error():
+def test_missing_input_file_is_a_no_input_error():
     require_shared(T)
     result = call_meshctl("inject", "--injectConfigFile", str(T / "inject-config.yaml"), "-f", str(T / "missing.yaml"))
-    assert result.exit_code == 69
+    assert result.exit_code == 66
     assert "missing.yaml" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -73,9 +73,13 @@ def test_bad_annotation_exits_65_naming_the_annotation():
 
 
 def test_no_config_files_and_no_cluster_is_a_source_error(tmp_path):
-    result = call_meshctl("inject", "--kubeconfig", str(tmp_path / "none"), stdin=b"kind: Pod\napiVersion: v1\n")
+    # No kubeconfig at all (and not in a pod): the cluster is unavailable, and the error says what else to give.
+    result = call_meshctl("inject", stdin=b"kind: Pod\napiVersion: v1\n", environ={"KUBECONFIG": str(tmp_path / "none")})
     assert result.exit_code == 69
     assert "--injectConfigFile" in result.stderr and result.stderr.count("\n") == 1
+    # A --kubeconfig that is not there is a missing input file, as everywhere.
+    result = call_meshctl("inject", "--kubeconfig", str(tmp_path / "none"), stdin=b"kind: Pod\napiVersion: v1\n")
+    assert result.exit_code == 66 and "kubeconfig" in result.stderr and result.stderr.count("\n") == 1
 
 
 def test_explain_names_what_decided(tmp_path):

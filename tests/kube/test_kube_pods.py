@@ -190,7 +190,7 @@ def test_unreachable_api_server(fake_kube, tmp_path):
 
 @pytest.mark.kube
 def test_missing_kubeconfig_and_bad_timeout(fake_kube, tmp_path):
-    assert_one_line_error(call_meshctl("pc", "cluster", POD, "--kubeconfig", str(tmp_path / "none")), 69, "does not exist")
+    assert_one_line_error(call_meshctl("pc", "cluster", POD, "--kubeconfig", str(tmp_path / "none")), 66, "does not exist")
     result = meshctl(fake_kube, "pc", "cluster", POD, "--request-timeout", "soon")
     assert_one_line_error(result, 2, "invalid --request-timeout 'soon'")
 

@@ -64,9 +64,9 @@ def test_subprocess_run_reports_bad_input_in_one_line(tmp_path):
     assert_data_error(run_meshctl("pc", "cluster", "-f", str(broken)))
 
 
-def test_missing_file_is_a_usage_error():
+def test_missing_file_is_a_no_input_error():
     result = call_meshctl("pc", "cluster", "-f", "/nonexistent/dump.json")
-    assert result.exit_code == ExitStatus.USAGE
+    assert result.exit_code == ExitStatus.NO_INPUT
     assert "does not exist" in result.stderr
 
 

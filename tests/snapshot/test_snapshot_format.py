@@ -13,7 +13,7 @@ from meshctl.archive import layout
 from meshctl.archive.reader import SnapshotArchive
 from meshctl.archive.scrub import StreamScrubber, scrub
 from meshctl.archive.writer import SnapshotWriter, json_bytes
-from meshctl.errors import DecodeError, SourceError, UsageError
+from meshctl.errors import DecodeError, InputError, SourceError, UsageError
 from meshctl.model.options import KubeOptions
 from meshctl.sources.snapshot import SnapshotKube
 
@@ -84,7 +84,7 @@ def test_writer_refuses_bad_targets(tmp_path):
 
 
 def test_reader_errors_are_one_line(tmp_path):
-    with pytest.raises(UsageError, match="does not exist"):
+    with pytest.raises(InputError, match="does not exist"):
         SnapshotArchive(str(tmp_path / "nope.tar.gz"))
     junk = tmp_path / "junk.tar.gz"
     junk.write_bytes(b"not a tar at all")

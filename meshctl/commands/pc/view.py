@@ -97,8 +97,18 @@ def _store_target_option(ctx, param, value):
 
 
 def targets(ctx, pod: Optional[str], file: Optional[str], admin: Optional[str]) -> Targets:
-    """The view's Targets: the source options given, and the multi-pod options Click parsed."""
-    return Targets(pod, file, admin, **ctx.meta.get(_TARGETS_META, {}))
+    """The view's Targets: the source options given, and the multi-pod options Click parsed.
+
+    One source (POD, -f, --admin) and a pod selection (-A, -l) together are a usage error.
+    """
+    chosen = Targets(pod, file, admin, **ctx.meta.get(_TARGETS_META, {}))
+    one = [name for name, value in (("a POD", pod), ("-f", file), ("--admin", admin)) if value]
+    many = [name for name, value in (("-A", chosen.all_namespaces), ("-l", chosen.selector)) if value]
+    if one and many:
+        from meshctl.commands.options import conflict
+
+        conflict(ctx, f"{one[0]} reads one proxy and {' and '.join(many)} selects pods: give one or the other")
+    return chosen
 
 
 class ViewOutput(NamedTuple):
@@ -129,6 +139,11 @@ def selected_pods(env: Env, targets: Targets) -> list:
 def run_view(env: Env, targets: Targets, fetch: Callable, view: Callable, output: str, query: Optional[str]) -> None:
     """Fetch, view and emit, for the one source named or for the pods -l/-A/-n select (see module docstring)."""
     if one_source(env, targets):
+        if not (targets.pod or targets.file or targets.admin or env.kube.snapshot):
+            from meshctl.errors import UsageError
+
+            raise UsageError("no input: name a POD[.NAMESPACE], give -f FILE or --admin URL, or select pods with -n NS, -l SELECTOR or -A",
+                             hint="-f - reads standard input")  # fmt: skip
         source = open_source(env, file=targets.file, admin=targets.admin, pod=targets.pod)
         fetched = fetch(source)
         env.retain(fetched)  # the GC policy (cli.main) decides what becomes of a big dump at the end
