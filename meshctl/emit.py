@@ -53,6 +53,8 @@ def emit(env, result, format: str = "short", query: str | None = None) -> None:
             print(safe_line(result.empty_msg), file=env.stderr)
             return
         env.stdout.write(render_table(result, env.terminal))
+        for line in marked_rows_notes(result):
+            env.message(line)
     elif isinstance(result, Sections):
         from meshctl.render.table import render_sections
 
@@ -89,6 +91,24 @@ def write_chunks(env, chunks) -> None:
         buffer.write(redactor.feed(chunk))
     buffer.write(redactor.finish())
     buffer.flush()
+
+
+# What a row mark means, for the note under the table (Tabular.row_marks).
+MARK_MEANINGS = {"warming": "received but not yet in use by Envoy (istioctl does not show these)"}
+
+
+def marked_rows_notes(table) -> list[str]:
+    """One ``meshctl: note:`` line per kind of marked row of `table`, naming up to five (by their first two cells)."""
+    by_mark: dict[str, list[str]] = {}
+    for index, mark in sorted(table.row_marks.items()):
+        row = table.rows[index] if index < len(table.rows) else []
+        by_mark.setdefault(mark, []).append(" ".join([cell for cell in row if cell and cell != "-"][:2]) or "-")
+    notes = []
+    for mark, names in by_mark.items():
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        rows = "row" if len(names) == 1 else "rows"
+        notes.append(f"meshctl: note: {len(names)} {rows} {mark}, {MARK_MEANINGS.get(mark, 'marked')}: {shown}")
+    return notes
 
 
 def render_document(document, format: str, query: str | None = None) -> str:

@@ -4,8 +4,9 @@ Views come in already selected (meshctl.analyze.filters) and sorted (meshctl.ana
 
 Sources: istioctl/pkg/writer/envoy/configdump/{cluster,listener,route,endpoint,ecds}.go and
 istioctl/pkg/writer/envoy/clusters/clusters.go. `type_prefix` is istioctl's includeConfigType
-(`pc all`): a NAME column / "cluster/" prefixes. Warming resources (which istioctl hides) get an
-extra STATE column, added only when a table has one, so istioctl-shaped output stays identical.
+(`pc all`): a NAME column / "cluster/" prefixes. Warming resources (which istioctl hides) are
+rows like the others, marked warming (`Tabular.row_marks`: yellow on a terminal, a note on
+stderr), so the columns are istioctl's whatever the dump holds.
 """
 
 from __future__ import annotations
@@ -91,10 +92,7 @@ def render_config(path: str) -> str:
 
 
 def _mark_states(table: Tabular, views: list) -> Tabular:
-    if any(view.state == WARMING for view in views):
-        table.columns = [*table.columns, "STATE"]
-        for row, view in zip(table.rows, views):
-            row.append(view.state)
+    table.row_marks = {index: WARMING for index, view in enumerate(views) if view.state == WARMING}
     return table
 
 

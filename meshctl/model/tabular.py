@@ -13,6 +13,9 @@ class Tabular:
     `padding`/`minwidth` are the tabwriter settings istioctl uses for this table (most use
     padding 5; the listener table uses 1), so the text renderer can be byte-exact.
     `empty_msg` is what a command reports on stderr when there are no rows (or "").
+    `row_marks` (row index -> a state such as "warming") flags rows unlike the others without a
+    column of their own (a terminal colours them; `emit` notes them on stderr), so the columns
+    stay istioctl's whatever the rows hold.
     """
 
     columns: list[str]
@@ -20,6 +23,7 @@ class Tabular:
     padding: int = 5
     minwidth: int = 0
     empty_msg: str = ""
+    row_marks: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

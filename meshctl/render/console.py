@@ -9,10 +9,12 @@ Rules (``--color auto``, the default):
 
 * stdout not a terminal: istioctl's plain text, byte for byte, no colour (scripts, CI, ``| grep``);
 * stdout a terminal: Rich tables, coloured unless NO_COLOR is set or TERM=dumb;
-* FORCE_COLOR (non-empty, not "0"): Rich tables in colour even when piped, as ``--color always``.
+* FORCE_COLOR (non-empty, not "0"): colour even when piped, as ``--color always``; the layout
+  stays istioctl's plain text (only a terminal gets the Rich layout, whose width is its own).
 
 ``--color always|never`` wins over the environment. ``never`` on a terminal keeps the Rich layout
-but writes no escape sequence at all.
+but writes no escape sequence at all. Progress bars (many pods) are drawn on stderr only when
+both stdout and stderr are terminals: never into a pipe, nor while data goes to a file.
 """
 
 from __future__ import annotations
@@ -32,17 +34,18 @@ class Terminal:
     """What this run's output may look like.
 
     Attributes:
-        rich: draw tables with Rich (stdout is a terminal, or colour was forced); False means
-            istioctl's plain aligned text.
+        rich: draw tables with Rich (stdout is a terminal); False means istioctl's plain aligned text.
         color: ANSI styles allowed on stdout.
         stderr_color: ANSI styles allowed on stderr (the error line, inject's decision panel).
         width: columns a Rich table may use.
+        progress: a progress bar may be drawn on stderr (stdout and stderr are terminals).
     """
 
     rich: bool = False
     color: bool = False
     stderr_color: bool = False
     width: int = DEFAULT_WIDTH
+    progress: bool = False
 
 
 def decide(*, color: str, stdout_tty: bool, stderr_tty: bool, environ: Mapping[str, str], width: int) -> Terminal:
@@ -51,10 +54,11 @@ def decide(*, color: str, stdout_tty: bool, stderr_tty: bool, environ: Mapping[s
         raise ValueError(f"color must be one of {', '.join(COLOR_CHOICES)}, not {color!r}")
     stdout_color = _wants_color(color, stdout_tty, environ)
     return Terminal(
-        rich=stdout_tty or stdout_color,
+        rich=stdout_tty,
         color=stdout_color,
         stderr_color=_wants_color(color, stderr_tty, environ),
         width=width,
+        progress=stdout_tty and stderr_tty and environ.get("TERM") != "dumb",
     )
 
 

@@ -16,6 +16,7 @@ JSON and YAML are printed exactly (their escaping is their own); only keys are r
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from meshctl.model.tabular import Sections, Tabular
 from meshctl.redact import redact_text
@@ -66,10 +67,5 @@ def safe_table(table: Tabular) -> Tabular:
     if redact_text(joined) is joined and _CONTROL.search(joined) is None:
         return table
     fix = lambda cell: escape_cell(redact_text(cell))  # noqa: E731
-    return Tabular(
-        columns=[fix(c) for c in table.columns],
-        rows=[[fix(c) for c in row] for row in table.rows],
-        padding=table.padding,
-        minwidth=table.minwidth,
-        empty_msg=table.empty_msg,
-    )
+    # replace(): every other field (padding, empty_msg, row_marks, ...) carried as it is
+    return replace(table, columns=[fix(c) for c in table.columns], rows=[[fix(c) for c in row] for row in table.rows])

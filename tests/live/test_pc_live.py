@@ -24,11 +24,10 @@ def rows(text: str) -> list[list[str]]:
 
 
 def test_pc_cluster_shows_the_warming_cluster_as_warming(envoy_rig):
-    table = rows(pc(envoy_rig, "cluster").stdout)
-    states = {(r[0], r[-1]) for r in table}
-    assert ("mysqldb.db.svc.cluster.local", "warming") in states
-    assert ("details.default.svc.cluster.local", "active") in states
-    assert ("xds-grpc", "static") in states
+    result = pc(envoy_rig, "cluster")
+    names = {r[0] for r in rows(result.stdout)}
+    assert {"mysqldb.db.svc.cluster.local", "details.default.svc.cluster.local", "xds-grpc"} <= names
+    assert result.stderr.rstrip().endswith("warming, received but not yet in use by Envoy (istioctl does not show these): mysqldb.db.svc.cluster.local 3306")
 
 
 def test_pc_cluster_json_is_protobuf_json(envoy_rig):

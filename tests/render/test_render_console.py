@@ -30,13 +30,13 @@ class FakeTTY(io.StringIO):
         ("auto", True, {"NO_COLOR": "1"}, True, False),
         ("auto", True, {"TERM": "dumb"}, True, False),
         ("auto", True, {"NO_COLOR": ""}, True, True),  # no-color.org: an empty NO_COLOR does not count
-        # FORCE_COLOR: colour (and so Rich) even when piped; "0" and "" do not force.
-        ("auto", False, {"FORCE_COLOR": "1"}, True, True),
+        # FORCE_COLOR: colour even when piped, on istioctl's plain layout; "0" and "" do not force.
+        ("auto", False, {"FORCE_COLOR": "1"}, False, True),
         ("auto", False, {"FORCE_COLOR": "0"}, False, False),
         ("auto", False, {"FORCE_COLOR": ""}, False, False),
         ("auto", True, {"NO_COLOR": "1", "FORCE_COLOR": "1"}, True, False),  # NO_COLOR wins over FORCE_COLOR
         # The flag wins over the environment.
-        ("always", False, {"NO_COLOR": "1"}, True, True),
+        ("always", False, {"NO_COLOR": "1"}, False, True),
         ("always", True, {"TERM": "dumb"}, True, True),
         ("never", True, {"FORCE_COLOR": "1"}, True, False),
         ("never", False, {"FORCE_COLOR": "1"}, False, False),

@@ -3,7 +3,6 @@
 import json
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -97,13 +96,35 @@ def test_cells_are_data_not_markup():
     assert table_cells(render_table(odd, TTY), ["NAME"]) == [["[bold]x[/bold] :smile:"]]
 
 
-def test_a_narrow_terminal_folds_long_cells_without_losing_characters():
-    text = strip_ansi(render_table(CLUSTERS, Terminal(rich=True, color=True, width=60)))
-    assert max(len(line) for line in text.splitlines()) <= 60
-    assert "…" not in text
-    # Folded, not cut: every character of every cell (and header) is still on the screen.
-    shown = Counter(char for char in text if char not in " \n─")
-    assert shown == Counter(char for cell in [*CLUSTERS.columns, *sum(CLUSTERS.rows, [])] for char in cell if char != " ")
+def test_a_narrow_terminal_never_breaks_an_identifier():
+    # Too narrow for the longest name: istioctl's plain layout, rows running long, nothing cut or folded.
+    narrow = Terminal(rich=True, color=False, width=60)
+    assert render_table(CLUSTERS, narrow) == render_tabular(CLUSTERS)
+    # Wide enough: the Rich layout, each identifier on one line of its own row.
+    fits = Terminal(rich=True, color=False, width=105)
+    text = render_table(CLUSTERS, fits)
+    assert "─" in text and max(map(len, text.splitlines())) <= 105
+    assert table_cells(text, CLUSTERS.columns) == CLUSTERS.rows
+
+
+def test_free_text_wraps_at_word_boundaries_only():
+    detail = "cluster outbound|3306||mysqldb.db.svc.cluster.local warming for 4s (endpoints or secrets not delivered)"
+    table = Tabular(["POD", "CHECK", "STATUS", "DETAIL"], [["productpage-v1-abc.default", "xds-warming", "WARN", detail]], padding=3)
+    text = render_table(table, Terminal(rich=True, color=False, width=100))
+    lines = text.splitlines()
+    assert max(map(len, lines)) <= 100 and len(lines) > 3  # the DETAIL wrapped ...
+    start = lines[0].index("DETAIL")
+    pieces = [line[start:].strip() for line in lines[2:]]
+    assert " ".join(pieces) == detail  # ... between words: every word whole, in order
+    assert "outbound|3306||mysqldb.db.svc.cluster.local" in pieces
+    assert lines[2].startswith("productpage-v1-abc.default   xds-warming")
+
+
+def test_headers_wrap_between_words_never_inside_one():
+    table = Tabular(["CLUSTER", "VALIDATION SECRET"], [["outbound|9080||reviews.default.svc.cluster.local", "ROOTCA"]])
+    text = render_table(table, Terminal(rich=True, color=False, width=62))
+    assert "VALIDATION" in text.splitlines()[0] + text.splitlines()[1] and "VALIDA\n" not in text
+    assert "outbound|9080||reviews.default.svc.cluster.local" in text
 
 
 def test_headerless_tables_have_no_header_rule():
@@ -130,21 +151,24 @@ def test_piped_pc_cluster_is_istioctl_text_and_color_never_changes_nothing():
     assert piped.exit_code == never.exit_code == 0
     assert piped.stdout == never.stdout
     assert "\x1b[" not in piped.stdout and "─" not in piped.stdout
-    assert piped.stdout.splitlines()[0].split() == ["SERVICE", "FQDN", "PORT", "SUBSET", "DIRECTION", "TYPE", "DESTINATION", "RULE", "STATE"]
+    # istioctl's columns, warming clusters or not (they are marked on a terminal and noted on stderr)
+    assert piped.stdout.splitlines()[0].split() == ["SERVICE", "FQDN", "PORT", "SUBSET", "DIRECTION", "TYPE", "DESTINATION", "RULE"]
+    assert "warm.example.svc.cluster.local" in piped.stdout
+    assert "meshctl: note: 1 row warming" in piped.stderr
 
 
-def test_color_always_gives_the_rich_table_piped_and_does_not_outlive_the_run():
+def test_color_always_colours_the_plain_layout_piped_and_does_not_outlive_the_run():
     plain = call_meshctl("pc", "cluster", "-f", str(MESH_SMALL)).stdout
     forced = call_meshctl("--color", "always", "pc", "cluster", "-f", str(MESH_SMALL))
     assert forced.exit_code == 0
-    assert "\x1b[33mwarming\x1b[0m" in forced.stdout
+    assert "\x1b[33mwarm.example.svc.cluster.local\x1b[0m" in forced.stdout and "\x1b[1mSERVICE FQDN\x1b[0m" in forced.stdout
+    assert strip_ansi(forced.stdout) == plain  # a pipe always gets istioctl's layout, byte for byte
     assert call_meshctl("pc", "cluster", "-f", str(MESH_SMALL)).stdout == plain
-    # A real process, piped, wide enough for one line per row (COLUMNS), NO_COLOR overridden by the flag.
-    wide = run_meshctl("--color", "always", "pc", "cluster", "-f", str(MESH_SMALL), env={"COLUMNS": "200"})
-    assert wide.exit_code == 0 and "\x1b[33mwarming\x1b[0m" in wide.stdout
-    columns = ["SERVICE FQDN", "PORT", "SUBSET", "DIRECTION", "TYPE", "DESTINATION RULE", "STATE"]
-    assert table_cells(wide.stdout, columns) == table_cells(plain, columns)
-    assert len(table_cells(plain, columns)) == 8
+    # A real process, piped, NO_COLOR overridden by the flag; FORCE_COLOR does the same.
+    for args, env in ((("--color", "always"), {"COLUMNS": "200"}), ((), {"FORCE_COLOR": "1", "NO_COLOR": ""})):
+        run = run_meshctl(*args, "pc", "cluster", "-f", str(MESH_SMALL), env=env)
+        assert run.exit_code == 0 and "\x1b[33mwarm.example" in run.stdout
+        assert strip_ansi(run.stdout) == plain
 
 
 def test_bad_color_value_is_a_usage_error():
@@ -177,7 +201,8 @@ def test_piped_runs_do_not_import_rich():
         loaded = _modules_after(["pc", view, "-f", str(MESH_SMALL)], environ)
         assert "meshctl.render.table" in loaded  # the table path ran ...
         assert not {m for m in loaded if m.split(".")[0] == "rich"}  # ... and stayed plain
-    assert "rich.table" in _modules_after(["--color", "always", "pc", "cluster", "-f", str(MESH_SMALL)], environ)
+    forced = _modules_after(["--color", "always", "pc", "cluster", "-f", str(MESH_SMALL)], environ)
+    assert not {m for m in forced if m.split(".")[0] == "rich"}  # colour, piped: still the plain layout
 
 
 def test_inject_diff_colour_follows_the_same_decision():

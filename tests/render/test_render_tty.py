@@ -18,9 +18,14 @@ from helpers import ROOT, call_meshctl, require_tool
 from helpers.render_cells import strip_ansi, table_cells
 
 MESH_SMALL = Path(__file__).resolve().parent.parent / "pc" / "data" / "mesh_small.json"
-COLUMNS = ["SERVICE FQDN", "PORT", "SUBSET", "DIRECTION", "TYPE", "DESTINATION RULE", "STATE"]
+COLUMNS = ["SERVICE FQDN", "PORT", "SUBSET", "DIRECTION", "TYPE", "DESTINATION RULE"]
 # The terminal decides: no COLUMNS (the width must come from the tty), no colour overrides.
 ENVIRON = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR")} | {"TERM": "xterm-256color"}
+
+
+def table_part(screen: str) -> str:
+    """The screen without meshctl's stderr lines (warnings, notes), which share the terminal."""
+    return "\r\n".join(line for line in screen.split("\r\n") if not strip_ansi(line).startswith("meshctl: "))
 
 
 def run_in_pty(*args: str, width: int = 160, env: dict | None = None, timeout: float = 60) -> tuple[int, str]:
@@ -58,20 +63,25 @@ def test_a_terminal_gets_a_rich_table_with_the_plain_tables_cells():
     header = next(line for line in lines if "SERVICE FQDN" in line)
     assert header.startswith("\x1b[1mSERVICE FQDN")  # bold header
     assert set(lines[lines.index(header) + 1]) == {"─"}  # a rule under it, no box
-    assert "\x1b[33mwarming\x1b[0m" in screen  # the warming cluster in yellow
+    assert "\x1b[33mwarm.example.svc.cluster.local\x1b[0m" in screen  # the warming cluster in yellow
+    assert "meshctl: note: 1 row warming" in screen  # and named on stderr
     plain = call_meshctl("pc", "cluster", "-f", str(MESH_SMALL)).stdout
-    assert table_cells(screen, COLUMNS) == table_cells(plain, COLUMNS)
+    assert table_cells(table_part(screen), COLUMNS) == table_cells(plain, COLUMNS)
     assert len(table_cells(plain, COLUMNS)) == 8
     # stderr shares the terminal: the decoder's warning is there, as one plain line.
     assert "meshctl: warning: unknown config dump section" in screen
 
 
 def test_the_width_comes_from_the_terminal():
+    # 100 columns: the Rich table fits. 60: the longest name cannot fit, so istioctl's layout, rows running long.
+    code, screen = run_in_pty("pc", "cluster", "-f", str(MESH_SMALL), width=100)
+    assert code == 0
+    table = [line for line in strip_ansi(screen).split("\r\n") if not line.startswith("meshctl: ")]
+    assert max(map(len, table)) <= 100 and "─" * 20 in screen
     code, screen = run_in_pty("pc", "cluster", "-f", str(MESH_SMALL), width=60)
     assert code == 0
-    table = strip_ansi(screen).split("\r\n")[1:]  # after the warning line
-    assert max(map(len, table)) <= 60
-    assert max(map(len, strip_ansi(run_in_pty("pc", "cluster", "-f", str(MESH_SMALL))[1]).split("\r\n")[1:])) > 60
+    plain = call_meshctl("pc", "cluster", "-f", str(MESH_SMALL)).stdout
+    assert plain.replace("\n", "\r\n") in strip_ansi(screen)
 
 
 @pytest.mark.parametrize("way", [{"env": {"NO_COLOR": "1"}}, {"env": {"TERM": "dumb"}}, {"args": ("--color", "never")}])
@@ -81,7 +91,7 @@ def test_no_colour_on_a_terminal_keeps_the_layout_without_escapes(way):
     assert code == 0
     assert "\x1b[" not in screen
     assert "─" * 20 in screen
-    assert len(table_cells(screen, COLUMNS)) == 8
+    assert len(table_cells(table_part(screen), COLUMNS)) == 8
 
 
 def test_an_error_on_a_terminal_is_one_red_line():
@@ -112,6 +122,6 @@ def test_tmux_shows_a_rich_table(tmp_path):
         subprocess.run([*server, "kill-server"], capture_output=True, timeout=30)
     assert "__done__" in screen, screen
     assert "─" * 20 in screen
-    assert "warming" in screen and "\x1b[" in screen  # -e keeps the pane's colours
+    assert "warm.example.svc.cluster.local" in screen and "\x1b[" in screen  # -e keeps the pane's colours
     plain = call_meshctl("pc", "cluster", "-f", str(MESH_SMALL)).stdout
-    assert table_cells(screen, COLUMNS) == table_cells(plain, COLUMNS)
+    assert table_cells(table_part(screen), COLUMNS) == table_cells(plain, COLUMNS)
