@@ -392,7 +392,7 @@ def _age(timestamp: str, now: datetime) -> str:
     return format_duration(now - moment)
 
 
-# --- the report: table, JSON document (docs/check-json.md), JUnit XML ---------------------------
+# --- the report: table, JSON document (docs/json.md meshctl.check/v1), JUnit XML ---------------------------
 
 SCHEMA_VERSION = "meshctl.check/v1"
 FAIL_ON = {"error": (FAIL,), "warning": (FAIL, WARN)}
@@ -425,6 +425,13 @@ class Report:
         """Checks at or above --fail-on."""
         return sum(1 for pod in self.pods for r in pod.results if r.status in FAIL_ON[self.fail_on])
 
+    def failing_summary(self) -> str:
+        """The closing line when checks fail: "3 checks failed on 2 of 9 pods" (never reads as 9 failing pods)."""
+        pods = sum(1 for pod in self.pods if any(r.status in FAIL_ON[self.fail_on] for r in pod.results))
+        level = "failed" if self.fail_on == "error" else "warned or failed"
+        checks = "check" if self.failing == 1 else "checks"
+        return f"{self.failing} {checks} {level} on {pods} of {len(self.pods)} {'pod' if len(self.pods) == 1 else 'pods'}"
+
 
 def sort_pods(pods: list[PodReport]) -> tuple[PodReport, ...]:
     """Reports by namespace, then pod name."""
@@ -444,7 +451,7 @@ def report_table(report: Report):
 
 
 def report_document(report: Report) -> dict:
-    """The `-o json` document; its schema is docs/check-json.md (change both together)."""
+    """The `-o json` document; its schema is meshctl.check/v1 in docs/json.md (change both together)."""
     counts = report.counts()
     return {
         "schemaVersion": SCHEMA_VERSION,

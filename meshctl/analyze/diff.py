@@ -74,7 +74,7 @@ class DumpDiff:
         return table
 
     def to_data(self) -> dict:
-        """The JSON form (stable schema: documented in docs/diff.md)."""
+        """The JSON form (`pc diff -o json`: docs/json.md meshctl.diff/v1, less its schemaVersion)."""
         return {
             "equal": self.equal,
             "summary": self.counts(),

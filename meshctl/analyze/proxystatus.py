@@ -242,12 +242,12 @@ class SyncComparison:
         return text
 
     def to_data(self) -> dict:
-        """The JSON form: pc diff's schema (docs/diff.md; "removed" = only istiod has it,
+        """The JSON form: pc diff's (docs/json.md meshctl.sync-diff/v1; "removed" = only istiod has it,
         "added" = only the proxy has it) plus a match flag per type and the RDS load time."""
         loaded = self.rds_last_loaded
         return {
             "match": {kind: self.matches(kind) for kind, _ in COMPARED_TYPES},
-            "rds_last_loaded": loaded.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z") if loaded else None,
+            "rdsLastLoaded": loaded.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z") if loaded else None,
             **self.diff.to_data(),
         }
 

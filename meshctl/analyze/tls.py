@@ -73,9 +73,12 @@ class TlsRow:
         return ",".join(f"{key}={_scalar(value)}" for key, value in self.match.items())
 
     def to_dict(self) -> dict:
-        """The JSON form (`pc tls -o json`): the same fields as the table, lists for tuples."""
-        data = _json_ready(asdict(self))
-        data["sds_sources"] = [
+        """The JSON form (`pc tls -o json`, docs/json.md meshctl.tls/v1): the table's fields, camelCase keys,
+        lists for tuples; `match` is Envoy's match data as it is."""
+        from meshctl.model.document import camel
+
+        data = {camel(key): value for key, value in _json_ready(asdict(self)).items()}
+        data["sdsSources"] = [
             {key: value for key, value in _json_ready(asdict(source)).items() if value} | {"describe": source.describe()}
             for source in self.sds_sources
         ]
@@ -369,13 +372,9 @@ def tls_table(rows: list[TlsRow]) -> Tabular:
         ]
         for row in rows
     ]
-    columns = list(TLS_COLUMNS)
-    if any(row.state == "warming" for row in rows):
-        # As `pc cluster` does: a STATE column only when some cluster is warming.
-        columns.append("STATE")
-        for cells, row in zip(table_rows, rows):
-            cells.append(row.state)
-    return Tabular(columns=columns, rows=table_rows, empty_msg=NO_CLUSTERS)
+    # As `pc cluster` does: the same columns whatever the rows; warming clusters are marked rows.
+    marks = {index: "warming" for index, row in enumerate(rows) if row.state == "warming"}
+    return Tabular(columns=list(TLS_COLUMNS), rows=table_rows, empty_msg=NO_CLUSTERS, row_marks=marks)
 
 
 def _cell(values: tuple[str, ...]) -> str:

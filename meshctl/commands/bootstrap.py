@@ -11,8 +11,8 @@ from typing import Optional
 
 import typer
 
-from meshctl.commands.options import output_option, with_kube_options
-from meshctl.emit import emit
+from meshctl.commands.options import QueryOption, RawOption, output_option, with_kube_options
+from meshctl.emit import DATA_FORMATS, data_format, emit
 from meshctl.env import Env
 
 app = typer.Typer(add_completion=False)
@@ -33,6 +33,8 @@ def bootstrap(
     pod: Optional[str] = typer.Argument(None, metavar="[POD[.NAMESPACE]]", show_default=False),
     file: Optional[str] = typer.Option(None, "-f", "--file", metavar="PATH", help="envoy-rev.json, a config dump, or a BootstrapConfigDump.", show_default=False),
     output: OutputOption = "short",
+    query: QueryOption = None,
+    raw: RawOption = False,
 ) -> None:
     """`meshctl bootstrap` (its --help text is the decorator's)."""
     from meshctl.analyze.sidecar import proxy_container_facts, seed_chain
@@ -54,9 +56,14 @@ def bootstrap(
     wrapper = bootstrap_document(load_json(data, origin))
     config = wrapper["bootstrap"]
     chain = seed_chain(config, container)
-    if output != "short":
-        emit(env, {"source": origin, "nodeId": (config.get("node") or {}).get("id", ""), "seedChain": chain,
-                   "container": container_facts, "bootstrap": config}, output)  # fmt: skip
+    fmt = data_format(output, query)
+    if fmt in DATA_FORMATS:
+        from meshctl.decode.protojson import istioctl_resource
+        from meshctl.model.document import document
+
+        emit(env, document("bootstrap", {"source": origin, "nodeId": (config.get("node") or {}).get("id", ""), "seedChain": chain,
+                                         "container": container_facts, "bootstrap": config if raw else istioctl_resource(config)}),
+             fmt, query)  # fmt: skip
         return
     from meshctl.render.bootstrap import seed_text
 

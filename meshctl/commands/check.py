@@ -6,8 +6,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from meshctl.commands.options import output_option, with_kube_options
-from meshctl.emit import emit
+from meshctl.commands.options import QueryOption, output_option, with_kube_options
+from meshctl.emit import DATA_FORMATS, data_format, emit
 from meshctl.env import Env
 
 HELP = """Check every selected sidecar pod, concurrently: admin API reachable, proxy/istiod version
@@ -15,11 +15,11 @@ skew, xDS resources warming, workload certificate validity (--cert-warn), ROOTCA
 istio-ca-root-cert, tlsMode=istio endpoints without sidecars (and plain text to sidecars), and
 an injector webhook for the sidecar's revision.
 
-Output: a table (POD, CHECK, STATUS, DETAIL), -o json (schema: docs/check-json.md) or -o junit.
+Output: a table (POD, CHECK, STATUS, DETAIL), -o json|yaml (schema meshctl.check/v1 in docs/json.md) or -o junit.
 One unreachable pod is one failed row. Exit status: 0 when no check reaches --fail-on, 79 when
 one does, 130 after Ctrl-C (what finished is printed)."""
 
-OutputOption = output_option("table", ("table", "json", "junit"))
+OutputOption = output_option("table", ("table", "json", "yaml", "junit"))
 CONFIGMAP = "istio-ca-root-cert"
 
 app = typer.Typer(add_completion=False)
@@ -35,6 +35,7 @@ def check(
     cert_warn: Annotated[str, typer.Option("--cert-warn", metavar="DURATION", help="Warn when the workload cert expires within this (e.g. 24h, 7d).")] = "24h",
     fail_on: Annotated[str, typer.Option("--fail-on", metavar="warning|error", help="Lowest status that makes the exit status 79.")] = "error",
     output: OutputOption = "table",
+    query: QueryOption = None,
 ) -> None:
     """`meshctl check` (its --help text is HELP)."""
     from meshctl.analyze import check as rules
@@ -50,11 +51,12 @@ def check(
     mesh = mesh_facts(kube, pods, now=env.now(), cert_warn=warn_within)
     port = env.kube.proxy_admin_port
     run = fleet.run_each(pods, lambda pod: rules.run_checks(pod_facts(kube, pod, port), mesh), concurrency=concurrency, label="checking pods",
-                         stream=env.stderr)  # fmt: skip
+                         stream=env.stderr, progress=env.terminal.progress)  # fmt: skip
     reports = [pod_report(result) for result in run]  # (the collector is paused for the run: cli.main)
     report = rules.Report(rules.sort_pods(reports), fail_on=fail_on, interrupted=run.interrupted)
-    if output == "json":
-        emit(env, rules.report_document(report), "json")
+    fmt = data_format(output, query)
+    if fmt in DATA_FORMATS:
+        emit(env, rules.report_document(report), fmt, query)
     elif output == "junit":
         from meshctl.render.check import junit_text
 
@@ -65,8 +67,7 @@ def check(
         env.message(f"meshctl: interrupted: {report.counts()['notChecked']} of {len(pods)} pods not checked")
         raise typer.Exit(ExitStatus.INTERRUPTED)
     if report.failing:
-        level = "failed" if fail_on == "error" else "warned or failed"
-        raise CheckFailed(f"{report.failing} check(s) {level} on {len(pods)} pod(s)")
+        raise CheckFailed(report.failing_summary())
 
 
 def pod_facts(kube, pod: dict, port: int):

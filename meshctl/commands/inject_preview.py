@@ -12,10 +12,13 @@ from typing import Optional
 import typer
 
 from meshctl.commands.inject import revision_option
+from meshctl.commands.options import QueryOption, output_option
+from meshctl.emit import DATA_FORMATS, data_format, emit
 from meshctl.env import Env
 from meshctl.errors import CheckFailed
 
 app = typer.Typer(add_completion=False)
+PreviewOutput = output_option("diff", ("diff", "json", "yaml"))
 
 
 @app.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,6 +31,8 @@ def inject_preview(
         "fires, the drift is the sidecar going away (exit 79)."
     ),
     webhook: bool = typer.Option(False, "--webhook", help="Render with the cluster's injector webhook (port-forward to istiod)."),
+    output: PreviewOutput = "diff",
+    query: QueryOption = None,
 ) -> None:
     """Show how a running pod differs from what the injector would produce now."""
     from dataclasses import replace
@@ -50,6 +55,7 @@ def inject_preview(
     from meshctl.model.refs import PodRef
 
     env = Env.of(ctx)
+    fmt = data_format(output, query)
     kube = connect_for_injection(env)
     target = PodRef.parse(ref, kube.namespace)
     running = kube.resolve_pod(target)
@@ -65,7 +71,7 @@ def inject_preview(
         if choice.webhook is None:
             # Nothing would inject a restarted pod: the drift is the sidecar going away.
             diff = preview.drift(running, new_pod)
-            env.write(diff)
+            _print(env, fmt, query, f"{target.namespace}/{name}", "no injector webhook fires", diff)
             raise CheckFailed(f"pod {name}: {choice.explanation()[0]}: a restarted pod now gets no sidecar "
                               "(`meshctl webhooks --pod` shows why)")  # fmt: skip
         report_choice(env, choice)
@@ -86,11 +92,21 @@ def inject_preview(
     rendered = next(d for d in goyaml.unmarshal_all(result.text, float_numbers=False) if d)
     diff = preview.drift(running, preview.pod_template(rendered))
     source_name = f"revision {revision or 'default'}" + (f" via webhook {choice.webhook.configuration}" if choice else "")
+    _print(env, fmt, query, f"{target.namespace}/{name}", source_name, diff)
     if not diff:
         env.message(f"pod {name}: no injection drift ({source_name})")
         return
-    env.write(diff)
     raise CheckFailed(f"pod {name} differs from what the injector renders now ({source_name})")
+
+
+def _print(env: Env, fmt: str, query, pod: str, source: str, diff: str) -> None:
+    """The drift: the unified diff as it is, or docs/json.md meshctl.inject-preview/v1."""
+    if fmt in DATA_FORMATS:
+        from meshctl.model.document import document
+
+        emit(env, document("inject-preview", {"pod": pod, "renderedWith": source, "drift": bool(diff), "diff": diff}), fmt, query)
+    elif diff:
+        env.write(diff)
 
 
 def _new_pod(kube, subject: dict) -> dict:

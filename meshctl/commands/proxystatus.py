@@ -16,8 +16,8 @@ from typing import Optional
 
 import typer
 
-from meshctl.commands.options import output_option, with_kube_options
-from meshctl.emit import emit
+from meshctl.commands.options import QueryOption, output_option, with_kube_options
+from meshctl.emit import DATA_FORMATS, data_format, emit
 from meshctl.env import Env
 
 app = typer.Typer(add_completion=False)
@@ -43,15 +43,17 @@ def proxy_status(
     output: OutputOption = "short",
     istiod_file: Optional[str] = typer.Option(None, "--istiod-file", metavar="PATH", help="Compare: istiod's /debug/config_dump?proxyID=POD.NS answer, instead of asking istiod.", show_default=False),
     proxy_file: Optional[str] = typer.Option(None, "--proxy-file", metavar="PATH", help="Compare: the proxy's config dump ('-' for stdin) instead of the pod's (istioctl --file).", show_default=False),
+    query: QueryOption = None,
 ) -> None:
     """`meshctl proxy-status` (its --help text is the decorator's)."""
     env = Env.of(ctx)
+    output = data_format(output, query)
     if istiod_file or proxy_file or (pod and not files and output != "wide"):
         if files:
             from meshctl.errors import UsageError
 
             raise UsageError("-f reads sync status tables; compare with --istiod-file/--proxy-file instead")
-        _compare(env, pod, istiod_file, proxy_file, output, revision)
+        _compare(env, pod, istiod_file, proxy_file, output, revision, query)
         return
     from meshctl.analyze.proxystatus import STATUS_SCHEMA, filter_response, parse_syncz, status_rows, sync_statuses
     from meshctl.errors import SourceError, UsageError
@@ -77,7 +79,10 @@ def proxy_status(
         istiod: filter_response(parse_syncz(istiod, data), namespace="" if proxy_id else namespace, proxy_id=proxy_id)
         for istiod, data in sorted(answers.items())
     }
-    if output in ("json", "yaml"):
+    if output in DATA_FORMATS and query:  # a filter needs the data: istiod's answers as a list
+        emit(env, list(responses.values()), output, query)
+        return
+    if output in DATA_FORMATS:
         from meshctl.render.data import to_yaml
 
         writer = JsonpbWriter(STATUS_SCHEMA)
@@ -96,7 +101,8 @@ def proxy_status(
     emit(env, tabwrite("".join("\t".join(row) + "\n" for row in [header, *rows])))
 
 
-def _compare(env: Env, pod: str | None, istiod_file: str | None, proxy_file: str | None, output: str, revision: str | None) -> None:
+def _compare(env: Env, pod: str | None, istiod_file: str | None, proxy_file: str | None, output: str, revision: str | None,
+             query: str | None = None) -> None:
     """istioctl proxystatus.go with a pod argument: NewComparator(istiod answers, Envoy dump).Diff()."""
     from meshctl.analyze.proxystatus import compare_sync, first_config_dump
     from meshctl.decode.configdump import parse
@@ -129,7 +135,9 @@ def _compare(env: Env, pod: str | None, istiod_file: str | None, proxy_file: str
         istiod, istiod_dump = found
     comparison = compare_sync(istiod_dump, parse(proxy.fetch("config_dump")))
     if output in ("json", "yaml"):
-        emit(env, {"proxy": proxy_id, "istiod": istiod, **comparison.to_data()}, output)
+        from meshctl.model.document import document
+
+        emit(env, document("sync-diff", {"proxy": proxy_id, "istiod": istiod, **comparison.to_data()}), output, query)
     else:
         from meshctl.render.proxystatus import comparison_text
 

@@ -11,8 +11,8 @@ from typing import Optional
 
 import typer
 
-from meshctl.commands.options import output_option, with_kube_options
-from meshctl.emit import emit
+from meshctl.commands.options import QueryOption, output_option, with_kube_options
+from meshctl.emit import DATA_FORMATS, data_format, emit
 from meshctl.env import Env
 
 app = typer.Typer(add_completion=False)
@@ -35,6 +35,7 @@ def rootca_compare(
     files: Optional[list[str]] = typer.Option(None, "-f", "--file", metavar="PATH", help="A config dump file as one side (repeatable).", show_default=False),
     configmap: bool = typer.Option(False, "--configmap", help="Compare with ConfigMap istio-ca-root-cert of the pod's namespace (-n for a file)."),
     output: OutputOption = "short",
+    query: QueryOption = None,
 ) -> None:
     """`meshctl rootca-compare` (its --help text is HELP)."""
     from meshctl.analyze.rootca import compare_roots, comparison_table
@@ -52,13 +53,14 @@ def rootca_compare(
         sides.append(_configmap_side(kube, sides[0][2] or kube.namespace))
     (left, left_bundle, _), (right, right_bundle, _) = sides
     comparison = compare_roots(left, left_bundle, right, right_bundle)
-    if output == "short":
-        emit(env, comparison_table(comparison))
+    fmt = data_format(output, query)
+    if fmt in DATA_FORMATS:
+        emit(env, _document(comparison), fmt, query)
     else:
-        emit(env, _document(comparison), output)
+        emit(env, comparison_table(comparison))
     if not comparison.shared:
         raise CheckFailed(comparison.summary())
-    if output == "short":
+    if fmt not in DATA_FORMATS:
         emit(env, comparison.summary() + "\n")
 
 
@@ -95,7 +97,10 @@ def _configmap_side(kube, namespace: str):
 
 
 def _document(comparison) -> dict:
-    return {
+    """docs/json.md meshctl.rootca-compare/v1."""
+    from meshctl.model.document import document
+
+    return document("rootca-compare", {
         "left": comparison.left,
         "right": comparison.right,
         "identical": comparison.identical,
@@ -105,7 +110,7 @@ def _document(comparison) -> dict:
             for c, a, b in comparison.roots
         ],
         "summary": comparison.summary(),
-    }
+    })
 
 
 def __getattr__(name: str):

@@ -49,7 +49,9 @@ def sds(
         _compare(env, section, compare_admin, timeout, fmt, query)
         return
     if fmt in DATA_FORMATS:
-        emit(env, section, fmt, query)
+        from meshctl.commands.pc.view import plain_resources
+
+        emit(env, plain_resources([section], raw=False)[0], fmt, query)  # as `pc secret -o json` prints the same secrets
         return
     for message in secret_warnings(section):
         env.warn(message)
@@ -65,7 +67,9 @@ def _compare(env: Env, agent_section: dict, admin_url: str, timeout: float, fmt:
     dump = parse(AdminSource(admin_url, timeout=timeout).fetch("config_dump"))
     comparisons = compare(agent_section, dump.section("SecretsConfigDump"))
     if fmt in DATA_FORMATS:
-        emit(env, [_comparison_dict(c) for c in comparisons], fmt, query)
+        from meshctl.model.document import document
+
+        emit(env, document("sds-compare", {"secrets": [_comparison_dict(c) for c in comparisons]}), fmt, query)
     else:
         emit(env, comparison_table(comparisons))
     differing = [c.name for c in comparisons if c.verdict != "same"]
@@ -78,6 +82,6 @@ def _comparison_dict(comparison) -> dict:
         cert = item.leading_cert if item else None
         if cert is None:
             return None
-        return {"serial": cert.serial, "not_before": cert.not_before_rfc3339, "not_after": cert.not_after_rfc3339, "status": item.status}
+        return {"serial": cert.serial, "notBefore": cert.not_before_rfc3339, "notAfter": cert.not_after_rfc3339, "status": item.status}
 
     return {"name": comparison.name, "match": comparison.verdict, "agent": side(comparison.agent), "envoy": side(comparison.envoy)}

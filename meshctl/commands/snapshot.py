@@ -64,7 +64,7 @@ def snapshot(
                  "selector": selector or ""}  # fmt: skip
     with SnapshotWriter(output) as writer:
         manifest = take_snapshot(kube, writer, pods, selection=selection, concurrency=concurrency,
-                                 proxy_admin_port=env.kube.proxy_admin_port, stream=env.stderr)  # fmt: skip
+                                 proxy_admin_port=env.kube.proxy_admin_port, stream=env.stderr, progress=env.terminal.progress)  # fmt: skip
     _report(env, output, manifest, strict)
 
 
@@ -112,7 +112,9 @@ def diff(
         result = compare_snapshots(old, new, chosen)
     fmt = data_format(output, query)
     if fmt in DATA_FORMATS:
-        emit(env, result.to_data(), fmt, query)
+        from meshctl.model.document import document
+
+        emit(env, document("snapshot-diff", result.to_data()), fmt, query)
     else:
         from meshctl.render.diff import snapshot_diff_text
 

@@ -6,8 +6,8 @@ from typing import Optional
 
 import typer
 
-from meshctl.commands.options import output_option, with_kube_options
-from meshctl.emit import emit
+from meshctl.commands.options import QueryOption, output_option, with_kube_options
+from meshctl.emit import DATA_FORMATS, data_format, emit
 from meshctl.env import Env
 
 app = typer.Typer(add_completion=False)
@@ -29,13 +29,16 @@ def webhooks(
     namespace_labels: Optional[str] = typer.Option(None, "--namespace-labels", metavar="K=V,...", help="The namespace's labels (default: read from the cluster; required with -f).", show_default=False),  # noqa: E501
     file: Optional[str] = typer.Option(None, "-f", "--file", metavar="PATH", help="Read webhook configurations from a file (kubectl get mutatingwebhookconfigurations -o yaml).", show_default=False),
     output: OutputOption = "short",
+    query: QueryOption = None,
 ) -> None:
     """`meshctl webhooks` (its --help text is the decorator's)."""
     from meshctl.analyze import webhooks as analysis
     from meshctl.errors import UsageError
+    from meshctl.model.document import document
     from meshctl.model.labels import parse_label_pairs
 
     env = Env.of(ctx)
+    fmt = data_format(output, query)
     if pod and labels:
         raise UsageError("give --pod or --labels, not both")
     kube = None
@@ -46,8 +49,8 @@ def webhooks(
         configurations = kube.list("/apis/admissionregistration.k8s.io/v1", "mutatingwebhookconfigurations")
     found = analysis.injector_webhooks(configurations)
     if not pod and labels is None:
-        if output != "short":
-            emit(env, [analysis.webhook_document(w) for w in found], output)
+        if fmt in DATA_FORMATS:
+            emit(env, document("webhooks", {"webhooks": [analysis.webhook_document(w) for w in found]}), fmt, query)
             return
         table = analysis.webhook_table(found)
     else:
@@ -56,9 +59,9 @@ def webhooks(
                                      namespace_labels=subject["namespace_labels"])  # fmt: skip
         notes = analysis.injector_notes(verdicts, namespace=subject["namespace"], pod_labels=subject["labels"],
                                         pod_annotations=subject["annotations"], host_network=subject["host_network"])  # fmt: skip
-        if output != "short":
-            emit(env, {"pod": subject["name"], "namespace": subject["namespace"],
-                       "webhooks": [analysis.verdict_document(v) for v in verdicts], "notes": notes}, output)  # fmt: skip
+        if fmt in DATA_FORMATS:
+            emit(env, document("webhook-verdicts", {"pod": subject["name"], "namespace": subject["namespace"],
+                                                    "webhooks": [analysis.verdict_document(v) for v in verdicts], "notes": notes}), fmt, query)  # fmt: skip
             return
         table = analysis.verdict_table(verdicts)
         for note in notes:

@@ -51,10 +51,11 @@ class SnapshotDiff:
         return table
 
     def to_data(self) -> dict:
-        """The JSON form (docs/snapshot.md): each pod in both snapshots carries `pc diff -o json`'s form."""
-        pods = {}
+        """The JSON form (docs/json.md meshctl.snapshot-diff/v1): one entry per pod, in order; a pod in both
+        snapshots carries `pc diff -o json`'s summary and changes."""
+        pods = []
         for pod in self.pods:
-            pods[pod.pod] = {"status": pod.status, **({k: v for k, v in pod.diff.to_data().items() if k != "equal"} if pod.diff else {})}
+            pods.append({"pod": pod.pod, "status": pod.status, **({k: v for k, v in pod.diff.to_data().items() if k != "equal"} if pod.diff else {})})
         return {"equal": self.equal, "summary": {"pods": self.pod_counts(), "resources": self.resource_counts()}, "pods": pods}
 
 

@@ -125,7 +125,7 @@ class FleetRun:
     def __iter__(self) -> Iterator[PodResult]:
         with _sigint_sets(self._stop), _progress_bar(self._progress, len(self.pods), self._label, self._stream) as advance:
             for result in self._results():
-                advance()
+                advance(result.status != OK)
                 yield result
 
     def _results(self) -> Iterator[PodResult]:
@@ -214,23 +214,31 @@ class _sigint_sets:
 
 
 class _progress_bar:
-    """A Rich progress bar on `stream` when `enabled`; entering returns a function that advances it."""
+    """A Rich progress bar on `stream` when `enabled`: "LABEL ━━━━ 12/309 done, 1 failed 0:00:03".
+
+    Entering returns ``advance(failed: bool)``, called once per finished pod.
+    """
 
     def __init__(self, enabled: bool, total: int, label: str, stream) -> None:
         self._bar = None
+        self._failed = 0
         if enabled:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-            self._bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                                 console=Console(file=stream), transient=True)  # fmt: skip
-            self._task = self._bar.add_task(label, total=total)
+            self._bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("done{task.fields[failed]}"),
+                                 TimeElapsedColumn(), console=Console(file=stream), transient=True)  # fmt: skip
+            self._task = self._bar.add_task(label, total=total, failed="")
 
-    def __enter__(self) -> Callable[[], None]:
+    def _advance(self, failed: bool) -> None:
+        self._failed += failed
+        self._bar.update(self._task, advance=1, failed=f", {self._failed} failed" if self._failed else "")
+
+    def __enter__(self) -> Callable[[bool], None]:
         if self._bar is None:
-            return lambda: None
+            return lambda failed: None
         self._bar.start()
-        return lambda: self._bar.advance(self._task)
+        return self._advance
 
     def __exit__(self, *exc) -> None:
         if self._bar is not None:

@@ -72,7 +72,7 @@ def test_healthy_pod_passes_every_check_but_the_rigs_warming_cluster(cluster, en
     # ... and fails --fail-on warning.
     strict = check(cluster, HEALTHY, "--cert-warn", "30m", "--fail-on", "warning")
     assert strict.exit_code == 79
-    assert "1 check(s) warned or failed on 1 pod(s)" in strict.stderr
+    assert "1 check warned or failed on 1 of 1 pod" in strict.stderr
 
 
 def test_cert_expiring_within_cert_warn_is_a_warning(cluster, envoy_rig):
@@ -98,7 +98,7 @@ def test_unreachable_pod_is_one_failed_row(cluster):
     assert (check_name, status) == ("admin-api", "FAIL")
     assert "port-forward failed" in detail and "exec failed" in detail
     assert table[(f"{HEALTHY}.default", "admin-api")][0] == "PASS"
-    assert "1 check(s) failed on 2 pod(s)" in result.stderr
+    assert "1 check failed on 1 of 2 pods" in result.stderr
 
 
 def test_revision_without_webhook_or_istiod_fails(cluster, envoy_rig):

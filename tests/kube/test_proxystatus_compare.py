@@ -120,7 +120,7 @@ def test_rds_time_is_the_newest_valid_one_and_absent_without_routes():
     ]  # fmt: skip
     comparison = compare(dump, dump)
     assert comparison.rds_last_loaded == datetime(2024, 3, 5, 10, 0, 0, 500000, tzinfo=timezone.utc)
-    assert comparison.to_data()["rds_last_loaded"] == "2024-03-05T10:00:00.500Z"
+    assert comparison.to_data()["rdsLastLoaded"] == "2024-03-05T10:00:00.500Z"
     without = {"configs": [section(dump, "ClustersConfigDump")]}
     assert compare(without, without).headline("route") == "Routes Match"
 

@@ -36,7 +36,8 @@ def test_sds_json_never_contains_key_material(envoy_rig):
     result = call_meshctl("sds", "--socket", envoy_rig.sds_socket, "-o", "json")
     assert result.exit_code == 0, result.stderr
     assert "PRIVATE KEY" not in result.stdout and "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS" not in result.stdout
-    names = [entry["name"] for entry in json.loads(result.stdout)["dynamic_active_secrets"]]
+    # the same shape as `pc secret -o json` gives for the same secrets: istioctl's protobuf JSON
+    names = [entry["name"] for entry in json.loads(result.stdout)["dynamicActiveSecrets"]]
     assert names == ["default", "ROOTCA"]
 
 
@@ -44,7 +45,9 @@ def test_compare_admin_says_envoy_holds_the_served_cert(envoy_rig):
     serial = envoy_rig.rotate_workload_cert()
     result = call_meshctl("sds", "--socket", envoy_rig.sds_socket, "--compare-admin", envoy_rig.admin_url, "-o", "json")
     assert result.exit_code == 0, result.stderr
-    verdicts = {c["name"]: c for c in json.loads(result.stdout)}
+    document = json.loads(result.stdout)
+    assert document["schemaVersion"] == "meshctl.sds-compare/v1"
+    verdicts = {c["name"]: c for c in document["secrets"]}
     assert {name: c["match"] for name, c in verdicts.items()} == {"default": "same", "ROOTCA": "same"}
     assert int(verdicts["default"]["envoy"]["serial"], 16) == serial
 

@@ -362,14 +362,14 @@ def test_no_chain_for_the_port_at_all():
 def test_json_shape_is_stable_and_serialisable():
     data = explain(client(endpoints=[(REVIEWS_IP, "istio"), ("10.244.1.5", None)]), server("PERMISSIVE")).to_dict()
     json.dumps(data)
-    assert list(data) == ["verdict", "summary", "source", "destination", "server_checked", "problems", "notes", "paths"]
+    assert list(data) == ["schemaVersion", "verdict", "summary", "source", "destination", "serverChecked", "problems", "notes", "paths"]
     path = data["paths"][0]
-    assert list(path) == ["cluster", "state", "selected_by", "verdict", "problems", "endpoints_known", "endpoints"]
+    assert list(path) == ["cluster", "state", "selectedBy", "verdict", "problems", "endpointsKnown", "endpoints"]
     endpoint = path["endpoints"][0]
-    assert list(endpoint) == ["address", "tls_mode", "transport_socket_match_metadata", "selected_match", "client", "server", "verdict", "problems", "evidence"]
-    assert endpoint["client"]["sds_sources"][0]["cluster"] == "sds-grpc"
+    assert list(endpoint) == ["address", "tlsMode", "transportSocketMatchMetadata", "selectedMatch", "client", "server", "verdict", "problems", "evidence"]
+    assert endpoint["client"]["sdsSources"][0]["cluster"] == "sds-grpc"
     assert endpoint["server"]["mode"] == PERMISSIVE
-    assert [e["tls_mode"] for e in path["endpoints"]] == ["istio", None]
+    assert [e["tlsMode"] for e in path["endpoints"]] == ["istio", None]
 
 
 def test_text_puts_the_verdict_first_and_the_evidence_under_it():

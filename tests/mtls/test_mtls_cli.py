@@ -44,8 +44,8 @@ def test_dst_as_a_dump_file_with_port_uses_its_ips(files):
     result = call_meshctl("explain", "mtls", src, f"{dst}:9080", "-o", "json")
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["verdict"] == "mTLS" and data["server_checked"]
-    assert data["destination"]["workload_ips"] == [REVIEWS_IP]
+    assert data["verdict"] == "mTLS" and data["serverChecked"]
+    assert data["destination"]["workloadIps"] == [REVIEWS_IP]
     assert [e["address"] for e in data["paths"][0]["endpoints"]] == [f"{REVIEWS_IP}:9080"]
     assert data["paths"][0]["endpoints"][0]["server"]["mode"] == "PERMISSIVE"
 
@@ -60,7 +60,7 @@ def test_plaintext_is_exit_0_unless_mtls_is_required(files):
 
 def test_query_and_port_option(files):
     src = files("src.json", client())
-    result = call_meshctl("explain", "mtls", src, "reviews", "-p", "9080", "--query", "paths[0].endpoints[0].client.cert_secrets")
+    result = call_meshctl("explain", "mtls", src, "reviews", "-p", "9080", "--query", "paths[0].endpoints[0].client.certSecrets")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == ["default"]
 

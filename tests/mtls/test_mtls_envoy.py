@@ -23,11 +23,11 @@ def test_tls_mode_istio_endpoints_get_mtls_with_sds_secrets_from_sds_grpc(envoy_
     (path,) = data["paths"]
     assert path["cluster"] == "outbound|9080|v1|reviews.default.svc.cluster.local"  # the route's subset
     (endpoint,) = path["endpoints"]
-    assert endpoint["tls_mode"] == "istio" and endpoint["selected_match"] == "tlsMode-istio"
+    assert endpoint["tlsMode"] == "istio" and endpoint["selectedMatch"] == "tlsMode-istio"
     client = endpoint["client"]
-    assert client["cert_secrets"] == ["default"] and client["validation_secrets"] == ["ROOTCA"]
-    assert [s["cluster"] for s in client["sds_sources"]] == ["sds-grpc"]
-    assert client["sds_sources"][0]["endpoints"] == ["./var/run/secrets/workload-spiffe-uds/socket"]
+    assert client["certSecrets"] == ["default"] and client["validationSecrets"] == ["ROOTCA"]
+    assert [s["cluster"] for s in client["sdsSources"]] == ["sds-grpc"]
+    assert client["sdsSources"][0]["endpoints"] == ["./var/run/secrets/workload-spiffe-uds/socket"]
     assert "SRC SDS secret default: ACTIVE" in endpoint["evidence"]
 
 
@@ -52,11 +52,11 @@ def test_server_side_from_the_rigs_permissive_inbound_listener(envoy_rig):
     data = json.loads(result.stdout)
     mtls, plain = data["paths"][0]["endpoints"]
     assert mtls["server"]["mode"] == plain["server"]["mode"] == "PERMISSIVE"
-    assert mtls["server"]["require_client_certificate"] and mtls["server"]["validation_secrets"] == ["ROOTCA"]
+    assert mtls["server"]["requireClientCertificate"] and mtls["server"]["validationSecrets"] == ["ROOTCA"]
     assert mtls["problems"] == [
         "DST presents spiffe://cluster.local/ns/default/sa/bookinfo-productpage but SRC accepts only spiffe://cluster.local/ns/default/sa/bookinfo-ratings"
     ]
-    assert plain["verdict"] == "plaintext" and not plain["server"]["terminates_tls"]
+    assert plain["verdict"] == "plaintext" and not plain["server"]["terminatesTls"]
 
 
 @pytest.mark.kube
@@ -71,7 +71,7 @@ def test_pods_through_the_fake_api_server(envoy_rig, fake_kube):
     assert result.stdout.splitlines()[0] == "mTLS"
     served = explain("productpage-v1-abc.default", "details:9080", "--dst-pod", "reviews-v1-abc", *kube, "-o", "json")
     data = json.loads(served.stdout)
-    assert data["server_checked"]
+    assert data["serverChecked"]
     assert data["paths"][0]["endpoints"][0]["server"]["mode"] == "PERMISSIVE"
     # A pod name that is no service: DST is that pod, found among SRC's endpoints by its IP
     # (the rig's INSTANCE_IPS, 10.244.0.7, is no endpoint of productpage's clusters).

@@ -40,24 +40,37 @@ def test_namespace_sections_and_a_failed_pod_is_a_row(three_pods):
     assert "productpage" not in many.stdout + many.stderr
 
 
-def test_json_is_keyed_by_pod_and_strict_fails(three_pods):
+def results(document: dict) -> dict:
+    """The meshctl.pods/v1 document's results by pod."""
+    assert document["schemaVersion"] == "meshctl.pods/v1"
+    return {item["pod"]: item["result"] for item in document["items"]}
+
+
+def errors(document: dict) -> dict:
+    return {item["pod"]: item["error"] for item in document["errors"]}
+
+
+def test_json_lists_pods_and_failures_apart_and_strict_fails(three_pods):
     single = json.loads(meshctl(three_pods, "pc", "listener", "reviews-v1-abc", "-n", NS, "-o", "json").stdout)
     many = meshctl(three_pods, "pc", "listener", "-n", NS, "-o", "json")
     document = json.loads(many.stdout)
-    assert list(document) == [f"details-v1-abc.{NS}", f"ratings-v1-abc.{NS}", f"reviews-v1-abc.{NS}"]
-    assert document[f"reviews-v1-abc.{NS}"] == single and document[f"ratings-v1-abc.{NS}"] == single
-    assert set(document[f"details-v1-abc.{NS}"]) == {"error"}
+    assert list(document) == ["schemaVersion", "items", "errors"]
+    assert results(document) == {f"ratings-v1-abc.{NS}": single, f"reviews-v1-abc.{NS}": single}
+    assert list(errors(document)) == [f"details-v1-abc.{NS}"]
     strict = meshctl(three_pods, "pc", "listener", "-n", NS, "-o", "json", "--strict")
     # (how the refused port-forward is worded depends on timing: compare the pods that answered)
     strict_document = json.loads(strict.stdout)
-    assert strict.exit_code == 69 and list(strict_document) == list(document)
-    assert strict_document[f"reviews-v1-abc.{NS}"] == single and set(strict_document[f"details-v1-abc.{NS}"]) == {"error"}
+    assert strict.exit_code == 69 and results(strict_document) == results(document)
+    assert list(errors(strict_document)) == [f"details-v1-abc.{NS}"]
+    # one pod selected: the same shape
+    one = json.loads(meshctl(three_pods, "pc", "listener", "-n", NS, "-l", "app=reviews", "-o", "json").stdout)
+    assert results(one) == {f"reviews-v1-abc.{NS}": single} and one["errors"] == []
 
 
 def test_every_pod_failing_exits_69_and_selector_all_namespaces(three_pods):
     failing = meshctl(three_pods, "pc", "route", "-A", "-l", "app=details")
     assert failing.exit_code == 69 and failing.stdout == "" and "details-v1-abc" in failing.stderr
-    everywhere = meshctl(three_pods, "pc", "route", "-A", "-l", "app in (productpage,ratings)", "-o", "yaml", "--query", "keys(@)")
+    everywhere = meshctl(three_pods, "pc", "route", "-A", "-l", "app in (productpage,ratings)", "-o", "yaml", "--query", "items[].pod")
     assert everywhere.exit_code == 0, everywhere
     assert everywhere.stdout.split() == ["-", f"ratings-v1-abc.{NS}", "-", "productpage-v1-abc.other"]
     nothing = meshctl(three_pods, "pc", "route", "-l", "app=nope", "-n", NS)
@@ -73,9 +86,9 @@ def test_multi_pod_from_a_snapshot(three_pods, tmp_path):
     assert offline.exit_code == live.exit_code == 0
     live_pods, offline_pods = json.loads(live.stdout), json.loads(offline.stdout)
     failed = f"details-v1-abc.{NS}"
-    assert {k: v for k, v in offline_pods.items() if k != failed} == {k: v for k, v in live_pods.items() if k != failed}
+    assert results(offline_pods) == results(live_pods) and failed not in results(live_pods)
     # the pod that failed live failed in the capture; the snapshot says so, and why
-    assert "is not in snapshot" in offline_pods[failed]["error"] and "capture failed: " in offline_pods[failed]["error"]
+    assert "is not in snapshot" in errors(offline_pods)[failed] and "capture failed: " in errors(offline_pods)[failed]
 
 
 @pytest.mark.slow  # 0.3 s of API latency per request, one pod at a time, until Ctrl-C

@@ -144,10 +144,10 @@ def test_snapshot_diff_per_pod_and_type(tmp_path):
     result = call_meshctl("snapshot", "diff", str(tmp_path / "a.tar.gz"), str(tmp_path / "b.tar.gz"), "-o", "json")
     assert result.exit_code == 79, result
     document = json.loads(result.stdout)
-    assert document["equal"] is False
-    assert {pod: row["status"] for pod, row in document["pods"].items()} == {
-        "changed.ns": "changed", "gone.ns": "removed", "new.ns": "added", "same.ns": "equal"}  # fmt: skip
-    changed = document["pods"]["changed.ns"]
+    assert document["schemaVersion"] == "meshctl.snapshot-diff/v1" and document["equal"] is False
+    assert [(row["pod"], row["status"]) for row in document["pods"]] == [
+        ("changed.ns", "changed"), ("gone.ns", "removed"), ("new.ns", "added"), ("same.ns", "equal")]  # fmt: skip
+    changed = document["pods"][0]
     assert [(c["type"], c["name"], c["change"]) for c in changed["changes"]] == [
         ("cluster", "c1", "changed"), ("cluster", "c2", "removed"), ("cluster", "c3", "added")]  # fmt: skip
     assert changed["changes"][0]["fields"] == [{"path": "connect_timeout", "before": "1s", "after": "5s"}]

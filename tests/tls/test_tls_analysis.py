@@ -58,8 +58,8 @@ def test_table_and_json_carry_the_same_fields():
     assert table.rows[1][1:] == ["*", "plaintext", "-", "-", "-", "-", "-", "-"]
     data = rows[0].to_dict()
     assert data["match"] == {"tlsMode": "istio"} and data["mode"] == "mTLS (SDS)"
-    assert data["cert_secrets"] == ["default"] and data["validation_secrets"] == ["ROOTCA"]
-    assert data["sds_sources"] == [
+    assert data["certSecrets"] == ["default"] and data["validationSecrets"] == ["ROOTCA"]
+    assert data["sdsSources"] == [
         {"kind": "envoy_grpc", "cluster": "sds-grpc", "endpoints": [SDS_SOCKET], "describe": f"sds-grpc -> {SDS_SOCKET}"}
     ]
     assert rows[1].to_dict()["match"] == {} and rows[0].state == "active"

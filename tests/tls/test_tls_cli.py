@@ -90,12 +90,12 @@ def test_pc_tls_table_filter_json_and_query(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0].split()[:3] == ["CLUSTER", "MATCH", "MODE"] and len(lines) == 3
     assert "sds-grpc -> ./var/run/secrets/workload-spiffe-uds/socket" in lines[1]
-    rows = json.loads(call_meshctl("pc", "tls", "-f", path, "-o", "json").stdout)
+    rows = json.loads(call_meshctl("pc", "tls", "-f", path, "-o", "json").stdout)["clusters"]
     assert [(r["cluster"].split("|")[3], r["mode"]) for r in rows] == [
         ("ratings.default.svc.cluster.local", "mTLS (SDS)"), ("ratings.default.svc.cluster.local", "plaintext"),
         ("reviews.default.svc.cluster.local", "mTLS (SDS)"), ("reviews.default.svc.cluster.local", "plaintext"),
     ]  # fmt: skip
-    query = call_meshctl("pc", "tls", "-f", path, "--query", "[?mode=='mTLS (SDS)'].sds_sources[0].endpoints[0]")
+    query = call_meshctl("pc", "tls", "-f", path, "--query", "clusters[?mode=='mTLS (SDS)'].sdsSources[0].endpoints[0]")
     assert json.loads(query.stdout) == ["./var/run/secrets/workload-spiffe-uds/socket"] * 2
     yaml_out = call_meshctl("pc", "tls", "-f", path, "-o", "yaml", "--port", "9080", "--fqdn", "ratings")
     assert "sni: outbound_.9080_._.ratings.default.svc.cluster.local" in yaml_out.stdout
@@ -104,8 +104,8 @@ def test_pc_tls_table_filter_json_and_query(tmp_path):
 def test_pc_tls_marks_warming_clusters(tmp_path):
     path = _file(tmp_path, _dump(_clusters_section(warming=[istio_outbound_cluster()])))
     result = call_meshctl("pc", "tls", "-f", path)
-    assert result.stdout.splitlines()[0].endswith("STATE")
-    assert all(line.endswith("warming") for line in result.stdout.splitlines()[1:])
+    assert result.stdout.splitlines()[0].endswith("SDS SOURCE")  # the same columns, warming or not
+    assert "meshctl: note: 2 rows warming" in result.stderr
     assert "sds-grpc -> ?" in result.stdout  # no bootstrap in this dump: unresolved, said so
 
 

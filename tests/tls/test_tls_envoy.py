@@ -36,11 +36,13 @@ def test_tls_rows_resolve_sds_through_the_bootstrap(envoy_rig, envoy_dump):
 
     result = call_meshctl("pc", "tls", "-f", envoy_dump, "-o", "json")
     assert result.exit_code == 0, result.stderr
-    rows = json.loads(result.stdout)
+    document = json.loads(result.stdout)
+    assert document["schemaVersion"] == "meshctl.tls/v1"
+    rows = document["clusters"]
     mtls = [row for row in rows if row["mode"] == "mTLS (SDS)"]
     assert mtls and all(row["match"] == {"tlsMode": "istio"} for row in mtls)
-    assert {row["sds_sources"][0]["describe"] for row in mtls} == {"sds-grpc -> ./var/run/secrets/workload-spiffe-uds/socket"}
-    assert {(row["cert_secrets"][0], row["validation_secrets"][0]) for row in mtls} == {("default", "ROOTCA")}
+    assert {row["sdsSources"][0]["describe"] for row in mtls} == {"sds-grpc -> ./var/run/secrets/workload-spiffe-uds/socket"}
+    assert {(row["certSecrets"][0], row["validationSecrets"][0]) for row in mtls} == {("default", "ROOTCA")}
     warming = [row for row in rows if row["cluster"] == envoy_rig.warming_cluster]
     assert warming and {row["state"] for row in warming} == {"warming"}
 

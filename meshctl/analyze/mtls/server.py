@@ -47,9 +47,9 @@ class ServerSide:
         """The JSON form."""
         return {
             "listener": self.listener, "port": self.port, "mode": self.mode, "chain": self.chain,
-            "chain_match": self.chain_match, "terminates_tls": self.terminates_tls,
-            "require_client_certificate": self.require_client_certificate,
-            "cert_secrets": list(self.cert_secrets), "validation_secrets": list(self.validation_secrets),
+            "chainMatch": self.chain_match, "terminatesTls": self.terminates_tls,
+            "requireClientCertificate": self.require_client_certificate,
+            "certSecrets": list(self.cert_secrets), "validationSecrets": list(self.validation_secrets),
         }  # fmt: skip
 
 

@@ -49,12 +49,12 @@ class EndpointResult:
     def to_dict(self) -> dict:
         """The JSON form."""
         tls = self.tls.to_dict()
-        client = {key: tls[key] for key in ("mode", "transport_socket", "sni", "alpn", "san_matchers", "cert_secrets", "validation_secrets", "sds_sources")}
+        client = {key: tls[key] for key in ("mode", "transportSocket", "sni", "alpn", "sanMatchers", "certSecrets", "validationSecrets", "sdsSources")}
         return {
             "address": self.address,
-            "tls_mode": self.socket_match_metadata.get("tlsMode"),
-            "transport_socket_match_metadata": self.socket_match_metadata,
-            "selected_match": self.selected_match,
+            "tlsMode": self.socket_match_metadata.get("tlsMode"),
+            "transportSocketMatchMetadata": self.socket_match_metadata,
+            "selectedMatch": self.selected_match,
             "client": client,
             "server": self.server.to_dict() if self.server else None,
             "verdict": self.verdict,
@@ -87,8 +87,8 @@ class PathResult:
     def to_dict(self) -> dict:
         """The JSON form."""
         return {
-            "cluster": self.cluster, "state": self.state, "selected_by": self.selected_by, "verdict": self.verdict,
-            "problems": list(self.problems), "endpoints_known": self.endpoints_known,
+            "cluster": self.cluster, "state": self.state, "selectedBy": self.selected_by, "verdict": self.verdict,
+            "problems": list(self.problems), "endpointsKnown": self.endpoints_known,
             "endpoints": [result.to_dict() for result in self.endpoints],
         }  # fmt: skip
 
@@ -129,20 +129,22 @@ class Explanation:
         return verdict
 
     def to_dict(self) -> dict:
-        """The JSON form."""
-        return {
+        """The JSON form (`explain mtls -o json`, docs/json.md meshctl.explain-mtls/v1)."""
+        from meshctl.model.document import document
+
+        return document("explain-mtls", {
             "verdict": self.verdict,
             "summary": self.summary(),
             "source": self.source,
             "destination": {
                 "spec": self.destination.spec, "host": self.destination.host, "port": self.destination.port,
-                "workload_ips": list(self.destination.workload_ips),
+                "workloadIps": list(self.destination.workload_ips),
             },
-            "server_checked": self.server_checked,
+            "serverChecked": self.server_checked,
             "problems": list(self.problems),
             "notes": list(self.notes),
             "paths": [path.to_dict() for path in self.paths],
-        }  # fmt: skip
+        })  # fmt: skip
 
 
 def worst(verdicts: Iterable[str]) -> str:

@@ -40,7 +40,9 @@ def diff(
     result = diff_dumps(*dumps, diff_types(types))
     fmt = data_format(output, query)
     if fmt in DATA_FORMATS:
-        emit(env, result.to_data(), fmt, query)
+        from meshctl.model.document import document
+
+        emit(env, document("diff", result.to_data()), fmt, query)
     else:
         from meshctl.render.diff import dump_diff_text
 

@@ -45,5 +45,7 @@ def tls_view(dump, flt, fmt: str) -> ViewOutput:
     views = sort_clusters(select(clusters(dump), flt))
     rows = tls_rows([(view.raw, view.state) for view in views], dump_static_endpoints(dump))
     if fmt in DATA_FORMATS:
-        return ViewOutput([row.to_dict() for row in rows], warnings)
+        from meshctl.model.document import document
+
+        return ViewOutput(document("tls", {"clusters": [row.to_dict() for row in rows]}), warnings)
     return ViewOutput(tls_table(rows), warnings)

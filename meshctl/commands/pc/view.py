@@ -171,9 +171,9 @@ def _run_for_pods(env: Env, targets: Targets, fetch: Callable, view: Callable, o
         notify = said.append if env.kube.show_path else None
         return fetch(PodSource(cluster, pod=pod, endpoint=endpoint, notify=notify)), said
 
-    # pod key -> (text or None, document, stderr lines); views mapped as the fetches finish
+    # pod key -> (text or None, document, stderr lines, error or None); views mapped as the fetches finish
     sections, failed = {}, 0
-    for result in run_each(pods, work, concurrency=targets.concurrency, stream=env.stderr):
+    for result in run_each(pods, work, concurrency=targets.concurrency, stream=env.stderr, progress=env.terminal.progress, label="reading pods"):
         status, error = result.status, result.error
         if status == OK:
             fetched, said = result.value
@@ -182,22 +182,42 @@ def _run_for_pods(env: Env, targets: Targets, fetch: Callable, view: Callable, o
                 continue
             except Exception as exc:  # as run_each treats the fetch: one pod's failure is its row
                 status, error = FAILED, failure_message(exc)
-        sections[result.name] = (None, {"error": error}, [f"{status}: {error}"])
+        sections[result.name] = (None, None, [f"{status}: {error}"], error)
         failed += 1
     ordered = [(pod_key(pod), sections[pod_key(pod)]) for pod in pods]
-    for name, (_, _, lines) in ordered:
-        for line in lines:
+    empty = {name: lines for name, (text, _, lines, _) in ordered if text == ""}  # nothing on stdout
+    for name, (_, _, lines, _) in ordered:
+        for line in lines if name not in empty else ():
             env.message(f"meshctl: {name}: {line.removeprefix('meshctl: ')}")
+    for line in empty_pods_summary(empty, len(pods)):
+        env.message(line)
     if fmt in DATA_FORMATS:
-        emit(env, {name: document for name, (_, document, _) in ordered}, fmt, query)
+        from meshctl.model.document import pods_document
+
+        results = [(name, document) for name, (_, document, _, error) in ordered if error is None]
+        emit(env, pods_document(results, [(name, error) for name, (_, _, _, error) in ordered if error is not None]), fmt, query)
     else:
-        emit(env, "\n".join(f"POD: {name}\n{text}" for name, (text, _, _) in ordered if text is not None))
+        emit(env, "\n".join(f"POD: {name}\n{text}" for name, (text, _, _, _) in ordered if text))
     if failed and (targets.strict or failed == len(pods)):
         raise typer.Exit(ExitStatus.UNAVAILABLE)
 
 
+def empty_pods_summary(empty: dict[str, list[str]], total: int) -> list[str]:
+    """One stderr line per distinct message of the pods that printed nothing (`empty`: pod -> its
+    stderr lines, e.g. "No active or warming secrets found."), instead of a section per pod."""
+    by_message: dict[tuple, list[str]] = {}
+    for name, lines in empty.items():
+        by_message.setdefault(tuple(line.removeprefix("meshctl: ") for line in lines), []).append(name)
+    summary = []
+    for lines, names in by_message.items():
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        what = "; ".join(lines) or "nothing to show"
+        summary.append(f"meshctl: {len(names)} of {total} pods: {what} ({shown})")
+    return summary
+
+
 def _pod_section(env: Env, out: ViewOutput, fmt: str, said: list) -> tuple:
-    """(text or None, document or None, stderr lines) of one pod's view output.
+    """(text or None, document or None, stderr lines, None) of one pod's view output.
 
     The text and lines are what the single-pod command prints, made by the same `emit` on an Env
     over buffers (the run's terminal decision kept); `said` are the -v lines of its fetch.
@@ -206,9 +226,9 @@ def _pod_section(env: Env, out: ViewOutput, fmt: str, said: list) -> tuple:
     for message in out.warnings:
         pod_env.warn(message)
     if fmt in DATA_FORMATS:
-        return None, out.result, said + pod_env.stderr.getvalue().splitlines()
+        return None, out.result, said + pod_env.stderr.getvalue().splitlines(), None
     emit(pod_env, out.result, fmt)
-    return pod_env.stdout.getvalue(), None, said + pod_env.stderr.getvalue().splitlines()
+    return pod_env.stdout.getvalue(), None, said + pod_env.stderr.getvalue().splitlines(), None
 
 
 def load_dump(source, path: str = "config_dump", sections=None, fields=None):
