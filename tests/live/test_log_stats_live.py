@@ -258,5 +258,5 @@ def test_stats_for_many_pods(pods, rig, traffic_port):
     assert [line for line in text.splitlines() if line.startswith("POD: ")] == [
         f"POD: ratings-v1-abc.{NS}", f"POD: reviews-v1-abc.{NS}"]
     assert text.count(ECHO) == 2
-    assert sorted(as_json) == [f"ratings-v1-abc.{NS}", f"reviews-v1-abc.{NS}"]
-    assert all("stats" in document for document in as_json.values())
+    assert [item["pod"] for item in as_json["items"]] == [f"ratings-v1-abc.{NS}", f"reviews-v1-abc.{NS}"]
+    assert all("stats" in item["result"] for item in as_json["items"]) and as_json["errors"] == []

@@ -157,7 +157,7 @@ def test_authz_check_inputs(dumps, tmp_path):
     quiet = call_meshctl("authz", "check", "-f", str(empty))
     assert quiet.exit_code == 0 and quiet.stdout == "" and "no active dynamic listeners" in quiet.stderr
     missing = call_meshctl("authz", "check", "-f", str(tmp_path / "missing.json"))
-    assert missing.exit_code == 2 and "does not exist" in missing.stderr
+    assert missing.exit_code == 66 and "does not exist" in missing.stderr
 
 
 # --- on the sandbox mesh (real Envoys) -----------------------------------------------------------------
