@@ -1,56 +1,22 @@
 """Every JSON document meshctl defines validates against its schema in docs/json.md.
 
 Each document is produced by the real command (files, the Envoy rig, the fake API server) and
-validated with jsonschema (Draft 2020-12). docs/json.md is the one place a schema is written: its
-``<!-- schema: meshctl.KIND/vN -->`` markers name the JSON block that follows.
+validated with jsonschema (helpers.jsondocs). The documents of commands with fixtures of their own
+are validated beside those tests (VALIDATED_ELSEWHERE).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
 
 from helpers import ROOT, call_meshctl, require_shared
+from helpers.jsondocs import schemas, validate
 
-DOCS = ROOT / "docs" / "json.md"
 MESH = ROOT / "tests" / "pc" / "data" / "mesh_small.json"
 NS = "bookinfo"
-
-
-def schemas() -> dict[str, dict]:
-    """schemaVersion -> JSON Schema, from docs/json.md."""
-    text = DOCS.read_text()
-    found = {}
-    for match in re.finditer(r"<!-- schema: (\S+) -->\s*```json\n(.*?)```", text, re.S):
-        found[match.group(1)] = json.loads(match.group(2))
-    return found
-
-
-def strict(schema):
-    """`schema` with no room for fields it does not list: the docs allow new fields (for scripts reading
-    newer output), this test does not (every field meshctl prints is documented)."""
-    if isinstance(schema, list):
-        return [strict(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    tightened = {key: strict(value) for key, value in schema.items()}
-    if "properties" in schema and "additionalProperties" not in schema:
-        tightened["additionalProperties"] = False
-    if "properties" in schema:  # the names under "properties" are fields, not schema keywords
-        tightened["properties"] = {name: strict(sub) for name, sub in schema["properties"].items()}
-    return tightened
-
-
-def validate(document, name: str) -> None:
-    from jsonschema import Draft202012Validator
-
-    Draft202012Validator.check_schema(schemas()[name])
-    schema = strict(schemas()[name])
-    errors = sorted(Draft202012Validator(schema).iter_errors(document), key=lambda e: list(e.path))
-    assert not errors, "\n".join(f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors[:10])
 
 
 def run_json(*args: str, code: int = 0, stdin: bytes = b"") -> dict:
@@ -84,7 +50,12 @@ def differing_dump(tmp_path: Path) -> str:
 
 
 def test_docs_name_a_schema_for_every_document_tested():
-    assert set(schemas()) == set(PRODUCERS), "docs/json.md and this test list the same documents"
+    assert set(schemas()) == set(PRODUCERS) | set(VALIDATED_ELSEWHERE), "docs/json.md and these tests list the same documents"
+    for name, where in VALIDATED_ELSEWHERE.items():  # each names a test that validates that document
+        path, _, test = where.partition("::")
+        source = (ROOT / path).read_text()
+        body = source[source.index(f"def {test}("):]
+        assert f'"{name}"' in body.split("\ndef ")[0], where
     for name, schema in schemas().items():
         assert schema["properties"]["schemaVersion"] == {"const": name}, name
 
@@ -200,4 +171,13 @@ PRODUCERS = {
     "meshctl.check/v1": test_check,
     "meshctl.bootstrap/v1": test_bootstrap,
     "meshctl.inject-preview/v1": test_inject_preview,
+}
+# Documents whose commands have fixtures of their own: validated in these tests.
+VALIDATED_ELSEWHERE = {
+    "meshctl.request/v1": "tests/request/test_request_cli.py::test_json_yaml_and_query",
+    "meshctl.authz/v1": "tests/request/test_request_cli.py::test_authz_check_wide_json_and_query",
+    "meshctl.check-inject/v1": "tests/inject/test_check_inject_command.py::test_a_deployment_is_judged_by_its_pod_template",
+    "meshctl.describe-pod/v1": "tests/describe/test_describe_command.py::test_checks_follow_and_a_mismatch_exits_79",
+    "meshctl.describe-service/v1": "tests/describe/test_describe_command.py::test_describe_svc",
+    "meshctl.log/v1": "tests/live/test_log_stats_live.py::test_many_pods_each_with_istioctls_header",
 }

@@ -323,7 +323,9 @@ def authz_wide_table(check: AuthzCheck) -> Tabular:
 
 
 def authz_document(check: AuthzCheck) -> dict:
-    """The JSON/YAML form (docs/request-json.md "authz check")."""
+    """The JSON/YAML form (docs/json.md meshctl.authz/v1): camelCase keys; `envoyPolicies` are Envoy's RBAC policies as they are."""
+    from meshctl.model.document import camel
+
     return {
         "schemaVersion": "meshctl.authz/v1",
         "policies": [
@@ -331,10 +333,10 @@ def authz_document(check: AuthzCheck) -> dict:
                 "action": row.action,
                 "name": row.name,
                 "rules": len(row.rules),
-                "rule_indexes": sorted(row.rules),
-                "enforced_at": list(row.places),
-                **rule_values(list(row.policies.values())),
-                "envoy_policies": dict(sorted(row.policies.items())),
+                "ruleIndexes": sorted(row.rules),
+                "enforcedAt": list(row.places),
+                **{camel(kind): values for kind, values in rule_values(list(row.policies.values())).items()},
+                "envoyPolicies": dict(sorted(row.policies.items())),
             }
             for row in check.rows
         ],

@@ -28,6 +28,7 @@ from meshctl.analyze.mtls import PERMISSIVE, PLAINTEXT_ONLY, STRICT, inbound_lis
 from meshctl.analyze.tls import MTLS, MTLS_SDS, PLAINTEXT, TLS, cluster_tls_rows
 from meshctl.decode.configdump import ConfigDump
 from meshctl.decode.resources import clusters, listeners, routes
+from meshctl.model.document import document as schema_document
 from meshctl.model.labels import LabelSelector
 from meshctl.model.views import ACTIVE, WARMING
 
@@ -768,12 +769,12 @@ def pod_report(pod: Mapping, services: Sequence[Mapping], dump: ConfigDump | Non
     checks = dataplane_checks(pod, namespace_labels or {})
     if dump is not None:
         checks += envoy_checks(pod, selected, dump, config, effective)
-    document = {
+    document = schema_document("describe-pod", {
         "pod": f"{meta_of(pod).get('name')}.{pod_namespace}", "revision": revision_of(pod), "meshed": is_meshed(pod),
         "services": [f"{meta_of(s).get('name')}.{meta_of(s).get('namespace')}" for s in selected],
         "peerAuthentication": {"mode": effective.mode, "portLevel": {str(p): m for p, m in effective.per_port},
                                "applied": list(effective.applied)},
-    }
+    })
     return _report(checks, ingress, document)
 
 
@@ -781,8 +782,8 @@ def service_report(service: Mapping, pods: Sequence[Mapping], dumps: Mapping[str
                    root_namespace: str, ingress: IngressGateway) -> Report:
     """`describe svc`'s checks (against the first ready sidecar pod's config, as istioctl describes it)."""
     meshed = [p for p in pods if not sidecar_readiness(p)]
-    document = {"service": f"{meta_of(service).get('name')}.{meta_of(service).get('namespace')}",
-                "pods": [f"{meta_of(p).get('name')}.{meta_of(p).get('namespace')}" for p in meshed]}
+    document = schema_document("describe-service", {"service": f"{meta_of(service).get('name')}.{meta_of(service).get('namespace')}",
+                                                    "pods": [f"{meta_of(p).get('name')}.{meta_of(p).get('namespace')}" for p in meshed]})
     if not meshed:
         return Report(document={**document, "checks": [], "mismatches": 0})
     pod = meshed[0]

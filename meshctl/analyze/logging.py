@@ -103,5 +103,7 @@ def _proxy_args(pod: dict | None) -> dict[str, str]:
 
 
 def logging_document(loggers: Sequence[tuple[str, str]]) -> dict:
-    """The JSON form: ``{"loggers": {name: level}}`` in Envoy's order."""
-    return {"loggers": dict(loggers)}
+    """The JSON form (docs/json.md meshctl.log/v1): ``{"schemaVersion": ..., "loggers": {name: level}}`` in Envoy's order."""
+    from meshctl.model.document import document
+
+    return document("log", {"loggers": dict(loggers)})

@@ -127,7 +127,7 @@ class HttpRequest:
         return headers
 
     def to_dict(self) -> dict:
-        """The request in the JSON document (docs/request-json.md)."""
+        """The request in the JSON document (docs/json.md meshctl.request/v1)."""
         return {"method": self.method, "scheme": self.scheme, "authority": self.authority, "path": self.path,
                 "host": self.host, "port": self.port, "headers": [[n, v] for n, v in self.headers]}  # fmt: skip
 
@@ -158,8 +158,8 @@ class Outcome:
 
     def to_dict(self) -> dict:
         """One entry of the document's `outcomes`."""
-        return {"kind": self.kind, "status": self.status, "summary": self.summary, "upstream_cluster": self.upstream or None,
-                "endpoints": list(self.endpoints), "decided_by": self.decided_by, "policy": self.policy,
+        return {"kind": self.kind, "status": self.status, "summary": self.summary, "upstreamCluster": self.upstream or None,
+                "endpoints": list(self.endpoints), "decidedBy": self.decided_by, "policy": self.policy,
                 "unknown": self.unknown or None, "weight": self.weight, "evidence": list(self.evidence)}  # fmt: skip
 
 
@@ -205,17 +205,17 @@ class RequestExplanation:
         return f"one of {len(parts)}: " + " | ".join(parts)
 
     def to_dict(self) -> dict:
-        """The JSON document (`meshctl.request/v1`, docs/request-json.md)."""
+        """The JSON document (`meshctl.request/v1`, docs/json.md)."""
         return {
             "schemaVersion": "meshctl.request/v1",
             "verdict": self.summary(),
             "status": self.status,
             "kinds": sorted(self.kinds),
-            "will_fail": self.will_fail,
+            "willFail": self.will_fail,
             "unknown": self.unknown,
             "source": self.source,
             "destination": self.destination,
-            "server_checked": self.server_checked,
+            "serverChecked": self.server_checked,
             "request": self.request.to_dict(),
             "evidence": list(self.evidence),
             "outcomes": [o.to_dict() for o in self.outcomes],

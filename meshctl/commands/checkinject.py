@@ -57,8 +57,10 @@ def check_inject(
              if "injector webhooks would fire" not in n and "no injector webhook fires" not in n]  # the table says those
     fmt = data_format(output, query)
     if fmt in DATA_FORMATS:
-        emit(env, {"namespace": subject["namespace"], "labels": subject["labels"], "webhooks": check_inject_document(results),
-                   "notes": notes}, fmt, query)
+        from meshctl.model.document import document
+
+        emit(env, document("check-inject", {"namespace": subject["namespace"], "labels": subject["labels"],
+                                            "webhooks": check_inject_document(results), "notes": notes}), fmt, query)
         return
     if not results:
         env.message(NO_HOOKS)

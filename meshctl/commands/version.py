@@ -15,7 +15,7 @@ from typing import Optional
 import typer
 from typer.core import TyperCommand
 
-from meshctl.commands.options import with_kube_options
+from meshctl.commands.options import QueryOption, with_kube_options
 from meshctl.emit import emit
 from meshctl.env import Env
 
@@ -48,6 +48,7 @@ def version(
     short: bool = typer.Option(True, "--short/--no-short", "-s", help="Use --short=false to generate full version information."),
     remote: bool = typer.Option(True, "--remote/--no-remote", help="Use --remote=false to suppress control plane check."),
     revision: Optional[str] = typer.Option(None, "-r", "--revision", show_default=False, help="Only the istiods of this revision."),
+    query: QueryOption = None,
 ) -> None:
     """Client, control plane and data plane versions."""
     import platform
@@ -68,8 +69,8 @@ def version(
         for warning in skew_warnings(servers, proxies):
             env.warn(warning)
     client = BuildInfo(__version__, git_tag=__version__)
-    if output:
-        emit(env, version_document(client, servers, proxies), output)
+    if output or query:
+        emit(env, version_document(client, servers, proxies), output or "json", query)
         return
     long_client = f"meshctl {__version__} (Python {platform.python_version()})"
     emit(env, version_text(__version__, servers, proxies, short=short, client_long=long_client))

@@ -73,7 +73,7 @@ def test_istio_configdump_wide_and_json_show_what_rules_test():
     document = authz_document(check)
     row = next(p for p in document["policies"] if p["name"] == "httpbin.default")
     assert row["action"] == "ALLOW" and row["rules"] == 1 and row["methods"] == ["GET", "POST"]
-    assert list(row["envoy_policies"]) == ["ns[default]-policy[httpbin]-rule[0]"]
+    assert list(row["envoyPolicies"]) == ["ns[default]-policy[httpbin]-rule[0]"]
     json.dumps(document)  # JSON-able
 
 

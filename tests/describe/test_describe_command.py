@@ -27,6 +27,7 @@ from helpers.describe import (
     service,
     virtual_service,
 )
+from helpers.jsondocs import validate
 
 pytestmark = pytest.mark.kube
 
@@ -74,6 +75,7 @@ def test_checks_follow_and_a_mismatch_exits_79(bookinfo):
     assert checks[2].startswith("   MISMATCH  PeerAuthentication PERMISSIVE on port 9080: Envoy has no inbound listener")
     document = json.loads(describe(bookinfo, "pod", POD, "-o", "json").stdout)
     assert document["mismatches"] == 1 and document["services"] == ["productpage.default"]
+    validate(document, "meshctl.describe-pod/v1")
 
 
 def test_describe_svc(bookinfo):
@@ -81,6 +83,7 @@ def test_describe_svc(bookinfo):
 
     assert result.exit_code == 0, result
     assert result.stdout == SERVICE_SECTION + "--------------------\n" + INGRESS_SECTION
+    validate(json.loads(describe(bookinfo, "svc", "productpage", "-o", "json").stdout), "meshctl.describe-service/v1")
 
 
 def test_other_namespaces_and_revisions_and_a_missing_mesh_config(bookinfo):

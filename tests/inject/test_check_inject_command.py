@@ -9,6 +9,7 @@ import yaml
 
 from fakekube import istio_pod, namespace, pod, workload
 from helpers import ISTIO_TESTDATA, call_meshctl, require_shared
+from helpers.jsondocs import validate
 
 pytestmark = pytest.mark.kube
 
@@ -61,6 +62,7 @@ def test_a_deployment_is_judged_by_its_pod_template(cluster):
     assert rows(deployment.stdout)[REV16] == ["1-16", "✔", "Namespace label istio.io/rev=1-16 matches"]
     assert rows(deployment.stdout)[DEFAULT][1] == "✘"
     document = json.loads(opted_out.stdout)
+    validate(document, "meshctl.check-inject/v1")
     assert [w["injected"] for w in document["webhooks"]] == [False, False]
     assert document["webhooks"][1]["reason"] == "Pod has sidecar.istio.io/inject=false label, preventing injection"
 

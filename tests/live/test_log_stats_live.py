@@ -15,6 +15,7 @@ import pytest
 
 from fakekube import istio_pod
 from helpers import call_meshctl, start_rig
+from helpers.jsondocs import validate
 
 pytestmark = pytest.mark.envoy  # and kube on the tests with pods
 
@@ -130,8 +131,11 @@ def test_many_pods_each_with_istioctls_header(pods, rig, fresh_levels):
     assert headers == [f"ratings-v1-abc.{NS}:", "active loggers:", f"reviews-v1-abc.{NS}:", "active loggers:"]
     assert envoy_levels(rig)["jwt"] == "debug"
     as_json = json.loads(kube_meshctl(pods, "pc", "log", "-n", NS, "-o", "json").stdout)
-    assert sorted(as_json) == [f"ratings-v1-abc.{NS}", f"reviews-v1-abc.{NS}"]
-    assert as_json[f"ratings-v1-abc.{NS}"]["loggers"]["jwt"] == "debug"
+    assert [item["pod"] for item in as_json["items"]] == [f"ratings-v1-abc.{NS}", f"reviews-v1-abc.{NS}"]
+    validate(as_json, "meshctl.pods/v1")
+    for item in as_json["items"]:
+        validate(item["result"], "meshctl.log/v1")
+    assert as_json["items"][0]["result"]["loggers"]["jwt"] == "debug"
 
 
 @pytest.fixture(scope="module")

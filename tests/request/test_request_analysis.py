@@ -234,7 +234,7 @@ def test_json_document_is_stable_and_serialisable(curl):
     json.dumps(document)
     assert document["schemaVersion"] == "meshctl.request/v1"
     assert document["verdict"] == "403 RBAC: denied by ns[foo]-policy[deny-delete]-rule[0]"
-    assert document["status"] == 403 and document["kinds"] == ["denied"] and document["will_fail"] is True
+    assert document["status"] == 403 and document["kinds"] == ["denied"] and document["willFail"] is True
     assert document["outcomes"][0]["policy"] == "ns[foo]-policy[deny-delete]-rule[0]"
     assert document["request"]["authority"] == f"httpbin:{CURL_PORT}"
 

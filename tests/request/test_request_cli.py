@@ -13,6 +13,7 @@ from meshctl.archive.writer import SnapshotWriter, json_bytes
 from meshctl.sandbox.resources import ROUTE
 
 from helpers import ISTIO_TESTDATA, call_meshctl, require_shared, run_meshctl
+from helpers.jsondocs import validate
 from helpers.meshdata import CURL, CURL_PORT, SERVER, SLEEP, SLEEP_PORT, client_served, document, server_served
 
 AUTHZ_DUMP = ISTIO_TESTDATA / "istioctl/pkg/authz/testdata/configdump.yaml"
@@ -48,9 +49,12 @@ def test_denied_request_exits_79(dumps):
 
 def test_json_yaml_and_query(dumps):
     document_ = json.loads(explain(dumps, "curl", "--path", "/admin", "-o", "json").stdout)
+    validate(document_, "meshctl.request/v1")
+    for args in (("sleep", "--path", "/api/v1/x"), ("sleep", "--path", "/get")):
+        validate(json.loads(explain(dumps, *args, "-o", "json").stdout), "meshctl.request/v1")
     assert document_["status"] == 403 and document_["outcomes"][0]["policy"] == "ns[foo]-policy[deny-admin]-rule[0]"
     assert yaml.safe_load(explain(dumps, "curl", "--path", "/admin", "-o", "yaml").stdout) == document_
-    queried = explain(dumps, "sleep", "--path", "/api/v1/x", "--query", "outcomes[].upstream_cluster")
+    queried = explain(dumps, "sleep", "--path", "/api/v1/x", "--query", "outcomes[].upstreamCluster")
     assert queried.exit_code == 0 and json.loads(queried.stdout) == [f"outbound|{SLEEP_PORT}|{s}|httpbin.foo.svc.cluster.local" for s in ("v1", "v2")]
 
 
@@ -143,6 +147,7 @@ def test_authz_check_wide_json_and_query(dumps):
     names = call_meshctl("authz", "check", "-f", str(dumps["httpbin"]), "--query", "policies[?action=='DENY'].name")
     assert json.loads(names.stdout) == ["deny-admin.foo", "deny-blocked.foo", "deny-delete.foo", "deny-tcp-from-other.foo"]  # network RBAC too
     as_yaml = yaml.safe_load(call_meshctl("authz", "check", "-f", str(dumps["httpbin"]), "-o", "yaml").stdout)
+    validate(as_yaml, "meshctl.authz/v1")
     assert {p["name"] for p in as_yaml["policies"]} >= {"allow-reads.foo", "ext.foo"}
 
 

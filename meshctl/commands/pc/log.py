@@ -128,7 +128,7 @@ def _for_pods(env: Env, where: Targets, level, reset, fmt, query) -> None:
     def work(pod: dict):
         return set_levels(env, PodSource(cluster, pod=pod, endpoint=endpoint, notify=notify), level, reset)
 
-    results = {r.name: r for r in run_each(pods, work, concurrency=where.concurrency, label="pc log", stream=env.stderr)}
+    results = {r.name: r for r in run_each(pods, work, concurrency=where.concurrency, label="pc log", stream=env.stderr, progress=env.terminal.progress)}
     ordered = [results[pod_key(p)] for p in pods]
     for result in ordered:
         if result.status != OK:
@@ -136,7 +136,9 @@ def _for_pods(env: Env, where: Targets, level, reset, fmt, query) -> None:
                      else f"{result.name}: {result.error}")
     good = [r for r in ordered if r.status == OK]
     if fmt in DATA_FORMATS:
-        emit(env, {r.name: logging_document(r.value[1]) if r.status == OK else {"error": r.error} for r in ordered},
+        from meshctl.model.document import pods_document
+
+        emit(env, pods_document([(r.name, logging_document(r.value[1])) for r in good], [(r.name, r.error) for r in ordered if r.status != OK]),
              fmt, query)
     else:
         emit(env, "".join(pod_logging_text(r.name, r.value[1]) for r in good))
