@@ -103,6 +103,31 @@ CASES = [
     ("webhooks -f {junk}", 65, "expected Kubernetes objects"),
     ("webhooks --kubeconfig {kube}", 69, "cannot reach the API server"),
     ("webhooks --pod a.default --labels app=x --kubeconfig {kube}", 2, "not both"),
+    # authz check
+    ("authz check -f " + NOPE, 66, "does not exist"),
+    ("authz check -f {junk}", 65, "not valid JSON"),
+    ("authz check p.default --kubeconfig {kube}", 69, "cannot reach the API server"),
+    ("authz check -f " + MESH + " -o short --query x", 2, "--query"),
+    # explain request
+    ("explain request -f " + NOPE + " httpbin:80", 66, "does not exist"),
+    ("explain request -f {junk} httpbin:80", 65, "not valid JSON"),
+    ("explain request a.default httpbin:80 --kubeconfig {kube}", 69, "cannot reach the API server"),
+    # describe
+    ("describe pod p.default --kubeconfig {kube}", 69, "cannot reach the API server"),
+    ("describe svc s.default --kubeconfig {kube}", 69, "cannot reach the API server"),
+    ("describe pod p.default --kubeconfig " + NOPE, 66, "kubeconfig"),
+    # pc log, pc stats
+    ("pc log -f " + NOPE, 66, "does not exist"),
+    ("pc log --admin http://127.0.0.1:1", 69, "refused"),
+    ("pc log p.default --kubeconfig {kube}", 69, "cannot reach the API server"),
+    ("pc stats -f " + NOPE, 66, "does not exist"),
+    ("pc stats -f {junk}", 65, "not Envoy's stats"),
+    ("pc stats --admin http://127.0.0.1:1", 69, "refused"),
+    # version, check-inject
+    ("version --kubeconfig {kube}", 69, "cannot reach the API server"),
+    ("version -o bogus --remote=false", 2, "--output"),
+    ("version --remote=false", 0, ""),
+    ("check-inject p.default --kubeconfig {kube}", 69, "cannot reach the API server"),
     # the root
     ("", 0, ""),
     ("pc clustr", 2, "has no command 'clustr'"),
