@@ -112,7 +112,7 @@ def test_webhooks(mesh):
     validate(run_json("webhooks", "-o", "json", *mesh["kube"]), "meshctl.webhooks/v1")
     verdicts = run_json("webhooks", "--pod", f"reviews-v1-abc.{NS}", "-o", "json", *mesh["kube"])
     validate(verdicts, "meshctl.webhook-verdicts/v1")
-    validate(run_json("webhooks", "-l", "app=x", "-n", NS, "-o", "json", *mesh["kube"]), "meshctl.webhook-verdicts/v1")
+    validate(run_json("webhooks", "--labels", "app=x", "-n", NS, "-o", "json", *mesh["kube"]), "meshctl.webhook-verdicts/v1")
 
 
 @pytest.mark.kube

@@ -23,7 +23,8 @@ from meshctl.analyze.tls import PLAINTEXT, cluster_tls_rows
 from meshctl.analyze.webhooks import REVISION_LABEL
 from meshctl.decode.configdump import ConfigDump
 from meshctl.decode.resources import clusters, load_assignments
-from meshctl.errors import DecodeError, UsageError
+from meshctl.errors import DecodeError
+from meshctl.model.durations import format_duration, parse_duration  # noqa: F401  (parse_duration: commands/check.py)
 from meshctl.model.tabular import Finding
 
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -351,33 +352,6 @@ def warming_resources(dump: ConfigDump) -> list[tuple[str, str, str]]:
 
 # --- durations --------------------------------------------------------------------------------
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_duration(text: str, option: str) -> timedelta:
-    """`90s`, `30m`, `24h`, `7d`, or combined (`1h30m`), as --cert-warn takes them.
-
-    Raises:
-        UsageError: not such a duration.
-    """
-    parts = re.findall(r"(\d+(?:\.\d+)?)([smhd])", text.strip())
-    if not parts or "".join(n + u for n, u in parts) != text.strip():
-        raise UsageError(f"invalid {option} {text!r}: use a duration such as 30m, 24h or 7d")
-    return timedelta(seconds=sum(float(number) * _UNITS[unit] for number, unit in parts))
-
-
-def format_duration(span: timedelta) -> str:
-    """The two largest units, days only from 2 days on: "3d4h", "24h", "59m30s", "12s"."""
-    seconds = int(span.total_seconds())
-    if seconds < 60:
-        return f"{max(seconds, 0)}s"
-    parts = []
-    units = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)) if seconds >= 2 * 86400 else (("h", 3600), ("m", 60), ("s", 1))
-    for unit, size in units:
-        if seconds >= size:
-            parts.append(f"{seconds // size}{unit}")
-            seconds %= size
-    return "".join(parts[:2])
 
 
 def _age(timestamp: str, now: datetime) -> str:

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from meshctl.decode.x509 import CertBundle, CertView, bundle_from_data_source, data_source_bytes
+from meshctl.model.durations import time_left
 from meshctl.model.tabular import Tabular
 
 SECRET_COLUMNS = ("RESOURCE NAME", "TYPE", "STATUS", "VALID CERT", "SERIAL NUMBER", "NOT AFTER", "NOT BEFORE")
-WIDE_COLUMNS = SECRET_COLUMNS + ("DAYS LEFT", "CHAIN", "SPIFFE URI SANS", "ISSUER", "PROBLEMS")
+WIDE_COLUMNS = SECRET_COLUMNS + ("EXPIRES IN", "CHAIN", "SPIFFE URI SANS", "ISSUER", "PROBLEMS")
 NO_SECRETS = "No active or warming secrets found."
 
 # Envoy marks these fields (udpa.annotations.sensitive) and prints "[redacted]" in its dump.
@@ -137,7 +138,7 @@ def _wide_rows(item: SecretItem, base: list[str], now: datetime) -> list[list[st
 
 
 def _wide_extra(cert: CertView, chain: str, now: datetime, problems: str) -> list[str]:
-    return [str(cert.days_to_expiry(now)), chain, ",".join(cert.spiffe_ids), cert.issuer, problems]
+    return [time_left(cert.not_after - now), chain, ",".join(cert.spiffe_ids), cert.issuer, problems]
 
 
 def secret_warnings(section: dict | None) -> list[str]:

@@ -58,8 +58,8 @@ def proxy_status(
     from meshctl.analyze.proxystatus import STATUS_SCHEMA, filter_response, parse_syncz, status_rows, sync_statuses
     from meshctl.errors import SourceError, UsageError
     from meshctl.model.refs import PodRef
+    from meshctl.model.tabular import Tabular
     from meshctl.render.goformats import JsonpbWriter
-    from meshctl.render.text import tabwrite
 
     namespace = env.kube.namespace or ""
     if files:
@@ -98,7 +98,7 @@ def proxy_status(
         # istioctl status.go: "no proxies found (checked %d istiods)"
         raise SourceError(f"no proxies found (checked {len(responses)} istiods)" + (f" for {proxy_id}" if proxy_id else ""))
     header, rows = status_rows(statuses, verbose=output == "wide")
-    emit(env, tabwrite("".join("\t".join(row) + "\n" for row in [header, *rows])))
+    emit(env, Tabular(list(header), [list(row) for row in rows]))  # istioctl's tabwriter layout, Rich on a terminal
 
 
 def _compare(env: Env, pod: str | None, istiod_file: str | None, proxy_file: str | None, output: str, revision: str | None,

@@ -31,17 +31,19 @@ def sds(
     socket: Annotated[str, typer.Option("--socket", metavar="PATH", help="The SDS unix socket, e.g. ./var/run/secrets/workload-spiffe-uds/socket.")],
     resource: Annotated[Optional[list[str]], typer.Option("--resource", metavar="NAME", help="Secret to fetch (repeatable; default: default and ROOTCA).", show_default=False)] = None,
     compare_admin: Annotated[Optional[str], typer.Option("--compare-admin", metavar="URL", help="Envoy admin URL whose secrets to compare with.", show_default=False)] = None,
-    timeout: Annotated[float, typer.Option("--timeout", min=0.1, metavar="SECONDS", help="Per request to the SDS socket and the admin API.")] = 10.0,
+    timeout: Annotated[str, typer.Option("--timeout", metavar="DURATION", help="Per request to the SDS socket and the admin API, e.g. 10s, 500ms, 1m.")] = "10s",
     output: SdsOutput = "short",
     query: QueryOption = None,
 ) -> None:
     """`meshctl sds` (its --help text is the decorator's)."""
     from meshctl.analyze.secrets import secret_table, secret_warnings
     from meshctl.errors import require_extra
+    from meshctl.model.durations import parse_duration
     from meshctl.sources.sds import fetch_secrets
 
     require_extra("sandbox", "meshctl sds")
     env = Env.of(ctx)
+    timeout = parse_duration(timeout, "--timeout", positive=True).total_seconds()
     # The section shape of Envoy's SecretsConfigDump, so that `pc secret`'s analysis applies as is.
     section = {"dynamic_active_secrets": fetch_secrets(socket, resource or ["default", "ROOTCA"], timeout=timeout)}
     fmt = data_format(output, query)

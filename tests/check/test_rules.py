@@ -187,9 +187,18 @@ def test_report_fail_on_table_and_junit():
 def test_durations():
     assert rules.parse_duration("1h30m", "--cert-warn") == timedelta(minutes=90)
     assert rules.parse_duration("7d", "--cert-warn") == timedelta(days=7)
-    for bad in ("", "24", "1x", "h1"):
+    assert rules.parse_duration("90", "--cert-warn") == timedelta(seconds=90)  # seconds, as kubectl reads a bare number
+    for bad in ("", "1x", "h1", "-5m"):
         with pytest.raises(UsageError, match="invalid --cert-warn"):
             rules.parse_duration(bad, "--cert-warn")
+
+
+def test_time_left_is_a_duration_for_short_lived_certificates():
+    from meshctl.model.durations import time_left
+
+    assert time_left(timedelta(hours=23, minutes=59, seconds=30)) == "23h59m"  # an Istio certificate: not "0 days"
+    assert time_left(timedelta(days=364, hours=23)) == "364d23h"
+    assert time_left(-timedelta(hours=2)) == "expired 2h ago"
 
 
 def test_root_pem_is_what_the_sandbox_secret_carries():
