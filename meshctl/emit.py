@@ -98,17 +98,27 @@ MARK_MEANINGS = {"warming": "received but not yet in use by Envoy (istioctl does
 
 
 def marked_rows_notes(table) -> list[str]:
-    """One ``meshctl: note:`` line per kind of marked row of `table`, naming up to five (by their first two cells)."""
+    """One ``meshctl: note:`` line per kind of marked row of `table`, naming up to five of them."""
     by_mark: dict[str, list[str]] = {}
     for index, mark in sorted(table.row_marks.items()):
         row = table.rows[index] if index < len(table.rows) else []
-        by_mark.setdefault(mark, []).append(" ".join([cell for cell in row if cell and cell != "-"][:2]) or "-")
+        by_mark.setdefault(mark, []).append(_row_name(row))
     notes = []
     for mark, names in by_mark.items():
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         rows = "row" if len(names) == 1 else "rows"
         notes.append(f"meshctl: note: {len(names)} {rows} {mark}, {MARK_MEANINGS.get(mark, 'marked')}: {shown}")
     return notes
+
+
+def _row_name(row: list[str]) -> str:
+    """A row as the note names it: its first non-empty cell, and the port after it if there is one
+    ("warm.example.svc.cluster.local 443", "10.0.0.5 443")."""
+    cells = [cell for cell in row if cell and cell != "-"]
+    if not cells:
+        return "-"
+    following = row[row.index(cells[0]) + 1 : row.index(cells[0]) + 2]
+    return f"{cells[0]} {following[0]}" if following and following[0].isdigit() else cells[0]
 
 
 def render_document(document, format: str, query: str | None = None) -> str:

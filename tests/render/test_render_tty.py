@@ -1,14 +1,7 @@
-"""A real terminal: meshctl run under a pseudo-terminal (python's pty; no install) and, when present, tmux."""
+"""A real terminal: meshctl run under a pseudo-terminal (helpers.terminal) and, when present, tmux."""
 
-import fcntl
-import os
-import pty
-import select
-import signal
-import struct
 import subprocess
 import sys
-import termios
 import time
 from pathlib import Path
 
@@ -16,44 +9,15 @@ import pytest
 
 from helpers import ROOT, call_meshctl, require_tool
 from helpers.render_cells import strip_ansi, table_cells
+from helpers.terminal import ENVIRON, run_in_pty
 
 MESH_SMALL = Path(__file__).resolve().parent.parent / "pc" / "data" / "mesh_small.json"
 COLUMNS = ["SERVICE FQDN", "PORT", "SUBSET", "DIRECTION", "TYPE", "DESTINATION RULE"]
-# The terminal decides: no COLUMNS (the width must come from the tty), no colour overrides.
-ENVIRON = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR")} | {"TERM": "xterm-256color"}
 
 
 def table_part(screen: str) -> str:
     """The screen without meshctl's stderr lines (warnings, notes), which share the terminal."""
     return "\r\n".join(line for line in screen.split("\r\n") if not strip_ansi(line).startswith("meshctl: "))
-
-
-def run_in_pty(*args: str, width: int = 160, env: dict | None = None, timeout: float = 60) -> tuple[int, str]:
-    """Run `meshctl ARGS` with stdin/stdout/stderr on a new pseudo-terminal of `width` columns."""
-    pid, master = pty.fork()
-    if pid == 0:  # the child: size its terminal, then become meshctl
-        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", 40, width, 0, 0))
-        os.chdir(ROOT)
-        os.execve(sys.executable, [sys.executable, "-m", "meshctl", *args], {**ENVIRON, **(env or {})})
-    output, deadline = b"", time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], max(0.0, deadline - time.monotonic()))
-            if not ready:
-                break
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not chunk:
-                break
-            output += chunk
-    finally:
-        if time.monotonic() >= deadline:
-            os.kill(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
-        os.close(master)
-    return os.waitstatus_to_exitcode(status), output.decode()
 
 
 def test_a_terminal_gets_a_rich_table_with_the_plain_tables_cells():
