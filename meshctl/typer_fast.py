@@ -12,6 +12,9 @@ Typer stays the CLI library (issue 12); these are start-up costs and features it
 - `click_errors()`: Click's ClickException and UsageError (Typer vendors Click privately), found
   through the public ``typer.BadParameter``.
 - `start_completion()` and `completion_script()`: the shell-completion machinery.
+- `install_help()`, applied by `install()`: every command's help goes through
+  `meshctl.commands.help` (human metavars, an Examples section), Typer-built commands of other
+  modules included, by wrapping the help formatting of Click's Command class (Typer's private base).
 
 When Typer's private parts are absent or changed, each degrades: the pydantic conversion is kept
 (slower start-up, same behaviour), completion is unavailable; meshctl still works
@@ -57,7 +60,32 @@ def install() -> bool:
             return original(descriptor)
 
     core.build_runtime_param = build_runtime_param
+    install_help()
     _installed = True
+    return True
+
+
+def install_help() -> bool:
+    """Make every command's --help human (meshctl.commands.help); False when Typer's classes changed shape."""
+    try:
+        from typer.core import TyperCommand
+
+        base = next(cls for cls in TyperCommand.__mro__[1:] if cls.__name__ == "Command" and "format_help" in vars(cls))
+    except (ImportError, StopIteration):
+        return False
+    original = base.format_help
+    if getattr(original, "meshctl_help", False):
+        return True
+
+    def format_help(self, ctx, formatter):
+        from meshctl.commands.help import humanize, write_examples
+
+        humanize(self)
+        original(self, ctx, formatter)
+        write_examples(ctx, formatter)
+
+    format_help.meshctl_help = True
+    base.format_help = format_help
     return True
 
 

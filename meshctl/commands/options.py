@@ -16,7 +16,7 @@ import typer
 
 PodArgument = Annotated[
     Optional[str],
-    typer.Argument(metavar="[POD[.NAMESPACE]]", help="Pod to read from (live sources; use -f for files).", show_default=False),
+    typer.Argument(metavar="POD[.NS]", help="Pod to read from, or TYPE/NAME[.NS] (deploy/reviews.bookinfo): the workload's best ready pod.", show_default=False),
 ]
 FileOption = Annotated[
     Optional[str],
@@ -162,7 +162,7 @@ def _kube_param_templates() -> tuple:
         namespace: Annotated[Optional[str], typer.Option("-n", "--namespace", metavar="NS", help="Namespace of the pod (default: the context's).", show_default=False)] = None,
         istio_namespace: Annotated[str, typer.Option("-i", "--istio-namespace", metavar="NS", help="Namespace of istiod and its ConfigMaps.")] = "istio-system",
         as_user: Annotated[Optional[str], typer.Option("--as", metavar="USER", help="Impersonate USER (API reads, exec and port-forward).", show_default=False)] = None,
-        request_timeout: Annotated[Optional[str], typer.Option("--request-timeout", "--timeout", metavar="DURATION", help="Per API request and pod transfer, e.g. 30s, 2m (default 120s: big dumps are slow); with --admin, the whole fetch (default 30s).", show_default=False)] = None,  # noqa: E501
+        request_timeout: Annotated[Optional[str], typer.Option("--request-timeout", "--timeout", metavar="DURATION", help="Per API request and pod transfer, e.g. 30s, 2m (default 120s: big dumps are slow).", show_default=False)] = None,  # noqa: E501
         proxy_admin_port: Annotated[int, typer.Option("--proxy-admin-port", min=1, max=65535, help="Envoy admin port inside the pod.")] = 15000,
         show_path: Annotated[bool, typer.Option("-v", "--show-path", help="Say on stderr how the pod was reached (port-forward or exec).")] = False,
         snapshot: Annotated[Optional[str], typer.Option("--snapshot", metavar="PATH", help="Read from a snapshot (meshctl snapshot -o PATH) instead of the cluster.", show_default=False)] = None,
@@ -198,6 +198,8 @@ def add_kube_options(command):
     for param in added:
         param.expose_value = False
         param.callback = _store_kube_option
+        if param.name == "request_timeout" and "--admin" in taken:
+            param.help = f"{param.help[:-1]}; with --admin, the whole fetch (default 30s)."
     command.params.extend(added)
     return command
 

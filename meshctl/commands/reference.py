@@ -9,8 +9,10 @@ from __future__ import annotations
 
 def _commands():
     """(path, click command) for every command, depth first, in the order `--help` lists them."""
-    import meshctl.typer_fast  # noqa: F401, I001  before typer: it sets up Typer's plain help before Typer loads
+    import meshctl.typer_fast  # noqa: I001  before typer: it sets up Typer's plain help before Typer loads
     import typer
+
+    meshctl.typer_fast.install()  # the help every run prints (meshctl.commands.help)
 
     from meshctl.commands.root import build_app
 

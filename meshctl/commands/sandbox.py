@@ -27,7 +27,7 @@ app = typer.Typer(add_completion=False)
     help=(
         "Run a local Istio-shaped sidecar: real Envoy + ADS control plane + SDS agent with a test CA. "
         "Prints the admin URL and SDS socket, then runs until Ctrl-C/SIGTERM (exit 0) or --for "
-        "SECONDS. SIGUSR1 rotates the workload certificate. With --run, runs each shell command once "
+        "DURATION. SIGUSR1 rotates the workload certificate. With --run, runs each shell command once "
         "the sandbox is ready (environment: MESHCTL_ADMIN, MESHCTL_SDS_SOCKET, MESHCTL_SANDBOX_DIR), "
         "stops, and exits with the first failing command's status. --mesh: three sidecars instead "
         "(clients sleep.foo and curl.bar calling httpbin.foo over mTLS, httpbin enforcing "
@@ -37,7 +37,7 @@ app = typer.Typer(add_completion=False)
 )
 def sandbox(
     ctx: typer.Context,
-    for_seconds: Optional[float] = typer.Option(None, "--for", min=0, metavar="SECONDS", help="Stop after this many seconds."),
+    run_for: Optional[str] = typer.Option(None, "--for", metavar="DURATION", help="Stop after this long, e.g. 30s, 10m (a bare number is seconds).", show_default=False),
     run: Optional[list[str]] = typer.Option(None, "--run", metavar="CMD", help="Shell command to run against the sandbox (repeatable)."),
     run_dir: Optional[Path] = typer.Option(None, "--run-dir", metavar="DIR", help="Directory for sockets, bootstrap and log (default: a temp dir, removed on exit)."),
     mesh: bool = typer.Option(False, "--mesh", help="Run two client sidecars and an RBAC-guarded server sidecar (explain request, authz check)."),
@@ -47,10 +47,12 @@ def sandbox(
 
     require_extra("sandbox", "meshctl sandbox")
     from meshctl.env import Env
+    from meshctl.model.durations import parse_duration
     from meshctl.sandbox.mesh import Mesh
     from meshctl.sandbox.rig import Rig
 
     env = Env.of(ctx)
+    for_seconds = parse_duration(run_for, "--for").total_seconds() if run_for is not None else None
     started = time.monotonic()
     rotate_requested = []
     previous = {
