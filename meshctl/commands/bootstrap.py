@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from meshctl.commands.options import QueryOption, RawOption, output_option, with_kube_options
+from meshctl.commands.options import QueryOption, RawOption, complete_pods, output_option, with_kube_options
 from meshctl.emit import DATA_FORMATS, data_format, emit
 from meshctl.env import Env
 
@@ -30,7 +30,7 @@ ENVOY_REV = "/etc/istio/proxy/envoy-rev.json"
 )
 def bootstrap(
     ctx: typer.Context,
-    pod: Optional[str] = typer.Argument(None, metavar="[POD[.NAMESPACE]]", show_default=False),
+    pod: Optional[str] = typer.Argument(None, metavar="POD[.NS]", show_default=False, autocompletion=complete_pods),
     file: Optional[str] = typer.Option(None, "-f", "--file", metavar="PATH", help="envoy-rev.json, a config dump, or a BootstrapConfigDump.", show_default=False),
     output: OutputOption = "short",
     query: QueryOption = None,

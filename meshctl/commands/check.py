@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from meshctl.commands.options import QueryOption, output_option, with_kube_options
+from meshctl.commands.options import QueryOption, complete_pods, output_option, with_kube_options
 from meshctl.emit import DATA_FORMATS, data_format, emit
 from meshctl.env import Env
 
@@ -28,7 +28,8 @@ app = typer.Typer(add_completion=False)
 @app.command(help=HELP)
 def check(
     ctx: typer.Context,
-    refs: Annotated[Optional[list[str]], typer.Argument(metavar="POD.NS", help="Pods (or TYPE/NAME.NS) to check instead of listing sidecar pods.", show_default=False)] = None,
+    refs: Annotated[Optional[list[str]], typer.Argument(metavar="POD.NS", autocompletion=complete_pods, show_default=False,
+                                                                     help="Pods (or TYPE/NAME.NS) to check instead of listing sidecar pods.")] = None,
     all_namespaces: Annotated[bool, typer.Option("-A", "--all-namespaces", help="Check sidecar pods in every namespace.")] = False,
     selector: Annotated[str, typer.Option("-l", "--selector", metavar="SELECTOR", help="Only pods matching this label selector.")] = "",
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=256, help="Pods checked at the same time.")] = 16,

@@ -17,7 +17,7 @@ from typing import Optional
 
 import typer
 
-from meshctl.commands.options import QueryOption, output_option, with_kube_options
+from meshctl.commands.options import QueryOption, complete_pods, output_option, with_kube_options
 from meshctl.emit import DATA_FORMATS, data_format, emit
 from meshctl.env import Env
 
@@ -39,7 +39,7 @@ SERVICE_HELP = ("Analyze a service, its pods, DestinationRules and VirtualServic
 @app.command("pod", help=POD_HELP)
 def describe_pod(
     ctx: typer.Context,
-    pod: str = typer.Argument(..., metavar="POD[.NAMESPACE]", help="The pod (or TYPE/NAME of a workload)."),
+    pod: str = typer.Argument(..., metavar="POD[.NS]", autocompletion=complete_pods, help="The pod (or TYPE/NAME of a workload)."),
     ignore_unmeshed: bool = IgnoreUnmeshed,
     checks: bool = Checks,
     output: Output = "short",

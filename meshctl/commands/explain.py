@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from meshctl.commands.options import QueryOption, open_source, output_option, source_for_spec, with_kube_options
+from meshctl.commands.options import QueryOption, complete_pods, open_source, output_option, source_for_spec, with_kube_options
 from meshctl.emit import DATA_FORMATS, data_format, emit
 from meshctl.env import Env
 from meshctl.errors import ExitStatus, SourceError, UsageError
@@ -24,7 +24,7 @@ SrcFileOption = Annotated[Optional[str], typer.Option("--src-file", "-f", "--fil
 SrcAdminOption = Annotated[Optional[str], typer.Option("--src-admin", "--admin", metavar="URL", show_default=False, help="SRC's Envoy admin API, e.g. http://127.0.0.1:15000.")]
 DstFileOption = Annotated[Optional[str], typer.Option("--dst-file", metavar="PATH", show_default=False, help="DST's config dump file (the server side).")]
 DstAdminOption = Annotated[Optional[str], typer.Option("--dst-admin", metavar="URL", show_default=False, help="DST's Envoy admin API (the server side).")]
-DstPodOption = Annotated[Optional[str], typer.Option("--dst-pod", metavar="POD[.NS]", help="DST's pod (the server side) when DST names a service.", show_default=False)]
+DstPodOption = Annotated[Optional[str], typer.Option("--dst-pod", metavar="POD[.NS]", autocompletion=complete_pods, help="DST's pod (the server side) when DST names a service.", show_default=False)]
 PortOption = Annotated[Optional[int], typer.Option("-p", "--port", min=1, max=65535, help="DST's port (instead of DST:PORT).", show_default=False)]
 
 

@@ -24,13 +24,23 @@ def humanize(command) -> None:
     for param in getattr(command, "params", ()):
         if getattr(param, "param_type_name", "") == "argument":
             metavar = param.metavar or ""
-            if not param.required and metavar.startswith("[") and metavar.endswith("]"):
+            if not param.required and _bracketed(metavar):
                 param.metavar = metavar[1:-1]  # Click brackets optional arguments itself
             if param.metavar:
                 param.display_type_rich = lambda ctx: None  # the metavar says it: no "<str>" after it
         elif not getattr(param, "is_flag", False) and not getattr(param, "count", False) and param.metavar is None:
             name = param.name or ""
             param.metavar = METAVARS.get(name) or name.upper().replace("_", "-")
+
+
+def _bracketed(text: str) -> bool:
+    """True when one pair of brackets encloses all of `text` ("[POD[.NS]]", not "[A] [B]")."""
+    depth = 0
+    for index, char in enumerate(text):
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if depth == 0:
+            return index == len(text) - 1 and index > 0
+    return False
 
 
 def write_examples(ctx, formatter) -> None:

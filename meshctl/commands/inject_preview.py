@@ -12,7 +12,7 @@ from typing import Optional
 import typer
 
 from meshctl.commands.inject import revision_option
-from meshctl.commands.options import QueryOption, output_option
+from meshctl.commands.options import QueryOption, complete_pods, output_option
 from meshctl.emit import DATA_FORMATS, data_format, emit
 from meshctl.env import Env
 from meshctl.errors import CheckFailed
@@ -24,7 +24,7 @@ PreviewOutput = output_option("diff", ("diff", "json", "yaml"))
 @app.command(context_settings={"help_option_names": ["-h", "--help"]})
 def inject_preview(
     ctx: typer.Context,
-    ref: str = typer.Argument(..., metavar="POD[.NS]|TYPE/NAME[.NS]", help="A pod, or a workload (deployment/NAME.NS)."),
+    ref: str = typer.Argument(..., metavar="POD[.NS]|TYPE/NAME[.NS]", autocompletion=complete_pods, help="A pod, or a workload (deployment/NAME.NS)."),
     revision: Optional[str] = revision_option(
         "Render with this revision's injector ('default' means none). Not given: the revision of the injector "
         "webhook that fires now for the workload's pod labels and namespace, as for a restarted pod; when none "

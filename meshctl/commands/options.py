@@ -14,9 +14,31 @@ from typing import Annotated, Optional
 
 import typer
 
+
+def complete_pods(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion of a POD[.NS] (meshctl.commands.complete: bounded, silent)."""
+    from meshctl.commands.complete import pods
+
+    return pods(ctx, incomplete)
+
+
+def complete_namespaces(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion of a namespace."""
+    from meshctl.commands.complete import namespaces
+
+    return namespaces(ctx, incomplete)
+
+
+def complete_contexts(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion of a kubeconfig context."""
+    from meshctl.commands.complete import contexts
+
+    return contexts(ctx, incomplete)
+
+
 PodArgument = Annotated[
     Optional[str],
-    typer.Argument(metavar="POD[.NS]", help="Pod to read from, or TYPE/NAME[.NS] (deploy/reviews.bookinfo): the workload's best ready pod.", show_default=False),
+    typer.Argument(metavar="POD[.NS]", autocompletion=complete_pods, help="Pod to read from, or TYPE/NAME[.NS] (deploy/reviews.bookinfo): the workload's best ready pod.", show_default=False),
 ]
 FileOption = Annotated[
     Optional[str],
@@ -90,6 +112,15 @@ def check_choice(value: str, choices: tuple[str, ...], option: str) -> str:
     raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}{guess}", param_hint=option)
 
 
+def complete_choices(choices: tuple[str, ...]):
+    """A shell completion function offering `choices` (Typer reads its parameters' annotations)."""
+
+    def complete(incomplete: str) -> list[str]:
+        return [choice for choice in choices if choice.startswith(incomplete)]
+
+    return complete
+
+
 def output_option(default: str, choices: tuple[str, ...]):
     """An `-o/--output` option with `default`, validated against `choices` (exit 2 otherwise).
 
@@ -107,7 +138,7 @@ def output_option(default: str, choices: tuple[str, ...]):
     return Annotated[
         str,
         typer.Option("-o", "--output", metavar="|".join(choices), callback=check, help=f"Output format: {', '.join(choices)}.",
-                     autocompletion=lambda: list(choices)),
+                     autocompletion=complete_choices(choices)),
     ]
 
 
@@ -158,8 +189,9 @@ def _kube_param_templates() -> tuple:
     @spec.command()
     def flags(
         kubeconfig: Annotated[Optional[str], typer.Option("--kubeconfig", metavar="PATH", help="Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster).", show_default=False)] = None,
-        context: Annotated[Optional[str], typer.Option("--context", metavar="NAME", help="Kubeconfig context to use.", show_default=False)] = None,
-        namespace: Annotated[Optional[str], typer.Option("-n", "--namespace", metavar="NS", help="Namespace of the pod (default: the context's).", show_default=False)] = None,
+        context: Annotated[Optional[str], typer.Option("--context", metavar="NAME", help="Kubeconfig context to use.", show_default=False, autocompletion=complete_contexts)] = None,
+        namespace: Annotated[Optional[str], typer.Option("-n", "--namespace", metavar="NS", help="Namespace of the pod (default: the context's).", show_default=False,
+                                                                 autocompletion=complete_namespaces)] = None,
         istio_namespace: Annotated[str, typer.Option("-i", "--istio-namespace", metavar="NS", help="Namespace of istiod and its ConfigMaps.")] = "istio-system",
         as_user: Annotated[Optional[str], typer.Option("--as", metavar="USER", help="Impersonate USER (API reads, exec and port-forward).", show_default=False)] = None,
         request_timeout: Annotated[Optional[str], typer.Option("--request-timeout", "--timeout", metavar="DURATION", help="Per API request and pod transfer, e.g. 30s, 2m (default 120s: big dumps are slow).", show_default=False)] = None,  # noqa: E501

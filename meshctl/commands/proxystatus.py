@@ -16,7 +16,7 @@ from typing import Optional
 
 import typer
 
-from meshctl.commands.options import QueryOption, output_option, with_kube_options
+from meshctl.commands.options import QueryOption, complete_pods, output_option, with_kube_options
 from meshctl.emit import DATA_FORMATS, data_format, emit
 from meshctl.env import Env
 
@@ -37,7 +37,7 @@ OutputOption = output_option("short", ("short", "wide", "json", "yaml"))
 )
 def proxy_status(
     ctx: typer.Context,
-    pod: Optional[str] = typer.Argument(None, metavar="[POD[.NAMESPACE]]", help="The proxy to compare (with -f or -o wide: only its row).", show_default=False),
+    pod: Optional[str] = typer.Argument(None, metavar="POD[.NS]", autocompletion=complete_pods, help="The proxy to compare (with -f or -o wide: only its row).", show_default=False),
     files: Optional[list[str]] = typer.Option(None, "-f", "--file", metavar="PATH", help="An istiod's syncz answer (repeatable; name = file stem).", show_default=False),
     revision: Optional[str] = typer.Option(None, "-r", "--revision", help="Only istiods of this revision."),
     output: OutputOption = "short",

@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from meshctl.commands.options import QueryOption, output_option, with_kube_options
+from meshctl.commands.options import QueryOption, complete_pods, output_option, with_kube_options
 from meshctl.emit import DATA_FORMATS, data_format, emit
 from meshctl.env import Env
 
@@ -31,7 +31,7 @@ HELP = (
 @app.command(help=HELP)
 def rootca_compare(
     ctx: typer.Context,
-    pods: Optional[list[str]] = typer.Argument(None, metavar="[POD1[.NS]] [POD2[.NS]]", show_default=False),
+    pods: Optional[list[str]] = typer.Argument(None, metavar="POD[.NS]", autocompletion=complete_pods, show_default=False),
     files: Optional[list[str]] = typer.Option(None, "-f", "--file", metavar="PATH", help="A config dump file as one side (repeatable).", show_default=False),
     configmap: bool = typer.Option(False, "--configmap", help="Compare with ConfigMap istio-ca-root-cert of the pod's namespace (-n for a file)."),
     output: OutputOption = "short",

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from meshctl.commands.options import QueryOption, output_option, with_kube_options
+from meshctl.commands.options import QueryOption, complete_pods, output_option, with_kube_options
 from meshctl.emit import DATA_FORMATS, data_format, emit
 from meshctl.env import Env
 
@@ -24,7 +24,7 @@ OutputOption = output_option("short", ("short", "json", "yaml"))
 )
 def webhooks(
     ctx: typer.Context,
-    pod: Optional[str] = typer.Option(None, "--pod", metavar="POD[.NS]", help="Evaluate for this pod's labels and namespace.", show_default=False),
+    pod: Optional[str] = typer.Option(None, "--pod", metavar="POD[.NS]", autocompletion=complete_pods, help="Evaluate for this pod's labels and namespace.", show_default=False),
     labels: Optional[str] = typer.Option(None, "--labels", metavar="K=V,...", help="Evaluate for a pod with these labels (in -n NS).", show_default=False),
     namespace_labels: Optional[str] = typer.Option(None, "--namespace-labels", metavar="K=V,...", help="The namespace's labels (default: read from the cluster; required with -f).", show_default=False),  # noqa: E501
     file: Optional[str] = typer.Option(None, "-f", "--file", metavar="PATH", help="Read webhook configurations from a file (kubectl get mutatingwebhookconfigurations -o yaml).", show_default=False),
