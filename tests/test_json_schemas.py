@@ -181,3 +181,17 @@ VALIDATED_ELSEWHERE = {
     "meshctl.describe-service/v1": "tests/describe/test_describe_command.py::test_describe_svc",
     "meshctl.log/v1": "tests/live/test_log_stats_live.py::test_many_pods_each_with_istioctls_header",
 }
+
+
+def test_every_command_with_json_output_takes_a_query_and_yaml():
+    from meshctl.commands.reference import _commands
+
+    for path, command in _commands():
+        options = {opt: param for param in command.params for opt in param.opts}
+        output = options.get("-o") or options.get("--output")
+        if output is None or "json" not in (output.metavar or ""):
+            continue
+        if path == "meshctl inject":  # istioctl kube-inject's -o: a format or a file to write, manifests either way
+            continue
+        assert "--query" in options, f"{path} prints JSON but takes no --query"
+        assert "yaml" in output.metavar, f"{path} prints JSON but not YAML"

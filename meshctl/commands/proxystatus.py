@@ -73,7 +73,7 @@ def proxy_status(
 
         kube = env.cluster()
         proxy_id = proxy_source(kube, pod, env.notifier()).name if pod else ""
-        answers = fetch_from_istiods(kube, "debug/syncz", revision=revision, notify=env.notifier())
+        answers = fetch_from_istiods(kube, "debug/syncz", revision=revision, notify=env.notifier(), progress=env.terminal.progress, stream=env.stderr)
     # -n filters by namespace only when given (istioctl: all namespaces by default)
     responses = {
         istiod: filter_response(parse_syncz(istiod, data), namespace="" if proxy_id else namespace, proxy_id=proxy_id)
@@ -128,7 +128,8 @@ def _compare(env: Env, pod: str | None, istiod_file: str | None, proxy_file: str
     if istiod_file:
         istiod, istiod_dump = istiod_file, parse(FileSource(istiod_file, stdin=stdin).fetch("debug/config_dump"))
     else:
-        answers = fetch_from_istiods(kube, f"debug/config_dump?proxyID={proxy_id}", revision=revision, notify=env.notifier())
+        answers = fetch_from_istiods(kube, f"debug/config_dump?proxyID={proxy_id}", revision=revision, notify=env.notifier(),
+                                     progress=env.terminal.progress, stream=env.stderr)  # fmt: skip
         found = first_config_dump(answers)
         if found is None:
             raise SourceError(f"no istiod has a config for {proxy_id} (checked {len(answers)} istiods; is the pod connected?)")

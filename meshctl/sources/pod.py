@@ -76,24 +76,31 @@ def proxy_source(cluster: ClusterAccess, ref: str, notify: Notify | None = None)
     return PodSource(cluster, PodRef.parse(ref, cluster.namespace), endpoint=endpoint, notify=notify)
 
 
-def fetch_from_istiods(cluster: ClusterAccess, path: str, *, revision: str | None = None, notify: Notify | None = None) -> dict[str, bytes]:
-    """GET `path` from the debug interface of every running istiod (istioctl AllDiscoveryDo).
+def fetch_from_istiods(cluster: ClusterAccess, path: str, *, revision: str | None = None, notify: Notify | None = None,
+                       progress: bool = False, stream=None) -> dict[str, bytes]:
+    """GET `path` from the debug interface of every running istiod (istioctl AllDiscoveryDo), concurrently.
 
     One unreachable istiod is reported through `notify` and skipped; none answering is an error.
+    With `progress` and more than one istiod, a progress bar is drawn on `stream` (run_each's).
     """
+    from meshctl.sources.fleet import OK, run_each
+
     namespace = cluster.options.istio_namespace
     selector = "app=istiod" + (f",istio.io/rev={revision}" if revision else "")
     pods = [p for p in cluster.list("/api/v1", "pods", namespace, selector) if (p.get("status") or {}).get("phase") == "Running"]
     if not pods:
         raise SourceError(f"no running istiod pods in namespace {namespace} (selector {selector}); use -i/--istio-namespace")
+    pods = sorted(pods, key=lambda p: p["metadata"]["name"])
+    run = run_each(pods, lambda pod: PodSource(cluster, pod=pod, endpoint=ISTIOD_DEBUG, notify=notify).fetch(path),
+                   progress=progress and len(pods) > 1, label="asking istiods", stream=stream)  # fmt: skip
+    results = {result.pod["metadata"]["name"]: result for result in run}
     answers, failures = {}, []
-    for pod in sorted(pods, key=lambda p: p["metadata"]["name"]):
-        name = pod["metadata"]["name"]
-        try:
-            answers[name] = PodSource(cluster, pod=pod, endpoint=ISTIOD_DEBUG, notify=notify).fetch(path)
-        except SourceError as exc:
-            failures.append(str(exc))
-            (notify or (lambda message: None))(f"skipping istiod {name}: {exc}")
+    for name, result in sorted(results.items()):
+        if result.status == OK:
+            answers[name] = result.value
+        else:
+            failures.append(result.error)
+            (notify or (lambda message: None))(f"skipping istiod {name}: {result.error}")
     if not answers:
         raise SourceError(f"no istiod answered /{path}: " + "; ".join(failures))
     return answers
