@@ -92,3 +92,17 @@ def test_the_decision_belongs_to_the_runs_env():
     assert env.terminal.color is True
     other = Env(stdout=FakeTTY(), stderr=io.StringIO(), environ={"NO_COLOR": "1", "COLUMNS": "90"})
     assert other.terminal == Terminal(rich=True, color=False, stderr_color=False, width=90)
+
+
+@pytest.mark.parametrize(
+    ("tty", "stderr_tty", "environ", "progress"),
+    [
+        (True, True, {}, True),  # a person at a terminal
+        (False, True, {}, False),  # `meshctl pc secret -A | grep x`, `-o json > file`: never
+        (True, False, {}, False),  # stderr to a log
+        (False, False, {"FORCE_COLOR": "1"}, False),  # CI with forced colour
+        (True, True, {"TERM": "dumb"}, False),
+    ],
+)
+def test_progress_bars_only_when_stdout_and_stderr_are_terminals(tty, stderr_tty, environ, progress):
+    assert terminal(tty=tty, stderr_tty=stderr_tty, **environ).progress is progress

@@ -220,15 +220,20 @@ def _pod_section(env: Env, out: ViewOutput, fmt: str, said: list) -> tuple:
     """(text or None, document or None, stderr lines, None) of one pod's view output.
 
     The text and lines are what the single-pod command prints, made by the same `emit` on an Env
-    over buffers (the run's terminal decision kept); `said` are the -v lines of its fetch.
+    over buffers (the run's terminal decision kept); `said` are the -v lines of its fetch. A table
+    without rows is no text at all (not istioctl's lone header): the pod joins the one-line summary
+    of the pods with nothing to show.
     """
+    from meshctl.model.tabular import Tabular
+
     pod_env = Env(stdout=io.StringIO(), stderr=io.StringIO(), terminal=env.terminal, kube=env.kube, environ=env.environ)
     for message in out.warnings:
         pod_env.warn(message)
     if fmt in DATA_FORMATS:
         return None, out.result, said + pod_env.stderr.getvalue().splitlines(), None
     emit(pod_env, out.result, fmt)
-    return pod_env.stdout.getvalue(), None, said + pod_env.stderr.getvalue().splitlines(), None
+    text = "" if isinstance(out.result, Tabular) and not out.result.rows else pod_env.stdout.getvalue()
+    return text, None, said + pod_env.stderr.getvalue().splitlines(), None
 
 
 def load_dump(source, path: str = "config_dump", sections=None, fields=None):
