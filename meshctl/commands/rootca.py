@@ -48,7 +48,14 @@ def rootca_compare(
         shape = "one pod or -f file with --configmap" if configmap else "two sides (pods and/or -f files)"
         raise UsageError(f"rootca-compare needs {shape}; got {len(pods) + len(files)}")
     kube = env.cluster() if pods or configmap else None
-    sides = [_pod_side(env, kube, ref) for ref in pods] + [_file_side(env, path) for path in files]
+    from meshctl.sources.fleet import progress
+
+    sides = []
+    with progress(env.terminal.progress and len(pods) > 1, len(pods), "reading pods", env.stderr) as advance:
+        for ref in pods:
+            sides.append(_pod_side(env, kube, ref))
+            advance(False)
+    sides += [_file_side(env, path) for path in files]
     if configmap:
         sides.append(_configmap_side(kube, sides[0][2] or kube.namespace))
     (left, left_bundle, _), (right, right_bundle, _) = sides

@@ -185,6 +185,12 @@ def run_each(
     return FleetRun(pods, work, concurrency=concurrency, progress=progress, label=label, stream=stream)
 
 
+def progress(enabled: bool, total: int, label: str, stream=None):
+    """A progress bar over `total` steps for work that is not `run_each`'s (a few pods read in turn):
+    ``with progress(env.terminal.progress, 2, "reading pods", env.stderr) as advance: ...; advance(failed)``."""
+    return _progress_bar(enabled, total, label, sys.stderr if stream is None else stream)
+
+
 def _isatty(stream) -> bool:
     try:
         return bool(stream.isatty())

@@ -35,7 +35,15 @@ def diff(
     env = Env.of(ctx)
     if before == "-" and after == "-":
         raise UsageError("only one of A and B can be standard input")
-    dumps = [parse(source_for_spec(env, spec).fetch("config_dump?include_eds")) for spec in (before, after)]
+    from meshctl.sources.fleet import progress
+    from meshctl.sources.select import spec_kind
+
+    pods = sum(spec_kind(spec) == "pod" for spec in (before, after))
+    dumps = []
+    with progress(env.terminal.progress and pods > 1, 2, "reading pods", env.stderr) as advance:
+        for spec in (before, after):
+            dumps.append(parse(source_for_spec(env, spec).fetch("config_dump?include_eds")))
+            advance(False)
     env.retain(dumps)
     result = diff_dumps(*dumps, diff_types(types))
     fmt = data_format(output, query)
