@@ -187,7 +187,7 @@ def _hypothesis_profiles() -> None:
     home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "meshctl-hypothesis"
     set_hypothesis_home_dir(home)
     settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
-    settings.register_profile("dev", database=DirectoryBasedExampleDatabase(str(home / "examples")))
+    settings.register_profile("dev", derandomize=False, database=DirectoryBasedExampleDatabase(str(home / "examples")))
     settings.load_profile("ci" if STRICT else "dev")
 
 
