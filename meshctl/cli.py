@@ -11,6 +11,7 @@ imported on those paths).
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import sys
 
@@ -39,7 +40,8 @@ def main(argv: list[str] | None = None, env=None) -> int:
     env = env if env is not None else Env()
     debug = "--debug" in args or bool(os.environ.get("MESHCTL_DEBUG"))
     with _gc_policy(args, env, process_run):
-        return _run(args, env, debug)
+        # a context of its own: what a command sets for its run (say, goyaml.ALIAS_LIMIT) ends with it
+        return contextvars.copy_context().run(_run, args, env, debug)
 
 
 def _run(args: list[str], env, debug: bool) -> int:

@@ -176,17 +176,18 @@ def _list_or_empty(env: Env, prefix: str, plural: str, namespace: str = "") -> l
 def _root_namespace(env: Env, revision: str) -> str:
     """meshConfig.rootNamespace from the ``istio[-REV]`` ConfigMap (describe.go getMeshConfig); the
     Istio namespace (mesh.DefaultMeshConfig's istio-system) when it cannot be read."""
-    import yaml
-
     from meshctl.errors import SourceError
+    from meshctl.goenc import goyaml
 
     istio_namespace = env.kube.istio_namespace
     name = "istio" if revision in ("", "default") else f"istio-{revision}"
     try:
         configmap = env.cluster().read("/api/v1", "configmaps", name, istio_namespace)
-        mesh = yaml.safe_load((configmap.get("data") or {}).get("mesh") or "") or {}
-        return str(mesh.get("rootNamespace") or istio_namespace)
-    except (SourceError, yaml.YAMLError, AttributeError) as exc:
+        # the cluster's text: go-yaml's rules and alias limit, as istiod reads it
+        mesh = goyaml.unmarshal((configmap.get("data") or {}).get("mesh") or "", float_numbers=False) or {}
+        root = mesh.get("rootNamespace")
+        return root if isinstance(root, str) and root else istio_namespace
+    except (SourceError, goyaml.YAMLError, AttributeError) as exc:
         env.warn(f"failed to fetch mesh config (using root namespace {istio_namespace}): {str(exc).splitlines()[0]}")
         return istio_namespace
 

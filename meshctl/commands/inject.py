@@ -93,6 +93,7 @@ def inject_command(
     ),
     template_max_steps: int = tmpl.max_steps_option(),
     template_max_output: int = tmpl.max_output_option(),
+    max_yaml_alias_nodes: int = tmpl.yaml_alias_nodes_option(),
 ) -> None:
     """Inject the Istio sidecar into workloads offline and print the result."""
     from dataclasses import replace
@@ -100,6 +101,7 @@ def inject_command(
     from meshctl.inject.pipeline import inject, unified_diff
 
     env = Env.of(ctx)
+    tmpl.limit_yaml_aliases(max_yaml_alias_nodes)
     if not dry_run:
         raise UsageError("only --dry-run is supported: meshctl prints the injected objects and never applies them")
     if native_sidecars not in ("auto", "on", "off"):

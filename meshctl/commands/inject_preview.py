@@ -11,6 +11,7 @@ from typing import Optional
 
 import typer
 
+from meshctl.commands import _template_options as tmpl
 from meshctl.commands.inject import revision_option
 from meshctl.commands.options import QueryOption, complete_pods, output_option
 from meshctl.emit import DATA_FORMATS, data_format, emit
@@ -33,11 +34,13 @@ def inject_preview(
     webhook: bool = typer.Option(False, "--webhook", help="Render with the cluster's injector webhook (port-forward to istiod)."),
     output: PreviewOutput = "diff",
     query: QueryOption = None,
+    template_max_steps: int = tmpl.max_steps_option(),
+    template_max_output: int = tmpl.max_output_option(),
+    max_yaml_alias_nodes: int = tmpl.yaml_alias_nodes_option(),
 ) -> None:
     """Show how a running pod differs from what the injector would produce now."""
     from dataclasses import replace
 
-    from meshctl.commands._template_options import limit_errors
     from meshctl.commands.inject import (
         choose_revision,
         cluster_config,
@@ -56,6 +59,7 @@ def inject_preview(
 
     env = Env.of(ctx)
     fmt = data_format(output, query)
+    tmpl.limit_yaml_aliases(max_yaml_alias_nodes)
     kube = connect_for_injection(env)
     target = PodRef.parse(ref, kube.namespace)
     running = kube.resolve_pod(target)
@@ -81,9 +85,10 @@ def inject_preview(
         inject_config=cluster["inject_config"], values=cluster["values"], mesh=cluster["mesh"],
         settings=Settings(), revision=revision, native_sidecars=cluster["native_sidecars"],
         host=HostAccess.isolated(cluster["origin"]),  # cluster templates get no local environment or network
+        limits=tmpl.limits(template_max_steps, template_max_output),
     )
     source = goyaml.marshal(preview.injectable(subject))
-    with limit_errors("failed to run injection template: "):
+    with tmpl.limit_errors("failed to run injection template: "):
         if webhook:
             with open_webhook(kube, configurations, choice, revision) as injector:
                 result = inject(source, replace(config, external_injector=injector))

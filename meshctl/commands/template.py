@@ -62,6 +62,7 @@ def render(
     template_env: list[str] = tmpl.template_env_option("They win over the local environment."),
     template_max_steps: int = tmpl.max_steps_option(),
     template_max_output: int = tmpl.max_output_option(),
+    max_yaml_alias_nodes: int = tmpl.yaml_alias_nodes_option(),
 ) -> None:
     """`meshctl template render` (its --help text is the decorator's)."""
     from meshctl.env import Env
@@ -73,6 +74,7 @@ def render(
     from meshctl.sources.file import FileSource
 
     env = Env.of(ctx)
+    tmpl.limit_yaml_aliases(max_yaml_alias_nodes)
     if [template_file, values, data].count("-") > 1:
         raise UsageError("only one of TEMPLATE_FILE, --values and --data can be '-' (stdin)")
     text = _decode_text(FileSource(template_file, stdin=env.binary_stdin()).fetch(""), template_file)

@@ -6,6 +6,7 @@ from typing import Optional
 
 import typer
 
+from meshctl.commands._template_options import limit_yaml_aliases, yaml_alias_nodes_option
 from meshctl.commands.options import QueryOption, complete_pods, output_option, with_kube_options
 from meshctl.emit import DATA_FORMATS, data_format, emit
 from meshctl.env import Env
@@ -30,6 +31,7 @@ def webhooks(
     file: Optional[str] = typer.Option(None, "-f", "--file", metavar="PATH", help="Read webhook configurations from a file (kubectl get mutatingwebhookconfigurations -o yaml).", show_default=False),
     output: OutputOption = "short",
     query: QueryOption = None,
+    max_yaml_alias_nodes: int = yaml_alias_nodes_option(),
 ) -> None:
     """`meshctl webhooks` (its --help text is the decorator's)."""
     from meshctl.analyze import webhooks as analysis
@@ -39,6 +41,7 @@ def webhooks(
 
     env = Env.of(ctx)
     fmt = data_format(output, query)
+    limit_yaml_aliases(max_yaml_alias_nodes)
     if pod and labels:
         raise UsageError("give --pod or --labels, not both")
     kube = None
@@ -98,15 +101,14 @@ def _subject(kube, pod_ref, labels, namespace, namespace_labels, parse_label_pai
 
 def _read_list(env: Env, path: str) -> list[dict]:
     """Webhook configurations from a List, a single object, or a multi-document YAML file."""
-    import yaml
-
     from meshctl.errors import DecodeError
+    from meshctl.goenc import goyaml
     from meshctl.sources.file import FileSource
 
-    try:
-        documents = [d for d in yaml.safe_load_all(FileSource(path, stdin=env.binary_stdin()).fetch("")) if d]
-    except yaml.YAMLError as exc:
-        raise DecodeError(f"{path} is not YAML/JSON: {str(exc).splitlines()[0]}") from None
+    try:  # as kubectl reads it: go-yaml's rules, its alias limit included
+        documents = [d for d in goyaml.unmarshal_all(FileSource(path, stdin=env.binary_stdin()).fetch(""), float_numbers=False) if d]
+    except goyaml.YAMLError as exc:
+        raise DecodeError(f"{path} is not YAML/JSON: {exc}") from None
     items = []
     for document in documents:
         if not isinstance(document, dict):

@@ -17,8 +17,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
-__all__ = ["marshal", "unmarshal", "unmarshal_all", "split_documents", "resolve_plain", "format_float", "YAMLError"]
+__all__ = [
+    "marshal", "unmarshal", "unmarshal_all", "split_documents", "resolve_plain", "format_float", "YAMLError",
+    "AliasLimit", "alias_limit",
+]
 
 
 class YAMLError(ValueError):
@@ -88,9 +95,11 @@ def _go_parse_float(s: str) -> float | None:
     if not _GO_FLOAT.match(s) or not any(c.isdigit() for c in s) and s.lower().lstrip("+-") not in ("inf", "infinity", "nan"):
         return None
     try:
-        return float(s)
+        value = float(s)
     except ValueError:
         return None
+    # out of range ("1e999"): ParseFloat fails (ErrRange), and go-yaml keeps the text a string
+    return None if math.isinf(value) and any(c.isdigit() for c in s) else value
 
 
 def resolve_plain(s: str):
@@ -112,7 +121,8 @@ def resolve_plain(s: str):
             if n is not None:
                 return n
             if _YAML_STYLE_FLOAT.match(plain):
-                return float(plain)
+                number = _go_parse_float(plain)
+                return s if number is None else number
     return s
 
 
@@ -126,15 +136,17 @@ def _needs_quotes(s: str) -> bool:
 
 # --------------------------------------------------------------------------- numbers
 
-def format_float(f: float) -> str:
-    """strconv.FormatFloat(f, 'g', -1, 64) (plus YAML's .inf/.nan spellings)."""
+def format_float(f: float, bits: int = 64) -> str:
+    """strconv.FormatFloat(f, 'g', -1, bits) (plus YAML's .inf/.nan spellings); `bits` 32 rounds to float32 first."""
+    if bits == 32 and not math.isnan(f):
+        f = _float32(f)
     if math.isnan(f):
         return ".nan"
     if math.isinf(f):
         return ".inf" if f > 0 else "-.inf"
     if f == 0:
         return "-0" if math.copysign(1, f) < 0 else "0"
-    r = repr(abs(f))
+    r = repr(abs(f)) if bits == 64 else _shortest32(abs(f))
     mant, _, exp = r.partition("e")
     intpart, _, frac = mant.partition(".")
     if frac == "0":
@@ -155,6 +167,25 @@ def format_float(f: float) -> str:
     if point >= len(digits):
         return sign + digits + "0" * (point - len(digits))
     return f"{sign}{digits[:point]}.{digits[point:]}"
+
+
+def _float32(f: float) -> float:
+    """float32(f) in Go: rounded to the nearest float32, infinite past its range."""
+    import struct
+
+    try:
+        return struct.unpack("f", struct.pack("f", f))[0]
+    except OverflowError:
+        return math.copysign(math.inf, f)
+
+
+def _shortest32(f: float) -> str:
+    """The fewest digits (as "d.ddde+XX") that read back as the same float32: Go's shortest for bitSize 32."""
+    for precision in range(9):
+        text = f"{f:.{precision}e}"
+        if _float32(float(text)) == f:
+            return text
+    return f"{f:.8e}"
 
 
 def _json_number(v) -> str:
@@ -579,101 +610,218 @@ def marshal(value) -> str:
 
 
 # --------------------------------------------------------------------------- parsing
+# go-yaml v2.4 decode.go over PyYAML's (libyaml's) parser: the same scanner and parser that go-yaml
+# ported to Go, so the same text is valid; the decoding rules (scalar resolution, explicit tags,
+# merge keys, anchors, map keys, limits) are go-yaml's and sigs.k8s.io/yaml's, ported below.
 
-_LOADER = None
-_STR_TAG = "tag:yaml.org,2002:str"
+_LOADERS: dict = {}
+_YAML_PREFIX = "tag:yaml.org,2002:"
+_STR_TAG, _BINARY_TAG, _MERGE_TAG = _YAML_PREFIX + "str", _YAML_PREFIX + "binary", _YAML_PREFIX + "merge"
+_NULL_TAG, _BOOL_TAG, _INT_TAG = _YAML_PREFIX + "null", _YAML_PREFIX + "bool", _YAML_PREFIX + "int"
+_FLOAT_TAG, _TIMESTAMP_TAG = _YAML_PREFIX + "float", _YAML_PREFIX + "timestamp"
+# resolve.go resolvableTag: the explicit tags whose text is resolved (and checked against the tag)
+_RESOLVABLE_TAGS = frozenset((_STR_TAG, _BOOL_TAG, _INT_TAG, _FLOAT_TAG, _NULL_TAG, _TIMESTAMP_TAG))
 _PLAIN_TAG = "tag:go:plain"
+_NONSPECIFIC_TAG = "!"  # a scalar tagged "!": plain-implicit in libyaml, unresolved by go-yaml
+# where a "!" may be a tag of its own (followed by a blank, a flow indicator or the end)
+_NONSPECIFIC = re.compile(r"!(?![^\s,\[\]{}])")
+# Python frames per level of nesting are few; libyaml refuses more than 1000 levels of text, aliases
+# can nest deeper than the text does (go-yaml's decoder has no limit there: it expands them).
+_RECURSION_LIMIT = 20_000
 
 
-def _loader():
-    """PyYAML's (C) parser and composer, resolving every plain scalar to one tag we handle (built once)."""
-    global _LOADER
-    if _LOADER is None:
+def _loader(go_composer: bool = False):
+    """PyYAML's C parser and composer, every plain scalar left to go-yaml's resolution (built once).
+
+    With `go_composer`, the composer is PyYAML's Python one over the same C parser's events, changed
+    where go-yaml's parser differs: a later ``&name`` replaces an earlier one (decode.go parser.anchor;
+    the C composer refuses the document), and a scalar tagged ``!`` keeps that tag (go-yaml keeps its
+    text a string; the C composer resolves it as if untagged). Only documents that need it take this
+    path (about 1.5 times slower).
+    """
+    loader = _LOADERS.get(go_composer)
+    if loader is None:
         import yaml
+        from yaml.composer import Composer
 
-        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-        class GoLoader(base):  # type: ignore[misc, valid-type]
-            pass
-
-        scalar_node, sequence_node = yaml.ScalarNode, yaml.SequenceNode
+        scalar_node, sequence_node, alias_event = yaml.ScalarNode, yaml.SequenceNode, yaml.AliasEvent
 
         def resolve(self, kind, value, implicit):
             # Called by the composer for every untagged node: plain scalars are resolved later, go-yaml's way.
             if kind is scalar_node:
                 return _PLAIN_TAG if implicit[0] else _STR_TAG
-            return "tag:yaml.org,2002:seq" if kind is sequence_node else "tag:yaml.org,2002:map"
+            return _YAML_PREFIX + "seq" if kind is sequence_node else _YAML_PREFIX + "map"
 
-        GoLoader.resolve = resolve
-        _LOADER = GoLoader
-    return _LOADER
+        if not go_composer:
+            loader = type("GoLoader", (yaml.CSafeLoader,), {"resolve": resolve})
+        else:
+            def compose_node(self, parent, index):
+                event = self.peek_event()
+                if not isinstance(event, alias_event) and event.anchor is not None:
+                    self.anchors.pop(event.anchor, None)  # a redefinition replaces the anchor
+                return Composer.compose_node(self, parent, index)
+
+            def compose_scalar_node(self, anchor):
+                event = self.get_event()
+                tag = _NONSPECIFIC_TAG if event.tag == "!" else event.tag or resolve(self, scalar_node, event.value, event.implicit)
+                node = scalar_node(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+                if anchor is not None:
+                    self.anchors[anchor] = node
+                return node
+
+            def init(self, stream):
+                yaml.CSafeLoader.__init__(self, stream)
+                Composer.__init__(self)
+
+            loader = type("GoComposerLoader", (Composer, yaml.CSafeLoader), {
+                "__init__": init, "resolve": resolve, "compose_node": compose_node, "compose_scalar_node": compose_scalar_node,
+            })  # fmt: skip
+        _LOADERS[go_composer] = loader
+    return loader
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len(_YAML_PREFIX):] if tag.startswith(_YAML_PREFIX) else tag
+
+
+def _resolved_tag(value, explicit: str) -> str:
+    """The tag go-yaml's resolve gives the text it turned into `value` (its `rtag`)."""
+    if value is None:
+        return _NULL_TAG
+    if isinstance(value, bool):
+        return _BOOL_TAG
+    if isinstance(value, Timestamp):
+        # only plain text or an explicit !!timestamp is tried as a timestamp
+        return _TIMESTAMP_TAG if explicit == _TIMESTAMP_TAG else _STR_TAG
+    if isinstance(value, int):
+        return _INT_TAG
+    if isinstance(value, float):
+        return _FLOAT_TAG
+    return _MERGE_TAG if value == "<<" else _STR_TAG
+
+
+def _go_string(data: bytes) -> str:
+    """Bytes as Go's string(data) reads after json.Marshal: each invalid UTF-8 byte becomes U+FFFD."""
+    text = data.decode("utf-8", "surrogateescape")
+    return re.sub("[\udc80-\udcff]", "\ufffd", text) if not text.isascii() else text
+
+
+def _scalar(node):
+    """decode.go scalar() into ``any``: a scalar node's value, its explicit tag checked."""
+    tag, text = node.tag, node.value
+    if tag == _PLAIN_TAG:
+        return resolve_plain(text)
+    if tag == _STR_TAG:
+        return text
+    if tag == _BINARY_TAG:
+        import base64
+        import binascii
+
+        try:
+            return _go_string(base64.b64decode(text.replace("\n", "").replace("\r", ""), validate=True))
+        except (binascii.Error, ValueError):
+            raise YAMLError("yaml: !!binary value contains invalid base64 data") from None
+    if tag not in _RESOLVABLE_TAGS:
+        return text  # a tag go-yaml does not resolve (!custom, !!seq on a scalar, ...): the text itself
+    value = resolve_plain(text)
+    resolved = _resolved_tag(value, tag)
+    if resolved == tag:
+        return str(value) if resolved == _TIMESTAMP_TAG else value
+    if tag == _FLOAT_TAG and resolved == _INT_TAG and value <= INT64_MAX:  # Go's int or int64, not uint64
+        return float(value)
+    raise YAMLError(f"yaml: cannot decode {_short_tag(resolved)} `{text}` as a {_short_tag(tag)}")
+
+
+def _is_merge_key(node) -> bool:
+    # decode.go isMerge: a plain (or !!merge-tagged) "<<" scalar.
+    return node.id == "scalar" and node.value == "<<" and node.tag in (_PLAIN_TAG, _MERGE_TAG, _NONSPECIFIC_TAG)
+
+
+_WANT_MAP = "yaml: map merge requires map or sequence of maps as the value"
 
 
 def _build(node, anchors: dict):
-    """A composed YAML node as Python data: go-yaml's scalar resolution, merge keys, anchors."""
+    """A composed YAML node as Python data, as go-yaml decodes it into ``any``.
+
+    `anchors` maps the id of every collection node built so far to its value: PyYAML's composer gives
+    an alias the node of its anchor, so a node met again is an alias and shares its value (aliases
+    to scalars are simply built again).
+    """
     known = anchors.get(id(node))
     if known is not None:
         return known
     kind = node.id
     if kind == "scalar":
-        tag = node.tag
-        if tag == _PLAIN_TAG:
-            return resolve_plain(node.value)
-        if tag in (_STR_TAG, "tag:yaml.org,2002:binary", "tag:yaml.org,2002:timestamp"):
-            return node.value
-        if tag.startswith("tag:yaml.org,2002:"):
-            v = resolve_plain(node.value)
-            return v if type(v) is not Timestamp else str(v)
-        return node.value
+        return _scalar(node)
     if kind == "sequence":
-        out = []
-        anchors[id(node)] = out
-        out.extend(_build(n, anchors) for n in node.value)
-        return out
-    out = {}
+        items: list = []
+        anchors[id(node)] = items
+        for child in node.value:
+            items.append(_build(child, anchors))
+        return items
+    out: dict = {}
     anchors[id(node)] = out
-    merged = {}
+    # decode.go mapping(): keys are set in document order and a merge writes its keys where it stands,
+    # so whatever comes later wins, merged or not.
     for key_node, value_node in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge" or (key_node.id == "scalar" and key_node.value == "<<" and key_node.tag == _PLAIN_TAG):
-            for src in value_node.value if value_node.id == "sequence" else [value_node]:
-                for k, v in _build(src, anchors).items():
-                    merged.setdefault(k, v)
+        if _is_merge_key(key_node):
+            _merge(value_node, out, anchors)
             continue
         key = _build(key_node, anchors)
         if isinstance(key, (dict, list)):
-            raise YAMLError("invalid map key: a mapping or sequence cannot be a key")
-        out[key] = _build(value_node, anchors)
-    for k, v in merged.items():
-        out.setdefault(k, v)
+            raise YAMLError("yaml: invalid map key: a mapping or sequence cannot be a key")
+        # named as JSON names it now: Go's map keeps true and 1 apart, a Python dict would not
+        out[_json_key(key)] = _build(value_node, anchors)
     return out
 
 
-def _to_json(v, float_numbers: bool, path: str = ""):
-    """sigs.k8s.io/yaml yamlToJSON: keys become strings; numbers go through JSON (float64)."""
+def _merge(node, out: dict, anchors: dict) -> None:
+    """decode.go merge(): a mapping (or an alias of one), or a sequence of them written last to first
+    (earlier ones take precedence); anything else, an alias of a sequence included, is an error."""
+    if node.id == "mapping":
+        out.update(_build(node, anchors))
+        return
+    if node.id != "sequence" or id(node) in anchors:  # a scalar, or an alias (seen before) of a sequence
+        raise YAMLError(_WANT_MAP)
+    sources = _build(node, anchors)
+    if any(item.id != "mapping" for item in node.value):
+        raise YAMLError(_WANT_MAP)
+    for source in reversed(sources):
+        out.update(source)
+
+
+def _json_key(key) -> str:
+    """sigs.k8s.io/yaml convertToJSONableObject: the JSON name of a map key go-yaml decoded."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, int):
+        if INT64_MIN <= key <= INT64_MAX:  # go-yaml's int; past it a uint64, which has no case there
+            return str(key)
+        raise YAMLError(f"unsupported map key of type: uint64, key: {key:#x}")
+    if isinstance(key, float):
+        return format_float(key, 32)  # strconv.FormatFloat(key, 'g', -1, 32), as go-yaml's encoder does
+    raise YAMLError("unsupported map key of type: <nil>, key: <nil>")
+
+
+def _to_json(v, float_numbers: bool):
+    """sigs.k8s.io/yaml yamlToJSON: numbers go through JSON (float64), aliases become copies."""
     if isinstance(v, dict):
         out = {}
-        for k, val in v.items():
-            if isinstance(k, str):
-                key = k
-            elif k is None:
-                key = "null"
-            elif isinstance(k, bool):
-                key = "true" if k else "false"
-            elif isinstance(k, float):
-                key = format_float(k)
-            elif isinstance(k, int):
-                key = str(k)
-            else:
-                raise YAMLError(f"unsupported map key of type {type(k).__name__} at {path or 'top level'}")
-            out[key] = _to_json(val, float_numbers, f"{path}.{key}")
+        for key, value in v.items():  # keys are JSON names already (_build)
+            out[key] = _to_json(value, float_numbers)
         return out
     if isinstance(v, list):
-        return [_to_json(x, float_numbers, path) for x in v]
+        items = []
+        for item in v:
+            items.append(_to_json(item, float_numbers))
+        return items
     if isinstance(v, bool) or v is None:
         return v
     if isinstance(v, float):
         if math.isnan(v) or math.isinf(v):
-            raise YAMLError(f"json: unsupported value: {format_float(v)}")
+            raise YAMLError(f"json: unsupported value: {'NaN' if math.isnan(v) else '+Inf' if v > 0 else '-Inf'}")
         return v
     if isinstance(v, int):
         return float(v) if float_numbers else v
@@ -686,8 +834,34 @@ def _to_json(v, float_numbers: bool, path: str = ""):
 # alias expansion counts as aliased; past 1000 nodes and 100 aliased ones, aliased nodes may be at most
 # 99% of those decoded up to 400 000, a share falling linearly to 10% at 4 000 000 (allowedAliasRatio).
 # This reproduces those counts (in go-yaml's decoding order) without expanding anything, so a 756-byte
-# bomb costs a few thousand steps; it is Kubernetes' own rule, hence no flag to relax it.
+# bomb costs a few thousand steps. `AliasLimit.nodes` is go-yaml's 100: a command raises it with a flag.
 _ALIAS_RATIO_LOW, _ALIAS_RATIO_HIGH = 400_000, 4_000_000
+_MIN_DECODED = 1000
+
+
+@dataclass(frozen=True)
+class AliasLimit:
+    """How far aliases may expand: go-yaml's rule, with `nodes` aliased nodes always allowed.
+
+    `raise_with` says how a user raises the limit (the command's flag); the error ends with it.
+    """
+
+    nodes: int = 100
+    raise_with: str = ""
+
+
+# The limit of the decoding running in this context (a command sets it for its run: `alias_limit`).
+ALIAS_LIMIT: ContextVar[AliasLimit] = ContextVar("meshctl.goenc.goyaml.alias_limit", default=AliasLimit())
+
+
+@contextmanager
+def alias_limit(limit: AliasLimit) -> Iterator[AliasLimit]:
+    """Decode every document in the block under `limit`."""
+    token = ALIAS_LIMIT.set(limit)
+    try:
+        yield limit
+    finally:
+        ALIAS_LIMIT.reset(token)
 
 
 def _allowed_alias_ratio(decoded: int) -> float:
@@ -698,16 +872,12 @@ def _allowed_alias_ratio(decoded: int) -> float:
     return 0.99 - 0.89 * (decoded - _ALIAS_RATIO_LOW) / (_ALIAS_RATIO_HIGH - _ALIAS_RATIO_LOW)
 
 
-def _is_merge_key(node) -> bool:
-    # go-yaml isMerge: a plain or !!merge-tagged "<<" scalar.
-    return node.id == "scalar" and node.value == "<<" and node.tag in (_PLAIN_TAG, "tag:yaml.org,2002:merge")
-
-
 class _AliasCounter:
     """go-yaml's decodeCount/aliasCount over one composed document. PyYAML's composer gives an alias the
     node of its anchor, so a node object met again (in document order) is an alias."""
 
-    def __init__(self):
+    def __init__(self, limit: AliasLimit):
+        self.limit = limit
         self.decoded = 0
         self.aliased = 0
         self.defined: set[int] = set()  # node ids whose definition was seen
@@ -766,11 +936,12 @@ class _AliasCounter:
     def count(self, decoded: int, aliased: int) -> None:
         self.decoded += decoded
         self.aliased += aliased
-        if self.aliased > 100 and self.decoded > 1000 and self.aliased / self.decoded > _allowed_alias_ratio(self.decoded):
+        if self.aliased > self.limit.nodes and self.decoded > _MIN_DECODED and self.aliased / self.decoded > _allowed_alias_ratio(self.decoded):
             raise YAMLError(
                 f"yaml: document contains excessive aliasing: aliases expand to {self.aliased} of the first "
                 f"{self.decoded} nodes decoded (go-yaml's alias limit, which the API server and istioctl "
-                "apply too: 99% up to 400000 nodes, falling to 10% at 4000000)")
+                f"apply too: past {self.limit.nodes} aliased nodes, at most 99% of the nodes decoded up to "
+                "400000, falling to 10% at 4000000)" + (f"; {self.limit.raise_with}" if self.limit.raise_with else ""))
 
     def walk(self, node) -> None:
         self.count(1, 0)
@@ -783,9 +954,9 @@ class _AliasCounter:
                 self.walk(child)
 
 
-def check_aliasing(node) -> None:
+def check_aliasing(node, limit: AliasLimit | None = None) -> None:
     """Raise YAMLError where go-yaml refuses a document for its aliases (see _allowed_alias_ratio)."""
-    counter = _AliasCounter()
+    counter = _AliasCounter(limit or ALIAS_LIMIT.get())
     counter.mark(node)
     if len(counter.alias_at) == sum(1 for alias in counter.alias_at.values() if not alias):
         return  # no alias at all
@@ -794,13 +965,19 @@ def check_aliasing(node) -> None:
 
 
 def unmarshal(text: str | bytes, *, float_numbers: bool = True):
-    """sigs.k8s.io/yaml.Unmarshal into ``any`` for one document (the first, as go-yaml reads it)."""
-    docs = unmarshal_all(text, float_numbers=float_numbers)
+    """sigs.k8s.io/yaml.Unmarshal into ``any``: the first document (go-yaml reads no further)."""
+    docs = _decode(text, float_numbers, first_only=True)
     return docs[0] if docs else None
 
 
 def unmarshal_all(text: str | bytes, *, float_numbers: bool = True) -> list:
     """Every document in ``text``, each converted as ``unmarshal`` does."""
+    return _decode(text, float_numbers, first_only=False)
+
+
+def _decode(text: str | bytes, float_numbers: bool, first_only: bool) -> list:
+    import sys
+
     import yaml
 
     if isinstance(text, bytes):
@@ -808,16 +985,34 @@ def unmarshal_all(text: str | bytes, *, float_numbers: bool = True) -> list:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise YAMLError(f"yaml: invalid UTF-8 at byte {exc.start}") from None
-    loader = _loader()(text)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
+    try:
+        go_composer = "!" in text and _NONSPECIFIC.search(text) is not None
+        try:
+            return _documents(_loader(go_composer)(text), text, float_numbers, first_only)
+        except yaml.composer.ComposerError as exc:
+            if go_composer or "duplicate anchor" not in str(exc):
+                raise
+            return _documents(_loader(go_composer=True)(text), text, float_numbers, first_only)
+    except yaml.YAMLError as exc:
+        raise YAMLError(" ".join(str(exc).split())) from None
+    except RecursionError:
+        raise YAMLError("yaml: exceeded max depth: the document (its aliases expanded) nests too deeply") from None
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _documents(loader, text: str, float_numbers: bool, first_only: bool) -> list:
     docs = []
     try:
         while loader.check_node():
             node = loader.get_node()
-            if node is not None and ("&" in text):  # only anchors make aliases
+            if node is not None and "&" in text:  # only anchors make aliases
                 check_aliasing(node)
             docs.append(None if node is None else _to_json(_build(node, {}), float_numbers))
-    except yaml.YAMLError as exc:
-        raise YAMLError(" ".join(str(exc).split())) from None
+            if first_only:
+                break
     finally:
         loader.dispose()
     return docs

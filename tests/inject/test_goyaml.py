@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from meshctl.goenc import goyaml
@@ -138,3 +140,73 @@ def test_deeply_nested_aliases_fail_before_expanding():
 def test_an_anchor_cannot_contain_itself():
     with pytest.raises(goyaml.YAMLError, match="contains an alias of itself"):
         goyaml.unmarshal("a: &a {b: *a}")
+
+
+# What go-yaml v2.4 and sigs.k8s.io/yaml's conversion make of each document (checked against the Go
+# libraries: gopkg.in/yaml.v2 v2.4.0 Unmarshal into interface{}, then convertToJSONableObject): a
+# value, or an error containing the text given.
+GO_DECODES = [
+    # decode.go merge(): a mapping, an alias of one, or a sequence of them; anything else fails
+    ("<<: x\n", "map merge requires map or sequence of maps as the value"),
+    ("a: {<<: [1]}\n", "map merge requires map or sequence of maps"),
+    ("a: &x 1\nb: {<<: *x}\n", "map merge requires map or sequence of maps"),
+    ("a: {<<: ~}\n", "map merge requires map or sequence of maps"),
+    ("x: &s [{a: 1}]\ny: {<<: *s}\n", "map merge requires map or sequence of maps"),
+    # a merge writes its keys where it stands: what comes later wins; in a sequence, earlier maps win
+    ("a: 1\n<<: {a: 2}\n", {"a": 2}),
+    ("<<: {a: 2}\na: 1\n", {"a": 1}),
+    ("<<: [{a: 1}, {a: 2, b: 2}]\n", {"a": 1, "b": 2}),
+    ("! <<: {a: 1}\n", {"a": 1}),
+    ('"<<": {a: 1}\n', {"<<": {"a": 1}}),
+    # anchors may be redefined: an alias names the latest
+    ("a: &x 1\nb: &x 2\nc: *x\n", {"a": 1, "b": 2, "c": 2}),
+    ("a: &a [*a]\n", "contains"),
+    # map keys as sigs.k8s.io/yaml names them (floats at float32 precision), or refuses them
+    ("? null\n: 1\n", "unsupported map key of type"),
+    ("? 18446744073709551615\n: 1\n", "unsupported map key of type: uint64"),
+    ("? 1.1234567891\n: 1\n", {"1.1234568": 1}),
+    ("{yes: 1, 1: 2}\n", {"true": 1, "1": 2}),
+    # explicit tags: the text must resolve to the tag (an int may be a !!float); !!binary is base64
+    ("a: !!binary aGVsbG8=\n", {"a": "hello"}),
+    ('a: !!binary "/w=="\n', {"a": "\ufffd"}),
+    ('a: !!binary "!!"\n', "!!binary value contains invalid base64 data"),
+    ("a: !!float 1\n", {"a": 1.0}),
+    ("a: !!int 1.5\n", "cannot decode !!float `1.5` as a !!int"),
+    ("a: !!float 9223372036854775808\n", "cannot decode !!int `9223372036854775808` as a !!float"),
+    ("a: !!timestamp 2001-01-01\n", {"a": "2001-01-01"}),
+    ("a: !!int 2001-01-01\n", "cannot decode !!str `2001-01-01` as a !!int"),
+    ("a: !!bool yes\n", {"a": True}),
+    ("a: !!null x\n", "cannot decode !!str `x` as a !!null"),
+    ("a: !custom 12\n", {"a": "12"}),
+    ("a: ! 12\n", {"a": "12"}),
+    # a float out of range is a string; NaN has no JSON form
+    ("a: 1e999\n", {"a": "1e999"}),
+    ("a: .nan\n", "json: unsupported value: NaN"),
+    # Unmarshal reads the first document only, whatever follows
+    ("a: 1\n---\nb: 2\n", {"a": 1}),
+    ("a: 1\n--- ]\n", {"a": 1}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), GO_DECODES, ids=[t[:30] for t, _ in GO_DECODES])
+def test_documents_decode_as_go_yaml_decodes_them(text, expected):
+    if isinstance(expected, str):
+        with pytest.raises(goyaml.YAMLError, match=re.escape(expected)):
+            goyaml.unmarshal(text)
+        return
+    assert goyaml.unmarshal(text) == expected
+
+
+def test_deep_nesting_is_decoded_or_refused_never_a_crash():
+    # go-yaml's parser allows 10000 levels, libyaml (PyYAML's) 1000: deeper text is refused by the parser
+    value = goyaml.unmarshal("[" * 900 + "]" * 900)
+    for _ in range(899):
+        assert isinstance(value, list) and len(value) == 1
+        value = value[0]
+    assert value == []
+    with pytest.raises(goyaml.YAMLError, match="nesting depth"):
+        goyaml.unmarshal("[" * 20000 + "]" * 20000)
+    # aliases nest deeper than the text: each anchor holds the previous one 900 levels down
+    levels = ["a0: &a0 x"] + [f"a{i}: &a{i} " + "[" * 900 + f"*a{i - 1}" + "]" * 900 for i in range(1, 26)]
+    with pytest.raises(goyaml.YAMLError, match="nests too deeply"):
+        goyaml.unmarshal("\n".join(levels) + "\n")
