@@ -67,8 +67,8 @@ def emit(env, result, format: str = "short", query: str | None = None) -> None:
 
 def write_chunks(env, chunks) -> None:
     """Write serialized output (bytes, UTF-8) made a piece at a time, redacted: on the binary stream
-    under ``env.stdout`` when it has one (no decoding of hundreds of MB), else decoded. Chunks end on
-    whole characters (a JSON value each).
+    under ``env.stdout`` when it has one (no decoding of hundreds of MB, and bytes that are not UTF-8,
+    as Go may write them, go out as they are), else decoded (such bytes shown as U+FFFD).
 
     The one redaction step of `emit`, for output too big to hold whole:
     `meshctl.redact.ByteStreamRedactor` carries its state across chunk boundaries (a key cut between
@@ -81,7 +81,7 @@ def write_chunks(env, chunks) -> None:
     if buffer is None:
         import codecs
 
-        decoder = codecs.getincrementaldecoder("utf-8")()  # the redactor may hold back part of a chunk
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")  # the redactor may hold back part of a chunk
         for chunk in chunks:
             env.stdout.write(decoder.decode(redactor.feed(chunk)))
         env.stdout.write(decoder.decode(redactor.finish(), final=True))

@@ -95,28 +95,20 @@ def render(
             result = Template.parse(text, name=name, funcs=injection_funcmap(host), limits=limits).execute(typed)
     except TemplateError as exc:
         raise DecodeError(str(exc)) from None
-    # Go writes bytes: invalid UTF-8 from "\xff"-style escapes goes out unchanged.
+    # Go writes bytes: invalid UTF-8 from "\xff"-style escapes goes out unchanged, through the one
+    # redaction step of every output (a template can print a key it was given, or build one)
     encoded = result.encode("utf-8", "surrogateescape")
     if output is None:
-        binary = getattr(env.stdout, "buffer", None)
-        if _is_utf8(result) or binary is None:
-            env.write(result if _is_utf8(result) else encoded.decode("utf-8", "replace"))
-        else:
-            env.stdout.flush()
-            binary.write(encoded)
+        from meshctl.emit import write_chunks
+
+        write_chunks(env, [encoded])
         return
+    from meshctl.redact import redact_bytes
+
     try:
-        Path(output).write_bytes(encoded)
+        Path(output).write_bytes(redact_bytes(encoded))
     except OSError as exc:
         raise UsageError(f"cannot write {output}: {exc.strerror}") from None
-
-
-def _is_utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _decode_text(raw: bytes, origin: str) -> str:
