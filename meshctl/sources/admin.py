@@ -67,9 +67,10 @@ class AdminSource:
         conn_class = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
         conn = conn_class(self.host, self.port, timeout=self.timeout)
         try:
-            conn.connect()
-            # the watchdog ends the whole exchange at the deadline, however slowly bytes trickle in
-            with deadline.guard(shut(conn.sock)):
+            # the watchdog ends the whole exchange at the deadline, however slowly bytes trickle in: the
+            # TLS handshake of an https URL too (the plain socket is conn.sock while it runs)
+            with deadline.guard(shut(lambda: conn.sock)):
+                conn.connect()
                 conn.request(method, target, headers={"Accept": "application/json"})
                 response = conn.getresponse()
                 body = read_body(response, self.max_body, f"the answer of {where} to /{path}")

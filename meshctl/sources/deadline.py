@@ -3,8 +3,13 @@
 A socket timeout bounds one ``recv``: a server that sends one byte per second never trips it, and
 a read loop that checks the clock between reads waits for each read to end. A `Deadline` instead
 arms a watchdog (a timer thread) that shuts the connection down when the time is up, whatever the
-reader is blocked in (connect, headers, a websocket frame, a body); the reader then sees the
-connection end and asks ``deadline.expired`` to tell a timeout from a real end.
+reader is blocked in (connect, a TLS handshake, headers, a websocket frame, a body); the reader then
+sees the connection end and asks ``deadline.expired`` to tell a timeout from a real end.
+
+What to shut is known in two ways: the code that owns the connection passes a ``cancel`` to
+`Deadline.guard`, or, where a library owns the socket (urllib3 for API requests), the library's
+connection calls `watch(sock)` when it opens or reuses a socket, which registers it with the guard
+running in that thread.
 """
 
 from __future__ import annotations
@@ -15,9 +20,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
+# While the guarded block still runs after the deadline, the watchdog fires again this often: a
+# socket that did not exist yet at the deadline (a connection still being made) is shut when it does.
+REFIRE_SECONDS = 0.25
+
+_ACTIVE = threading.local()  # the guard running in this thread, for `watch`
+
 
 class Deadline:
-    """`seconds` from now; ``with deadline.guard(cancel):`` runs `cancel()` if the block outlives it."""
+    """`seconds` from now; ``with deadline.guard(cancel):`` ends the block's I/O if it outlives it."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
@@ -34,22 +45,81 @@ class Deadline:
         return self.fired or time.monotonic() >= self.end
 
     @contextlib.contextmanager
-    def guard(self, cancel: Callable[[], None]) -> Iterator[Deadline]:
-        """Run `cancel()` from a timer thread if the block is still running at the deadline."""
-        def fire() -> None:
-            self.fired = True
-            with contextlib.suppress(Exception):  # the connection may already be gone
-                cancel()
-
-        timer = threading.Timer(self.remaining(), fire)
-        timer.daemon = True
-        timer.start()
+    def guard(self, cancel: Callable[[], None] | None = None) -> Iterator[Deadline]:
+        """At the deadline, run `cancel()` and shut the sockets the block `watch`ed, until the block ends."""
+        guard = _Guard(self, cancel)
+        previous = getattr(_ACTIVE, "guard", None)
+        _ACTIVE.guard = guard
+        guard.arm(self.remaining())
         try:
             yield self
         finally:
-            timer.cancel()
+            _ACTIVE.guard = previous
+            guard.close()
+
+
+class _Guard:
+    """One guarded block: its cancels, and a lock so that nothing is shut once the block has ended
+    (a socket a finished request gave back to its pool may serve another request by then)."""
+
+    def __init__(self, deadline: Deadline, cancel: Callable[[], None] | None) -> None:
+        self.deadline = deadline
+        self.cancels: list[Callable[[], None]] = [cancel] if cancel else []
+        self.lock = threading.Lock()
+        self.done = False
+        self.timer: threading.Timer | None = None
+
+    def arm(self, seconds: float) -> None:
+        self.timer = threading.Timer(seconds, self.fire)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def fire(self) -> None:
+        with self.lock:
+            if self.done:
+                return
+            self.deadline.fired = True
+            for cancel in self.cancels:
+                with contextlib.suppress(Exception):  # the connection may already be gone
+                    cancel()
+            self.arm(REFIRE_SECONDS)
+
+    def add(self, cancel: Callable[[], None]) -> None:
+        with self.lock:
+            if self.done:
+                return
+            self.cancels.append(cancel)
+            if self.deadline.fired:  # opened after the deadline: end it now
+                with contextlib.suppress(Exception):
+                    cancel()
+
+    def close(self) -> None:
+        with self.lock:
+            self.done = True
+            if self.timer is not None:
+                self.timer.cancel()
+
+
+def watch(sock) -> None:
+    """`sock` is about to carry this thread's guarded exchange: shut it at the guard's deadline.
+
+    Called by connections a library owns (meshctl.sources.kube's urllib3 connections) when they open
+    or reuse a socket; outside a guarded block it does nothing.
+    """
+    guard = getattr(_ACTIVE, "guard", None)
+    if guard is not None:
+        guard.add(shut(sock))
 
 
 def shut(sock) -> Callable[[], None]:
-    """A `Deadline.guard` cancel for a socket: shut it down both ways (a blocked recv returns at once)."""
-    return lambda: sock.shutdown(socket.SHUT_RDWR)
+    """A cancel that shuts `sock` down both ways (a blocked recv returns at once).
+
+    `sock` may be a function returning the socket (or None), for a connection whose socket is made
+    inside the guarded block: it is looked up when the deadline fires.
+    """
+    def cancel() -> None:
+        current = sock() if callable(sock) else sock
+        if current is not None:
+            current.shutdown(socket.SHUT_RDWR)
+
+    return cancel

@@ -10,6 +10,7 @@ the pod, the verb/resource RBAC denied, the context, the API server address.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from typing import Any
@@ -118,20 +119,21 @@ class KubeClient:
         )  # fmt: skip
         deadline = Deadline(self.timeout)
         try:
-            # headers: a socket timeout per read (urllib3 opens the connection); the body: a wall clock
-            response = client.call_api(method, url, header_params=headers, _request_timeout=(CONNECT_TIMEOUT, self.timeout))
-            with deadline.guard(response.response.shutdown):
+            # one wall clock from connect to the body's last byte: urllib3's connections `watch` their
+            # sockets (_watch_sockets), so the watchdog can shut one still sending headers
+            with deadline.guard():
+                response = client.call_api(method, url, header_params=headers, _request_timeout=(CONNECT_TIMEOUT, self.timeout))
                 response.data = _read_limited(response.response, self.max_body, f"the API server's answer to {verb} {resource}")
             if deadline.fired:
                 raise TimeoutError
-        except ApiException as exc:
+        except (ApiException, HTTPError, OSError) as exc:
+            if deadline.fired or isinstance(exc, TimeoutError):
+                raise SourceError(f"the API server at {self.server} did not answer {verb} {resource} within {self.timeout:g}s (--request-timeout)") from None
+            if not isinstance(exc, ApiException):
+                raise SourceError(f"cannot reach the API server at {self.server}: {_short(exc)}") from None
             if exc.status == 404 and not_found:
                 raise SourceError(not_found) from None
             raise self._api_error(exc.status, exc.body, verb, resource, namespace) from None
-        except (HTTPError, OSError) as exc:
-            if deadline.fired or isinstance(exc, TimeoutError):
-                raise SourceError(f"the API server at {self.server} did not answer {verb} {resource} within {self.timeout:g}s (--request-timeout)") from None
-            raise SourceError(f"cannot reach the API server at {self.server}: {_short(exc)}") from None
         if response.status == 404 and not_found:
             raise SourceError(not_found)
         if not 200 <= response.status <= 299:
@@ -204,8 +206,9 @@ class KubeClient:
 
     # -- exec and port-forward (websocket) ----------------------------------------------------
 
-    def open_websocket(self, pod: dict, subresource: str, query: list, what: str):
-        """Open a pod's exec/portforward websocket (channel.k8s.io), as kubectl would.
+    def open_websocket(self, pod: dict, subresource: str, query: list, what: str, deadline: Deadline | None = None):
+        """Open a pod's exec/portforward websocket (channel.k8s.io), as kubectl would, within `deadline`
+        (default: --request-timeout from now; a TLS handshake is bounded per read, CONNECT_TIMEOUT).
 
         Opened here rather than by kubernetes.stream.ws_client.create_websocket, which forwards
         only the Authorization header (so --as would silently run as the real user) and hides the
@@ -240,12 +243,21 @@ class KubeClient:
         if config.proxy or config.proxy_headers:
             options = websocket_proxycare(options, config, url, headers)
         socket = WebSocket(sslopt=sslopt, skip_utf8_validation=False)
+        deadline = deadline or Deadline(self.timeout)
         try:
-            socket.connect(url, **options)
+            # the upgrade's answer is read by websocket-client: the watchdog shuts its socket once it
+            # exists (websocket-client makes it inside connect; the guard fires again until the block ends)
+            with deadline.guard(shut(lambda: socket.sock)):
+                socket.connect(url, **options)
+            if deadline.fired:
+                raise TimeoutError
         except WebSocketBadStatusException as exc:
             resource = f"pods/{subresource}"
             raise SourceError(str(self._api_error(exc.status_code, exc.resp_body, "create", resource, namespace))) from None
         except (WebSocketException, OSError) as exc:
+            socket.shutdown()
+            if deadline.fired or isinstance(exc, TimeoutError):
+                raise SourceError(f"{what}: the API server at {self.server} did not answer within {self.timeout:g}s (--request-timeout)") from None
             raise SourceError(f"{what}: cannot reach the API server at {self.server}: {_short(exc)}") from None
         return socket
 
@@ -255,21 +267,19 @@ class KubeClient:
         Raises:
             ExecFailed: the exec was refused, timed out, or the command exited non-zero (with stderr).
         """
-        import time
-
         name, namespace = _pod_name(pod)
         what = f"exec {' '.join(argv[:3])} in {name}.{namespace}/{container}"
         query = [("command", list(argv)), ("container", container), ("stderr", "true"), ("stdin", "false"),
                  ("stdout", "true"), ("tty", "false")]  # fmt: skip
+        deadline = Deadline(self.timeout)  # the whole exec: the upgrade, then the command's output
         try:
-            socket = self.open_websocket(pod, "exec", query, what)
+            socket = self.open_websocket(pod, "exec", query, what, deadline)
         except SourceError as exc:
             raise ExecFailed(str(exc)) from None
         _bound_frames(socket)
-        deadline = Deadline(self.timeout)
         try:
             with deadline.guard(shut(socket.sock)):
-                channels = _read_channels(socket, time.monotonic() + self.timeout, self.max_body, what)
+                channels = _read_channels(socket, deadline.end, self.max_body, what)
             if deadline.fired:  # the watchdog ended the stream: what came is not all
                 raise TimeoutError
         except (TimeoutError, OSError, ConnectionError) as exc:
@@ -392,12 +402,41 @@ def _load_api_client(options: KubeOptions):
     # urllib3 would retry a failed connect 3 times: 40 s before saying an API server is unreachable.
     configuration.retries = 0
     api_client = client.ApiClient(configuration)
+    _watch_sockets(api_client.rest_client.pool_manager)
     if options.as_user:
         api_client.set_default_header("Impersonate-User", options.as_user)
     from meshctl.model.urls import without_userinfo
 
     # a kubeconfig server URL may hold credentials: they are never printed nor stored (snapshots)
     return api_client, namespace, without_userinfo(configuration.host)
+
+
+def _watch_sockets(pool_manager) -> None:
+    """Make the pool manager's connections `watch` their sockets (meshctl.sources.deadline): a request's
+    deadline can then shut the socket urllib3 reads the status line and headers from (or makes the TLS
+    handshake on), which the per-read timeout alone lets a server trickle for ever."""
+    pool_manager.pool_classes_by_scheme = {
+        scheme: _watched_pool(pool_class) for scheme, pool_class in pool_manager.pool_classes_by_scheme.items()
+    }
+
+
+@functools.cache
+def _watched_pool(pool_class):
+    """`pool_class` (a urllib3 connection pool) whose connections register their sockets with the deadline."""
+    from meshctl.sources.deadline import watch
+
+    class WatchedConnection(pool_class.ConnectionCls):
+        def _new_conn(self):
+            sock = super()._new_conn()  # a new connection: before its TLS handshake, if any
+            watch(sock)
+            return sock
+
+        def request(self, *args, **kwargs):
+            if self.sock is not None:  # a kept-alive connection, used again
+                watch(self.sock)
+            return super().request(*args, **kwargs)
+
+    return type(f"Watched{pool_class.__name__}", (pool_class,), {"ConnectionCls": WatchedConnection})
 
 
 def _in_cluster_namespace() -> str | None:

@@ -16,7 +16,7 @@ import pytest
 
 from fakekube import istio_pod
 from helpers.hostile import one_error_line, run_limited
-from helpers.slowserver import SlowServer, close_delimited, endless, trickle, trickled_body
+from helpers.slowserver import SlowServer, by_path, close_delimited, endless, trickle, trickled_body, whole
 
 SMALL_DUMP = json.dumps({"configs": []}).encode()
 
@@ -35,6 +35,15 @@ def test_admin_url_trickle_ends_at_the_timeout(answer):
     assert run.exit_code == 69
     assert "within 2s" in one_error_line(run)
     assert seconds < 2 + 8  # the timeout plus a process start under load
+
+
+def test_admin_url_tls_handshake_trickle_ends_at_the_timeout():
+    # a TLS record header announcing a 4 KB handshake message, then its bytes one per second
+    with SlowServer(trickle(b"\x16\x03\x03\x10\x00" + b"\x02" * 4096)) as server:
+        run, seconds = _timed("pc", "cluster", "--admin", server.url.replace("http:", "https:"), "--timeout", "2s", timeout=60)
+    assert run.exit_code == 69
+    assert "within 2s" in one_error_line(run)
+    assert seconds < 2 + 8
 
 
 def test_endless_admin_body_stops_at_the_default_limit():
@@ -111,13 +120,35 @@ def _kubeconfig(tmp_path, server: str) -> str:
     return str(path)
 
 
-def test_api_server_trickle_ends_at_the_request_timeout(tmp_path):
-    with SlowServer(trickled_body()) as server:
+POD_JSON = json.dumps(istio_pod("app", "default")).encode()
+# A server that accepts, then sends its status line and headers one byte per second: urllib3 (API
+# requests) and websocket-client (exec and port-forward upgrades) read them with a per-read timeout
+# that such a server never trips. Before the watchdog covered them, `pc cluster app` ran 72 s here.
+TRICKLED_HEADERS = trickle(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 14\r\n\r\n{\"kind\":\"Pod\"}")
+TRICKLED_UPGRADE = trickle(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                           b"Sec-WebSocket-Accept: x\r\n\r\n")
+
+
+@pytest.mark.parametrize("answer", [trickled_body(), TRICKLED_HEADERS], ids=["body", "headers"])
+def test_api_server_trickle_ends_at_the_request_timeout(tmp_path, answer):
+    with SlowServer(answer) as server:
         kubeconfig = _kubeconfig(tmp_path, server.url)
         run, seconds = _timed("pc", "cluster", "app", "--kubeconfig", kubeconfig, "--request-timeout", "2s", timeout=60)
     assert run.exit_code == 69
-    assert "within 2s" in one_error_line(run)
+    assert "did not answer get pods within 2s" in one_error_line(run)
     assert seconds < 2 + 8
+
+
+def test_exec_and_port_forward_upgrades_trickled_end_at_the_request_timeout(tmp_path):
+    # the pod is read at once; both ways into it (port-forward, then exec) get a trickled 101
+    answer = by_path({"/portforward": TRICKLED_UPGRADE, "/exec": TRICKLED_UPGRADE}, whole("200 OK", POD_JSON))
+    with SlowServer(answer) as server:
+        kubeconfig = _kubeconfig(tmp_path, server.url)
+        run, seconds = _timed("pc", "cluster", "app", "--kubeconfig", kubeconfig, "--request-timeout", "2s", timeout=90)
+    assert run.exit_code == 69
+    line = one_error_line(run)
+    assert "port-forward failed" in line and "exec failed" in line and line.count("did not answer within 2s") == 2
+    assert seconds < 2 * 2 + 10  # port-forward's clock, then exec's, plus process start under load
 
 
 def test_endless_api_list_stops_at_the_limit(tmp_path):
