@@ -22,7 +22,7 @@ from .builders import (
     workload,
 )
 from .crds import DEFAULT_CRDS, GATEWAY_API_CRDS, ISTIO_CRDS, crd, custom_object
-from .exec import ExecRequest, ExecResult, cat_files, pilot_agent_request
+from .exec import ExecRequest, ExecResult, cat_files, endless, pilot_agent_request, trickle
 from .resources import PrinterColumn
 from .server import FakeKube, RequestRecord
 from .targets import http_target
@@ -40,6 +40,7 @@ __all__ = [
     "configmap",
     "crd",
     "custom_object",
+    "endless",
     "http_target",
     "injector_webhook",
     "istio_pod",
@@ -49,5 +50,6 @@ __all__ = [
     "pod",
     "pilot_agent_request",
     "sidecar_container",
+    "trickle",
     "workload",
 ]

@@ -1,5 +1,9 @@
 """Exec over websocket: registered handlers stand in for commands inside containers.
 
+A handler's stdout or stderr is bytes (sent at once, in kubelet-sized frames) or an iterator of
+chunks, each sent as it is produced: `trickle` and `endless` make commands whose output never ends
+(one frame per second; frames as fast as the client reads), for the hostile-server tests.
+
 Wire protocol (kubelet cri/streaming/remotecommand + apimachinery wsstream): every binary message
 starts with a channel byte, 0 stdin, 1 stdout, 2 stderr, 3 status (a metav1.Status JSON written once
 at the end), 4 resize; v5 adds 255 = "close channel N" sent by the client when stdin ends.
@@ -12,7 +16,7 @@ import os
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,10 +38,16 @@ FRAME_BYTES = 32 * 1024
 PROCESS_START_SECONDS = 0.1
 
 
+# An output that is produced while the command runs: chunks, each sent when it is yielded.
+Stream = Iterable[bytes]
+# How long a stream may run at most, whatever the client does: no test can leave one running.
+STREAM_LIMIT = 120.0
+
+
 @dataclass
 class ExecResult:
-    stdout: bytes | str = b""
-    stderr: bytes | str = b""
+    stdout: bytes | str | Stream = b""
+    stderr: bytes | str | Stream = b""
     exit_code: int = 0
 
 
@@ -101,11 +111,11 @@ class ExecRegistry:
         return max(reversed(candidates), key=lambda e: len(e.prefix))
 
 
-def _as_bytes(data: bytes | str) -> bytes:
+def _as_output(data: bytes | str | Stream) -> bytes | Stream:
     return data.encode() if isinstance(data, str) else data
 
 
-def run_exec(registry: ExecRegistry, req: ExecRequest) -> tuple[bytes, bytes, dict]:
+def run_exec(registry: ExecRegistry, req: ExecRequest) -> tuple[bytes | Stream, bytes | Stream, dict]:
     """Run the registered handler: (stdout, stderr, the status-channel document)."""
     time.sleep(registry.start_seconds)  # the runtime starting the process (see PROCESS_START_SECONDS)
     entry = registry.find(req.pod, req.container, req.argv)
@@ -120,12 +130,37 @@ def run_exec(registry: ExecRegistry, req: ExecRequest) -> tuple[bytes, bytes, di
     if isinstance(result, (bytes, str)):
         result = ExecResult(stdout=result)
     doc = status.exec_success() if result.exit_code == 0 else status.exec_exit_code(req.argv, result.exit_code)
-    return _as_bytes(result.stdout), _as_bytes(result.stderr), doc
+    return _as_output(result.stdout), _as_output(result.stderr), doc
 
 
-def frames(data: bytes) -> list[bytes]:
-    """`data` cut as the kubelet writes it (FRAME_BYTES per message)."""
-    return [data[offset: offset + FRAME_BYTES] for offset in range(0, len(data), FRAME_BYTES)]
+def frames(data: bytes | Stream) -> Iterator[bytes]:
+    """`data` cut as the kubelet writes it (FRAME_BYTES per message); a stream's chunks as they come."""
+    for chunk in [data] if isinstance(data, bytes) else data:
+        for offset in range(0, len(chunk), FRAME_BYTES):
+            yield chunk[offset: offset + FRAME_BYTES]
+
+
+def trickle(chunk: bytes = b" ", every: float = 1.0, limit: float = STREAM_LIMIT) -> ExecHandler:
+    """A command that writes `chunk` to stdout every `every` seconds and never ends (for `limit` s at most)."""
+
+    def output() -> Iterator[bytes]:
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            yield chunk
+            time.sleep(every)
+
+    return lambda req: ExecResult(stdout=output())
+
+
+def endless(chunk: bytes = b" " * FRAME_BYTES, limit: float = STREAM_LIMIT) -> ExecHandler:
+    """A command whose stdout never ends: frames as fast as the client reads them (for `limit` s at most)."""
+
+    def output() -> Iterator[bytes]:
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            yield chunk
+
+    return lambda req: ExecResult(stdout=output())
 
 
 def is_true(query: dict, name: str) -> bool:

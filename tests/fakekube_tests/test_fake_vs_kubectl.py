@@ -12,11 +12,12 @@ import re
 import selectors
 import socket
 import subprocess
+import time
 from contextlib import contextmanager
 
 import pytest
 
-from fakekube import ExecResult, FakeKube, http_target, injector_webhook, istio_pod, pod, workload
+from fakekube import ExecResult, FakeKube, http_target, injector_webhook, istio_pod, pod, trickle, workload
 
 pytestmark = [pytest.mark.kube, pytest.mark.kubectl]  # the kubectl marker requires kubectl on PATH
 
@@ -171,6 +172,22 @@ def test_exec_stdout(fake_kube, bookinfo, exec_env, protocol):
 
     assert (result.returncode, result.stdout, result.stderr) == (0, b"istio-proxy:server_info\n", b"")
     assert [r.protocol for r in fake_kube.requests_for(subresource="exec")] == [protocol]
+
+
+@EXEC_TRANSPORTS
+def test_exec_output_streamed_as_the_command_writes_it(fake_kube, bookinfo, exec_env, protocol):
+    # the hostile tests' trickling command (fakekube.trickle), here for 1.2 s: kubectl reads each frame
+    pod_name = bookinfo[0]["metadata"]["name"]
+    fake_kube.on_exec(["pilot-agent", "request", "GET"], trickle(b"tick\n", every=0.3, limit=1.2))
+    arrivals = []
+    with subprocess.Popen(["kubectl", f"--cache-dir={fake_kube.kubeconfig_path.parent / 'kubectl-cache'}", "exec",
+                           pod_name, "-n", "bookinfo", "-c", "istio-proxy", "--", "pilot-agent", "request", "GET", "x"],
+                          stdout=subprocess.PIPE, env={**os.environ, **fake_kube.env(), **exec_env}) as proc:  # fmt: skip
+        started = time.monotonic()
+        for line in proc.stdout:
+            arrivals.append((line, time.monotonic() - started))
+    assert proc.returncode == 0 and {line for line, _ in arrivals} == {b"tick\n"} and 3 <= len(arrivals) <= 5
+    assert arrivals[-1][1] - arrivals[0][1] >= 0.5  # frame by frame, not all at the end
 
 
 @EXEC_TRANSPORTS

@@ -14,7 +14,9 @@ import time
 
 import pytest
 
+from fakekube import endless as exec_endless
 from fakekube import istio_pod
+from fakekube import trickle as exec_trickle
 from helpers.hostile import one_error_line, run_limited
 from helpers.slowserver import SlowServer, by_path, close_delimited, endless, trickle, trickled_body, whole
 
@@ -107,6 +109,30 @@ def test_endless_port_forward_and_exec_output_stop_at_the_limit(fake_kube):
     run = run_limited("pc", "cluster", "app.default", "--max-body-size", "16Mi", env=fake_kube.env(), timeout=60)
     assert run.exit_code == 65
     assert "the output of exec" in one_error_line(run) and "--max-body-size" in one_error_line(run)
+
+
+@pytest.mark.kube
+def test_trickling_exec_ends_at_the_request_timeout(fake_kube):
+    # port-forward refused: exec is the way in, and its command writes one frame per second, for ever
+    fake_kube.add(istio_pod("app", "default"))
+    fake_kube.refuse_port_forward("upgrade")
+    fake_kube.on_exec(["pilot-agent", "request"], exec_trickle())
+    run, seconds = _timed("pc", "cluster", "app.default", "--request-timeout", "2s", env=fake_kube.env(), timeout=60)
+    assert run.exit_code == 69
+    assert "exec failed" in one_error_line(run) and "no answer within 2s" in one_error_line(run)
+    assert seconds < 2 + 8
+
+
+@pytest.mark.kube
+def test_endless_exec_output_stops_at_the_default_limit(fake_kube):
+    # frames as fast as they are read: the answer stops at --max-body-size (1Gi), within the 2 GiB address space
+    fake_kube.add(istio_pod("app", "default"))
+    fake_kube.refuse_port_forward("upgrade")
+    fake_kube.on_exec(["pilot-agent", "request"], exec_endless())
+    run = run_limited("pc", "cluster", "app.default", "--request-timeout", "5m", env=fake_kube.env(), timeout=240)
+    assert run.exit_code == 65, run.stderr[-500:]
+    line = one_error_line(run)
+    assert "the output of exec" in line and "larger than 1Gi" in line and "--max-body-size" in line
 
 
 def _kubeconfig(tmp_path, server: str) -> str:
