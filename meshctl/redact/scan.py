@@ -48,6 +48,10 @@ _BREAK_BEFORE = re.compile(rf"(?:{_BREAK_RE})[ \t]*\Z")
 _CUT_BREAK = re.compile(r"(?:\\+r?\\*|\r)?[ \t]*\Z")  # the start of a line break, at the end
 # what may follow the last character of a wrapped run's continuation line (not a YAML key's ":")
 _RUN_END = frozenset(" \t\r\n\"'\\-,]}|`")
+# what may end a wrapped run's last line: the line's end, or the end of the string holding it
+# (trailing blanks allowed); not "-", "," or " b", which after a short line belong to the next token
+# ("0-: x", "a b: y": a YAML key after a key on one line), so the line break before it stays
+_LINE_END = re.compile(r"[ \t]*(?:[\r\n\"'\\]|\Z)")
 # a label may be folded onto the next line (YAML folds long quoted scalars at spaces)
 _LABEL = r"((?:[^\-\r\n\\\"]|\r?\n[ \t]*){0,80})"
 _PEM_LABEL = re.compile(r"-----BEGIN" + _LABEL + "-----")
@@ -215,7 +219,7 @@ def _run(text: str, at: int) -> tuple[list[tuple[int, int]], bool] | None:
             stop += 1
         if nxt.end() - nxt.start() > width:
             return lines, False
-        if stop < len(text) and text[stop] not in _RUN_END:
+        if _LINE_END.match(text, stop) is None:
             return lines, False
         lines.append((nxt.start(), stop))
         if stop == len(text):

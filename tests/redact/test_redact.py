@@ -188,3 +188,21 @@ def test_write_chunks_redacts_a_key_cut_between_chunks():
         for out in (text_stream.getvalue(), binary.getvalue().decode()):
             assert out == redact_text(text)
             assert json.loads(out)["key"] == REDACTED + "\n" and json.loads(out)["b"] == REDACTED_B64
+
+
+@pytest.mark.parametrize("next_key", ["0-", "0,", "a b", "0a-", "ab"])
+def test_a_short_line_after_a_key_on_one_line_is_the_next_key_not_the_keys_last_line(next_key):
+    # Hypothesis found it: go-yaml writes `"": <base64 key>\n0-: ""`; "0" was taken as the last line of
+    # a wrapped run and replaced with the key, joining the two lines into invalid YAML.
+    import yaml
+
+    from meshctl.render.data import to_yaml
+
+    form = next(f for f in FORMS if f.name == "p384-pkcs8-encrypted-der")
+    for how, text, secrets in encodings(form):
+        if how not in ("base64-der", "base64-der-after-1-byte"):
+            continue
+        document = {"": text, next_key: "kept"}
+        out = redact_text(to_yaml(document))
+        assert not _leaks(out, secrets)
+        assert yaml.safe_load(out)[next_key] == "kept"
