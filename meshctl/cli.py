@@ -73,8 +73,8 @@ def _run(args: list[str], env, debug: bool) -> int:
             return ExitStatus.USAGE if isinstance(exc, usage_error) else exc.exit_code
         return returned if isinstance(returned, int) else ExitStatus.OK
     except MeshctlError as exc:
-        if debug:
-            raise
+        if debug:  # the traceback, then the error as always: --debug does not change the exit status
+            _print_traceback(env)
         _print_error(env, str(exc), exc.hint)
         return exc.exit_status
     except KeyboardInterrupt:
@@ -87,9 +87,19 @@ def _run(args: list[str], env, debug: bool) -> int:
         raise
     except Exception as exc:  # the error boundary: one line, never a traceback unless --debug
         if debug:
-            raise
+            _print_traceback(env)  # escaped like any text: the exception may quote hostile input
+            return ExitStatus.UNEXPECTED
         _print_error(env, f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for a traceback)")
         return ExitStatus.UNEXPECTED
+
+
+def _print_traceback(env) -> None:
+    """--debug: the traceback of the error being handled, on stderr, control characters escaped and keys replaced."""
+    import traceback
+
+    from meshctl.render.safe import safe_text
+
+    print(safe_text(traceback.format_exc()), file=env.stderr, end="")
 
 
 def _reader_gone(stdout) -> int:

@@ -82,6 +82,17 @@ def test_debug_shows_the_traceback(args, env):
     assert 'in fail\n' in traceback and "meshctl: error" not in proc.stderr
 
 
+@pytest.mark.parametrize(("args", "env"), [(["--debug"], {}), ([], {"MESHCTL_DEBUG": "1"})], ids=["--debug", "MESHCTL_DEBUG"])
+def test_debug_keeps_a_known_errors_exit_status(args, env, tmp_path):
+    missing = tmp_path / "missing.json"
+    proc = subprocess.run([sys.executable, "-m", "meshctl", *args, "pc", "cluster", "-f", str(missing)],
+                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, "NO_COLOR": "1", **env}, timeout=60)  # fmt: skip
+    assert (proc.returncode, proc.stdout) == (66, "")  # as without --debug: the documented status of a missing input
+    assert proc.stderr.startswith("Traceback (most recent call last):\n")
+    assert proc.stderr.splitlines()[-2:] == [f"meshctl.errors.InputError: file {missing} does not exist",
+                                             f"meshctl: error: file {missing} does not exist"]  # fmt: skip
+
+
 # ---- a reader that goes away (`meshctl ... | head`) ---------------------------------------------
 
 

@@ -110,7 +110,7 @@ def build_app():
     @app.callback()
     def root(
         ctx: typer.Context,
-        debug: bool = typer.Option(False, "--debug", help="Show tracebacks for unexpected errors."),
+        debug: bool = typer.Option(False, "--debug", help="Print the traceback of any error before its message (exit statuses stay the same)."),
         version: bool = typer.Option(
             False, "--version", is_eager=True, callback=print_version, help="Print the version and exit."
         ),
