@@ -342,6 +342,14 @@ REGEX_AND_MORE = [
     ('{{ regexFindAll "\\\\p{Lu}" "aBcD" -1 }} {{ regexFind "[\\\\p{N}x]+" "ax٣4" }} {{ regexMatch "^\\\\p{^L}+$" "123" }}',
      "[B D] x٣4 true"),
     ('{{ regexMatch "(?<year>\\\\d{4})" "in 2024" }}', "true"),
+    # Unicode scripts and negated classes inside [] (regexp/syntax knows them as RE2 does)
+    ('{{ regexMatch "^\\\\p{Greek}+$" "αβγ" }} {{ regexMatch "\\\\p{Greek}" "a" }}', "true false"),
+    ('{{ regexMatch "^[^\\\\PL]+$" "abc" }} {{ regexMatch "[^\\\\PL]" "1" }}', "true false"),
+    # regexp.go allMatches / replaceAll move on by a rune after an empty match, never into one
+    ('{{ regexReplaceAll "a*" "é" "x" }} {{ regexFindAll "" "héllo" -1 | len }} {{ regexSplit "" "hé" -1 }}', "xéx 6 [h é]"),
+    ('{{ regexReplaceAll "(?i)k" "K\u212a" "x" }} {{ regexMatch "(?i)ſ" "S" }}', "xx true"),  # simple case folding, as Go
+    # linear time: a backtracking engine takes 2^60 steps here (tests/hostile has the template from a cluster)
+    ('{{ regexMatch "(a+)+$" (printf "%sb" (repeat 60 "a")) }} {{ regexMatch "(x+x+)+y" (repeat 5000 "x") }}', "false false"),
     ('{{ regexFind "(?U)a+" "aaa" }} {{ regexFind "(?U)a+?" "aaa" }} {{ regexFind "(?U)a{1,2}" "aaa" }}', "a aaa a"),
     ('{{ regexMatch "a(?i)b" "aB" }} {{ regexMatch "(a(?i)b)c" "aBC" }} {{ regexMatch "(?-i)a" "A" }}', "true false false"),
     ('{{ regexMatch "(?i:a)B" "Ab" }} {{ regexMatch "(?s)a.b" "a\\nb" }} {{ regexMatch "a.b" "a\\nb" }}', "false true false"),
@@ -454,9 +462,11 @@ ERRORS = [
     ('{{ regexMatch "(" "x" }}', "error parsing regexp: missing closing ): `(`"),
     ('{{ regexMatch "a(?=b)" "ab" }}', "invalid or unsupported Perl syntax: `(?=`"),
     ('{{ mustRegexFind "\\\\1" "a" }}', "invalid escape sequence: `\\1`"),
-    ('{{ regexMatch "\\\\p{Greek}" "a" }}', "invalid character class range"),
-    ('{{ regexMatch "(?x)a" "a" }}', "invalid or unsupported Perl syntax"),
-    ('{{ regexMatch "[^\\\\PL]" "a" }}', "negated Unicode class inside []"),
+    ('{{ regexMatch "(?x)a" "a" }}', "error parsing regexp: invalid or unsupported Perl syntax: `(?x`"),
+    ('{{ regexMatch "a**" "a" }}', "error parsing regexp: invalid nested repetition operator: `**`"),
+    ('{{ regexMatch "a{1001}" "a" }}', "error parsing regexp: invalid repeat count: `{1001}`"),
+    ('{{ regexMatch "[z-a]" "a" }}', "error parsing regexp: invalid character class range: `z-a`"),
+    ('{{ regexMatch "\\\\" "a" }}', "error parsing regexp: trailing backslash at end of expression: ``"),
     ('{{ semverCompare "^1.x.y.z" "1.2.3" }}', "improper constraint: ^1.x.y.z"),
     ('{{ semverCompare "^1" "bad" }}', "Invalid Semantic Version"),
     ('{{ mustFromJson "{" }}', "unexpected end of JSON input"),

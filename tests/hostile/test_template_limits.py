@@ -64,3 +64,15 @@ def test_injection_template_from_a_file_stops_at_the_limit(tmp_path):
     line = one_error_line(run)
     assert line.startswith("meshctl: error: failed to run injection template: template: inject: stopped after 1000000")
     assert line.endswith(f"(raise it with {STEPS} N)")
+
+
+def test_a_backtracking_regex_in_a_cluster_template_ends_at_once(tmp_path):
+    # Go's regexp (RE2) is linear; Python's re takes 2^45 steps on this pod name: the template must not hang meshctl
+    config = tmp_path / "inject-config.yaml"
+    config.write_text('policy: enabled\ntemplates:\n  sidecar: |\n    metadata:\n      labels:\n'
+                      '        nested-plus: {{ regexMatch "^(a+)+$" .ObjectMeta.Name | quote }}\n')  # fmt: skip
+    name = "a" * 45 + "b"
+    pod = f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  containers:\n  - name: app\n    image: app\n"
+    run = run_limited("inject", "-f", "-", "--injectConfigFile", str(config), stdin=pod.encode(), timeout=60)
+    assert run.exit_code == 0, run.stderr[-2000:]
+    assert 'nested-plus: "false"' in run.stdout

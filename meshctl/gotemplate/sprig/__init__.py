@@ -7,8 +7,8 @@ values (meshctl.goenc.values) and returns one. Where sprig's Go function returns
 message. Typed Go parameters (`int`, `string`, `map[string]interface{}`) reject other values as
 text/template does ("wrong type for value; expected int; got float64"; meshctl.gotemplate.params).
 
-Known limits, documented where they apply: Go RE2 regexps are translated to Python `re` (Unicode
-scripts like `\\p{Greek}`, and the flag `U` other than at the start, are refused); time.Time has
+Regular expressions run on RE2 itself (google-re2), the engine Go's regexp ports: same syntax and
+matches, linear time. Known limits, documented where they apply: time.Time has
 microsecond precision; bcrypt and htpasswd raise "not implemented"; the random, crypto and network
 functions are random by nature (crypto uses `cryptography`, imported only when such a function runs).
 The non-hermetic functions (env, expandenv, getHostByName) see what a `HostAccess` allows.
