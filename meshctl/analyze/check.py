@@ -16,27 +16,26 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from meshctl.analyze.mtls import select_socket, upstream_endpoints
+from meshctl.analyze.mtls import WORKLOAD_SECRET, ClientFacts, ServerFacts, client_facts, endpoint_verdicts, server_facts
 from meshctl.analyze.rootca import ROOT_SECRET, compare_roots, root_bundle_from_pem
 from meshctl.analyze.secrets import SecretItem, secret_items
-from meshctl.analyze.tls import PLAINTEXT, cluster_tls_rows
 from meshctl.analyze.webhooks import REVISION_LABEL
 from meshctl.decode.configdump import ConfigDump
-from meshctl.decode.resources import clusters, load_assignments
 from meshctl.errors import DecodeError
 from meshctl.model.durations import format_duration, parse_duration  # noqa: F401  (parse_duration: commands/check.py)
+from meshctl.model.mesh import PodIndex
 from meshctl.model.tabular import Finding
 
-ERROR, WARNING, INFO = "error", "warning", "info"
-PASS, WARN, FAIL, NOT_CHECKED = "PASS", "WARN", "FAIL", "NOT CHECKED"
+# "unknown": a fact the check needs was not read (denied, not recorded in a snapshot): the check
+# neither passes nor fails, it says so (status UNKNOWN).
+ERROR, WARNING, UNKNOWN_FACT, INFO = "error", "warning", "unknown", "info"
+PASS, WARN, FAIL, UNKNOWN, NOT_CHECKED = "PASS", "WARN", "FAIL", "UNKNOWN", "NOT CHECKED"
 # Istio "Supported releases", section "Control Plane/Data Plane Skew"
 # (istio.io/latest/docs/releases/supported-releases/#control-planedata-plane-skew): "The Istio
 # control plane can be one version ahead of the data plane. However, the data plane cannot be
 # ahead of control plane." So a proxy may be at most one minor version behind its istiod.
 MAX_MINOR_SKEW = 1
-WORKLOAD_SECRET = "default"
 STATUS_ANNOTATION = "sidecar.istio.io/status"
-TLS_MODE_ISTIO = "istio"
 
 
 @dataclass(frozen=True)
@@ -50,6 +49,7 @@ class PodFacts:
     proxy_image: str = ""
     dump: ConfigDump | None = None
     admin_error: str = ""
+    client: ClientFacts | None = None  # SRC's traffic facts, extracted in the first pass (the dump is gone by then)
 
     @functools.cached_property
     def secrets(self) -> dict[str, SecretItem]:
@@ -66,7 +66,8 @@ class MeshFacts:
     istiod_versions: Mapping[str, tuple[str, ...]] | None = None  # revision -> versions of its running istiods
     webhook_revisions: frozenset[str] | None = None  # revisions some injector webhook serves
     root_certs: Mapping[str, bytes | None] = field(default_factory=dict)  # namespace -> root-cert.pem (None: no ConfigMap)
-    pod_ips: Mapping[str, tuple[str, bool]] | None = None  # pod IP -> (pod.namespace, has a sidecar)
+    pods: PodIndex | None = None  # every pod (sidecar or not) by IP; None: not read (unknown["pods"] says why)
+    servers: Mapping[str, ServerFacts] = field(default_factory=dict)  # pod key -> its inbound side (pods whose dump was read)
     unknown: Mapping[str, str] = field(default_factory=dict)  # "istiod" | "webhooks" | "pods" | "configmap:NS" -> reason
 
 
@@ -76,26 +77,28 @@ class Check:
     name: str
     description: str
     rule: Callable[[PodFacts, MeshFacts], list[Finding]]
+    # Needs the other pods' facts (MeshFacts.servers): runs in the second pass, on PodFacts.client.
+    cross_pod: bool = False
 
 
 @dataclass(frozen=True)
 class CheckResult:
     """A check's outcome on one pod: status (PASS, WARN, FAIL, NOT CHECKED) and the findings behind it."""
     check: str
-    status: str  # PASS | WARN | FAIL | NOT CHECKED
+    status: str  # PASS | WARN | FAIL | UNKNOWN | NOT CHECKED
     findings: tuple[Finding, ...] = ()
 
     @property
     def detail(self) -> str:
         """The messages that decided the status (all notes for a PASS)."""
-        wanted = {FAIL: ERROR, WARN: WARNING}.get(self.status)
+        wanted = {FAIL: ERROR, WARN: WARNING, UNKNOWN: UNKNOWN_FACT}.get(self.status)
         return "; ".join(f.msg for f in self.findings if wanted is None or f.severity == wanted)
 
 
 def status_of(findings: list[Finding]) -> str:
     """FAIL with any error finding, WARN with any warning, else PASS."""
     severities = {f.severity for f in findings}
-    return FAIL if ERROR in severities else WARN if WARNING in severities else PASS
+    return FAIL if ERROR in severities else WARN if WARNING in severities else UNKNOWN if UNKNOWN_FACT in severities else PASS
 
 
 # --- rules ------------------------------------------------------------------------------------
@@ -112,9 +115,9 @@ def version_skew(pod: PodFacts, mesh: MeshFacts) -> list[Finding]:
     """The proxy's Istio version is within one minor version of an istiod's."""
     proxy = proxy_version(pod)
     if not proxy:
-        return [Finding(INFO, "version-unknown", "proxy version unknown (no ISTIO_VERSION, image tag not a version)", pod.name)]
+        return [Finding(UNKNOWN_FACT, "version-unknown", "unknown: proxy version (no ISTIO_VERSION, image tag not a version)", pod.name)]
     if mesh.istiod_versions is None:
-        return [Finding(INFO, "istiod-unknown", f"proxy {proxy}; istiod version unknown: {mesh.unknown.get('istiod', 'not read')}", pod.name)]
+        return [Finding(UNKNOWN_FACT, "istiod-unknown", f"unknown: istiod version (proxy {proxy}): {mesh.unknown.get('istiod', 'not read')}", pod.name)]
     revision = pod_revision(pod.labels, pod.annotations)
     versions = mesh.istiod_versions.get(revision, ())
     if not versions:
@@ -183,7 +186,7 @@ def root_ca(pod: PodFacts, mesh: MeshFacts) -> list[Finding]:
     configmap = "istio-ca-root-cert"
     if pod.namespace not in mesh.root_certs:
         reason = mesh.unknown.get(f"configmap:{pod.namespace}", "not read")
-        return [Finding(INFO, "rootca-unknown", f"ConfigMap {configmap} not read: {reason}", configmap)]
+        return [Finding(UNKNOWN_FACT, "rootca-unknown", f"unknown: ConfigMap {configmap} not read: {reason}", configmap)]
     pem = mesh.root_certs[pod.namespace]
     if pem is None:
         return [Finding(WARNING, "rootca-configmap-missing", f"ConfigMap {configmap} not found in namespace {pod.namespace}", configmap)]
@@ -209,34 +212,30 @@ _configmap_roots = functools.lru_cache(maxsize=256)(root_bundle_from_pem)
 
 
 def tls_mode_targets(pod: PodFacts, mesh: MeshFacts) -> list[Finding]:
-    """Endpoints whose transport socket contradicts the pod behind them.
+    """explain mtls's verdict for every outbound endpoint that is a known pod (one engine, so they agree).
 
-    tlsMode=istio (Istio mTLS) to a pod without a sidecar fails the handshake: an error.
-    Plain text to a sidecar pod works only while its PeerAuthentication is PERMISSIVE: a warning.
+    "will fail" is an error (code mtls-to-plain-pod: Istio mTLS to a pod without a sidecar; else
+    will-fail); a verdict that depends on a fact not read is a warning (plaintext-to-sidecar: the
+    target's inbound listener is unknown, so STRICT would refuse it). A pod's endpoints sharing a
+    problem (several clusters or ports) are one finding.
     """
-    if mesh.pod_ips is None:
-        return [Finding(INFO, "pods-unknown", f"pod IPs unknown: {mesh.unknown.get('pods', 'not read')}", pod.name)]
-    if pod.dump.section("EndpointsConfigDump") is None:
-        return [Finding(INFO, "no-eds", "the dump has no endpoints (config_dump?include_eds)", pod.name)]
-    assignments = {str(a.get("cluster_name", "")): a for a in load_assignments(pod.dump)}
+    if mesh.pods is None or not mesh.pods.known:
+        reason = mesh.unknown.get("pods") or (mesh.pods.unknown if mesh.pods is not None else "not read")
+        return [Finding(UNKNOWN_FACT, "pods-unknown", f"unknown: pods (sidecar or not) behind the endpoints: {reason}", pod.name)]
+    client = pod.client if pod.client is not None else client_facts(pod.dump, mesh.pods)
+    if not client.has_eds:
+        return [Finding(UNKNOWN_FACT, "no-eds", "unknown: endpoints (the dump was fetched without config_dump?include_eds)", pod.name)]
+    grouped: dict[tuple[str, str, str, str], list] = {}
+    for endpoint, result in endpoint_verdicts(client, mesh.pods, mesh.servers, now=mesh.now):
+        if result.problems:
+            grouped.setdefault((ERROR, result.code, result.problems[0], result.target), []).append(endpoint)
+        elif result.cautions:
+            grouped.setdefault((WARNING, result.code, result.cautions[0], result.target), []).append(endpoint)
     findings = []
-    for view in clusters(pod.dump):
-        if not view.name.startswith("outbound|"):
-            continue
-        # Only endpoints that are pods we know (not VMs, external hosts, other clusters).
-        known = [(ip, port, metadata) for ip, port, metadata in upstream_endpoints(view.raw, assignments, True) or () if ip in mesh.pod_ips]
-        rows = cluster_tls_rows(view.raw, {}, view.state) if known else []
-        for ip, port, metadata in known:
-            target_pod, sidecar = mesh.pod_ips[ip]
-            row, _ = select_socket(view.raw, rows, metadata)
-            if (row.match or {}).get("tlsMode") == TLS_MODE_ISTIO and not sidecar:
-                findings.append(Finding(ERROR, "mtls-to-plain-pod",
-                                        f"{view.name} sends Istio mTLS (tlsMode=istio) to {ip}:{port}, pod {target_pod} has no sidecar",
-                                        view.name))  # fmt: skip
-            elif row.mode == PLAINTEXT and sidecar:
-                findings.append(Finding(WARNING, "plaintext-to-sidecar",
-                                        f"{view.name} sends plain text to {ip}:{port}, sidecar pod {target_pod} (fails under STRICT mTLS)",
-                                        view.name))  # fmt: skip
+    for (severity, code, message, _), endpoints in grouped.items():
+        first = endpoints[0]
+        more = f", {len(endpoints) - 1} more endpoint{'s' if len(endpoints) > 2 else ''}" if len(endpoints) > 1 else ""
+        findings.append(Finding(severity, code, f"{message} ({first.cluster} -> {first.ip}:{first.port}{more})", first.cluster))
     return findings
 
 
@@ -244,7 +243,7 @@ def injector_revision(pod: PodFacts, mesh: MeshFacts) -> list[Finding]:
     """An injector webhook serves the pod's revision (else a restart would lose the sidecar)."""
     revision = pod_revision(pod.labels, pod.annotations)
     if mesh.webhook_revisions is None:
-        return [Finding(INFO, "webhooks-unknown", f"revision {revision}; webhooks not read: {mesh.unknown.get('webhooks', '')}", pod.name)]
+        return [Finding(UNKNOWN_FACT, "webhooks-unknown", f"unknown: webhooks not read (revision {revision}): {mesh.unknown.get('webhooks', '')}", pod.name)]
     if revision in mesh.webhook_revisions:
         return [Finding(INFO, "revision", f"revision {revision} has an injector webhook", pod.name)]
     istiods = (mesh.istiod_versions or {}).get(revision)
@@ -261,7 +260,7 @@ CHECKS: list[Check] = [
     Check("xds-warming", "no cluster, listener or secret warming", xds_warming),
     Check("workload-cert", "workload certificate valid and not expiring within --cert-warn", workload_cert),
     Check("root-ca", "ROOTCA equals ConfigMap istio-ca-root-cert (root by root)", root_ca),
-    Check("tls-mode", "tlsMode=istio endpoints have sidecars; sidecar endpoints get mTLS", tls_mode_targets),
+    Check("tls-mode", "explain mtls's verdict for every endpoint that is a pod: none will fail", tls_mode_targets, cross_pod=True),
     Check("injector-revision", "the sidecar's revision still has an injector webhook", injector_revision),
 ]
 
@@ -276,6 +275,38 @@ def run_checks(pod: PodFacts, mesh: MeshFacts, checks: list[Check] = CHECKS) -> 
         findings = check.rule(pod, mesh)
         results.append(CheckResult(check.name, status_of(findings), tuple(findings)))
     return results
+
+
+@dataclass(frozen=True)
+class FirstPass:
+    """One pod after the first pass: the per-pod results, and the small facts the second pass needs."""
+
+    pod: PodFacts  # without its dump
+    results: tuple[CheckResult, ...]
+    server: ServerFacts | None = None
+
+
+def first_pass(pod: PodFacts, mesh: MeshFacts, checks: list[Check] = CHECKS) -> FirstPass:
+    """The checks that need only this pod, and its traffic facts (so the dump can be freed)."""
+    results = run_checks(pod, mesh, [c for c in checks if not c.cross_pod])
+    if pod.dump is None:
+        return FirstPass(pod, tuple(results))
+    client = client_facts(pod.dump, mesh.pods) if mesh.pods is not None else None
+    light = PodFacts(pod.name, pod.namespace, pod.labels, pod.annotations, pod.proxy_image, None, pod.admin_error, client)
+    return FirstPass(light, tuple(results), server_facts(pod.dump, pod.name))
+
+
+def second_pass(done: FirstPass, mesh: MeshFacts, checks: list[Check] = CHECKS) -> list[CheckResult]:
+    """The cross-pod checks (mesh.servers filled from every first pass), merged in CHECKS order."""
+    if done.server is None:
+        return list(done.results)  # admin API unreachable: its one failed row
+    cross = {}
+    for check in checks:
+        if check.cross_pod:
+            findings = check.rule(done.pod, mesh)
+            cross[check.name] = CheckResult(check.name, status_of(findings), tuple(findings))
+    by_name = {r.check: r for r in done.results} | cross
+    return [by_name[c.name] for c in checks if c.name in by_name]
 
 
 # --- facts from API objects (pure helpers the command uses) -----------------------------------
@@ -392,7 +423,7 @@ class Report:
         """Pods and checks per status: the JSON summary."""
         statuses = [r.status for pod in self.pods for r in pod.results]
         return {"pass": statuses.count(PASS), "warn": statuses.count(WARN), "fail": statuses.count(FAIL),
-                "notChecked": sum(1 for pod in self.pods if pod.not_checked)}  # fmt: skip
+                "unknown": statuses.count(UNKNOWN), "notChecked": sum(1 for pod in self.pods if pod.not_checked)}  # fmt: skip
 
     @property
     def failing(self) -> int:
@@ -432,7 +463,7 @@ def report_document(report: Report) -> dict:
         "result": "fail" if report.failing else "pass",
         "failOn": report.fail_on,
         "interrupted": report.interrupted,
-        "summary": {"pods": len(report.pods), "checks": counts["pass"] + counts["warn"] + counts["fail"], **counts},
+        "summary": {"pods": len(report.pods), "checks": counts["pass"] + counts["warn"] + counts["fail"] + counts["unknown"], **counts},
         "pods": [
             {
                 "pod": pod.name,

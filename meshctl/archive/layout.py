@@ -11,6 +11,12 @@ from __future__ import annotations
 FORMAT = "meshctl-snapshot/v1"
 MANIFEST = "manifest.json"
 CONTEXT = "cluster/context.json"
+# Which lists the snapshot holds in full: {"/api/v1/pods": "*" (every namespace) or [namespaces]}.
+# A list of anything else is "not recorded", never an empty answer (a missing fact is not a pass).
+RECORDED = "cluster/recorded.json"
+# Kinds stored before RECORDED existed, answered from what is there (a snapshot without RECORDED
+# holds only the selected sidecar pods: it lists no pods across namespaces).
+UNTRACKED_LISTS = frozenset({"/api/v1/namespaces", "/api/v1/configmaps", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations"})
 CLUSTER_PREFIX = "cluster/"
 
 # What each sidecar's Envoy admin API is asked for: (member stem, admin path). The dump includes

@@ -12,8 +12,9 @@ from meshctl.env import Env
 
 HELP = """Check every selected sidecar pod, concurrently: admin API reachable, proxy/istiod version
 skew, xDS resources warming, workload certificate validity (--cert-warn), ROOTCA vs ConfigMap
-istio-ca-root-cert, tlsMode=istio endpoints without sidecars (and plain text to sidecars), and
-an injector webhook for the sidecar's revision.
+istio-ca-root-cert, explain mtls's verdict for every endpoint that is a pod (Istio mTLS to pods
+without sidecars, plain text to STRICT sidecars, ...), and an injector webhook for the sidecar's
+revision. A check whose facts could not be read (or a snapshot did not record) is UNKNOWN.
 
 Output: a table (POD, CHECK, STATUS, DETAIL), -o json|yaml (schema meshctl.check/v1 in docs/json.md) or -o junit.
 One unreachable pod is one failed row. Exit status: 0 when no check reaches --fail-on, 79 when
@@ -39,6 +40,8 @@ def check(
     query: QueryOption = None,
 ) -> None:
     """`meshctl check` (its --help text is HELP)."""
+    import dataclasses
+
     from meshctl.analyze import check as rules
     from meshctl.errors import CheckFailed, ExitStatus, UsageError
     from meshctl.sources import fleet
@@ -51,9 +54,14 @@ def check(
     pods = fleet.select_proxy_pods(kube, namespace=env.kube.namespace, all_namespaces=all_namespaces, selector=selector, refs=refs or ())
     mesh = mesh_facts(kube, pods, now=env.now(), cert_warn=warn_within)
     port = env.kube.proxy_admin_port
-    run = fleet.run_each(pods, lambda pod: rules.run_checks(pod_facts(kube, pod, port), mesh), concurrency=concurrency, label="checking pods",
+    # Two passes: per-pod rules while each dump is held, then the traffic rule, which needs every
+    # pod's inbound side (small facts kept from the first pass), so it agrees with explain mtls.
+    run = fleet.run_each(pods, lambda pod: rules.first_pass(pod_facts(kube, pod, port), mesh), concurrency=concurrency, label="checking pods",
                          stream=env.stderr, progress=env.terminal.progress)  # fmt: skip
-    reports = [pod_report(result) for result in run]  # (the collector is paused for the run: cli.main)
+    finished = list(run)  # (the collector is paused for the run: cli.main)
+    servers = {result.value.pod.name: result.value.server for result in finished if result.status == fleet.OK and result.value.server}
+    mesh = dataclasses.replace(mesh, servers=servers)
+    reports = [pod_report(result, mesh) for result in finished]
     report = rules.Report(rules.sort_pods(reports), fail_on=fail_on, interrupted=run.interrupted)
     fmt = data_format(output, query)
     if fmt in DATA_FORMATS:
@@ -102,22 +110,27 @@ def _parse(data: bytes):
         raise DecodeError("the admin API answered /config_dump with data that is not JSON (truncated?)") from None
 
 
-def pod_report(result):
-    """A fleet result as the pod's report: its check results, a failed row, or not checked."""
-    from meshctl.analyze.check import FAIL, CheckResult, PodReport
+def pod_report(result, mesh):
+    """A fleet result as the pod's report: its check results (the second pass run), a failed row, or not checked."""
+    from meshctl.analyze.check import FAIL, CheckResult, PodReport, second_pass
     from meshctl.model.tabular import Finding
-    from meshctl.sources.fleet import FAILED, NOT_CHECKED
+    from meshctl.sources.fleet import FAILED, NOT_CHECKED, failure_message
 
     namespace = str((result.pod.get("metadata") or {}).get("namespace", ""))
     if result.status == NOT_CHECKED:
         return PodReport(result.name, namespace, not_checked=result.error)
-    if result.status == FAILED:  # a rule crashed on this pod's data: report it as the pod's one failed row
-        return PodReport(result.name, namespace, (CheckResult("-", FAIL, (Finding("error", "internal", result.error, result.name),)),))
-    return PodReport(result.name, namespace, tuple(result.value))
+    error = result.error
+    if result.status != FAILED:
+        try:
+            return PodReport(result.name, namespace, tuple(second_pass(result.value, mesh)))
+        except Exception as exc:  # as run_each does for the first pass: a crash is this pod's row, not the run's end
+            error = failure_message(exc)
+    # a rule crashed on this pod's data: report it as the pod's one failed row
+    return PodReport(result.name, namespace, (CheckResult("-", FAIL, (Finding("error", "internal", error, result.name),)),))
 
 
 def mesh_facts(kube, pods: list[dict], *, now, cert_warn):
-    """istiod versions, injector webhooks, pod IPs and istio-ca-root-cert per namespace, fetched concurrently.
+    """istiod versions, injector webhooks, every pod (sidecar or not) and istio-ca-root-cert per namespace, fetched concurrently.
 
     Each is optional: a denied or failed read leaves that fact unknown (the rules say so) instead
     of failing the run.
@@ -127,18 +140,22 @@ def mesh_facts(kube, pods: list[dict], *, now, cert_warn):
     from meshctl.analyze.check import MeshFacts, istiod_versions, webhook_revisions
     from meshctl.analyze.webhooks import injector_webhooks
     from meshctl.errors import MeshctlError, SourceError
-    from meshctl.sources.fleet import pod_ip_index
+    from meshctl.model.mesh import PodIndex
 
     namespaces = sorted({str((p.get("metadata") or {}).get("namespace", "")) for p in pods})
     reads = {
         "istiod": lambda: istiod_versions(kube.list("/api/v1", "pods", kube.options.istio_namespace, "app=istiod")),
         "webhooks": lambda: webhook_revisions(injector_webhooks(kube.list("/apis/admissionregistration.k8s.io/v1", "mutatingwebhookconfigurations"))),
-        "pods": lambda: pod_ip_index(all_pods()),
+        "pods": lambda: PodIndex.of(all_pods()),
     }
 
     def all_pods() -> list[dict]:
+        from meshctl.sources.snapshot import NotRecorded
+
         try:
             return kube.list("/api/v1", "pods")
+        except NotRecorded:
+            raise  # a snapshot without them: unknown, not the selected sidecar pods alone
         except SourceError:  # no cluster-wide list: the selected namespaces still cover most endpoints
             return [p for namespace in namespaces for p in kube.list("/api/v1", "pods", namespace)]
 
@@ -164,7 +181,7 @@ def mesh_facts(kube, pods: list[dict], *, now, cert_warn):
     return MeshFacts(
         now=now, cert_warn=cert_warn, istiod_versions=found.get("istiod"), webhook_revisions=found.get("webhooks"),
         root_certs={ns: found[f"configmap:{ns}"] for ns in namespaces if f"configmap:{ns}" in found},
-        pod_ips=found.get("pods"), unknown=unknown,
+        pods=found.get("pods") or PodIndex.unread(unknown.get("pods", "")), unknown=unknown,
     )  # fmt: skip
 
 

@@ -42,7 +42,9 @@ file or an admin URL, with an optional :PORT. From SRC: the outbound cluster for
 transport socket each endpoint selects (endpoint metadata tlsMode), its TLS context and SDS
 secrets. From DST's config (DST as a pod/file/URL, or --dst-file/--dst-admin/--dst-pod): the
 inbound filter chain for the port (mTLS STRICT, PERMISSIVE or plaintext), client-cert
-requirement, secrets, SAN and root checks.
+requirement, secrets, SAN and root checks. Each endpoint is judged by the pod behind it (the
+cluster's pod list): Istio mTLS to a pod without a sidecar will fail. DST as an IP or a pod
+without a sidecar is found through that list.
 
 Verdicts: mTLS; TLS (encrypted, server does not verify the client); plaintext; unknown (e.g. the
 dump lacks endpoints and matches differ); will fail. Exit status: 0 when a verdict is printed,
@@ -113,6 +115,34 @@ def _src(env: Env, targets: list[str], src_file, src_admin):
     return source, _load(env, source)
 
 
+def _pod_index(env: Env):
+    """Every pod of the cluster (or the snapshot), or PodIndex.unread with the reason."""
+    from meshctl.errors import MeshctlError
+    from meshctl.model.mesh import PodIndex
+
+    try:
+        return PodIndex.of(env.cluster().list("/api/v1", "pods"))
+    except MeshctlError as exc:
+        return PodIndex.unread(str(exc))
+
+
+def _find_pod(env: Env, spec: str, pods):
+    """DST's pod (a PodFact) by POD[.NAMESPACE] or TYPE/NAME[.NAMESPACE], from the list or the API."""
+    from meshctl.model.mesh import pod_fact
+    from meshctl.model.refs import PodRef
+
+    kube = env.cluster()
+    ref = PodRef.parse(spec, kube.namespace)
+    known = pods.named(f"{ref.name}.{ref.namespace}") if ref.kind == "pod" and pods is not None and pods.known else None
+    return known or pod_fact(kube.resolve_pod(ref))
+
+
+def _pod_proxy(env: Env, key: str):
+    from meshctl.sources.pod import proxy_source
+
+    return proxy_source(env.cluster(), key, env.notifier())
+
+
 @app.command("mtls", help=MTLS_HELP)
 def mtls(
     ctx: typer.Context,
@@ -137,20 +167,32 @@ def mtls(
     dst_dump, host = _server_dump(env, dst_spec, dst_file, dst_admin, dst_pod)
     source_name = workload_name(src) or src_source.describe()
     now = env.now()
+    # The pod list (sidecar or not, by IP) judges every endpoint, as `check` does: read it whenever
+    # the cluster (or a snapshot) is in use, and when DST must be found among the pods.
+    src_is_pod = not (src_file or src_admin) and not _is_workload_spec(targets[0])
+    dst_is_ip = bool(host) and is_ip(host) and dst_dump is None
+    pods = _pod_index(env) if (src_is_pod or dst_pod or env.kube.snapshot or dst_is_ip) else None
+    target = None
+    if dst_is_ip and pods is not None and pods.known:
+        target = pods.at(host)
+        if target is not None and target.has_sidecar:
+            dst_dump = _load(env, _pod_proxy(env, target.key))
 
-    def explain_for(host: str, dst_dump):
-        ips = workload_ips(dst_dump) if dst_dump is not None else ()
-        return explain_mtls(src, Destination(targets[-1], host, dst_port, ips), dst_dump, source=source_name, now=now)
+    def explain_for(host: str, dst_dump, ips=None):
+        ips = workload_ips(dst_dump) if dst_dump is not None and ips is None else (ips or ())
+        return explain_mtls(src, Destination(targets[-1], host, dst_port, ips), dst_dump, source=source_name, now=now, pods=pods, target=target)
 
     explanation = explain_for(host, dst_dump)
     if not explanation.paths and host and dst_dump is None and not is_ip(host):
-        # Not a service SRC knows: DST may be a pod (its IP then finds SRC's endpoints).
+        # Not a service SRC knows: DST may be a pod, with a sidecar (its dump) or without (its IPs).
         try:
-            dst_dump = _load(env, source_for_spec(env, dst_spec))
+            target = _find_pod(env, dst_spec, pods)
+            if target.has_sidecar:
+                dst_dump = _load(env, _pod_proxy(env, target.key))
         except (SourceError, UsageError) as exc:
-            env.warn(f"{dst_spec} is neither a service SRC routes to nor a reachable pod ({exc})")
+            env.warn(f"{dst_spec} is neither a service SRC routes to nor a pod ({exc})")
         else:
-            explanation = explain_for("", dst_dump)
+            explanation = explain_for("", dst_dump, None if dst_dump is not None else target.ips)
     fmt = data_format(output, query)
     if fmt in DATA_FORMATS:
         emit(env, explanation.to_dict(), fmt, query)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from meshctl.analyze.check import CHECKS, FAIL_ON, Check, Report
+from meshctl.analyze.check import CHECKS, FAIL_ON, UNKNOWN, Check, Report
 
 
 def junit_text(report: Report, checks: list[Check] = CHECKS) -> str:
     """JUnit XML: a <testsuite> per pod, a <testcase> per check. Statuses at or above --fail-on are
-    <failure>s; checks that could not run (admin API unreachable, interrupted) are <skipped/>."""
+    <failure>s; checks that could not run (admin API unreachable, interrupted) or whose facts
+    were not read (UNKNOWN) are <skipped/>."""
     import xml.etree.ElementTree as ET
 
     root = ET.Element("testsuites", name="meshctl check")
@@ -23,6 +24,9 @@ def junit_text(report: Report, checks: list[Check] = CHECKS) -> str:
             if result is None:
                 reason = pod.not_checked or "not run: the Envoy admin API was not reachable"
                 ET.SubElement(case, "skipped", message=reason)
+                counts["skipped"] += 1
+            elif result.status == UNKNOWN:
+                ET.SubElement(case, "skipped", message=result.detail)
                 counts["skipped"] += 1
             elif result.status in FAIL_ON[report.fail_on]:
                 ET.SubElement(case, "failure", message=result.detail, type=result.status).text = result.detail

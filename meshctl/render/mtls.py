@@ -19,5 +19,6 @@ def explanation_text(explanation: Explanation) -> str:
             lines.append(f"    {result.evidence[0]} -> {result.verdict}")
             lines += [f"      {line}" for line in result.evidence[1:]]
             lines += [f"      problem: {p}" for p in result.problems]
+            lines += [f"      caution: {c}" for c in result.cautions]
     lines += [f"  note: {note}" for note in explanation.notes]
     return "\n".join(lines) + "\n"

@@ -26,7 +26,7 @@ CELL_STYLES: dict[str, dict[str, str]] = {
     "STATE": {"warming": "yellow", "error": "red"},
     "STATUS": {
         "PASS": "green", "HEALTHY": "green", "ACTIVE": "green",
-        "WARN": "yellow", "NOT CHECKED": "yellow", "WARMING": "yellow", "UNINITIALIZED": "yellow",
+        "WARN": "yellow", "UNKNOWN": "yellow", "NOT CHECKED": "yellow", "WARMING": "yellow", "UNINITIALIZED": "yellow",
         "DRAINING": "yellow", "DEGRADED": "yellow",
         "FAIL": "red", "UNHEALTHY": "red", "TIMEOUT": "red",
     },

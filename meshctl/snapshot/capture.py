@@ -43,8 +43,10 @@ def take_snapshot(
     failures: list[dict] = []
     context = _context(kube)
     writer.add_bytes(layout.CONTEXT, json_bytes(context))
-    for member, document in _cluster_objects(kube, pods, failures):
+    recorded: dict[str, object] = {}
+    for member, document in _cluster_objects(kube, pods, failures, recorded):
         writer.add_bytes(member, json_bytes(document))
+    writer.add_bytes(layout.RECORDED, json_bytes(recorded))
     istiods = _capture_istiods(kube, writer, failures)
     _limit_malloc_arenas()
     run = run_each(pods, lambda pod: _capture_pod(kube, writer, pod, proxy_admin_port), concurrency=concurrency,
@@ -109,22 +111,31 @@ def _context_name(kube: ClusterAccess) -> str:
     return (current or {}).get("name", "")
 
 
-def _cluster_objects(kube: ClusterAccess, pods: list[dict], failures: list[dict]):
-    """(member, object) for the pods, their namespaces, injector webhooks and ConfigMaps, istiod pods."""
+# Lists every verdict may need, each read across namespaces (else in the pods' namespaces and the
+# Istio namespace): all pods, sidecar or not (IPs, labels), Services, and the nodes (their kubelet
+# versions decide native sidecars for `inject`); and the Istio resources `describe` and the
+# verdicts read (DestinationRules, VirtualServices, Gateways, PeerAuthentications), absent when the
+# cluster does not serve their CRDs. `cluster/recorded.json` says which were read, and where.
+FACT_LISTS = ((_API_V1, "pods"), (_API_V1, "services"), (_API_V1, "nodes"))
+_CLUSTER_SCOPED = {"nodes"}
+
+
+def _cluster_objects(kube: ClusterAccess, pods: list[dict], failures: list[dict], recorded: dict):
+    """(member, object) for the pods, their namespaces, injector webhooks and ConfigMaps, istiod pods,
+    FACT_LISTS and DESCRIBE_RESOURCES; `recorded` gets the scope of each list read in full."""
     istio_ns = kube.options.istio_namespace
-    for pod in pods:
-        yield _member(_API_V1, "pods", pod), _as_read(pod, _API_V1, "pods")
+    seen: set[str] = set()
     try:  # `describe` shows the ingress gateways exposing a workload
         ingress = kube.list(_API_V1, "pods", "", INGRESS_SELECTOR)
     except SourceError as exc:
         failures.append({"what": f"pods {INGRESS_SELECTOR}", "error": str(exc)})
         ingress = []
-    for pod in ingress:
-        yield _member(_API_V1, "pods", pod), _as_read(pod, _API_V1, "pods")
     namespaces = {pod["metadata"]["namespace"] for pod in [*pods, *ingress]} | {istio_ns}
     # (what, API prefix, plural, read): list items carry no kind, so the member comes from the read.
     # Cluster-wide lists, filtered here: a few requests whatever the number of namespaces.
     reads = [
+        ("selected pods", _API_V1, "pods", lambda: pods),
+        (f"pods {INGRESS_SELECTOR}", _API_V1, "pods", lambda: ingress),
         ("namespaces", _API_V1, "namespaces", lambda: [n for n in kube.list(_API_V1, "namespaces") if n["metadata"]["name"] in namespaces]),
         ("mutatingwebhookconfigurations", *_WEBHOOKS, lambda: kube.list(*_WEBHOOKS)),
         # injector (istio-sidecar-injector[-REV]), mesh (istio[-REV]) and root-cert ConfigMaps
@@ -134,11 +145,11 @@ def _cluster_objects(kube: ClusterAccess, pods: list[dict], failures: list[dict]
             c for c in kube.get(f"{_API_V1}/configmaps", verb="list", resource="configmaps",
                                 query=[("fieldSelector", f"metadata.name={ROOT_CERT_CONFIGMAP}")]).get("items") or []
             if c["metadata"]["namespace"] in namespaces - {istio_ns}]),
-        (f"istiod pods in {istio_ns}", _API_V1, "pods", lambda: kube.list(_API_V1, "pods", istio_ns, "app=istiod")),
-        ("services", _API_V1, "services", lambda: [s for s in kube.list(_API_V1, "services") if s["metadata"]["namespace"] in namespaces]),
+        *((plural, prefix, plural, lambda prefix=prefix, plural=plural: _fact_list(kube, prefix, plural, sorted(namespaces), recorded))
+          for prefix, plural in FACT_LISTS),
         # stored under the newest version: the versions of a kind differ in apiVersion only (conversion None)
         *((f"{r.plural}.{r.group}", f"/apis/{r.group}/{r.versions[0]}", r.plural,
-           lambda r=r: (list_istio(kube, r) or ([], ""))[0]) for r in DESCRIBE_RESOURCES.values()),
+           lambda r=r: _istio_list(kube, r, sorted(namespaces), recorded)) for r in DESCRIBE_RESOURCES.values()),
     ]  # fmt: skip
     for what, prefix, plural, read in reads:
         try:
@@ -147,11 +158,44 @@ def _cluster_objects(kube: ClusterAccess, pods: list[dict], failures: list[dict]
             failures.append({"what": what, "error": str(exc)})
             continue
         for obj in objects:
-            yield _member(prefix, plural, obj), _as_read(obj, prefix, plural)
+            member = _member(prefix, plural, obj)
+            if member not in seen:
+                seen.add(member)
+                yield member, _as_read(obj, prefix, plural)
+
+
+def _fact_list(kube: ClusterAccess, prefix: str, plural: str, namespaces: list[str], recorded: dict) -> list[dict]:
+    """Every object of the kind; in `namespaces` only when listing across namespaces is denied."""
+    try:
+        objects = kube.list(prefix, plural)
+        scope: object = "*"
+    except SourceError:
+        if plural in _CLUSTER_SCOPED:
+            raise
+        objects = [obj for namespace in namespaces for obj in kube.list(prefix, plural, namespace)]
+        scope = namespaces
+    recorded[f"{prefix}/{plural}"] = scope
+    return objects
+
+
+def _istio_list(kube: ClusterAccess, resource, namespaces: list[str], recorded: dict) -> list[dict]:
+    """An Istio resource as `_fact_list` reads a kind; nothing recorded when its CRD is not served."""
+    key = f"/apis/{resource.group}/{resource.versions[0]}/{resource.plural}"
+    try:
+        found = list_istio(kube, resource)
+        scope: object = "*"
+    except SourceError:
+        found = [list_istio(kube, resource, namespace) for namespace in namespaces]
+        found = None if any(part is None for part in found) else ([item for items, _ in found for item in items], "")
+        scope = namespaces
+    if found is None:
+        raise SourceError(f"{resource.plural}.{resource.group} is not served by the cluster")
+    recorded[key] = scope
+    return found[0]
 
 
 # plural -> kind, to store listed objects as a GET returns them (list items carry no kind)
-_KINDS = {"pods": "Pod", "namespaces": "Namespace", "configmaps": "ConfigMap", "services": "Service",
+_KINDS = {"pods": "Pod", "namespaces": "Namespace", "configmaps": "ConfigMap", "services": "Service", "nodes": "Node",
           "mutatingwebhookconfigurations": "MutatingWebhookConfiguration", "destinationrules": "DestinationRule",
           "virtualservices": "VirtualService", "gateways": "Gateway", "peerauthentications": "PeerAuthentication"}  # fmt: skip
 

@@ -25,8 +25,8 @@ Used by ``meshctl check`` and by the multi-pod fetch / snapshot commands. The AP
     ``label`` is the text before the progress bar. ``progress=None`` shows a Rich bar on `stream`
     (commands pass ``env.stderr``; the process's stderr by default) only when it is a TTY (rich is imported only then); True/False force it.
 
-Helpers on pod dicts: ``pod_key(pod)`` ("name.namespace"), ``has_proxy(pod)``, and
-``pod_ip_index(pods)`` (pod IP -> (pod key, has a sidecar), host-network pods left out).
+Helpers on pod dicts: ``pod_key(pod)`` ("name.namespace") and ``has_proxy(pod)``; every pod by IP
+is ``meshctl.model.mesh.PodIndex``.
 
 Each ``work`` call runs in its own thread, so it must not share unsynchronised state with other
 calls; a ``ClusterAccess`` is safe to share (urllib3 pools are thread-safe, websockets are per call).
@@ -50,19 +50,6 @@ from meshctl.sources.base import ClusterAccess
 
 DEFAULT_CONCURRENCY = 16
 OK, FAILED, NOT_CHECKED = "ok", "failed", "not checked"
-
-
-def pod_ip_index(pods: list[dict]) -> dict[str, tuple[str, bool]]:
-    """pod IP -> (pod.namespace, has a sidecar); host-network pods are left out (they share the node's IP)."""
-    index = {}
-    for pod in pods:
-        if (pod.get("spec") or {}).get("hostNetwork"):
-            continue
-        status = pod.get("status") or {}
-        for ip in {status.get("podIP")} | {entry.get("ip") for entry in status.get("podIPs") or []}:
-            if ip:
-                index[ip] = (pod_key(pod), has_proxy(pod))
-    return index
 
 
 def select_proxy_pods(

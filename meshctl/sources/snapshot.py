@@ -20,6 +20,10 @@ from meshctl.sources.base import Notify, PodAnswer
 from meshctl.sources.kube import DEFAULT_REQUEST_TIMEOUT, ExecFailed, KubeClient
 
 
+class NotRecorded(SourceError):
+    """The snapshot did not record this list: the fact is unknown (never an empty answer)."""
+
+
 class SnapshotKube(KubeClient):
     """The recorded `meshctl.sources.base.ClusterAccess`: a snapshot archive (SnapshotArchive) answers.
 
@@ -40,6 +44,8 @@ class SnapshotKube(KubeClient):
         self._members = archive.cluster_members()
         context = _json(self._members[layout.CONTEXT], layout.CONTEXT, archive.path)
         self.context_namespace = context.get("namespace")
+        # None: a snapshot from before the record of lists (it holds only the selected sidecar pods).
+        self.recorded = _json(self._members[layout.RECORDED], layout.RECORDED, archive.path) if layout.RECORDED in self._members else None
 
     def get(self, path, *, verb, resource, namespace="", query=None, not_found=""):
         """The recorded object at `path`, or the recorded objects a list of `path` returns."""
@@ -59,6 +65,8 @@ class SnapshotKube(KubeClient):
         parts = prefix.strip("/").split("/")
         api_length = 2 if parts[0] == "api" else 3
         scope = parts[api_length:]
+        if len(scope) in (1, 3) and (len(scope) == 1 or scope[0] == "namespaces"):
+            self._require_recorded("/" + "/".join(parts[:api_length]), scope[-1], scope[1] if len(scope) == 3 else "")
         if len(scope) == 3 and scope[0] == "namespaces":
             wanted = lambda name: name.startswith(f"cluster{prefix}") and name.count("/") == prefix.count("/")  # noqa: E731
         elif len(scope) == 1:
@@ -75,6 +83,34 @@ class SnapshotKube(KubeClient):
                     # as the API lists them: items carry no kind (a GET's object does)
                     items.append({k: v for k, v in obj.items() if k not in ("kind", "apiVersion")})
         return items
+
+    def _require_recorded(self, api: str, plural: str, namespace: str) -> None:
+        """Raise NotRecorded unless the snapshot holds every object of this list."""
+        from meshctl.archive import layout
+
+        kind = f"{api}/{plural}"
+        if kind in layout.UNTRACKED_LISTS:
+            return
+        where = f"in namespace {namespace}" if namespace else "in all namespaces"
+        if self.recorded is None:
+            if kind == "/api/v1/pods" and namespace:
+                return  # an older snapshot's namespaced pod lists: what it selected, as before
+            raise NotRecorded(f"{plural} {where} was not recorded in snapshot {self.snapshot} (taken by an older meshctl)")
+        scope = self.recorded.get(kind)
+        if scope == "*" or (namespace and isinstance(scope, list) and namespace in scope):
+            return
+        if scope is None:
+            raise NotRecorded(f"{plural} {where} was not recorded in snapshot {self.snapshot}{self._failed(plural)}")
+        # Read per namespace when the capture could not list across them: as the live cluster denies it.
+        raise SourceError(f"{plural} {where} was not recorded in snapshot {self.snapshot} (only in {', '.join(scope) or 'no namespace'})")
+
+    def _failed(self, plural: str) -> str:
+        try:
+            failed = self.archive.manifest().get("failed") or []
+        except DecodeError:
+            return ""
+        reasons = [row.get("error", "") for row in failed if row.get("what") == plural]
+        return f" (capture failed: {reasons[0]})" if reasons else ""
 
     def exec_in(self, pod: dict, container: str, argv: list[str]) -> bytes:
         """What the recorded command printed: ``cat envoy-rev.json``, ``pilot-agent|pilot-discovery request GET``."""

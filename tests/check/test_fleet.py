@@ -89,13 +89,20 @@ def test_no_progress_bar_and_no_rich_when_stderr_is_not_a_tty():
     assert (out.stdout, out.stderr) == ("False\n", "")
 
 
-def test_pod_ip_index_marks_sidecars_and_skips_host_network():
+def test_pod_index_marks_the_data_plane_and_skips_host_network():
+    from meshctl.model.mesh import AMBIENT, NO_MESH, SIDECAR, PodIndex
+
     from fakekube import istio_pod, pod
 
     host = pod("node-agent", "kube-system", ip="172.18.0.2")
     host["spec"]["hostNetwork"] = True
-    index = fleet.pod_ip_index([istio_pod("a-1", "ns", ip="10.1.0.1"), pod("b-1", "ns", ip="10.1.0.2"), host])
-    assert index == {"10.1.0.1": ("a-1.ns", True), "10.1.0.2": ("b-1.ns", False)}
+    captured = pod("c-1", "ns", ip="10.1.0.3")
+    captured["metadata"]["annotations"] = {"ambient.istio.io/redirection": "enabled"}
+    index = PodIndex.of([istio_pod("a-1", "ns", ip="10.1.0.1"), pod("b-1", "ns", ip="10.1.0.2"), captured, host])
+    assert {ip: (fact.key, fact.dataplane) for ip, fact in index.by_ip.items()} == {
+        "10.1.0.1": ("a-1.ns", SIDECAR), "10.1.0.2": ("b-1.ns", NO_MESH), "10.1.0.3": ("c-1.ns", AMBIENT)}
+    assert index.named("node-agent.kube-system").ips == ("172.18.0.2",)  # known by name, not by its node's IP
+    assert not PodIndex.unread("RBAC denied").known
 
 
 @pytest.mark.kube

@@ -11,6 +11,7 @@ import pytest
 from meshctl.analyze import check as rules
 from meshctl.decode.configdump import from_object
 from meshctl.errors import UsageError
+from meshctl.model.mesh import NO_MESH, SIDECAR, PodFact, PodIndex
 from meshctl.render.check import junit_text
 from meshctl.sandbox import resources
 from meshctl.sandbox.certs import TestCA, spiffe_id
@@ -43,8 +44,14 @@ def pod(revision="default", namespace="default", **kwargs):
 
 def mesh(**kwargs):
     defaults = dict(now=NOW, cert_warn=timedelta(hours=12), istiod_versions={"default": ("1.28.0",)}, webhook_revisions=frozenset({"default"}),
-                    root_certs={"default": CA.root.cert_pem}, pod_ips={})  # fmt: skip
+                    root_certs={"default": CA.root.cert_pem}, pods=pods({}))  # fmt: skip
     return rules.MeshFacts(**{**defaults, **kwargs})
+
+
+def pods(by_ip: dict) -> PodIndex:
+    """A pod list: IP -> (pod key, has a sidecar)."""
+    facts = [PodFact(key, key.rpartition(".")[2], (ip,), {}, SIDECAR if sidecar else NO_MESH) for ip, (key, sidecar) in by_ip.items()]
+    return PodIndex(tuple(facts), "", {f.ips[0]: f for f in facts}, {f.key: f for f in facts})
 
 
 def severities(findings):
@@ -71,7 +78,7 @@ def test_version_skew_rule_per_revision_and_unknowns():
     assert rules.version_skew(pod(), mesh())[0].msg == "proxy 1.28.0, istiod 1.28.0"
     assert severities(rules.version_skew(pod(revision="canary"), mesh())) == [("info", "istiod-missing")]
     unknown = rules.version_skew(pod(), mesh(istiod_versions=None, unknown={"istiod": "RBAC denied: cannot list pods"}))
-    assert unknown[0].msg == "proxy 1.28.0; istiod version unknown: RBAC denied: cannot list pods"
+    assert unknown[0].msg == "unknown: istiod version (proxy 1.28.0): RBAC denied: cannot list pods"
     # No ISTIO_VERSION in the bootstrap: the istio-proxy image tag.
     tagged = rules.PodFacts("p.ns", "ns", dump=dump(version=""), proxy_image="docker.io/istio/proxyv2:1.25.1-distroless")
     assert rules.proxy_version(tagged) == "1.25.1"
@@ -138,21 +145,41 @@ def test_root_ca_compared_root_by_root():
     missing = rules.root_ca(pod(dump=dump(secrets=only_default)), mesh())
     assert [(f.code, f.msg) for f in missing] == [("rootca-unreadable", "secret ROOTCA not in the dump (no SDS root secret yet?)")]
     denied = mesh(root_certs={}, unknown={"configmap:default": "RBAC denied"})
-    assert rules.root_ca(pod(), denied)[0].msg == "ConfigMap istio-ca-root-cert not read: RBAC denied"
+    assert rules.root_ca(pod(), denied)[0].msg == "unknown: ConfigMap istio-ca-root-cert not read: RBAC denied"
 
 
 def test_tls_mode_rule_uses_the_socket_each_endpoint_selects():
     ratings = "outbound|9080||ratings.default.svc.cluster.local"
     # 10.244.0.14 carries tlsMode=istio, 10.244.1.5 no metadata (resources.SERVICES).
     healthy = {"10.244.0.14": ("ratings-v1.default", True), "10.244.1.5": ("ratings-legacy.default", False)}
-    assert rules.tls_mode_targets(pod(), mesh(pod_ips=healthy)) == []
+    assert rules.tls_mode_targets(pod(), mesh(pods=pods(healthy))) == []
     swapped = {"10.244.0.14": ("ratings-v1.default", False), "10.244.1.5": ("ratings-v2.default", True)}
-    found = rules.tls_mode_targets(pod(), mesh(pod_ips=swapped))
+    found = rules.tls_mode_targets(pod(), mesh(pods=pods(swapped)))
     assert [(f.severity, f.code, f.target) for f in found] == [
         ("error", "mtls-to-plain-pod", ratings), ("warning", "plaintext-to-sidecar", ratings)]
-    assert found[0].msg == f"{ratings} sends Istio mTLS (tlsMode=istio) to 10.244.0.14:9080, pod ratings-v1.default has no sidecar"
-    assert severities(rules.tls_mode_targets(pod(dump=dump(eds=False)), mesh())) == [("info", "no-eds")]
-    assert severities(rules.tls_mode_targets(pod(), mesh(pod_ips=None))) == [("info", "pods-unknown")]
+    # The same words as explain mtls's verdict (one engine), and where the endpoint is.
+    assert found[0].msg == f"SRC sends Istio mTLS (tlsMode=istio) to pod ratings-v1.default, which has no sidecar ({ratings} -> 10.244.0.14:9080)"
+    assert found[1].msg.startswith("SRC sends plain text to sidecar pod ratings-v2.default: refused if its PeerAuthentication is STRICT")
+    assert severities(rules.tls_mode_targets(pod(dump=dump(eds=False)), mesh())) == [("unknown", "no-eds")]
+    unread = rules.tls_mode_targets(pod(), mesh(pods=None, unknown={"pods": "pods was not recorded in snapshot s.tgz"}))
+    assert [(f.severity, f.code, f.msg) for f in unread] == [
+        ("unknown", "pods-unknown", "unknown: pods (sidecar or not) behind the endpoints: pods was not recorded in snapshot s.tgz")]
+
+
+def test_tls_mode_rule_judges_plaintext_by_the_targets_inbound_listener():
+    """With the target's dump read (check's first pass), plain text to a STRICT sidecar fails
+    and to a PERMISSIVE one passes, as explain mtls says with DST's dump."""
+    from meshctl.analyze.mtls import server_facts
+
+    from helpers.mtlsdata import make_dump, virtual_inbound
+
+    target = {"10.244.1.5": ("ratings-v2.default", True)}
+    strict = {"ratings-v2.default": server_facts(make_dump(listeners=[virtual_inbound(9080, "STRICT")]), "ratings-v2.default")}
+    found = rules.tls_mode_targets(pod(), mesh(pods=pods(target), servers=strict))
+    assert [(f.severity, f.code) for f in found] == [("error", "will-fail")]
+    assert found[0].msg.startswith("no filter chain of DST's virtualInbound accepts raw_buffer on port 9080")
+    permissive = {"ratings-v2.default": server_facts(make_dump(listeners=[virtual_inbound(9080, "PERMISSIVE")]), "ratings-v2.default")}
+    assert rules.tls_mode_targets(pod(), mesh(pods=pods(target), servers=permissive)) == []
 
 
 def test_injector_revision():
@@ -174,14 +201,14 @@ def test_report_fail_on_table_and_junit():
     down = rules.PodReport("b.ns", "ns", tuple(rules.run_checks(rules.PodFacts("b.ns", "ns", admin_error="refused"), mesh())))
     skipped = rules.PodReport("c.ns", "ns", not_checked="interrupted before it started")
     report = rules.Report((healthy, down, skipped))
-    assert report.counts() == {"pass": 6, "warn": 1, "fail": 1, "notChecked": 1}
+    assert report.counts() == {"pass": 6, "warn": 1, "fail": 1, "unknown": 0, "notChecked": 1}
     assert report.failing == 1 and rules.Report(report.pods, fail_on="warning").failing == 2
     table = rules.report_table(report)
     assert table.rows[-1] == ["c.ns", "-", "NOT CHECKED", "interrupted before it started"]
     root = ET.fromstring(junit_text(report))
     assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("21", "1", "13")
     document = rules.report_document(report)
-    assert document["summary"] == {"pods": 3, "checks": 8, "pass": 6, "warn": 1, "fail": 1, "notChecked": 1}
+    assert document["summary"] == {"pods": 3, "checks": 8, "pass": 6, "warn": 1, "fail": 1, "unknown": 0, "notChecked": 1}
 
 
 def test_durations():
@@ -224,5 +251,5 @@ def test_a_rule_crashing_on_one_pod_is_that_pods_failed_row():
     from meshctl.commands.check import pod_report
     from meshctl.sources.fleet import FAILED, PodResult
 
-    report = pod_report(PodResult({"metadata": {"name": "p", "namespace": "ns"}}, FAILED, error="unexpected KeyError: 'x'"))
+    report = pod_report(PodResult({"metadata": {"name": "p", "namespace": "ns"}}, FAILED, error="unexpected KeyError: 'x'"), mesh())
     assert [(r.check, r.status, r.detail) for r in report.results] == [("-", "FAIL", "unexpected KeyError: 'x'")]

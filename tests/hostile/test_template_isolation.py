@@ -66,6 +66,7 @@ def _snapshot(path, template: str) -> str:
 
     with SnapshotWriter(str(path)) as writer:
         writer.add_bytes(layout.CONTEXT, json_bytes({"context": "test", "namespace": "default"}))
+        writer.add_bytes(layout.RECORDED, json_bytes({"/api/v1/nodes": "*"}))  # as `meshctl snapshot` records them
         for obj in _cluster_objects(template):
             meta = obj["metadata"]
             plural = "configmaps" if obj["kind"] == "ConfigMap" else "nodes"

@@ -366,7 +366,7 @@ def test_json_shape_is_stable_and_serialisable():
     path = data["paths"][0]
     assert list(path) == ["cluster", "state", "selectedBy", "verdict", "problems", "endpointsKnown", "endpoints"]
     endpoint = path["endpoints"][0]
-    assert list(endpoint) == ["address", "tlsMode", "transportSocketMatchMetadata", "selectedMatch", "client", "server", "verdict", "problems", "evidence"]
+    assert list(endpoint) == ["address", "tlsMode", "transportSocketMatchMetadata", "selectedMatch", "client", "server", "pod", "verdict", "problems", "cautions", "evidence"]
     assert endpoint["client"]["sdsSources"][0]["cluster"] == "sds-grpc"
     assert endpoint["server"]["mode"] == PERMISSIVE
     assert [e["tlsMode"] for e in path["endpoints"]] == ["istio", None]

@@ -112,7 +112,9 @@ def test_replay_lists_reads_and_selects_like_the_api(tmp_path):
     pods = [pod_object("a", "ns1", {"app": "x", "v": "1"}), pod_object("b", "ns1", {"app": "y"}), pod_object("c", "ns2", {"app": "x"})]
     objects = [(layout.object_member("/api/v1", "pods", p["metadata"]["namespace"], p["metadata"]["name"]), p) for p in pods]
     objects.append((layout.object_member("/api/v1", "namespaces", "", "ns1"), {"metadata": {"name": "ns1"}}))
-    write_archive(tmp_path / "s.tar.gz", {}, objects, manifest={"pods": {"a.ns1": {"status": "failed", "error": "boom"}}})
+    objects.append((layout.RECORDED, {"/api/v1/pods": "*", "/api/v1/services": ["ns1"]}))
+    write_archive(tmp_path / "s.tar.gz", {}, objects, manifest={"pods": {"a.ns1": {"status": "failed", "error": "boom"}},
+                                                              "failed": [{"what": "peerauthentications", "error": "RBAC denied"}]})
     kube = SnapshotKube(SnapshotArchive(str(tmp_path / "s.tar.gz")), KubeOptions())
     names = lambda items: [i["metadata"]["name"] for i in items]  # noqa: E731
     assert kube.namespace == "bookinfo"  # the captured context's
@@ -127,6 +129,30 @@ def test_replay_lists_reads_and_selects_like_the_api(tmp_path):
         kube.read("/api/v1", "pods", "zzz", "ns1")
     with pytest.raises(SourceError, match=r"config_dump.* is not in snapshot .*\(capture failed: boom\)"):
         kube.exec_in(pods[0], "istio-proxy", ["pilot-agent", "request", "GET", "config_dump?include_eds"])
+
+
+def test_a_list_the_snapshot_did_not_record_is_not_an_empty_answer(tmp_path):
+    from meshctl.sources.snapshot import NotRecorded
+
+    objects = [(layout.object_member("/api/v1", "pods", "ns1", "a"), pod_object("a", "ns1", {}))]
+    recorded = (layout.RECORDED, {"/api/v1/pods": "*", "/api/v1/services": ["ns1"]})
+    write_archive(tmp_path / "s.tar.gz", {}, [*objects, recorded], manifest={"failed": [{"what": "peerauthentications", "error": "RBAC denied"}]})
+    kube = SnapshotKube(SnapshotArchive(str(tmp_path / "s.tar.gz")), KubeOptions())
+    assert kube.list("/api/v1", "services", "ns1") == []  # recorded, and there are none
+    with pytest.raises(NotRecorded, match=r"^peerauthentications in all namespaces was not recorded in snapshot .* \(capture failed: RBAC denied\)$"):
+        kube.list("/apis/security.istio.io/v1", "peerauthentications")
+    with pytest.raises(NotRecorded, match=r"^destinationrules in namespace ns1 was not recorded"):
+        kube.list("/apis/networking.istio.io/v1", "destinationrules", "ns1")
+    # Read per namespace at capture (listing across them was denied): the same denial, then per namespace.
+    with pytest.raises(SourceError, match=r"services in all namespaces was not recorded .* \(only in ns1\)") as denied:
+        kube.list("/api/v1", "services")
+    assert not isinstance(denied.value, NotRecorded)
+    # A snapshot from before the record: its namespaced pod lists as before, no list across namespaces.
+    write_archive(tmp_path / "old.tar.gz", {}, objects)
+    old = SnapshotKube(SnapshotArchive(str(tmp_path / "old.tar.gz")), KubeOptions())
+    assert [p["metadata"]["name"] for p in old.list("/api/v1", "pods", "ns1")] == ["a"]
+    with pytest.raises(NotRecorded, match=r"pods in all namespaces was not recorded .*\(taken by an older meshctl\)"):
+        old.list("/api/v1", "pods")
 
 
 # ---- snapshot diff -----------------------------------------------------------------------------

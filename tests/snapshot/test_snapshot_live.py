@@ -165,7 +165,12 @@ def test_the_archive_holds_what_the_docs_say_and_no_keys(mesh):
         assert f"cluster/api/v1/namespaces/istio-system/configmaps/{configmap_name}.json" in members
     assert f"cluster/api/v1/namespaces/{NS}/configmaps/istio-ca-root-cert.json" in members
     assert "cluster/api/v1/namespaces/istio-system/configmaps/unrelated.json" not in members
-    assert "cluster/api/v1/namespaces/plain/pods/web-1.json" not in members  # not a sidecar, not in -n
+    # Every pod, sidecar or not, in every namespace: the verdicts judge endpoints by the pod behind them.
+    assert "cluster/api/v1/namespaces/plain/pods/web-1.json" in members
+    assert json.loads(members["cluster/recorded.json"]) == {
+        "/api/v1/pods": "*", "/api/v1/services": "*", "/api/v1/nodes": "*", "/apis/security.istio.io/v1/peerauthentications": "*",
+        "/apis/networking.istio.io/v1/destinationrules": "*", "/apis/networking.istio.io/v1/virtualservices": "*",
+        "/apis/networking.istio.io/v1/gateways": "*"}
     assert json.loads(members["istiod/istiod-7d9c/syncz.json"]) == SYNCZ
     manifest = json.loads(members["manifest.json"])
     assert manifest["context"] == "fake" and manifest["format"] == "meshctl-snapshot/v1"

@@ -21,7 +21,9 @@ The chain of evidence, as Envoy walks it:
 Pure: inputs are decoded ConfigDumps, nothing here does I/O.
 
 The package follows that chain: `client` (SRC, steps 1-3), `server` (DST, step 4) and `verdict`
-(both put together: `explain_mtls`). The text of an explanation is `meshctl.render.mtls`.
+(both put together: `explain_mtls`; and the same verdict over a whole dump, `endpoint_verdicts`,
+which `check`'s tls-mode rule runs, so the two cannot disagree). Each endpoint is also judged by
+the pod behind it (`meshctl.model.mesh.PodIndex`): Istio mTLS to a pod without a sidecar fails. The text of an explanation is `meshctl.render.mtls`.
 """
 
 from meshctl.analyze.mtls.client import (
@@ -48,6 +50,7 @@ from meshctl.analyze.mtls.server import (
     VIRTUAL_INBOUND,
     ServerSide,
     inbound_listener,
+    inbound_listener_of,
     select_chain,
     server_side,
 )
@@ -58,11 +61,19 @@ from meshctl.analyze.mtls.verdict import (
     VERDICT_TLS,
     VERDICT_UNKNOWN,
     VERDICTS,
+    WORKLOAD_SECRET,
+    ClientFacts,
     EndpointResult,
     EndpointTls,
     Explanation,
+    OutboundEndpoint,
     PathResult,
+    ServerFacts,
+    client_facts,
+    endpoint_verdicts,
     explain_mtls,
+    istio_mtls,
+    server_facts,
     worst,
 )
 
@@ -72,4 +83,7 @@ __all__ = [
     "ClusterChoice", "Destination", "EndpointResult", "EndpointTls", "Explanation", "PathResult", "ServerSide", "choose_clusters",
     "explain_mtls", "inbound_listener", "is_ip", "matches_endpoint", "parse_destination", "select_chain", "select_socket",
     "server_side", "upstream_endpoints", "workload_ips", "workload_name", "workload_namespace", "worst",
+    # the one engine explain and check share (a pod list, each side's facts), and explain request's per-endpoint TLS
+    "WORKLOAD_SECRET", "ClientFacts", "EndpointTls", "OutboundEndpoint", "ServerFacts", "client_facts", "endpoint_verdicts",
+    "inbound_listener_of", "istio_mtls", "server_facts",
 ]  # fmt: skip

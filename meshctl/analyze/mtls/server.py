@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from meshctl.analyze.envoy import listener_port
@@ -133,11 +133,16 @@ def _downstream_tls(chain: Mapping | None) -> dict | None:
 
 def inbound_listener(dst: ConfigDump, port: int) -> ListenerView | None:
     """DST's virtualInbound (port 15006), else a per-port INBOUND listener (Istio < 1.8)."""
-    views = listeners(dst)
-    for view in sorted(views, key=lambda v: v.state == WARMING):
+    return inbound_listener_of(listeners(dst), port)
+
+
+def inbound_listener_of(views: Iterable[ListenerView], port: int) -> ListenerView | None:
+    """`inbound_listener` over listener views already decoded (a ServerFacts' inbound listeners)."""
+    views = sorted(views, key=lambda v: v.state == WARMING)
+    for view in views:
         if view.name == VIRTUAL_INBOUND or listener_port(view.raw) == INBOUND_CAPTURE_PORT:
             return view
-    for view in sorted(views, key=lambda v: v.state == WARMING):
+    for view in views:
         if view.raw.get("traffic_direction") == "INBOUND" and listener_port(view.raw) == port:
             return view
     return None

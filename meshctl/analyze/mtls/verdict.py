@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from meshctl.analyze.envoy import listener_port
 from meshctl.analyze.mtls.client import (
     ClusterChoice,
     Destination,
@@ -22,15 +23,18 @@ from meshctl.analyze.mtls.client import (
     select_socket,
     upstream_endpoints,
 )
-from meshctl.analyze.mtls.server import ServerSide, inbound_listener, san_matches, server_side
+from meshctl.analyze.mtls.server import INBOUND_CAPTURE_PORT, VIRTUAL_INBOUND, ServerSide, inbound_listener_of, san_matches, server_side
 from meshctl.analyze.tls import TlsRow, cluster_tls_rows, dump_static_endpoints
 from meshctl.decode.configdump import ConfigDump
-from meshctl.decode.resources import clusters, load_assignments
+from meshctl.decode.resources import clusters, listeners, load_assignments
+from meshctl.model.mesh import AMBIENT, NO_MESH, SIDECAR, PodFact, PodIndex
 from meshctl.model.views import WARMING, ClusterView, ListenerView
 
 VERDICT_MTLS, VERDICT_TLS, VERDICT_PLAINTEXT, VERDICT_UNKNOWN, VERDICT_FAIL = "mTLS", "TLS", "plaintext", "unknown", "will fail"
 # The overall verdict is the worst one over all endpoints, in this order.
 VERDICTS = (VERDICT_MTLS, VERDICT_TLS, VERDICT_PLAINTEXT, VERDICT_UNKNOWN, VERDICT_FAIL)
+WORKLOAD_SECRET = "default"  # the workload certificate pilot-agent serves over SDS
+TLS_MODE_ISTIO = "istio"  # endpoint label istiod sets on sidecar'd endpoints (model.TLSModeIstio)
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,9 @@ class EndpointResult:
     evidence: tuple[str, ...]
     problems: tuple[str, ...] = ()
     server: ServerSide | None = None
+    cautions: tuple[str, ...] = ()  # not a failure, but one that depends on a fact not read
+    code: str = ""  # what the first problem (or caution) is: mtls-to-plain-pod, plaintext-to-sidecar, will-fail
+    target: str = ""  # the pod behind the endpoint (pod.namespace), when the pod list knows it
 
     def to_dict(self) -> dict:
         """The JSON form."""
@@ -57,8 +64,10 @@ class EndpointResult:
             "selectedMatch": self.selected_match,
             "client": client,
             "server": self.server.to_dict() if self.server else None,
+            "pod": self.target or None,
             "verdict": self.verdict,
             "problems": list(self.problems),
+            "cautions": list(self.cautions),
             "evidence": list(self.evidence),
         }
 
@@ -153,19 +162,113 @@ def worst(verdicts: Iterable[str]) -> str:
     return max(found, key=VERDICTS.index) if found else VERDICT_UNKNOWN
 
 
+# --- facts each side contributes (the one model explain and check share) ----------------------------
+
+
+@dataclass(frozen=True)
+class ServerFacts:
+    """What a sidecar's dump says about receiving traffic: its inbound listeners, SDS secrets and roots.
+
+    Small (no clusters, routes or endpoints), so `check` keeps one per pod while it goes through a fleet.
+    """
+
+    name: str
+    listeners: tuple[ListenerView, ...] = ()
+    secrets: dict | None = None  # _secret_index: None when the dump has no secrets
+    roots: object | None = None  # the ROOTCA CertBundle, None when absent or unreadable
+
+
+def _root_bundle(dump: ConfigDump):
+    from meshctl.analyze.rootca import root_bundle_from_dump
+    from meshctl.errors import DecodeError
+
+    try:
+        return root_bundle_from_dump(dump, "")
+    except DecodeError:
+        return None  # no ROOTCA: the secret checks report that
+
+
+def server_facts(dump: ConfigDump, name: str = "DST") -> ServerFacts:
+    """DST's side of every verdict, from its config dump."""
+    inbound = tuple(v for v in listeners(dump) if v.name == VIRTUAL_INBOUND or listener_port(v.raw) == INBOUND_CAPTURE_PORT
+                    or v.raw.get("traffic_direction") == "INBOUND")  # fmt: skip
+    return ServerFacts(name, inbound, secret_index(dump), _root_bundle(dump))
+
+
+def _roots_shared(src_roots, dst_roots) -> bool | None:
+    """Do SRC and DST trust a common root? None when either bundle is unknown."""
+    from meshctl.analyze.rootca import compare_roots
+
+    if src_roots is None or dst_roots is None:
+        return None
+    return compare_roots("SRC", src_roots, "DST", dst_roots).shared > 0
+
+
+# --- step 3 + verdict per endpoint ---------------------------------------------------------------
+
+
 @dataclass
 class _Context:
-    src: ConfigDump
-    dst: ConfigDump | None
+    """SRC's facts, the mesh's pods, and what each verdict found worth a note."""
+
+    src_secrets: dict | None
+    src_roots: object | None
     now: datetime | None
-    src_secrets: dict | None = None
-    dst_secrets: dict | None = None
-    dst_listeners: dict[int, ListenerView | None] = field(default_factory=dict)  # by port
-    roots_shared: bool | None = None  # do SRC and DST trust a common root (None: not known)
+    pods: PodIndex | None = None  # None: not read (explain on files); PodIndex.unread: read and failed
     notes: list[str] = field(default_factory=list)
+    _listeners: dict = field(default_factory=dict)  # (server name, port) -> ListenerView | None
+    _roots: dict = field(default_factory=dict)  # server name -> roots shared
+
+    @classmethod
+    def of(cls, src: ConfigDump, now: datetime | None, pods: PodIndex | None = None) -> _Context:
+        return cls(secret_index(src), _root_bundle(src), now, pods)
+
+    def inbound(self, server: ServerFacts, port: int) -> ListenerView | None:
+        key = (server.name, port)
+        if key not in self._listeners:
+            self._listeners[key] = inbound_listener_of(server.listeners, port)
+        return self._listeners[key]
+
+    def roots_shared(self, server: ServerFacts) -> bool | None:
+        if server.name not in self._roots:
+            self._roots[server.name] = _roots_shared(self.src_roots, server.roots)
+        return self._roots[server.name]
 
 
-def _endpoint_result(ctx: _Context, address: str, ip: str | None, port: int, metadata: dict, selected: tuple[TlsRow, str], dst_applies: bool) -> EndpointResult:
+def istio_mtls(row: TlsRow) -> str:
+    """How the socket is Istio's mTLS ("tlsMode=istio", "ISTIO_MUTUAL"), or "" when it is not.
+
+    Istio's client mTLS presents the workload certificate pilot-agent serves over SDS as
+    ``default`` (pilot cluster_builder.go buildIstioMutualTLS); a MUTUAL DestinationRule with
+    the user's own certificates is the application's TLS, which an app without a sidecar may speak.
+    """
+    if client_kind(row) != "mtls" or WORKLOAD_SECRET not in row.cert_secrets:
+        return ""
+    return "tlsMode=istio" if (row.match or {}).get("tlsMode") == TLS_MODE_ISTIO else "ISTIO_MUTUAL"
+
+
+def _target_findings(row: TlsRow, kind: str, target: PodFact, server: ServerFacts | None) -> tuple[str, list[str], list[str], list[str]]:
+    """(code, problems, cautions, evidence) from the pod behind an endpoint (the pod list's facts)."""
+    if target.dataplane == NO_MESH:
+        how = istio_mtls(row)
+        if how:
+            return "mtls-to-plain-pod", [f"SRC sends Istio mTLS ({how}) to pod {target.key}, which has no sidecar"], [], []
+        return "", [], [], [f"pod {target.key} has no sidecar: the application itself receives SRC's {'plaintext' if kind == 'plain' else 'TLS'}"]
+    if target.dataplane == AMBIENT:
+        return "", [], [], [f"pod {target.key} is captured by ztunnel (ambient mode): its side is judged by the ambient analysis"]
+    if server is None and kind == "plain":
+        caution = f"SRC sends plain text to sidecar pod {target.key}: refused if its PeerAuthentication is STRICT (its inbound listener was not read)"
+        return "plaintext-to-sidecar", [], [caution], []
+    return "", [], [], [f"pod {target.key} has a sidecar"]
+
+
+def _endpoint_result(ctx: _Context, address: str, ip: str | None, port: int, metadata: dict, selected: tuple[TlsRow, str],
+                     server: ServerFacts | None, target: PodFact | None = None) -> EndpointResult:
+    """The verdict for one endpoint: SRC's socket, the pod behind the endpoint, and its inbound side.
+
+    `server` is the inbound side of the endpoint's workload when known (DST's dump, or in
+    `check` the target pod's); `target` the pod at `ip` from the pod list.
+    """
     row, selected_match = selected
     kind = client_kind(row)
     label = f"tlsMode={metadata['tlsMode']}" if "tlsMode" in metadata else ("no transport_socket_match metadata" if not metadata else str(metadata))
@@ -174,33 +277,38 @@ def _endpoint_result(ctx: _Context, address: str, ip: str | None, port: int, met
     head = f"endpoint {address} ({label}) selects {how}" if ip is not None else f"{address} select {how}"
     evidence = [head, *client_evidence(row)]
     problems: list[str] = []
+    cautions: list[str] = []
+    code = ""
+    if target is not None:
+        code, problems, cautions, seen = _target_findings(row, kind, target, server)
+        evidence += seen
     if kind in ("mtls", "tls"):
         found, seen = secret_problems((*row.cert_secrets, *row.validation_secrets), ctx.src_secrets, "SRC", ctx.now)
         problems += found
         evidence += seen
-    server = None
-    if ctx.dst is not None and dst_applies:
-        server, server_problems, server_evidence = _check_server(ctx, ip, port, row, kind)
+    result_server = None
+    if server is not None and not (target is not None and target.dataplane != SIDECAR):
+        result_server, server_problems, server_evidence = _check_server(ctx, server, ip, port, row, kind)
         problems += server_problems
         evidence += server_evidence
     if problems:
         verdict = VERDICT_FAIL
+        code = code or "will-fail"
     elif kind == "other":
         verdict = VERDICT_UNKNOWN
         evidence.append(f"transport socket {row.mode} is not one meshctl understands")
     elif kind == "plain":
         verdict = VERDICT_PLAINTEXT
-    elif kind == "tls" or (server is not None and not server.require_client_certificate):
+    elif kind == "tls" or (result_server is not None and not result_server.require_client_certificate):
         verdict = VERDICT_TLS
     else:
         verdict = VERDICT_MTLS
-    return EndpointResult(address, metadata, row, selected_match, verdict, tuple(evidence), tuple(problems), server)
+    return EndpointResult(address, metadata, row, selected_match, verdict, tuple(evidence), tuple(problems), result_server,
+                          cautions=tuple(cautions), code=code if (problems or cautions) else "", target=target.key if target else "")  # fmt: skip
 
 
-def _check_server(ctx: _Context, ip: str | None, port: int, row: TlsRow, kind: str) -> tuple[ServerSide | None, list[str], list[str]]:
-    if port not in ctx.dst_listeners:
-        ctx.dst_listeners[port] = inbound_listener(ctx.dst, port)
-    listener = ctx.dst_listeners[port]
+def _check_server(ctx: _Context, facts: ServerFacts, ip: str | None, port: int, row: TlsRow, kind: str) -> tuple[ServerSide | None, list[str], list[str]]:
+    listener = ctx.inbound(facts, port)
     if listener is None:
         if kind == "plain":
             return None, [], ["DST has no inbound listener (no sidecar capture): plaintext reaches the app"]
@@ -225,58 +333,53 @@ def _check_server(ctx: _Context, ip: str | None, port: int, row: TlsRow, kind: s
         evidence[0] += f", terminates TLS with {','.join(server.cert_secrets) or '-'}, {requires}"
         if server.require_client_certificate and not row.cert_secrets:
             problems.append(f"DST requires a client certificate on port {port} but SRC's socket has none (TLS without mTLS)")
-        found, seen = secret_problems((*server.cert_secrets, *server.validation_secrets), ctx.dst_secrets, "DST", ctx.now)
+        found, seen = secret_problems((*server.cert_secrets, *server.validation_secrets), facts.secrets, "DST", ctx.now)
         problems += found
         evidence += seen
-        problems += _identity_problems(ctx, row, server)
+        problems += _identity_problems(ctx, facts, row, server)
     else:
         evidence[0] += ", takes plaintext"
     return server, problems, evidence
 
 
-def _identity_problems(ctx: _Context, row: TlsRow, server: ServerSide) -> list[str]:
+def _identity_problems(ctx: _Context, facts: ServerFacts, row: TlsRow, server: ServerSide) -> list[str]:
     """SAN and trust checks that make an mTLS handshake fail although both sides speak TLS."""
     problems = []
     cert = None
-    if ctx.dst_secrets is not None:
+    if facts.secrets is not None:
         for name in server.cert_secrets:
-            cert = (ctx.dst_secrets.get(name) or (None, None))[1] or cert
+            cert = (facts.secrets.get(name) or (None, None))[1] or cert
     if cert is not None and row.san_matchers:
         sans = (*cert.uri_sans, *cert.dns_sans)
         if not any(san_matches(m, san) for m in row.san_matchers for san in sans):
             problems.append(f"DST presents {','.join(sans) or 'no SAN'} but SRC accepts only {','.join(row.san_matchers)}")
-    if ctx.roots_shared is False:
+    if ctx.roots_shared(facts) is False:
         problems.append("SRC and DST trust no common root (ROOTCA differs): the handshake fails certificate verification")
     return problems
-
-
-def _roots_shared(src: ConfigDump, dst: ConfigDump) -> bool | None:
-    from meshctl.analyze.rootca import compare_roots, root_bundle_from_dump
-    from meshctl.errors import DecodeError
-
-    try:
-        comparison = compare_roots("SRC", root_bundle_from_dump(src, "SRC"), "DST", root_bundle_from_dump(dst, "DST"))
-    except DecodeError:
-        return None  # no ROOTCA on one side: the secret checks report that
-    return comparison.shared > 0
 
 
 # --- the whole explanation --------------------------------------------------------------------------
 
 
-def explain_mtls(src: ConfigDump, destination: Destination, dst: ConfigDump | None = None, *, source: str = "SRC", now: datetime | None = None) -> Explanation:
-    """Steps 1-4 for SRC -> DST; `dst` is DST's dump when known (else the server side is not checked)."""
-    ctx = _Context(src, dst, now, src_secrets=secret_index(src))
-    if dst is not None:
-        ctx.dst_secrets = secret_index(dst)
-        ctx.roots_shared = _roots_shared(src, dst)
+def explain_mtls(src: ConfigDump, destination: Destination, dst: ConfigDump | None = None, *, source: str = "SRC",
+                 now: datetime | None = None, pods: PodIndex | None = None, target: PodFact | None = None) -> Explanation:
+    """Steps 1-4 for SRC -> DST; `dst` is DST's dump when known (else the server side is not checked).
+
+    `pods` is the mesh's pod list (each endpoint is judged against the pod behind it); `target` is
+    DST's pod when DST was named as a pod or an IP the list knows.
+    """
+    ctx = _Context.of(src, now, pods)
+    server = server_facts(dst) if dst is not None else None
+    if pods is not None and not pods.known:
+        ctx.notes.append(f"unknown: the pods behind the endpoints (sidecar or not) were not read: {pods.unknown}")
     cluster_views = clusters(src)
     choices = choose_clusters(src, destination, cluster_views)
     if not choices:
         what = destination.host or ",".join(destination.workload_ips) or destination.spec
         port = f" port {destination.port}" if destination.port else ""
-        return Explanation(source, destination, (), (f"SRC has no route or cluster for {what}{port} (traffic goes to PassthroughCluster or BlackHole)",),
-                           server_checked=dst is not None)  # fmt: skip
+        whom = f" (pod {target.key})" if target is not None and target.key not in what else ""
+        return Explanation(source, destination, (), (f"SRC has no route or cluster for {what}{port}{whom} (traffic goes to PassthroughCluster or BlackHole)",),
+                           notes=tuple(ctx.notes), server_checked=dst is not None)  # fmt: skip
     # An active cluster wins over a warming update of itself: Envoy keeps using the active one.
     views = {view.name: view for view in sorted(cluster_views, key=lambda v: v.state != WARMING)}
     assignments = {str(a.get("cluster_name", "")): a for a in load_assignments(src)}
@@ -284,13 +387,14 @@ def explain_mtls(src: ConfigDump, destination: Destination, dst: ConfigDump | No
     if not has_eds:
         ctx.notes.append("SRC's dump has no endpoints (fetch config_dump?include_eds): showing each transport socket match instead")
     static = dump_static_endpoints(src)
-    paths = [_path(ctx, choice, views.get(choice.cluster), assignments, has_eds, static, destination) for choice in choices]
-    if dst is None:
+    paths = [_path(ctx, choice, views.get(choice.cluster), assignments, has_eds, static, destination, server, target) for choice in choices]
+    if dst is None and not (target is not None and target.dataplane != SIDECAR):
         ctx.notes.append("DST's inbound side not checked (give DST as a pod, --dst-file or --dst-admin)")
     return Explanation(source, destination, tuple(paths), notes=tuple(ctx.notes), server_checked=dst is not None)
 
 
-def _path(ctx: _Context, choice: ClusterChoice, view: ClusterView | None, assignments, has_eds: bool, static, destination: Destination) -> PathResult:
+def _path(ctx: _Context, choice: ClusterChoice, view: ClusterView | None, assignments, has_eds: bool, static, destination: Destination,
+          server: ServerFacts | None, target: PodFact | None) -> PathResult:
     if view is None:
         return PathResult(choice.cluster, "missing", choice.selected_by, (), (f"cluster {choice.cluster} does not exist in SRC (503 NR / cluster not found)",))
     problems = []
@@ -307,18 +411,21 @@ def _path(ctx: _Context, choice: ClusterChoice, view: ClusterView | None, assign
         hypothetical = [(f"endpoints with {row.match_text}", dict(row.match)) for row in rows if row.match]
         hypothetical.append(("endpoints without metadata", {}))
         for address, metadata in hypothetical:
-            results.append(_endpoint_result(ctx, address, None, destination.port or 0, metadata, select_socket(view.raw, rows, metadata), True))
+            results.append(_endpoint_result(ctx, address, None, destination.port or 0, metadata, select_socket(view.raw, rows, metadata), server, target))
         return PathResult(view.name, view.state, choice.selected_by, _distinct_results(results), tuple(problems), endpoints_known=False)
     if choice.only_ips:
         endpoints = [ep for ep in endpoints if ep[0] in choice.only_ips]
     if not endpoints and not problems:
         problems.append(f"cluster {view.name} has no endpoints (503 UH: no healthy upstream)")
     dst_served = {ip for ip, _, _ in endpoints} & dst_ips
-    if ctx.dst is not None and dst_ips and not dst_served:
+    if server is not None and dst_ips and not dst_served:
         ctx.notes.append(f"DST's IPs ({','.join(sorted(dst_ips))}) are not endpoints of {view.name}: DST's inbound config is applied to every endpoint")
+    pods = ctx.pods if ctx.pods is not None and ctx.pods.known else None
     for ip, port, metadata in endpoints:
         applies = not dst_served or ip in dst_served
-        results.append(_endpoint_result(ctx, f"{ip}:{port}", ip, port, metadata, select_socket(view.raw, rows, metadata), applies))
+        who = pods.at(ip) if pods is not None else (target if applies and target is not None else None)
+        results.append(_endpoint_result(ctx, f"{ip}:{port}", ip, port, metadata, select_socket(view.raw, rows, metadata),
+                                        server if applies else None, who))  # fmt: skip
     return PathResult(view.name, view.state, choice.selected_by, tuple(results), tuple(problems))
 
 
@@ -333,6 +440,65 @@ def _distinct_results(results: list[EndpointResult]) -> tuple[EndpointResult, ..
     return tuple(kept)
 
 
+# --- the same verdicts over a whole dump (check's traffic rules) ------------------------------------
+
+
+@dataclass(frozen=True)
+class OutboundEndpoint:
+    """An endpoint of one of SRC's outbound clusters, with the transport socket Envoy picks for it."""
+
+    cluster: str
+    ip: str
+    port: int
+    metadata: dict
+    selected: tuple[TlsRow, str]
+
+
+@dataclass(frozen=True)
+class ClientFacts:
+    """SRC's side of every verdict, from its dump: secrets, roots, and its outbound endpoints at known pods."""
+
+    secrets: dict | None
+    roots: object | None
+    has_eds: bool
+    endpoints: tuple[OutboundEndpoint, ...] = ()
+
+
+def client_facts(dump: ConfigDump, pods: PodIndex) -> ClientFacts:
+    """Every outbound endpoint that is a pod of `pods` (not VMs, external hosts, other clusters)."""
+    has_eds = dump.section("EndpointsConfigDump") is not None
+    found = []
+    if has_eds and pods.known:
+        assignments = {str(a.get("cluster_name", "")): a for a in load_assignments(dump)}
+        static = dump_static_endpoints(dump)
+        for view in clusters(dump):
+            if not view.name.startswith("outbound|"):
+                continue
+            known = [ep for ep in upstream_endpoints(view.raw, assignments, True) or () if pods.at(ep[0]) is not None]
+            rows = cluster_tls_rows(view.raw, static, view.state) if known else []
+            found += [OutboundEndpoint(view.name, ip, port, metadata, select_socket(view.raw, rows, metadata)) for ip, port, metadata in known]
+    return ClientFacts(secret_index(dump), _root_bundle(dump), has_eds, tuple(found))
+
+
+def endpoint_verdicts(client: ClientFacts, pods: PodIndex, servers: Mapping[str, ServerFacts], *, now: datetime | None = None
+                      ) -> list[tuple[OutboundEndpoint, EndpointResult]]:
+    """explain mtls's verdict for each of SRC's outbound endpoints at a known pod.
+
+    `servers` holds the inbound side of the sidecar pods whose dumps were read (by pod key);
+    `check`'s tls-mode rule reports the endpoints whose verdict is "will fail" or carries a caution.
+    """
+    ctx = _Context(client.secrets, client.roots, now, pods)
+    results = []
+    for endpoint in client.endpoints:
+        target = pods.at(endpoint.ip)
+        server = servers.get(target.key) if target is not None else None
+        if server is not None and server.name != target.key:
+            server = ServerFacts(target.key, server.listeners, server.secrets, server.roots)
+        results.append((endpoint, _endpoint_result(ctx, f"{endpoint.ip}:{endpoint.port}", endpoint.ip, endpoint.port,
+                                                   endpoint.metadata, endpoint.selected, server, target)))  # fmt: skip
+    return results
+
+
 # --- for callers that already chose the cluster (`explain request`) ---------------------------------
 
 
@@ -343,11 +509,9 @@ class EndpointTls:
     one certificate parse.
     """
 
-    def __init__(self, src: ConfigDump, dst: ConfigDump | None = None, *, now: datetime | None = None) -> None:
-        self._ctx = _Context(src, dst, now, src_secrets=secret_index(src))
-        if dst is not None:
-            self._ctx.dst_secrets = secret_index(dst)
-            self._ctx.roots_shared = _roots_shared(src, dst)
+    def __init__(self, src: ConfigDump, dst: ConfigDump | None = None, *, now: datetime | None = None, pods: PodIndex | None = None) -> None:
+        self._ctx = _Context.of(src, now, pods)
+        self._server = server_facts(dst) if dst is not None else None
         self._static = dump_static_endpoints(src)
         self._rows: dict[str, list[TlsRow]] = {}
 
@@ -358,7 +522,9 @@ class EndpointTls:
         if rows is None:
             rows = self._rows[view.name] = cluster_tls_rows(view.raw, self._static, view.state)
         selected = select_socket(view.raw, rows, metadata)
-        return _endpoint_result(self._ctx, f"{ip}:{port}", ip, port, dict(metadata), selected, dst_applies)
+        pods = self._ctx.pods
+        target = pods.at(ip) if pods is not None and pods.known else None
+        return _endpoint_result(self._ctx, f"{ip}:{port}", ip, port, dict(metadata), selected, self._server if dst_applies else None, target)
 
     def src_certificate(self, secret_names: Iterable[str]):
         """SRC's leading certificate (a CertView) of the first named secret it holds, or None."""
