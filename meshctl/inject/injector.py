@@ -32,8 +32,6 @@ NATIVE_ANNOTATION = "sidecar.istio.io/nativeSidecar"
 # pkg/kube/inject IgnoredNamespaces.
 IGNORED_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "local-path-storage")
 _CRONJOB_NAME = re.compile(r"(.+)-\d{8,10}$")
-_PROM = ("prometheus.io/scrape", "prometheus.io/path", "prometheus.io/port")
-_SCRAPE_TARGETS = "prometheus.istio.io/scrape-targets"
 
 
 class InjectionError(DecodeError):
@@ -147,9 +145,14 @@ def into_object(obj: dict, config: InjectionConfig, render, decisions: list, war
         return kubetypes.normalize(out)
     pod = kubetypes.normalize_struct("Pod", {"metadata": copy.deepcopy(pod_meta), "spec": copy.deepcopy(pod_spec)})
     if config.platform_proxy_ids is not None:
-        # OpenShift's SCC assigns the UID: a runAsUser on the user's istio-proxy is dropped.
-        context = (find_sidecar(pod) or {}).get("securityContext") or {}
-        context.pop("runAsUser", None)
+        # pkg/kube/inject/webhook.go: (*Webhook).inject, the OpenShift branch. OpenShift gives every
+        # container of the pod the same RunAsUser; when istio-proxy's equals the app's, Istio drops
+        # istio-proxy's RunAsUser and RunAsGroup (interception needs the proxy's own UID). A
+        # different RunAsUser the user chose for istio-proxy is kept.
+        sidecar = find_sidecar(pod)
+        if sidecar is not None and sidecar.get("securityContext") is not None and sidecar_user_matches_app_user(pod):
+            sidecar["securityContext"].pop("runAsUser", None)
+            sidecar["securityContext"].pop("runAsGroup", None)
     if config.external_injector is not None:
         patch = config.external_injector(pod, pod_meta.get("namespace") or deploy_meta["namespace"])
         if patch:
@@ -229,7 +232,12 @@ def apply_proxy_config_annotation(text: str, mesh: dict) -> dict:
 
 
 def inject_required(pod: dict, policy: str = "enabled") -> tuple[bool, str]:
-    """injectRequired with kube-inject's Config{Policy: enabled}: (inject?, why)."""
+    """inject.go injectRequired with kube-inject's Config{Policy: enabled}: (inject?, why).
+
+    Only "true" and "false" decide (the label wins over the annotation); any other value is
+    logged by Istio as invalid and falls back to the policy, as an absent one does. kube-inject
+    has no Never/AlwaysInjectSelector.
+    """
     meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
     if spec.get("hostNetwork"):
         return False, "hostNetwork: true"
@@ -240,12 +248,10 @@ def inject_required(pod: dict, policy: str = "enabled") -> tuple[bool, str]:
     labels = meta.get("labels") or {}
     if "sidecar.istio.io/inject" in labels:
         selector, source = labels["sidecar.istio.io/inject"], "label sidecar.istio.io/inject"
-    value = selector.lower()
-    if value == "":
-        required = policy == "enabled"
-        return required, f"policy {policy} (no sidecar.istio.io/inject label or annotation)"
-    inject = value in ("y", "yes", "true", "on")
-    return inject, f"{source}={selector!r}"
+    if selector in ("true", "false"):
+        return selector == "true", f"{source}={selector!r}"
+    why = "no sidecar.istio.io/inject label or annotation" if selector == "" else f"{source}={selector!r} is neither 'true' nor 'false'"
+    return policy == "enabled", f"policy {policy} ({why})"
 
 
 # --------------------------------------------------------------------------- one pod
@@ -282,19 +288,38 @@ class InjectionParameters:
         return int(self.proxy_config.get("statusPort") or 0)
 
 
+def sidecar_user_matches_app_user(pod: dict) -> bool:
+    """pkg/kube/inject/webhook.go: isSidecarUserMatchingAppUser.
+
+    istio-proxy's RunAsUser against the last other container's that sets one (containers, then
+    init containers, istio-init and istio-validation excepted); an unset one counts as 0.
+    """
+    spec = pod.get("spec") or {}
+    sidecar_user = app_user = 0
+    for container in [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]:
+        user = (container.get("securityContext") or {}).get("runAsUser")
+        if container.get("name") == PROXY:
+            sidecar_user = user if user is not None else sidecar_user
+        elif container.get("name") not in (VALIDATION, INIT) and user is not None:
+            app_user = user
+    return sidecar_user == app_user
+
+
 def native_sidecar_for(params: InjectionParameters) -> bool:
-    """Whether the sidecar is a native (init container) sidecar: the pod's annotation, else the config."""
-    annotations = params.pod["metadata"].get("annotations") or {}
-    value = annotations.get(NATIVE_ANNOTATION)
-    if value is not None:
-        return value != "false"
+    """pkg/kube/inject/inject.go: RunTemplate. The annotation decides only when exactly "true" or "false"."""
+    value = (params.pod["metadata"].get("annotations") or {}).get(NATIVE_ANNOTATION)
+    if value == "true":
+        return True
+    if value == "false":
+        return False
     return params.config.native_sidecars
 
 
 def inject_pod(params: InjectionParameters, render) -> dict:
     """injectPod: run the templates, re-apply user container overrides, post-process."""
     merged, template_pod = run_templates(params, render)
-    merged = reapply_overwritten_containers(merged, params.pod, template_pod, tproxy=interception_mode(params) == "TPROXY")
+    merged = reapply_overwritten_containers(merged, params.pod, template_pod)
+    adjust_init_container_user(merged, params.pod, params.proxy_config)
     post_process(merged, template_pod, params)
     return merged
 
@@ -312,7 +337,7 @@ def parse_status(pod: dict) -> dict | None:
 
 
 def strip_pod(params: InjectionParameters) -> dict:
-    """stripPod: on re-injection, drop what the previous injection added (for the template's view)."""
+    """inject.go stripPod: on re-injection, drop what the previous injection added (for the template's view)."""
     prev = parse_status(params.pod)
     if prev is None:
         return params.pod
@@ -323,9 +348,9 @@ def strip_pod(params: InjectionParameters) -> dict:
         if spec.get(key):
             spec[key] = [c for c in spec[key] if c.get("name") not in drop]
     annotations = pod["metadata"].setdefault("annotations", {})
-    if annotations.get("prometheus.io/port") == str(params.status_port):
-        for k in _PROM:
-            annotations.pop(k, None)
+    current = _prometheus_annotations(annotations, _PROMETHEUS_PORT)
+    if current and current[0][1] == str(params.status_port):
+        clear_prometheus_annotations(annotations)
     annotations.pop(STATUS_ANNOTATION, None)
     return pod
 
@@ -384,7 +409,6 @@ def run_templates(params: InjectionParameters, render) -> tuple[dict, dict]:
         params.proxy_envs["ISTIO_META_NETWORK"] = network
     stripped = reinsert_overrides(strip_pod(params))
     native = native_sidecar_for(params)
-    params.decision.native_sidecar = native
     merged = params.pod
     template_pod: dict = {}
     names = select_templates(params)
@@ -394,7 +418,7 @@ def run_templates(params: InjectionParameters, render) -> tuple[dict, dict]:
         if template is None:
             known = ", ".join(sorted(params.config.templates))
             raise InjectionError(f"requested template {name!r} not found; have {known}")
-        rendered = render(template, _template_inputs(params, stripped, native))
+        rendered = render(template, _template_inputs(params, stripped))
         try:
             overlay = goyaml.unmarshal(rendered, float_numbers=False)
         except goyaml.YAMLError as exc:
@@ -413,6 +437,8 @@ def run_templates(params: InjectionParameters, render) -> tuple[dict, dict]:
                 merged["spec"].get("containers") or [], merged["spec"].get("initContainers") or [], PROXY
             )
         merged = _overlay(merged, overlay)
+    # What the templates did (Istio's read the annotation as "anything but false"), for --explain.
+    params.decision.native_sidecar = _find((merged.get("spec") or {}).get("initContainers"), PROXY) is not None
     return merged, template_pod
 
 
@@ -425,13 +451,16 @@ def _overlay(pod: dict, overlay: dict) -> dict:
     return kubetypes.normalize_struct("Pod", {k: v for k, v in patched.items() if k in ("metadata", "spec", "status")})
 
 
-def _template_inputs(params: InjectionParameters, stripped: dict, native: bool) -> dict:
+def _template_inputs(params: InjectionParameters, stripped: dict) -> dict:
     """The plain inputs of SidecarTemplateData (template_data.py turns them into Go-typed values)."""
     values = params.values
     mesh = params.mesh
     annotations = stripped["metadata"].get("annotations") or {}
     mode = ((mesh.get("inboundTrafficPolicy") or {}).get("mode") or "PASSTHROUGH").lower()
-    proxy_ids = params.config.platform_proxy_ids or proxy_user_ids(params.pod)
+    # pkg/kube/inject/inject.go: RunTemplate takes GetProxyIDs(namespace): 1337/1337 unless the
+    # namespace carries OpenShift's SCC ranges (the webhook on OpenShift). A runAsUser the user set
+    # on istio-proxy is applied after the templates (adjust_init_container_user).
+    proxy_ids = params.config.platform_proxy_ids or (DEFAULT_PROXY_ID, DEFAULT_PROXY_ID)
     return {
         "TypeMeta": params.type_meta,
         "DeploymentMeta": params.deploy_meta,
@@ -447,28 +476,52 @@ def _template_inputs(params: InjectionParameters, stripped: dict, native: bool) 
         "ProxyGID": proxy_ids[1],
         "InboundTrafficPolicyMode": mode,
         "CompliancePolicy": params.config.compliance_policy,
-        "NativeSidecars": native,
+        "NativeSidecars": params.config.native_sidecars,  # the flag: templates read the annotation themselves
     }
 
 
+DEFAULT_PROXY_ID = 1337  # pkg/config/constants DefaultProxyUIDInt
+UID_RANGE_ANNOTATION = "openshift.io/sa.scc.uid-range"
+SUPPLEMENTAL_GROUPS_ANNOTATION = "openshift.io/sa.scc.supplemental-groups"
+
+
 def openshift_proxy_ids(namespace_annotations: dict) -> tuple[int, int]:
-    """GetProxyIDs on OpenShift: the top of the namespace's SCC UID range and supplemental groups (else 1337)."""
-
-    def top(annotation: str) -> int:
-        start, _, size = (namespace_annotations or {}).get(annotation, "").partition("/")
+    """pkg/kube/inject/inject.go: GetProxyIDs, with openshift.go's getPreallocatedUIDRange and
+    getPreallocatedSupplementalGroups: the end of the namespace's UID range, and the end of its
+    first supplemental group block (the UID range when that annotation is absent); 1337 for
+    either when the annotations are missing or malformed."""
+    annotations = namespace_annotations or {}
+    uid = gid = DEFAULT_PROXY_ID
+    try:
+        uid = parse_block(annotations[UID_RANGE_ANNOTATION])[1]
+    except (KeyError, ValueError):
+        pass
+    groups = annotations.get(SUPPLEMENTAL_GROUPS_ANNOTATION, annotations.get(UID_RANGE_ANNOTATION))
+    if groups:
         try:
-            return int(start) + int(size) - 1
+            blocks = [parse_block(segment) for segment in groups.split(",")]
         except ValueError:
-            return 1337
+            blocks = []
+        if blocks:
+            gid = blocks[0][1]
+    return uid, gid
 
-    return top("openshift.io/sa.scc.uid-range"), top("openshift.io/sa.scc.supplemental-groups")
 
+def parse_block(text: str) -> tuple[int, int]:
+    """pkg/kube/inject/openshift.go: ParseBlock. "start/size" or "start-end" -> (start, end).
 
-def proxy_user_ids(pod: dict) -> tuple[int | None, int | None]:
-    """The UID/GID the user set on their own istio-proxy container (iptables must exclude that user)."""
-    sidecar = find_sidecar(pod) or {}
-    context = sidecar.get("securityContext") or {}
-    return context.get("runAsUser"), context.get("runAsGroup")
+    Raises:
+        ValueError: neither form (Go's fmt.Sscanf error), or a number that is not a uint32.
+    """
+    separator = "/" if "/" in text else "-"
+    match = re.match(r"\s*([+]?\d+)" + re.escape(separator) + r"([+]?\d+)", text)
+    if match is None:
+        raise ValueError(f"block {text!r} not in the format <start>{separator}<{'size' if separator == '/' else 'end'}>")
+    first, second = int(match.group(1)), int(match.group(2))
+    if first >= 2**32 or second >= 2**32:
+        raise ValueError(f"block {text!r}: value out of range")
+    end = (first + second - 1) % 2**32 if separator == "/" else second  # uint32 arithmetic
+    return first, end
 
 
 _KNOWN_IMAGE_TYPES = ("distroless", "debug")
@@ -501,19 +554,9 @@ def interception_mode(params: InjectionParameters) -> str:
     return annotations.get("sidecar.istio.io/interceptionMode") or params.proxy_config.get("interceptionMode") or "REDIRECT"
 
 
-def _set_iptables_uid(pod: dict, uid) -> None:
-    init = _find((pod.get("spec") or {}).get("initContainers"), INIT)
-    args = (init or {}).get("args") or []
-    if "-u" in args[:-1]:
-        args[args.index("-u") + 1] = str(uid)
-
-
-def reapply_overwritten_containers(final: dict, original: dict, template_pod: dict, *, tproxy: bool = False) -> dict:
-    """reapplyOverwrittenContainers: a user's own istio-proxy/istio-init settings win over the template.
-
-    With TPROXY the proxy must keep running as root; a runAsUser the user set on istio-proxy then
-    only tells iptables which UID to exclude (as Istio's proxy-override-runas TPROXY golden shows).
-    """
+def reapply_overwritten_containers(final: dict, original: dict, template_pod: dict) -> dict:
+    """pkg/kube/inject/webhook.go: reapplyOverwrittenContainers. A user's own istio-proxy/istio-init
+    settings win over the template's (saved in proxy.istio.io/overrides for re-injection)."""
     annotations = original["metadata"].get("annotations") or {}
     existing = {}
     if OVERRIDES_ANNOTATION in annotations:
@@ -538,19 +581,49 @@ def reapply_overwritten_containers(final: dict, original: dict, template_pod: di
             if overlay.get("image") == "auto":
                 overlay.pop("image")
             overrides[key].append(overlay)
-            context = overlay.get("securityContext") or {}
-            if tproxy and c["name"] == PROXY and context.get("runAsUser") is not None:
-                overlay = {**overlay, "securityContext": {k: v for k, v in context.items() if k != "runAsUser"}}
-                final = _overlay(final, {"spec": {key: [overlay]}})
-                _set_iptables_uid(final, context["runAsUser"])
-            else:
-                final = _overlay(final, {"spec": {key: [overlay]}})
+            final = _overlay(final, {"spec": {key: [overlay]}})
     if (overrides["containers"] or overrides["initContainers"]) and not already_injected:
         saved = gojson.StructFields(
             (k, [_container_json(c) for c in v]) for k, v in overrides.items() if v
         )
         final["metadata"].setdefault("annotations", {})[OVERRIDES_ANNOTATION] = gojson.marshal(saved)
     return final
+
+
+def adjust_init_container_user(final: dict, original: dict, proxy_config: dict) -> None:
+    """pkg/kube/inject/webhook.go: adjustInitContainerUser (in place).
+
+    When the user's own istio-proxy sets RunAsUser/RunAsGroup: with TPROXY the proxy must run as
+    root (RunAsUser 0); otherwise istio-validation runs as the proxy's user and group. In every
+    mode a non-zero RunAsUser replaces the UID after ``-u`` (the user iptables lets through) in
+    istio-init or istio-validation.
+    """
+    user = find_sidecar(original)
+    context = (user or {}).get("securityContext") or {}
+    run_as_user, run_as_group = context.get("runAsUser"), context.get("runAsGroup")
+    if user is None or (run_as_user is None and run_as_group is None):
+        return
+    inits = (final.get("spec") or {}).get("initContainers")
+    init = _find(inits, INIT) or _find(inits, VALIDATION)
+    if init is None:
+        return  # Istio logs "Could not find either istio-init or istio-validation container"
+    tproxy = proxy_config.get("interceptionMode") == "TPROXY" or (final["metadata"].get("annotations") or {}).get("sidecar.istio.io/interceptionMode") == "TPROXY"
+    if tproxy and run_as_user is not None:
+        sidecar = find_sidecar(final)
+        if sidecar is None:
+            return
+        sidecar.setdefault("securityContext", {})["runAsUser"] = 0
+    if not tproxy and init.get("name") == VALIDATION:
+        init_context = init.setdefault("securityContext", {})
+        if run_as_user is not None:
+            init_context["runAsUser"] = run_as_user
+        if run_as_group is not None:
+            init_context["runAsGroup"] = run_as_group
+    if not run_as_user:
+        return
+    args = init.get("args") or []
+    if "-u" in args[:-1]:
+        args[args.index("-u") + 1] = str(run_as_user)
 
 
 def _container_json(c: dict):
@@ -573,6 +646,7 @@ def post_process(pod: dict, template_pod: dict, params: InjectionParameters) -> 
     if apply_prometheus_merge(pod, params):
         why = "annotation prometheus.istio.io/merge-metrics" if "prometheus.istio.io/merge-metrics" in meta["annotations"] else "mesh enablePrometheusMerge"
         params.decision.notes.append(("prometheus scrape moved to the agent's merged metrics (:15020)", why))
+    apply_secure_prometheus_annotation(pod)
     if sidecar is not None and probes.should_rewrite(
         meta["annotations"], params.value("sidecarInjectorWebhook", "rewriteAppHTTPProbe", default=False)
     ):
@@ -634,44 +708,133 @@ def find_sidecar(pod: dict) -> dict | None:
     return _find(spec.get("containers"), PROXY) or _find(spec.get("initContainers"), PROXY)
 
 
-def apply_prometheus_merge(pod: dict, params: InjectionParameters) -> bool:
-    """applyPrometheusMerge: the agent serves merged metrics on the status port; scrape config moves to env."""
-    annotations = pod["metadata"]["annotations"]
-    enabled = params.mesh.get("enablePrometheusMerge", True)
-    override = annotations.get("prometheus.istio.io/merge-metrics")
-    if override in ("1", "t", "T", "TRUE", "true", "True"):
-        enabled = True
-    elif override in ("0", "f", "F", "FALSE", "false", "False"):
-        enabled = False
-    if not enabled or annotations.get("prometheus.io/scrape") in ("0", "f", "F", "FALSE", "false", "False"):
-        return False
-    target = str(params.status_port)
-    if annotations.get("prometheus.io/port") == target:
-        return False
+_PROMETHEUS_SCRAPE, _PROMETHEUS_PORT, _PROMETHEUS_PATH = "prometheus_io_scrape", "prometheus_io_port", "prometheus_io_path"
+_PROMETHEUS_TARGETS, _PROMETHEUS_SECURE_PORT = "prometheus_istio_io_scrape_targets", "prometheus_istio_io_secure_port"
+_PROMETHEUS_ANNOTATIONS = (_PROMETHEUS_PATH, _PROMETHEUS_PORT, _PROMETHEUS_SCRAPE, _PROMETHEUS_TARGETS)
+_GO_BOOLS = {"1": True, "t": True, "T": True, "TRUE": True, "true": True, "True": True,
+             "0": False, "f": False, "F": False, "FALSE": False, "false": False, "False": False}  # strconv.ParseBool
 
+
+def sanitize_label_name(name: str) -> str:
+    """Prometheus util/strutil SanitizeLabelName (webhook.go cites it): every character outside
+    [a-zA-Z0-9_] becomes "_", so ``prometheus.io/scrape``, ``prometheus.io.scrape`` and
+    ``prometheus-io/scrape`` all read as ``prometheus_io_scrape``."""
+    return re.sub(r"[^a-zA-Z0-9_]", "_", name)
+
+
+def _prometheus_annotations(annotations: dict, wanted: str) -> list[tuple[str, str]]:
+    # Go ranges over the annotation map in random order; with several spellings of one
+    # annotation Istio's pick is arbitrary. Sorted keys make meshctl's pick stable.
+    return [(key, annotations[key]) for key in sorted(annotations) if sanitize_label_name(key) == wanted]
+
+
+def prometheus_scrape(annotations: dict) -> bool:
+    """webhook.go: getPrometheusScrape. The first spelling of prometheus.io/scrape that parses as
+    a Go bool decides; none (or none parsable): scrape."""
+    for _, value in _prometheus_annotations(annotations, _PROMETHEUS_SCRAPE):
+        if value in _GO_BOOLS:
+            return _GO_BOOLS[value]
+    return True
+
+
+def prometheus_merge_enabled(mesh: dict, annotations: dict) -> bool:
+    """webhook.go: enablePrometheusMerge. The annotation when it parses, else the mesh's setting, else on."""
+    value = annotations.get("prometheus.istio.io/merge-metrics")
+    if value in _GO_BOOLS:
+        return _GO_BOOLS[value]
+    setting = mesh.get("enablePrometheusMerge")
+    return True if setting is None else bool(setting)
+
+
+def _scrape_targets(text: str) -> list:
+    """`port[:path]` entries, comma separated; a path defaults to /metrics.
+
+    Istio parses them with pilot/cmd/pilot-agent/status.ParseScrapeTargets, which
+    ../shared/istio-src does not hold: this reading is the one the hello-multiport-metrics
+    golden shows, not a port.
+    """
     targets = []
-    for entry in (annotations.get(_SCRAPE_TARGETS) or "").split(","):
+    for entry in text.split(","):
         entry = entry.strip()
         if entry:
             port, _, path = entry.partition(":")
-            targets.append(gojson.StructFields([("port", port.strip()), ("path", path.strip() or "/metrics")]))
-    scrape = annotations.get("prometheus.io/scrape", "")
-    path = annotations.get("prometheus.io/path", "") or (targets[0][1][1] if targets else "")
-    port = annotations.get("prometheus.io/port", "") or (targets[0][0][1] if targets else "")
+            targets.append((port.strip(), path.strip() or "/metrics"))
+    return targets
+
+
+def _check_scrape_port(port: str, agent_port: str, what: str) -> None:
+    """webhook.go applyPrometheusMerge's port validation (the Istio-reserved ports are checked by
+    status.IstioReservedPortReason, which ../shared/istio-src does not hold: not checked here)."""
+    number = _go_atoi(port)
+    if number is None or not 1 <= number <= 65535:
+        raise InjectionError(f"failed to process pod: invalid prometheus scrape {what}: invalid {'target port' if what == 'targets' else 'port'} {gojson.marshal(port)}")
+    if str(number) == agent_port:
+        raise InjectionError(f"failed to process pod: invalid prometheus scrape {what}: {'target port' if what == 'targets' else 'port'} {port} conflicts with agent port")
+
+
+def _go_atoi(text: str) -> int | None:
+    """strconv.Atoi: an optional sign and ASCII digits, nothing else."""
+    return int(text) if re.fullmatch(r"[+-]?[0-9]+", text) else None
+
+
+def clear_prometheus_annotations(annotations: dict) -> None:
+    """webhook.go: clearPrometheusAnnotations. Every spelling of scrape, path, port and scrape-targets."""
+    for key in [k for k in annotations if sanitize_label_name(k) in _PROMETHEUS_ANNOTATIONS]:
+        del annotations[key]
+
+
+def apply_prometheus_merge(pod: dict, params: InjectionParameters) -> bool:
+    """webhook.go: applyPrometheusMerge. The agent serves merged metrics on the status port; the
+    app's scrape settings (any spelling Prometheus reads as the same) move to the proxy's env
+    ISTIO_PROMETHEUS_ANNOTATIONS and the annotations point at the agent."""
+    annotations = pod["metadata"]["annotations"]
+    if not (prometheus_scrape(annotations) and prometheus_merge_enabled(params.mesh, annotations)):
+        return False
+    target = str(params.status_port)
+    current = _prometheus_annotations(annotations, _PROMETHEUS_PORT)
+    if current and current[0][1] == target:
+        return False  # the user (or a previous injection) points at the agent already
+    # getPrometheusScrapeConfiguration: the last spelling of each wins (Go's map order).
+    config = {"scrape": "", "path": "", "port": ""}
+    targets = []
+    for key in sorted(annotations):
+        name = sanitize_label_name(key)
+        if name in (_PROMETHEUS_SCRAPE, _PROMETHEUS_PATH, _PROMETHEUS_PORT):
+            config[name.rpartition("_")[2]] = annotations[key]
+        elif name == _PROMETHEUS_TARGETS:
+            targets = _scrape_targets(annotations[key])
+    if targets:
+        # Old agents know only port/path: the first target is the primary endpoint.
+        config["port"], config["path"] = targets[0]
+        for port, _ in targets:
+            _check_scrape_port(port, target, "targets")
+    elif config["port"]:
+        _check_scrape_port(config["port"], target, "configuration")
     sidecar = find_sidecar(pod)
-    if sidecar is not None and (scrape or path or port or targets):
-        fields = [("scrape", scrape), ("path", path), ("port", port)]
+    if sidecar is not None and (any(config.values()) or targets):
+        # status.PrometheusScrapeConfiguration's JSON (scrape, path, port, targets: as the
+        # hello-multiport-metrics golden shows; the type is not in ../shared/istio-src).
+        fields = [("scrape", config["scrape"]), ("path", config["path"]), ("port", config["port"])]
         if targets:
-            fields.append(("targets", targets))
-        sidecar.setdefault("env", []).append(
-            {"name": "ISTIO_PROMETHEUS_ANNOTATIONS", "value": gojson.marshal(gojson.StructFields(fields))}
-        )
-    for k in (*_PROM, _SCRAPE_TARGETS):
-        annotations.pop(k, None)
+            fields.append(("targets", [gojson.StructFields([("port", port), ("path", path)]) for port, path in targets]))
+        sidecar.setdefault("env", []).append({"name": "ISTIO_PROMETHEUS_ANNOTATIONS", "value": gojson.marshal(gojson.StructFields(fields))})
+    clear_prometheus_annotations(annotations)
     annotations["prometheus.io/port"] = target
     annotations["prometheus.io/path"] = "/stats/prometheus"
     annotations["prometheus.io/scrape"] = "true"
     return True
+
+
+def apply_secure_prometheus_annotation(pod: dict) -> None:
+    """webhook.go: applySecurePrometheusAnnotation. ENVOY_SECURE_MERGED_METRICS_PORT on istio-proxy
+    (not empty, not "0") becomes prometheus.istio.io/secure-port, unless some spelling of it is set."""
+    annotations = pod["metadata"]["annotations"]
+    if any(sanitize_label_name(key) == _PROMETHEUS_SECURE_PORT for key in annotations):
+        return
+    for env in (find_sidecar(pod) or {}).get("env") or []:
+        if env.get("name") == "ENVOY_SECURE_MERGED_METRICS_PORT" and env.get("value") not in (None, "", "0"):
+            annotations["prometheus.istio.io/secure-port"] = env["value"]
+            return
 
 
 def injection_status(template_pod: dict, revision: str) -> str:
@@ -715,14 +878,15 @@ def reorder_pod(pod: dict, params: InjectionParameters) -> None:
     if not inits:
         return
     if _find(inits, PROXY):
-        # Native sidecar: istio-proxy starts right after Istio's own init containers.
-        inits = _move(inits, PROXY, first=True)
-        for name in (INIT, ENABLE_CORE_DUMP, VALIDATION):
+        # Native sidecar: istio-init (or istio-validation), istio-proxy, enable-core-dump, then the
+        # user's, so that init containers are part of the mesh (each MoveFirst in Istio's order).
+        for name in (ENABLE_CORE_DUMP, PROXY, VALIDATION, INIT):
             inits = _move(inits, name, first=True)
     else:
-        # Validation blocks everything; iptables comes last so earlier init containers keep their
-        # network (or first, with holdApplicationUntilProxyStarts).
+        # istio-validation first, to block every user container; istio-init and enable-core-dump
+        # last, so user init containers keep their network until iptables is set up. Unlike the
+        # app containers, holdApplicationUntilProxyStarts does not move them.
         inits = _move(inits, VALIDATION, first=True)
-        inits = _move(inits, INIT, first=hold)
-        inits = _move(inits, ENABLE_CORE_DUMP, first=hold)
+        inits = _move(inits, INIT, first=False)
+        inits = _move(inits, ENABLE_CORE_DUMP, first=False)
     spec["initContainers"] = inits

@@ -73,9 +73,23 @@ def _status_port(value: str) -> None:
     _parse_port(value)
 
 
+def _resource_quantity(value: str) -> None:
+    """validate.go validateResourceQuantity: no control characters, then resource.ParseQuantity."""
+    import unicodedata
+
+    from meshctl.inject.quantity import parse
+
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise ValueError("value contains control characters")
+    parse(value)  # QuantityError is a ValueError
+
+
+# validate.go AnnotationValidation. Not checked here, for want of their Go in ../shared/istio-src:
+# the interface names of traffic.sidecar.istio.io/excludeInterfaces, kubevirtInterfaces and
+# istio.io/reroute-virtual-interfaces (netutil.ValidateInterfaceNames), and proxy.istio.io/config
+# beyond being YAML for a ProxyConfig (agent.ValidateMeshConfigProxyConfig).
 VALIDATORS = {
     "sidecar.istio.io/interceptionMode": _interception_mode,
-    "sidecar.istio.io/enableCoreDump": _bool,
     "status.sidecar.istio.io/port": _status_port,
     "readiness.status.sidecar.istio.io/initialDelaySeconds": _uint(32),
     "readiness.status.sidecar.istio.io/periodSeconds": _uint(32),
@@ -84,8 +98,12 @@ VALIDATORS = {
     "traffic.sidecar.istio.io/excludeOutboundIPRanges": _wrap("excludeIPRanges", _cidr_list),
     "traffic.sidecar.istio.io/includeInboundPorts": _wrap("includeInboundPorts", _port_list, allow_star=True),
     "traffic.sidecar.istio.io/excludeInboundPorts": _wrap("excludeInboundPorts", _port_list),
-    "traffic.sidecar.istio.io/includeOutboundPorts": _wrap("includeOutboundPorts", _port_list),
     "traffic.sidecar.istio.io/excludeOutboundPorts": _wrap("excludeOutboundPorts", _port_list),
+    "prometheus.istio.io/merge-metrics": _bool,
+    "sidecar.istio.io/proxyCPU": _resource_quantity,
+    "sidecar.istio.io/proxyMemory": _resource_quantity,
+    "sidecar.istio.io/proxyCPULimit": _resource_quantity,
+    "sidecar.istio.io/proxyMemoryLimit": _resource_quantity,
 }
 
 
