@@ -1,13 +1,21 @@
 """SDS secrets (SecretsConfigDump) -> the `pc secret` table, istioctl's rules plus wide columns.
 
-istioctl's rules (istioctl/pkg/writer/compare/sdscompare/util.go GetEnvoySecrets,
-parseDynamicSecret and SecretItemBuilder.Build; writer.go printSecretItemsTabular):
+istioctl's rules (istioctl/pkg/writer/compare/sds/util.go GetEnvoySecrets, parseDynamicSecret,
+parseTrustBundles, secretMetaFromCert and SecretItemBuilder.Build; writer.go
+printSecretItemsTabular):
 - warming secrets first, then active ones, each in dump order; static secrets are not shown;
-- an active secret whose version_info is "uninitialized" has status UNINITIALIZED;
-- the data is the certificate chain if it has bytes, else the validation context's trusted CA;
+- the data is the certificate chain if it has bytes, else the validation context's trusted CA,
+  else, for a SPIFFE ``custom_validator_config`` (SPIRE's federated trust bundles), one row per
+  trust domain with that domain's bundle;
 - only the first PEM block is parsed; TYPE is "CA" when that certificate is a CA, else
   "Cert Chain"; VALID CERT is now strictly between NOT BEFORE and NOT AFTER; when nothing
-  parses, VALID CERT is false and the certificate columns are empty.
+  parses, VALID CERT is false and the certificate columns are empty;
+- a row's trust domain is the SPIFFE bundle's, else the host of the certificate's (last)
+  spiffe:// URI SAN; the TRUST DOMAIN column is added only when every row has one;
+- GetEnvoySecrets means to show an active secret whose version_info is "uninitialized" as
+  UNINITIALIZED, but sets the state on a copy (a Go range variable): istioctl prints ACTIVE, and
+  so does the table here. `SecretItem.status` keeps UNINITIALIZED for meshctl's own verdicts, and
+  -o wide says so under PROBLEMS.
 meshctl also reads ``inline_string`` data (istioctl reads ``inline_bytes`` only and would
 show such a secret as not valid).
 """
@@ -43,8 +51,26 @@ class SecretItem:
 
     name: str
     status: str  # ACTIVE | WARMING | UNINITIALIZED
-    role: str  # "certificate chain" | "trusted CA" | "" (no certificate data)
+    role: str  # "certificate chain" | "trusted CA" | "SPIFFE trust bundle" | "" (no certificate data)
     bundle: CertBundle
+    spiffe_trust_domain: str = ""  # the trust domain of a SPIFFE validator's bundle
+
+    @property
+    def shown_status(self) -> str:
+        """The STATUS istioctl prints (its UNINITIALIZED never reaches the row: see the module doc)."""
+        return "ACTIVE" if self.status == "UNINITIALIZED" else self.status
+
+    @property
+    def trust_domain(self) -> str:
+        """util.go secretMetaFromCert: the bundle's trust domain, else the host of the last
+        spiffe:// URI SAN of the leading certificate; "" when that certificate does not parse."""
+        cert = self.leading_cert
+        if cert is None:
+            return ""
+        if self.spiffe_trust_domain:
+            return self.spiffe_trust_domain
+        hosts = [uri[len("spiffe://"):].split("/", 1)[0] for uri in cert.spiffe_ids]
+        return hosts[-1] if hosts else ""
 
     @property
     def leading_cert(self) -> CertView | None:
@@ -63,10 +89,10 @@ class SecretItem:
 def secret_items(section: dict | None) -> list[SecretItem]:
     """The dynamic secrets of a SecretsConfigDump (snake_case dict) in istioctl's order."""
     section = section or {}
-    items = [_item(entry, "WARMING") for entry in _entries(section, "dynamic_warming_secrets")]
+    items = [item for entry in _entries(section, "dynamic_warming_secrets") for item in _items(entry, "WARMING")]
     for entry in _entries(section, "dynamic_active_secrets"):
         status = "UNINITIALIZED" if entry.get("version_info") == "uninitialized" else "ACTIVE"
-        items.append(_item(entry, status))
+        items += _items(entry, status)
     return items
 
 
@@ -75,7 +101,11 @@ def _entries(section: dict, key: str) -> list[dict]:
     return [entry for entry in entries if isinstance(entry, dict)] if isinstance(entries, list) else []
 
 
-def _item(entry: dict, status: str) -> SecretItem:
+SPIFFE_VALIDATOR = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.SPIFFECertValidatorConfig"
+
+
+def _items(entry: dict, status: str) -> list[SecretItem]:
+    """util.go parseDynamicSecret: one item, or one per trust domain of a SPIFFE validator."""
     secret = entry.get("secret") if isinstance(entry.get("secret"), dict) else {}
     name = str(entry.get("name", secret.get("name", "")))
     chain = _get(secret, "tls_certificate", "certificate_chain")
@@ -83,8 +113,26 @@ def _item(entry: dict, status: str) -> SecretItem:
     # istioctl: the cert chain when it has data, else the trusted CA.
     for role, data_source in (("certificate chain", chain), ("trusted CA", trusted)):
         if _has_data(data_source):
-            return SecretItem(name, status, role, bundle_from_data_source(data_source, field_name=role))
-    return SecretItem(name, status, "", CertBundle(source=""))
+            return [SecretItem(name, status, role, bundle_from_data_source(data_source, field_name=role))]
+    bundles = _trust_bundles(secret, name, status)
+    return bundles if bundles is not None else [SecretItem(name, status, "", CertBundle(source=""))]
+
+
+def _trust_bundles(secret: dict, name: str, status: str) -> list[SecretItem] | None:
+    """util.go parseTrustBundles: a row per trust domain of a SPIFFECertValidatorConfig (the
+    bundle's inline_bytes; a domain without a bundle is a row without data); None: no such validator."""
+    typed = _get(secret, "validation_context", "custom_validator_config", "typed_config")
+    if typed is None or typed.get("@type") != SPIFFE_VALIDATOR:
+        return None
+    items = []
+    for domain in typed.get("trust_domains") or []:
+        if not isinstance(domain, dict):
+            continue
+        bundle = domain.get("trust_bundle") if isinstance(domain.get("trust_bundle"), dict) else None
+        data = {"inline_bytes": bundle["inline_bytes"]} if bundle and bundle.get("inline_bytes") else None
+        role, contents = ("SPIFFE trust bundle", bundle_from_data_source(data, field_name="trust bundle")) if data else ("", CertBundle(source=""))
+        items.append(SecretItem(name, status, role, contents, str(domain.get("name", ""))))
+    return items
 
 
 def _get(mapping: dict, *keys: str) -> dict | None:
@@ -100,15 +148,20 @@ def _has_data(data_source: dict | None) -> bool:
 def secret_table(section: dict | None, *, now: datetime, wide: bool = False, type_prefix: bool = False) -> Tabular:
     """The `pc secret` table; ``type_prefix`` adds "secret/" to names as `pc all` does."""
     rows = []
-    for item in secret_items(section):
+    items = secret_items(section)
+    # printSecretItemsTabular: TRUST DOMAIN only when every row has one (trust domain federation).
+    trust_domains = bool(items) and all(item.trust_domain for item in items)
+    for item in items:
         name = f"secret/{item.name}" if type_prefix else item.name
         leading = item.leading_cert
-        base = [name, item.cert_type, item.status, _go_bool(leading is not None and leading.valid_at(now))]
+        base = [name, item.cert_type, item.shown_status, _go_bool(leading is not None and leading.valid_at(now))]
+        domain = [item.trust_domain] if trust_domains else []
         if wide:
-            rows.extend(_wide_rows(item, base, now))
+            rows.extend(row[:7] + domain + row[7:] for row in _wide_rows(item, base, now))
         else:
-            rows.append(base + _cert_columns(leading))
-    return Tabular(columns=list(WIDE_COLUMNS if wide else SECRET_COLUMNS), rows=rows, empty_msg=NO_SECRETS)
+            rows.append(base + _cert_columns(leading) + domain)
+    columns = [*SECRET_COLUMNS, *(("TRUST DOMAIN",) if trust_domains else ()), *(WIDE_COLUMNS[len(SECRET_COLUMNS):] if wide else ())]
+    return Tabular(columns=columns, rows=rows, empty_msg=NO_SECRETS)
 
 
 def _cert_columns(cert: CertView | None) -> list[str]:
@@ -122,7 +175,8 @@ def _go_bool(value: bool) -> str:
 
 
 def _wide_rows(item: SecretItem, base: list[str], now: datetime) -> list[list[str]]:
-    problems = "; ".join(item.bundle.problems)
+    uninitialized = ["version_info uninitialized (istioctl's STATUS says ACTIVE)"] if item.status == "UNINITIALIZED" else []
+    problems = "; ".join([*uninitialized, *item.bundle.problems])
     certs = item.bundle.certs
     leading = item.leading_cert
     if leading is None:

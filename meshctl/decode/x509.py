@@ -23,7 +23,7 @@ _CERT_LABELS = (b"CERTIFICATE", b"TRUSTED CERTIFICATE", b"X509 CERTIFICATE")
 class CertView:
     """What a diagnostic needs from one certificate."""
 
-    serial: str  # as istioctl prints it: hex of the serial's minimal big-endian bytes (even length)
+    serial: str  # as istioctl prints it: %032x (hex, zero-padded to 32 characters)
     not_before: datetime  # UTC
     not_after: datetime  # UTC
     subject: str  # RFC 4514
@@ -200,10 +200,11 @@ def _pem_body(body: bytes) -> bytes | None:
 
 
 def _serial_hex(serial: int) -> str:
-    # istioctl prints the bytes of big.Int.Bytes() (the magnitude) in hex, so a serial
-    # starting with nibble 0 keeps its leading zero: "0193a543fe...". Zero has no bytes.
-    magnitude = abs(serial)
-    return magnitude.to_bytes((magnitude.bit_length() + 7) // 8, "big").hex()
+    # istioctl/pkg/writer/compare/sds/util.go secretMetaFromCert: fmt.Sprintf("%032x", cert.SerialNumber).
+    # big.Int's %x with the 0 flag and width 32: lower-case hex, zero-padded to 32 characters
+    # counting the sign ("0193a543fe...", 32 zeros ending "33" for 0x33, 40 digits for a 160-bit serial).
+    sign = "-" if serial < 0 else ""
+    return sign + format(abs(serial), "x").rjust(32 - len(sign), "0")
 
 
 def _parse_der(der: bytes, index: int) -> CertView | CertProblem:

@@ -17,7 +17,7 @@ def envoy_dump(envoy_rig, tmp_path_factory):
 
 
 def _serial_as_istioctl_prints(serial: int) -> str:
-    return serial.to_bytes((serial.bit_length() + 7) // 8, "big").hex()
+    return f"{serial:032x}"  # util.go secretMetaFromCert
 
 
 def test_secrets_served_over_sds(envoy_rig, envoy_dump):

@@ -49,12 +49,16 @@ def test_order_status_and_type_rules(certs):
         warming=[{"name": "kubernetes://gw-cert", "secret": {"name": "kubernetes://gw-cert"}}],
     )  # fmt: skip
     rows = _rows(section)
+    # GetEnvoySecrets sets State = "UNINITIALIZED" on the range variable, a copy: istioctl prints
+    # ACTIVE for version_info "uninitialized"; meshctl's item keeps the truth, -o wide says it.
     assert [row[:4] for row in rows] == [
         ["kubernetes://gw-cert", "", "WARMING", "false"],
         ["default", "Cert Chain", "ACTIVE", "true"],
         ["ROOTCA", "CA", "ACTIVE", "true"],
-        ["pending", "Cert Chain", "UNINITIALIZED", "true"],
+        ["pending", "Cert Chain", "ACTIVE", "true"],
     ]
+    assert secret_items(section)[3].status == "UNINITIALIZED"
+    assert _rows(section, wide=True)[3][-1] == "version_info uninitialized (istioctl's STATUS says ACTIVE)"
     assert rows[0][4:] == ["", "", ""]
     leading = secret_items(section)[1].leading_cert
     assert rows[1][4:] == [leading.serial, leading.not_after_rfc3339, leading.not_before_rfc3339]
@@ -103,9 +107,11 @@ def test_wide_columns_for_a_workload_chain(certs):
     root = certs.root()
     leaf = certs.workload(root, spiffe="spiffe://cluster.local/ns/shop/sa/cart", hours=36)
     table = secret_table(secrets_dump(active=[cert_secret("default", certs.pem(leaf, root))]), now=NOW, wide=True)
-    assert table.columns == list(WIDE_COLUMNS) and table.columns[:7] == list(SECRET_COLUMNS)
+    # The one row has a trust domain (its SPIFFE URI's host), so istioctl's TRUST DOMAIN column is there.
+    assert table.columns == [*SECRET_COLUMNS, "TRUST DOMAIN", *WIDE_COLUMNS[7:]]
     (row,) = table.rows
     assert dict(zip(table.columns[7:], row[7:])) == {
+        "TRUST DOMAIN": "cluster.local",
         "EXPIRES IN": "35h",
         "CHAIN": "2",
         "SPIFFE URI SANS": "spiffe://cluster.local/ns/shop/sa/cart",
@@ -120,9 +126,9 @@ def test_wide_lists_each_root_of_a_multi_root_bundle(certs):
     new = certs.root("cluster.local-2", serial=0x22)
     section = secrets_dump(active=[ca_secret("ROOTCA", certs.pem(old, new))])
     (short,) = _rows(section)
-    assert short[:5] == ["ROOTCA", "CA", "ACTIVE", "false", "11"]
+    assert short[:5] == ["ROOTCA", "CA", "ACTIVE", "false", f"{0x11:032x}"]
     wide = _rows(section, wide=True)
-    assert [(r[0], r[3], r[4], r[8]) for r in wide] == [("ROOTCA", "false", "11", "1/2"), ("ROOTCA", "true", "22", "2/2")]
+    assert [(r[0], r[3], r[4], r[8]) for r in wide] == [("ROOTCA", "false", f"{0x11:032x}", "1/2"), ("ROOTCA", "true", f"{0x22:032x}", "2/2")]
     assert wide[0][7].startswith("expired ") and wide[0][7].endswith(" ago") and not wide[1][7].startswith("expired")
     assert [r[10] for r in wide] == ["O=cluster.local", "O=cluster.local-2"]
 
@@ -149,3 +155,47 @@ def test_redaction_hides_key_material_whatever_the_input(certs):
     # Envoy's own dump is already redacted: unchanged.
     envoy_entry = cert_secret("default", certs.pem(certs.root()))
     assert redact_secrets(secrets_dump(active=[envoy_entry]))["dynamic_active_secrets"] == [envoy_entry]
+
+
+def spiffe_bundle_secret(name: str, domains: dict) -> dict:
+    """A secret whose validation context is SPIRE's: a SPIFFECertValidatorConfig with one
+    trust bundle per trust domain (envoy tls.v3 SPIFFECertValidatorConfig.TrustDomain)."""
+    return {"name": name, "secret": {
+        "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret", "name": name,
+        "validation_context": {"custom_validator_config": {"name": "envoy.tls.cert_validator.spiffe", "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.SPIFFECertValidatorConfig",
+            "trust_domains": [{"name": domain, "trust_bundle": {"inline_bytes": b64(pem)}} for domain, pem in domains.items()]}}}}}  # fmt: skip
+
+
+def test_spiffe_trust_bundles_are_one_row_per_trust_domain_with_a_trust_domain_column(certs):
+    """util.go parseDynamicSecret -> parseTrustBundles: no chain and no trusted_ca, a SPIFFE
+    validator: a row per trust domain (Build with TrustDomain = its name, data = its bundle).
+    The leaf's trust domain is its spiffe:// URI's host (secretMetaFromCert). Every row has one,
+    so printSecretItemsTabular adds TRUST DOMAIN after NOT BEFORE."""
+    local, remote = certs.root("cluster.local", serial=0x11), certs.root("remote.example", serial=0x22)
+    leaf = certs.workload(local, spiffe="spiffe://cluster.local/ns/default/sa/web", serial=0x33)
+    section = secrets_dump(active=[cert_secret("default", certs.pem(leaf, local)),
+                                   spiffe_bundle_secret("ROOTCA", {"cluster.local": certs.pem(local), "remote.example": certs.pem(remote)})])  # fmt: skip
+    table = secret_table(section, now=NOW)
+    assert table.columns == [*SECRET_COLUMNS, "TRUST DOMAIN"]
+    assert [(row[0], row[1], row[2], row[3], row[4], row[7]) for row in table.rows] == [
+        ("default", "Cert Chain", "ACTIVE", "true", f"{0x33:032x}", "cluster.local"),
+        ("ROOTCA", "CA", "ACTIVE", "true", f"{0x11:032x}", "cluster.local"),
+        ("ROOTCA", "CA", "ACTIVE", "true", f"{0x22:032x}", "remote.example"),
+    ]
+    wide = secret_table(section, now=NOW, wide=True)
+    assert wide.columns[:8] == [*SECRET_COLUMNS, "TRUST DOMAIN"] and wide.rows[2][7] == "remote.example"
+
+
+def test_trust_domain_column_only_when_every_row_has_one(certs):
+    """hasUnknownTrustDomain: Istio's usual ROOTCA (a CA without a URI SAN) has none, so no
+    column (the shared golden); neither has a SPIFFE domain whose bundle does not parse
+    (Build keeps SecretMeta empty when secretMetaFromCert fails)."""
+    local = certs.root("cluster.local", serial=0x11)
+    leaf = certs.workload(local)
+    plain = secrets_dump(active=[cert_secret("default", certs.pem(leaf, local)), ca_secret("ROOTCA", certs.pem(local))])
+    assert secret_table(plain, now=NOW).columns == list(SECRET_COLUMNS)
+    broken = secrets_dump(active=[cert_secret("default", certs.pem(leaf, local)), spiffe_bundle_secret("ROOTCA", {"cluster.local": b"not a cert"})])
+    table = secret_table(broken, now=NOW)
+    assert table.columns == list(SECRET_COLUMNS)
+    assert table.rows[1][:4] == ["ROOTCA", "", "ACTIVE", "false"]

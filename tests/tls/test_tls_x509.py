@@ -23,12 +23,16 @@ def test_workload_chain_fields(certs):
     assert first.not_after - first.not_before == timedelta(hours=24)
 
 
-def test_serial_keeps_the_leading_zero_istioctl_prints(certs):
-    # istioctl prints the serial's bytes in hex: 0x0193... -> "0193...", not "193...".
+def test_serial_is_istioctls_zero_padded_hex(certs):
+    # util.go secretMetaFromCert: fmt.Sprintf("%032x", cert.SerialNumber). big.Int's %x pads with
+    # zeros to 32 characters: 0x0193... -> "0193..." (the golden's), 0xabc -> 29 zeros then "abc",
+    # and a 160-bit serial keeps its 40 digits (no byte alignment: a leading zero nibble is not shown).
     (cert,) = parse_bundle(certs.pem(certs.root(serial=0x0193A543FE2B0D9CD4847675394DFC54))).certs
     assert cert.serial == "0193a543fe2b0d9cd4847675394dfc54"
     (cert,) = parse_bundle(certs.pem(certs.root(org="odd", serial=0xABC))).certs
-    assert cert.serial == "0abc"
+    assert cert.serial == "0" * 29 + "abc"
+    (cert,) = parse_bundle(certs.pem(certs.root(org="long", serial=0x0A << 152))).certs
+    assert cert.serial == "a" + "0" * 38
 
 
 def test_validity_is_strict_and_days_left_counts_down(certs):
