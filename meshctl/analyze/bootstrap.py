@@ -34,11 +34,13 @@ def istio_versions(bootstrap: Mapping) -> tuple[str, str]:
 
 
 def envoy_version(bootstrap: Mapping) -> str:
-    """``major.minor.patch[/status][/build type][/ssl]`` (istioctl getUserAgentVersionInfo)."""
+    """``major.minor.patch[-label][/status][/build type][/ssl]`` (istioctl configdump.go getUserAgentVersionInfo)."""
     build = _dict(_dict(bootstrap.get("node")).get("user_agent_build_version"))
     version = _dict(build.get("version"))
     text = f"{_int(version.get('major_number'))}.{_int(version.get('minor_number'))}.{_int(version.get('patch'))}"
     metadata = _dict(build.get("metadata"))
+    if "build.label" in metadata:
+        text += f"-{_str(metadata['build.label'])}"
     for key in ("revision.status", "build.type", "ssl.version"):
         if key in metadata:
             text += f"/{_str(metadata[key])}"

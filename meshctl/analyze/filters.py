@@ -47,8 +47,13 @@ class ClusterFilter(NamedTuple):
         return not (self.port and f"|{self.port}|" not in name)
 
 
+def equal_fold(a: str, b: str) -> bool:
+    """Go's strings.EqualFold: equal under simple Unicode case folding (not casefold's ß -> ss)."""
+    return len(a) == len(b) and all(x == y or x.lower() == y.lower() or x.upper() == y.upper() for x, y in zip(a, b))
+
+
 class ListenerFilter(NamedTuple):
-    """listener.go ListenerFilter.Verify: address among the listener's addresses, port, type."""
+    """listener.go ListenerFilter.Verify: address among the listener's addresses (EqualFold), port, type."""
 
     address: str = ""
     port: int = 0
@@ -57,11 +62,11 @@ class ListenerFilter(NamedTuple):
 
     def matches(self, view: ListenerView) -> bool:
         """True when istioctl would print the listener."""
-        if self.address and self.address not in listener_addresses(view.raw):
+        if self.address and not any(equal_fold(address, self.address) for address in listener_addresses(view.raw)):
             return False
         if self.port and listener_port(view.raw) != self.port:
             return False
-        return not (self.type and listener_type(view.raw).lower() != self.type.lower())
+        return not (self.type and not equal_fold(listener_type(view.raw), self.type))
 
 
 class RouteFilter(NamedTuple):
@@ -85,16 +90,16 @@ class EndpointFilter(NamedTuple):
 
     def matches(self, view: EndpointView) -> bool:
         """True when istioctl would print the endpoint."""
-        address = self.address.lower()
-        shown = view.address.lower()
-        # EDS rows show "ip:port"; istioctl would never match a bare ip there, meshctl does.
-        if address and shown != address and not shown.startswith(address + ":"):
+        # EDS rows show "ip:port" (each of the endpoint's addresses); istioctl would never match a
+        # bare ip there, meshctl does.
+        if self.address and not any(equal_fold(shown, self.address) or shown.lower().startswith(self.address.lower() + ":")
+                                    for shown in (view.address, *view.additional)):
             return False
         if self.port and view.port != self.port:
             return False
-        if self.cluster and view.cluster.lower() != self.cluster.lower():
+        if self.cluster and not equal_fold(view.cluster, self.cluster):
             return False
-        return not (self.status and view.status.lower() != self.status.lower())
+        return not (self.status and not equal_fold(view.status, self.status))
 
 
 def select_endpoints(assignments: list[dict], flt: EndpointFilter) -> tuple[list[EndpointView], list[dict]]:

@@ -82,8 +82,9 @@ def describe_managed_by(metadata) -> str:
 
 
 def render_config(path: str) -> str:
-    """cluster.go renderConfig: /apis/networking.istio.io/<v>/namespaces/NS/<kind>/NAME -> NAME.NS."""
-    if path.startswith("/apis/networking.istio.io/") and "/namespaces/" in path:
+    """route.go renderConfig: /apis/networking.istio.io/<v>/namespaces/NS/<kind>/NAME -> NAME.NS
+    (pieces 7 and 5 of any 8-piece path under the prefix; "" for another length)."""
+    if path.startswith("/apis/networking.istio.io/"):
         pieces = path.split("/")
         if len(pieces) != 8:
             return ""
@@ -224,18 +225,31 @@ def listener_table(views: list[ListenerView], *, verbose: bool = True, type_pref
 
 
 def describe_route_domains(domains: list) -> str:
-    """route.go describeRouteDomains: the shortest non-numeric domain, "+ N more..."."""
+    """route.go describeRouteDomains: the domains without a port (a bracketed IPv6 address
+    counts as one), the .svc and .svc.cluster.local forms of a shorter one dropped
+    (unexpandDomains), at most two joined by ", " and "+ N more..." for the rest."""
+    domains = [str(domain) for domain in domains]
     if not domains:
         return ""
     if len(domains) == 1:
-        return str(domains[0])
-    candidate = domains[0]
+        return domains[0]
+    without_port = [d for d in domains if ":" not in d or (d.count(":") > 2 and d.endswith("]"))]
+    without_port = unexpand_domains(without_port)
+    if len(without_port) > 2:
+        return f"{', '.join(without_port[:2])} + {len(without_port) - 2} more..."
+    return ", ".join(without_port)
+
+
+def unexpand_domains(domains: list[str]) -> list[str]:
+    """route.go unexpandDomains: drop NAME.svc.cluster.local and NAME.svc when NAME is listed too."""
+    unique = set(domains)
+    drop = set()
     for domain in domains:
-        if not domain or "1" <= domain[0] <= "9":
-            continue
-        if len(domain) < len(candidate):
-            candidate = domain
-    return f"{candidate} + {len(domains) - 1} more..."
+        for suffix in (".svc.cluster.local", ".svc"):
+            stripped = domain.removesuffix(suffix)
+            if stripped != domain and stripped in unique:
+                drop.add(domain)
+    return [domain for domain in domains if domain not in drop]
 
 
 def _is_passthrough(route: dict) -> bool:
@@ -274,7 +288,7 @@ def route_table(views: list[RouteView], *, verbose: bool = True, type_prefix: bo
 def eds_endpoint_table(endpoints: list[EndpointView], *, type_prefix: bool = False) -> Tabular:
     """configdump/endpoint.go PrintEndpointsSummary over filtered endpoints."""
     rows = [
-        [f"endpoint/{ep.address}" if type_prefix else ep.address, ep.status, ep.locality, ep.cluster]
+        [f"endpoint/{','.join((ep.address, *ep.additional))}" if type_prefix else ",".join((ep.address, *ep.additional)), ep.status, ep.locality, ep.cluster]
         for ep in endpoints
     ]
     return Tabular(["NAME", "STATUS", "LOCALITY", "CLUSTER"], rows)
@@ -293,6 +307,6 @@ def host_endpoint_table(endpoints: list[EndpointView]) -> Tabular:
 
 
 def ecds_table(views: list[EcdsView]) -> Tabular:
-    """istioctl's ECDS table: name and type of each extension configuration."""
-    rows = [[view.name, view.type_url.rpartition("/")[2]] for view in views]
+    """ecds.go PrintEcdsSummary: name, and the type URL without "type.googleapis.com/" (only that prefix)."""
+    rows = [[view.name, view.type_url.removeprefix("type.googleapis.com/")] for view in views]
     return Tabular(["ECDS NAME", "TYPE"], rows)

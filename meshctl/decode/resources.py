@@ -67,10 +67,11 @@ def ecds_filters(dump: ConfigDump) -> list[EcdsView]:
 
 
 def load_assignments(dump: ConfigDump) -> list[dict]:
-    """ClusterLoadAssignments of an EDS dump (`config_dump?include_eds`): static, then dynamic."""
+    """ClusterLoadAssignments of an EDS dump (`config_dump?include_eds`): dynamic, then static
+    (configdump/endpoint.go retrieveSortedEndpointsSlice; the order the sort starts from)."""
     section = dump.section("EndpointsConfigDump")
     assignments = []
-    for key in ("static_endpoint_configs", "dynamic_endpoint_configs"):
+    for key in ("dynamic_endpoint_configs", "static_endpoint_configs"):
         for entry in _entries(section, key):
             assignment = _named(entry, "endpoint_config")
             if assignment is not None:
@@ -85,7 +86,10 @@ def eds_endpoints(assignment: dict) -> list[EndpointView]:
     for locality_group in _entries(assignment, "endpoints"):
         locality = locality_string(_named(locality_group, "locality"))
         for lb_endpoint in _entries(locality_group, "lb_endpoints"):
-            address = (_named(lb_endpoint, "endpoint") or {}).get("address")
+            endpoint = _named(lb_endpoint, "endpoint") or {}
+            address = endpoint.get("address")
+            # configdump/endpoint.go retrieveEndpointAddresses: the address, then each additional one.
+            additional = tuple(eds_address(extra.get("address")) for extra in _entries(endpoint, "additional_addresses"))
             views.append(
                 EndpointView(
                     address=eds_address(address),
@@ -95,6 +99,7 @@ def eds_endpoints(assignment: dict) -> list[EndpointView]:
                     cluster=cluster,
                     failed_outlier_check=False,
                     raw=lb_endpoint,
+                    additional=additional,
                 )
             )
     return views

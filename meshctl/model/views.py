@@ -50,3 +50,4 @@ class EndpointView(NamedTuple):
     cluster: str
     failed_outlier_check: bool
     raw: dict
+    additional: tuple[str, ...] = ()  # EDS: the endpoint's additional_addresses, shown as `address` is

@@ -125,7 +125,9 @@ def test_routes_numeric_names_sorted_and_passthrough_hidden():
     out = pc("route", "-f", SMALL).stdout
     assert [row[0] for row in rows(out)] == ["80", "9080", "9080"]
     assert "allow_any" not in out  # routes to PassthroughCluster are not listed
-    assert "reviews + 2 more..." in out and "reviews.default" in out
+    # route.go describeRouteDomains: no domain has a port, unexpandDomains drops none
+    # ("reviews.default" is not listed), more than two: the first two and "+ 1 more...".
+    assert "reviews.default.svc.cluster.local, reviews + 1 more..." in out
     assert out.splitlines()[-1].split()[-2:] == ["/*", "404"]  # a virtual host without routes
 
 
@@ -180,3 +182,21 @@ def test_aliases_reach_the_same_commands():
     for alias in ("c", "clusters"):
         assert pc(alias, "-f", SMALL).stdout == pc("cluster", "-f", SMALL).stdout
     assert call_meshctl("proxy-config", "listeners", "-f", SMALL).stdout == pc("l", "-f", SMALL).stdout
+
+
+@pytest.mark.parametrize(("domains", "described"), [
+    # route.go describeRouteDomains and unexpandDomains, case by case:
+    (["reviews.default.svc.cluster.local", "reviews.default.svc.cluster.local:9080", "reviews", "reviews:9080",
+      "reviews.default.svc", "reviews.default.svc:9080", "reviews.default", "reviews.default:9080", "10.96.1.1", "10.96.1.1:9080"],
+     # ports dropped; .svc.cluster.local and .svc forms of the listed "reviews.default" dropped
+     "reviews, reviews.default + 1 more..."),
+    (["a.ns.svc", "a.ns"], "a.ns"),  # the .svc form goes, one left
+    # a colon means a port, unless there are more than two and the domain ends with "]":
+    (["[fd00:1::1]", "[fd00:1::1]:80", "fd00:1::2", "[fd00::1]"], "[fd00:1::1]"),
+    (["x:1", "y:2"], ""),  # every domain has a port: nothing left
+    (["only:80"], "only:80"),  # one domain is shown as is
+])
+def test_route_domains_as_istioctl_describes_them(domains, described):
+    from meshctl.analyze.summaries import describe_route_domains
+
+    assert describe_route_domains(domains) == described
