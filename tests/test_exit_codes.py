@@ -51,6 +51,7 @@ CASES = [
     ("inject -f " + NOPE, 66, "does not exist"),
     ("inject --injectConfigFile {junk} --valuesFile " + NOPE + " -f " + MESH, 66, "does not exist"),
     ("inject --native-sidecars maybe -f " + MESH, 2, "--native-sidecars"),
+    ("inject -f " + MESH + " --meshConfigMapName istio-1-22 --kubeconfig {kube}", 69, "cannot reach the API server"),  # istioctl's flag: a cluster read
     # inject-preview
     ("inject-preview p --kubeconfig {kube}", 69, "cannot reach the API server"),
     # proxy-config views: one source
@@ -79,10 +80,13 @@ CASES = [
     ("pc diff " + MESH + " " + MESH + " --type nope", 2, "--type"),
     ("pc rootca-compare p.default -f " + NOPE + " --kubeconfig {kube}", 69, "cannot reach the API server"),
     # proxy-status
-    ("proxy-status -f " + NOPE, 66, "does not exist"),
-    ("proxy-status -f {junk}", 65, "not JSON"),
+    ("proxy-status --syncz-file " + NOPE, 66, "does not exist"),
+    ("proxy-status --syncz-file {junk}", 65, "not JSON"),
     ("proxy-status --kubeconfig {kube}", 69, "cannot reach the API server"),
-    ("proxy-status -f {junk} --istiod-file {junk}", 2, "--istiod-file"),
+    ("proxy-status --syncz-file {junk} --istiod-file {junk}", 2, "--istiod-file"),
+    ("proxy-status p.default --istiod-file " + MESH + " --file " + NOPE, 66, "does not exist"),  # istioctl's --file: the proxy's dump
+    ("proxy-status p.default --istiod-file " + MESH + " --file {junk}", 65, "not valid JSON"),
+    ("proxy-status --syncz-file " + MESH + " -v nope", 2, "--verbosity"),
     # rootca-compare
     ("rootca-compare -f " + NOPE, 2, "two sides"),
     ("rootca-compare -f " + NOPE + " -f " + MESH, 66, "does not exist"),

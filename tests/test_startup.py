@@ -63,7 +63,7 @@ def test_pc_help_lists_every_sub_command_without_building_rootcas_own_command():
     loaded = loaded_modules(probe)
     assert "rootca-command:False" in loaded
     built = next(m for m in loaded if m.startswith("built:")).removeprefix("built:").split(",")
-    assert built == ["cluster", "listener", "route", "endpoint", "ecds", "all", "secret", "tls", "bootstrap", "log", "stats", "diff",
+    assert built == ["cluster", "listener", "route", "endpoint", "eds", "ecds", "all", "secret", "tls", "bootstrap", "log", "stats", "diff",
                      "rootca-compare"]
 
 

@@ -71,6 +71,7 @@ def describe_pod(
 def describe_service(
     ctx: typer.Context,
     service: str = typer.Argument(..., metavar="SERVICE[.NAMESPACE]", help="The service."),
+    ignore_unmeshed: bool = IgnoreUnmeshed,
     checks: bool = Checks,
     output: Output = "short",
     query: QueryOption = None,
@@ -92,7 +93,10 @@ def describe_service(
     dumps = {}
     if first is not None:
         key = f"{first['metadata']['name']}.{first['metadata']['namespace']}"
-        dumps[key] = _config_dump(env, first, required=True)
+        # describe.go describePodServices: with --ignoreUnmeshed an unreachable sidecar is no error
+        dump = _config_dump(env, first, required=not ignore_unmeshed)
+        if dump is not None:
+            dumps[key] = dump
     ingress, root_namespace, config = _istio_context(env, ref.namespace, "", list(dumps.values()))
     report = service_report(target, pods, dumps, config, root_namespace=root_namespace, ingress=ingress)
     text = service_text(target, pods, dumps, config, namespace=described, ingress=ingress)

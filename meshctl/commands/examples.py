@@ -61,6 +61,7 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("meshctl inject --dry-run -f deploy.yaml", "kube-inject with the cluster's ConfigMaps (native sidecars if nodes >= 1.33)"),
         ("meshctl inject --dry-run -f deploy.yaml --diff --explain", "what injection changes, and why (on stderr)"),
         ("meshctl inject -f deploy.yaml -o patch", "the webhook's JSON patch"),
+        ("meshctl inject -f deploy.yaml --meshConfigMapName istio", "istioctl's spelling: the mesh config from ConfigMap istio"),
     ),
     "meshctl inject-preview": (("meshctl inject-preview deployment/reviews-v1.bookinfo", "drift: the running pod vs what the injector renders now"),),
     "meshctl proxy-config": (
@@ -81,6 +82,9 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("meshctl pc endpoint reviews-v1-6b7d.bookinfo --cluster 'outbound|9080||ratings.default.svc.cluster.local'", "a cluster's endpoints"),
         ("meshctl pc endpoint reviews-v1-6b7d.bookinfo --status healthy", "healthy endpoints only"),
     ),
+    "meshctl proxy-config eds": (
+        ("meshctl pc eds reviews-v1-6b7d.bookinfo --cluster 'outbound|9080||ratings.default.svc.cluster.local'", "a cluster's endpoints as the config dump's EDS holds them (istioctl's pc eds)"),
+    ),
     "meshctl proxy-config ecds": (("meshctl pc ecds reviews-v1-6b7d.bookinfo", "extension configurations (Wasm, ...)"),),
     "meshctl proxy-config all": (("meshctl pc all reviews-v1-6b7d.bookinfo", "clusters, listeners, routes and secrets at once"),),
     "meshctl proxy-config secret": (
@@ -99,6 +103,7 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
     "meshctl proxy-status": (
         ("meshctl proxy-status -o wide", "istiod's /debug/syncz, istioctl's columns"),
         ("meshctl proxy-status reviews-v1-6b7d.bookinfo", "what istiod would send vs what Envoy has (exit 79 if they differ)"),
+        ("meshctl proxy-status reviews-v1-6b7d.bookinfo --file dump.json", "the same against a saved config dump (istioctl's --file)"),
     ),
     "meshctl rootca-compare": (
         ("meshctl rootca-compare reviews-v1-6b7d.bookinfo --configmap", "a pod's roots against ConfigMap istio-ca-root-cert"),

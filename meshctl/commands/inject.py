@@ -94,6 +94,17 @@ def inject_command(
     template_max_steps: int = tmpl.max_steps_option(),
     template_max_output: int = tmpl.max_output_option(),
     max_yaml_alias_nodes: int = tmpl.yaml_alias_nodes_option(),
+    mesh_configmap: str = typer.Option(
+        "istio", "--meshConfigMapName", help="Cluster mode: the mesh ConfigMap (istioctl's; -REV is added to the default name for a revision).",
+    ),
+    inject_configmap: str = typer.Option(
+        "istio-sidecar-injector", "--injectConfigMapName", hidden=True,
+        help="Cluster mode: the injector ConfigMap (istioctl's hidden flag; -REV is added to the default name for a revision).",
+    ),
+    webhook_config: str = typer.Option(
+        "istio-sidecar-injector", "--webhookConfig",
+        help="istioctl's MutatingWebhookConfiguration name: it only names it in messages (the webhook is found by revision).",
+    ),
 ) -> None:
     """Inject the Istio sidecar into workloads offline and print the result."""
     from dataclasses import replace
@@ -102,6 +113,7 @@ def inject_command(
 
     env = Env.of(ctx)
     tmpl.limit_yaml_aliases(max_yaml_alias_nodes)
+    del webhook_config  # kubeinject.go uses whcName only in a warning; the webhook is found by revision
     if not dry_run:
         raise UsageError("only --dry-run is supported: meshctl prints the injected objects and never applies them")
     if native_sidecars not in ("auto", "on", "off"):
@@ -122,6 +134,7 @@ def inject_command(
     injection = _injection_config(
         env, inject_config_file, values_file, mesh_config_file, operator_file, set_values, native_sidecars, revision, platform,
         kube, tmpl.parse_template_env(template_env), tmpl.limits(template_max_steps, template_max_output),
+        (mesh_configmap, inject_configmap),
     )
     injection.compliance_policy = compliance_policy
     with tmpl.limit_errors("failed to run injection template: "):
@@ -147,7 +160,7 @@ def inject_command(
 
 
 def _injection_config(env, inject_config_file, values_file, mesh_config_file, operator_file, set_values, native_sidecars,
-                      revision, platform, kube, template_env, limits):
+                      revision, platform, kube, template_env, limits, configmaps=("istio", "istio-sidecar-injector")):
     """The InjectionConfig from the files given; what they leave out comes from the cluster.
 
     Templates from --injectConfigFile (a file the user named) see the local environment and network, as
@@ -171,7 +184,7 @@ def _injection_config(env, inject_config_file, values_file, mesh_config_file, op
     host = HostAccess.local(f"--injectConfigFile {inject_config_file}", template_env)
     if texts["inject_config"] is None:
         # istioctl kube-inject without files: the cluster's ConfigMaps (files given still win).
-        cluster = cluster_config(env, kube, revision)
+        cluster = cluster_config(env, kube, revision, *configmaps)
         texts = {k: v if v is not None else cluster[k] for k, v in texts.items()}
         if native_sidecars == "auto":
             native = cluster["native_sidecars"]
@@ -202,14 +215,14 @@ def connect_for_injection(env: Env):
         raise SourceError(f"no --injectConfigFile given, and the cluster's injector config cannot be read: {exc}") from None
 
 
-def cluster_config(env: Env, kube, revision: str) -> dict:
+def cluster_config(env: Env, kube, revision: str, mesh_configmap: str = "istio", inject_configmap: str = "istio-sidecar-injector") -> dict:
     """The injector's `config`/`values` and the mesh config from the cluster, native-sidecar support, and
     `origin`: whose templates these are (for messages and --explain)."""
     from meshctl.inject.config import cluster_configmap_names, native_sidecars_supported
     from meshctl.sources import injector
 
-    injector_name, mesh_name = cluster_configmap_names(revision)
-    config = injector.injector_configmaps(kube, injector_name, mesh_name)
+    injector_name, mesh_name, values_name = cluster_configmap_names(revision, mesh_configmap, inject_configmap)
+    config = injector.injector_configmaps(kube, injector_name, mesh_name, values_name)
     try:
         native = native_sidecars_supported(injector.nodes(kube))
     except SourceError as exc:

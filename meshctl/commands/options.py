@@ -188,11 +188,11 @@ def _kube_param_templates() -> tuple:
 
     @spec.command()
     def flags(
-        kubeconfig: Annotated[Optional[str], typer.Option("--kubeconfig", metavar="PATH", help="Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster).", show_default=False)] = None,
+        kubeconfig: Annotated[Optional[str], typer.Option("--kubeconfig", "-c", metavar="PATH", help="Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster).", show_default=False)] = None,
         context: Annotated[Optional[str], typer.Option("--context", metavar="NAME", help="Kubeconfig context to use.", show_default=False, autocompletion=complete_contexts)] = None,
         namespace: Annotated[Optional[str], typer.Option("-n", "--namespace", metavar="NS", help="Namespace of the pod (default: the context's).", show_default=False,
                                                                  autocompletion=complete_namespaces)] = None,
-        istio_namespace: Annotated[str, typer.Option("-i", "--istio-namespace", metavar="NS", help="Namespace of istiod and its ConfigMaps.")] = "istio-system",
+        istio_namespace: Annotated[str, typer.Option("-i", "--istio-namespace", "--istioNamespace", metavar="NS", help="Namespace of istiod and its ConfigMaps.")] = "istio-system",
         as_user: Annotated[Optional[str], typer.Option("--as", metavar="USER", help="Impersonate USER (API reads, exec and port-forward).", show_default=False)] = None,
         request_timeout: Annotated[Optional[str], typer.Option("--request-timeout", "--timeout", metavar="DURATION", help="Per API request and pod transfer, e.g. 30s, 2m (default 120s: big dumps are slow).", show_default=False)] = None,  # noqa: E501
         proxy_admin_port: Annotated[int, typer.Option("--proxy-admin-port", min=1, max=65535, help="Envoy admin port inside the pod.")] = 15000,
@@ -209,8 +209,8 @@ def _kube_param_templates() -> tuple:
 def with_kube_options(command):
     """Add the Kubernetes flags to a click command (to every sub-command of a group); returns it.
 
-    Their values go to ``Env.kube`` (a `KubeOptions`), not to the command's callback. A flag whose
-    spelling the command already uses (say, its own -n) is left out for that command.
+    Their values go to ``Env.kube`` (a `KubeOptions`), not to the command's callback. A spelling the
+    command already uses (say, its own -n) is left out for that command; the flag's other spellings stay.
     """
     if hasattr(command, "commands"):
         for sub_command in command.commands.values():
@@ -223,10 +223,15 @@ def add_kube_options(command):
     """Add the Kubernetes flags to this command's own parameters (a group's too); returns it."""
     taken = {opt for param in command.params for opt in (*param.opts, *getattr(param, "secondary_opts", ()))}
     own_names = {param.name for param in command.params}
-    added = [
-        p for p in _kube_params()
-        if p.name not in own_names and not taken & {*p.opts, *getattr(p, "secondary_opts", ())}
-    ]  # fmt: skip
+    added = []
+    for param in _kube_params():
+        if param.name in own_names:
+            continue
+        # A spelling the command uses itself (proxy-status's -v is istioctl's --verbosity) is left
+        # out; the flag keeps its other spellings (--show-path).
+        param.opts = [opt for opt in param.opts if opt not in taken]
+        if param.opts:
+            added.append(param)
     for param in added:
         param.expose_value = False
         param.callback = _store_kube_option

@@ -1,10 +1,10 @@
 """`meshctl proxy-status [POD]`: istiod's sync status per proxy, as `istioctl proxy-status` prints it.
 
 Read from istiod's debug interface (port-forward to :15014 ``/debug/syncz``, else exec
-``pilot-discovery request GET /debug/syncz``), or from files (`-f`, one per istiod) holding either
+``pilot-discovery request GET /debug/syncz``), or from files (`--syncz-file`, one per istiod) holding either
 that answer or the xDS form istioctl receives.
 
-With a POD on a cluster (or --istiod-file/--proxy-file), it compares instead, as `istioctl
+With a POD on a cluster (or --istiod-file/--file), it compares instead, as `istioctl
 proxy-status POD` does: istiod's ``/debug/config_dump?proxyID=POD.NS`` against the pod's Envoy
 config dump. Exit status 79 when they differ (istioctl exits 0), so scripts can branch on it.
 """
@@ -22,7 +22,8 @@ from meshctl.env import Env
 
 app = typer.Typer(add_completion=False)
 
-OutputOption = output_option("short", ("short", "wide", "json", "yaml"))
+# "table" is istioctl's name for the default table (-o table).
+OutputOption = output_option("short", ("short", "wide", "table", "json", "yaml"))
 
 
 @app.command(
@@ -32,27 +33,31 @@ OutputOption = output_option("short", ("short", "wide", "json", "yaml"))
         "With POD: compare the config istiod would send POD (/debug/config_dump?proxyID=) with POD's Envoy "
         "config dump, per type as istioctl does (\"Clusters Match\", \"Listeners Don't Match\", \"Routes Match (RDS last loaded at <local time>)\"), "
         "with the differing resources; -o json|yaml gives the structured diff; exit 79 when they differ. "
-        "With POD, -o wide shows POD's row of the sync table instead, and -f filters the files' table to POD."
+        "With POD, -o wide shows POD's row of the sync table instead, and --syncz-file filters the files' table to POD. "
+        "As istioctl: --file is the proxy's config dump to compare, -v/--verbosity 1 is -o wide, -o table is short."
     )
 )
 def proxy_status(
     ctx: typer.Context,
-    pod: Optional[str] = typer.Argument(None, metavar="POD[.NS]", autocompletion=complete_pods, help="The proxy to compare (with -f or -o wide: only its row).", show_default=False),
-    files: Optional[list[str]] = typer.Option(None, "-f", "--file", metavar="PATH", help="An istiod's syncz answer (repeatable; name = file stem).", show_default=False),
+    pod: Optional[str] = typer.Argument(None, metavar="POD[.NS]", autocompletion=complete_pods, help="The proxy to compare (with --syncz-file or -o wide: only its row).", show_default=False),
+    files: Optional[list[str]] = typer.Option(None, "--syncz-file", metavar="PATH", help="An istiod's syncz answer, instead of asking istiod (repeatable; name = file stem).", show_default=False),
     revision: Optional[str] = typer.Option(None, "-r", "--revision", help="Only istiods of this revision."),
     output: OutputOption = "short",
     istiod_file: Optional[str] = typer.Option(None, "--istiod-file", metavar="PATH", help="Compare: istiod's /debug/config_dump?proxyID=POD.NS answer, instead of asking istiod.", show_default=False),
-    proxy_file: Optional[str] = typer.Option(None, "--proxy-file", metavar="PATH", help="Compare: the proxy's config dump ('-' for stdin) instead of the pod's (istioctl --file).", show_default=False),
+    proxy_file: Optional[str] = typer.Option(None, "--file", "--proxy-file", metavar="PATH", help="Compare: the proxy's config dump ('-' for stdin) instead of the pod's.", show_default=False),
+    verbosity: int = typer.Option(0, "-v", "--verbosity", min=0, help="istioctl's: 1 shows every xDS type (-o wide)."),
     query: QueryOption = None,
 ) -> None:
     """`meshctl proxy-status` (its --help text is the decorator's)."""
     env = Env.of(ctx)
+    # istioctl proxystatus.go: XdsStatusWriter{OutputFormat: table, Verbosity > 0: printAllVerbose}
+    output = "wide" if output in ("short", "table") and verbosity > 0 else "short" if output == "table" else output
     output = data_format(output, query)
     if istiod_file or proxy_file or (pod and not files and output != "wide"):
         if files:
             from meshctl.errors import UsageError
 
-            raise UsageError("-f reads sync status tables; compare with --istiod-file/--proxy-file instead")
+            raise UsageError("--syncz-file reads sync status tables; compare with --istiod-file/--file instead")
         _compare(env, pod, istiod_file, proxy_file, output, revision, query)
         return
     from meshctl.analyze.proxystatus import STATUS_SCHEMA, filter_response, parse_syncz, status_rows, sync_statuses
@@ -66,7 +71,7 @@ def proxy_status(
         answers = {Path(path).stem: _read(env, path) for path in files}
         ref = PodRef.parse(pod, namespace or "default") if pod else None
         if ref is not None and ref.kind != "pod":
-            raise UsageError(f"with -f, name the proxy as POD.NAMESPACE, not {pod!r} (no cluster to resolve it)")
+            raise UsageError(f"with --syncz-file, name the proxy as POD.NAMESPACE, not {pod!r} (no cluster to resolve it)")
         proxy_id = str(ref) if ref else ""
     else:
         from meshctl.sources.pod import fetch_from_istiods, proxy_source
@@ -112,12 +117,12 @@ def _compare(env: Env, pod: str | None, istiod_file: str | None, proxy_file: str
     if output == "wide":
         raise UsageError("-o wide is the sync table; a comparison prints short, json or yaml")
     if istiod_file == "-" and proxy_file == "-":
-        raise UsageError("only one of --istiod-file and --proxy-file can be standard input")
+        raise UsageError("only one of --istiod-file and --file can be standard input")
     stdin = env.binary_stdin()
     if istiod_file and proxy_file:
         proxy_id, proxy = pod or proxy_file, FileSource(proxy_file, stdin=stdin)
     elif not pod:
-        raise UsageError("name the proxy to compare (POD[.NAMESPACE]), or give both --istiod-file and --proxy-file")
+        raise UsageError("name the proxy to compare (POD[.NAMESPACE]), or give both --istiod-file and --file")
     else:
         from meshctl.sources.pod import fetch_from_istiods, proxy_source
 

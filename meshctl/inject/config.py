@@ -260,10 +260,22 @@ def build_mesh(mesh_text: str | None, settings: Settings, edit=None) -> dict:
     return mesh
 
 
-def cluster_configmap_names(revision: str) -> tuple[str, str]:
-    """(injector ConfigMap, mesh ConfigMap) names for a control plane revision ("" = default)."""
-    suffix = f"-{revision}" if revision else ""
-    return f"istio-sidecar-injector{suffix}", f"istio{suffix}"
+DEFAULT_MESH_CONFIGMAP = "istio"  # istioctl kubeinject.go defaultMeshConfigMapName
+DEFAULT_INJECT_CONFIGMAP = "istio-sidecar-injector"  # defaultInjectConfigMapName (and defaultInjectWebhookConfigName)
+
+
+def cluster_configmap_names(revision: str, mesh: str = DEFAULT_MESH_CONFIGMAP, inject: str = DEFAULT_INJECT_CONFIGMAP) -> tuple[str, str, str]:
+    """(injector, mesh, values) ConfigMap names for a revision ("" = default) and istioctl's
+    --injectConfigMapName / --meshConfigMapName.
+
+    kubeinject.go getInjectConfigFromConfigMap and getMeshConfigFromConfigMap add "-REV" to the
+    default names only; GetValuesFromConfigMap reads istio-sidecar-injector-REV whenever a
+    revision is given, whatever --injectConfigMapName says.
+    """
+    injector = f"{inject}-{revision}" if revision and inject == DEFAULT_INJECT_CONFIGMAP else inject
+    mesh_name = f"{mesh}-{revision}" if revision and mesh == DEFAULT_MESH_CONFIGMAP else mesh
+    values = f"{DEFAULT_INJECT_CONFIGMAP}-{revision}" if revision else inject
+    return injector, mesh_name, values
 
 
 _KUBELET_VERSION = re.compile(r"v?(\d+)\.(\d+)")

@@ -13,8 +13,9 @@ from meshctl.sources.base import ClusterAccess
 WEBHOOK_CONFIGURATIONS = ("/apis/admissionregistration.k8s.io/v1", "mutatingwebhookconfigurations")
 
 
-def injector_configmaps(cluster: ClusterAccess, injector_name: str, mesh_name: str) -> dict:
-    """The injector's `config` and `values` and the mesh config: ``{"inject_config", "values", "mesh"}``.
+def injector_configmaps(cluster: ClusterAccess, injector_name: str, mesh_name: str, values_name: str = "") -> dict:
+    """The injector's `config`, the `values` (of `values_name`, default the injector's ConfigMap)
+    and the mesh config: ``{"inject_config", "values", "mesh"}``.
 
     Raises:
         SourceError: a ConfigMap is missing, or the injector's has no `config` key.
@@ -24,7 +25,8 @@ def injector_configmaps(cluster: ClusterAccess, injector_name: str, mesh_name: s
     mesh = cluster.read("/api/v1", "configmaps", mesh_name, istio_ns).get("data") or {}
     if "config" not in injector:
         raise SourceError(f"configmap {injector_name} in namespace {istio_ns} has no `config` key")
-    return {"inject_config": injector["config"], "values": injector.get("values"), "mesh": mesh.get("mesh")}
+    values = injector if values_name in ("", injector_name) else cluster.read("/api/v1", "configmaps", values_name, istio_ns).get("data") or {}
+    return {"inject_config": injector["config"], "values": values.get("values"), "mesh": mesh.get("mesh")}
 
 
 def nodes(cluster: ClusterAccess) -> list[dict]:

@@ -245,3 +245,19 @@ def test_validated_annotations_are_istios(name, value, rejected):
             validate_annotations({name: value})
     else:
         validate_annotations({name: value})
+
+
+
+@pytest.mark.parametrize(("revision", "mesh", "inject", "names"), [
+    ("", "istio", "istio-sidecar-injector", ("istio-sidecar-injector", "istio", "istio-sidecar-injector")),
+    ("1-22", "istio", "istio-sidecar-injector", ("istio-sidecar-injector-1-22", "istio-1-22", "istio-sidecar-injector-1-22")),
+    # a name the user chose is used as is; the values still come from the revision's default name
+    ("1-22", "my-mesh", "my-injector", ("my-injector", "my-mesh", "istio-sidecar-injector-1-22")),
+    ("", "my-mesh", "my-injector", ("my-injector", "my-mesh", "my-injector")),
+])
+def test_configmap_names_as_kube_inject_reads_them(revision, mesh, inject, names):
+    """kubeinject.go getInjectConfigFromConfigMap / getMeshConfigFromConfigMap add "-REV" to the
+    default names only; GetValuesFromConfigMap always reads istio-sidecar-injector-REV for a revision."""
+    from meshctl.inject.config import cluster_configmap_names
+
+    assert cluster_configmap_names(revision, mesh, inject) == names

@@ -120,7 +120,7 @@ def test_proxy_status_via_istiod_port_forward(fake_kube):
     fake_kube.add(istiod_pod("istiod-7d9c-abc"), istio_pod(POD, NS))
     with http_target({"/debug/syncz": json.dumps(SYNCZ).encode()}) as target:
         fake_kube.forward_port(15014, target, pod="istiod-7d9c-abc")
-        result = meshctl(fake_kube, "proxy-status", "-v")
+        result = meshctl(fake_kube, "proxy-status", "--show-path")  # -v is istioctl's --verbosity here
         single = meshctl(fake_kube, "proxy-status", f"{POD}.{NS}", "-o", "wide")
     assert result.exit_code == 0, result
     assert result.stdout.splitlines() == [

@@ -48,7 +48,7 @@ def write_inputs(tmp_path, responses: dict[str, dict]) -> list[str]:
     for istiod, response in responses.items():
         path = tmp_path / f"{istiod}.json"
         path.write_text(json.dumps(response))
-        args += ["-f", str(path)]
+        args += ["--syncz-file", str(path)]
     return args
 
 
@@ -128,7 +128,7 @@ def test_bad_input_is_a_decode_error(data):
 def test_bad_file_exits_65_with_one_line(tmp_path):
     path = tmp_path / "istiod.json"
     path.write_text("{truncated")
-    result = call_meshctl("proxy-status", "-f", str(path))
+    result = call_meshctl("proxy-status", "--syncz-file", str(path))
     assert result.exit_code == 65
     assert result.stderr.count("\n") == 1 and "not JSON" in result.stderr
 
@@ -140,3 +140,15 @@ def test_pod_argument_filters_to_one_proxy(tmp_path):
     assert [line.split()[0] for line in result.stdout.splitlines()] == ["NAME", "b.ns2"]
     missing = call_meshctl("proxy-status", "zzz.ns1", *write_inputs(tmp_path, responses))
     assert missing.exit_code == 69 and "no proxies found (checked 1 istiods) for zzz.ns1" in missing.stderr
+
+
+def test_istioctl_verbosity_and_table_spellings(tmp_path):
+    """istioctl proxystatus.go: -v/--verbosity > 0 prints every xDS type (printAllVerbose, meshctl's
+    -o wide); -o table is the default table."""
+    responses = {"istiod1": xds_response("istiod1", [("a.ns1", "c", "1", ALL_TYPES, "ns1")])}
+    inputs = write_inputs(tmp_path, responses)
+    default = call_meshctl("proxy-status", *inputs)
+    assert call_meshctl("proxy-status", *inputs, "-o", "table").stdout == default.stdout
+    wide = call_meshctl("proxy-status", *inputs, "-o", "wide")
+    assert call_meshctl("proxy-status", *inputs, "-v", "1").stdout == wide.stdout != default.stdout
+    assert call_meshctl("proxy-status", *inputs, "--verbosity", "0").stdout == default.stdout

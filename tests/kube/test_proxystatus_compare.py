@@ -153,7 +153,7 @@ def test_files_that_match_print_istioctls_lines_and_exit_0():
 
 def test_files_that_differ_exit_79_with_the_diff_and_structured_json(tmp_path):
     istiod, proxy = str(require_shared(TESTDATA / "configdump.json")), str(TESTDATA / "configdump_diff.json")
-    text = call_meshctl("proxy-status", "reviews-v3.default", "--istiod-file", istiod, "--proxy-file", proxy)
+    text = call_meshctl("proxy-status", "reviews-v3.default", "--istiod-file", istiod, "--file", proxy)  # istioctl's --file
     assert (text.exit_code, text.stderr) == (79, "")
     assert text.stdout.startswith("Clusters Don't Match\nonly in Istiod: cluster/")
     assert "\nListeners Don't Match\n--- Istiod listener/connect_terminate\n" in text.stdout
@@ -173,9 +173,9 @@ def test_files_that_differ_exit_79_with_the_diff_and_structured_json(tmp_path):
     ("args", "fragment"),
     [
         (["--istiod-file", "x.json"], "name the proxy to compare"),
-        (["--istiod-file", "-", "--proxy-file", "-"], "only one of --istiod-file and --proxy-file"),
+        (["--istiod-file", "-", "--proxy-file", "-"], "only one of --istiod-file and --file"),
         (["--istiod-file", "a", "--proxy-file", "b", "-o", "wide"], "-o wide is the sync table"),
-        (["p.ns", "-f", "syncz.json", "--proxy-file", "b"], "-f reads sync status tables"),
+        (["p.ns", "--syncz-file", "syncz.json", "--file", "b"], "--syncz-file reads sync status tables"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(args, fragment):
@@ -237,7 +237,7 @@ def test_pod_whose_envoy_has_what_istiod_sends_matches(mesh, envoy_rig):
     answer = istiod_answer(envoy_rig.admin().fetch("config_dump"))
     with http_target({CONFIG_DUMP_PATH: json.dumps(answer).encode()}) as target:
         mesh.forward_port(15014, target, pod="istiod-7d9c-abc")
-        result = meshctl(mesh, "proxy-status", POD, "-n", NS, "-v")
+        result = meshctl(mesh, "proxy-status", POD, "-n", NS, "--show-path")
     assert result.exit_code == 0, result
     lines = result.stdout.splitlines()
     assert lines[:2] == ["Clusters Match", "Listeners Match"]

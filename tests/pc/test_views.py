@@ -200,3 +200,9 @@ def test_route_domains_as_istioctl_describes_them(domains, described):
     from meshctl.analyze.summaries import describe_route_domains
 
     assert describe_route_domains(domains) == described
+
+
+def test_eds_is_istioctls_endpoints_from_the_config_dump():
+    """istioctl proxy-config eds: the config dump's EDS table, the same as `pc endpoint` on a dump file."""
+    assert pc("eds", "-f", SMALL).stdout == pc("endpoint", "-f", SMALL).stdout
+    assert pc("eds", "-f", SMALL).stdout.splitlines()[0].split() == ["NAME", "STATUS", "LOCALITY", "CLUSTER"]

@@ -55,8 +55,8 @@ VIEWS = {
     "authz-check-wide": lambda: ("authz", "check", "-f", shared(AUTHZ), "-o", "wide"),
     "webhooks": lambda: ("webhooks", "-f", f"{DATA}/webhooks.yaml"),
     "webhooks-labels": lambda: ("webhooks", "-f", f"{DATA}/webhooks.yaml", "--labels", "app=reviews", "--namespace-labels", "istio-injection=enabled"),
-    "proxy-status": lambda: ("proxy-status", "-f", f"{DATA}/istiod-7d9c8b6f5-abcde.json"),
-    "proxy-status-wide": lambda: ("proxy-status", "-f", f"{DATA}/istiod-7d9c8b6f5-abcde.json", "-o", "wide"),
+    "proxy-status": lambda: ("proxy-status", "--syncz-file", f"{DATA}/istiod-7d9c8b6f5-abcde.json"),
+    "proxy-status-wide": lambda: ("proxy-status", "--syncz-file", f"{DATA}/istiod-7d9c8b6f5-abcde.json", "-o", "wide"),
     "rootca-compare": lambda: ("rootca-compare", "-f", shared(SECRETS), "-f", shared(SECRETS)),
 }
 

@@ -114,3 +114,36 @@ def _without_durations(text: str) -> str:
     import re
 
     return re.sub(r"(warming for|expires in) [0-9hms]+", r"\1 N", text)
+
+
+def test_inject_webhooks_proxy_status_and_rootca_compare_from_a_snapshot(cluster, tmp_path, envoy_rig):
+    """The other commands the issue names, live and from the same snapshot: `inject` (Istio's
+    injector ConfigMaps, nodes for native sidecars, the webhook that fires), `webhooks`,
+    `rootca-compare` and `proxy-status` (istiod's /debug/syncz over a port-forward)."""
+    import json as jsonlib
+
+    from fakekube import namespace, pod
+    from fakekube.targets import http_target
+    from helpers import ISTIO_TESTDATA, require_shared
+    from helpers.injection import injector_configmaps, node
+
+    require_shared(ISTIO_TESTDATA)
+    cluster.add(*injector_configmaps(), namespace("default", {"istio-injection": "enabled"}), node("node-1", "v1.33.1"))
+    cluster.add(pod("istiod-7d9c", "istio-system", labels={"app": "istiod", "istio.io/rev": "default"},
+                    containers=[{"name": "discovery", "image": "docker.io/istio/pilot:1.28.0"}]))  # fmt: skip
+    syncz = [{"cluster_id": "Kubernetes", "proxy": f"{SRC}.default", "istio_version": "1.28.0", "cluster_sent": "a", "cluster_acked": "a"}]
+    workload = tmp_path / "web.yaml"
+    workload.write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: default}\n"
+                        "spec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+                        "    spec: {containers: [{name: web, image: nginx}]}\n")  # fmt: skip
+    commands = [("inject", "-f", str(workload)), ("webhooks",), ("rootca-compare", SRC, "--configmap"), ("proxy-status",)]
+    with http_target({"/debug/syncz": jsonlib.dumps(syncz).encode()}) as target:
+        cluster.forward_port(15014, target, pod="istiod-7d9c")
+        archive = str(tmp_path / "mesh.tar.gz")
+        assert run(cluster, "snapshot", "-n", "default", "-o", archive).exit_code == 0
+        live = {args: run(cluster, *args) for args in commands}
+    for args in commands:
+        offline = call_meshctl(*args, "--snapshot", archive)
+        assert (offline.exit_code, offline.stdout) == (live[args].exit_code, live[args].stdout), (args, offline.stderr)
+        assert live[args].exit_code == 0 and live[args].stdout, (args, live[args].stderr)
+    assert "istio-proxy" in live[commands[0]].stdout and "restartPolicy: Always" in live[commands[0]].stdout  # native: the recorded node

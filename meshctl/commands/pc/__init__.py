@@ -17,7 +17,8 @@ SUBCOMMANDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "listener": ("pc.listener", "listener", ("l", "listeners")),
     "route": ("pc.route", "route", ("r", "routes")),
     "endpoint": ("pc.endpoint", "endpoint", ("ep", "endpoints")),
-    "ecds": ("pc.ecds", "ecds", ("ecd",)),
+    "eds": ("pc.endpoint", "eds", ()),
+    "ecds": ("pc.ecds", "ecds", ("ec", "ecd")),
     "all": ("pc.all_config", "all_config", ("a",)),
     "secret": ("pc.secret", "secret", ("s", "secrets")),
     "tls": ("pc.tls", "tls", ()),
@@ -25,7 +26,7 @@ SUBCOMMANDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "log": ("pc.log", "log", ("o",)),
     "stats": ("pc.stats", "stats", ("envoy-stats", "es")),
     "diff": ("pc.diff", "diff", ()),
-    "rootca-compare": ("rootca", "rootca_compare", ()),
+    "rootca-compare": ("rootca", "rootca_compare", ("rc",)),
 }
 ALIASES = {alias: name for name, (_, _, aliases) in SUBCOMMANDS.items() for alias in aliases}
 

@@ -11,26 +11,41 @@ from meshctl.env import Env
 MULTI_POD = True  # -l/-A/-n: the view over many pods (commands/pc/view.py)
 
 
-def endpoint(
-    ctx: typer.Context,
-    pod: PodArgument = None,
-    file: FileOption = None,
-    admin: AdminOption = None,
-    address: AddressOption = "",
-    port: PortOption = 0,
-    cluster: ClusterOption = "",
-    status: StatusOption = "",
-    output: PlainOutput = "short",
-    query: QueryOption = None,
-    raw: RawOption = False,
-) -> None:
-    """Retrieve endpoints, from `/clusters?format=json` output or from a config dump with EDS."""
+def _endpoints_command(fetch, doc: str):
+    """A Typer command over `fetch`: `pc endpoint` and `pc eds` take the same flags and differ only in what they read."""
+
+    def command(
+        ctx: typer.Context,
+        pod: PodArgument = None,
+        file: FileOption = None,
+        admin: AdminOption = None,
+        address: AddressOption = "",
+        port: PortOption = 0,
+        cluster: ClusterOption = "",
+        status: StatusOption = "",
+        output: PlainOutput = "short",
+        query: QueryOption = None,
+        raw: RawOption = False,
+    ) -> None:
+        _run(ctx, fetch, targets(ctx, pod, file, admin), (address, port, cluster, status), output, query, raw)
+
+    command.__doc__ = doc
+    return command
+
+
+def _run(ctx, fetch, where, filter_fields: tuple, output: str, query, raw: bool) -> None:
     from meshctl.analyze.filters import EndpointFilter
 
     fmt = data_format(output, query)
-    flt = EndpointFilter(address, port, cluster, status)
-    where = targets(ctx, pod, file, admin)
-    run_view(Env.of(ctx), where, fetch_endpoints, lambda fetched: endpoint_view(fetched, flt, fmt, raw), fmt, query)
+    flt = EndpointFilter(*filter_fields)
+    run_view(Env.of(ctx), where, fetch, lambda fetched: endpoint_view(fetched, flt, fmt, raw), fmt, query)
+
+
+def fetch_eds(source):
+    """istioctl proxyconfig.go edsConfigCmd: the config dump with EDS, whatever the source."""
+    from meshctl.commands.pc.view import load_dump
+
+    return "dump", load_dump(source, "config_dump?include_eds", {"EndpointsConfigDump"})
 
 
 def fetch_endpoints(source):
@@ -64,3 +79,7 @@ def endpoint_view(fetched, flt, fmt: str, raw: bool) -> ViewOutput:
     if fmt == "short":
         return ViewOutput(host_endpoint_table(sort_host_endpoints(select(views, flt))))
     return ViewOutput(plain_resources(select_host_statuses(data, views, flt), raw))
+
+
+endpoint = _endpoints_command(fetch_endpoints, "Retrieve endpoints, from `/clusters?format=json` output or from a config dump with EDS.")
+eds = _endpoints_command(fetch_eds, "Retrieve endpoints from the config dump's EDS (config_dump?include_eds), as istioctl's `pc eds`.")
