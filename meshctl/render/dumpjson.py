@@ -2,45 +2,80 @@
 
 `pc all -o json` prints every byte of a dump that may be 150 MB. Building it as Python objects
 (10M+ of them), renaming their keys and encoding them costs 7 GB and several times `jq .`;
-here the bytes are re-encoded by a few C passes instead, and the output is written an entry at
-a time. The result is what `render.data.to_json(full_dump(parse(data)))` prints, byte for byte
+here the bytes are re-encoded instead, and the output is written a batch of items at a time. The
+result is what `render.data.to_json(full_dump(parse(data)))` prints, byte for byte
 (tests/pc/test_dumpjson.py compares the two on every dump the tests know):
 
 1. each config entry (`decode.configdump.entry_spans`) is laid out one value per line, one space
-   per level, by msgspec's JSON formatter (a C pass that also checks the syntax);
-2. the values whose keys are data, not field names (`decode.protojson`'s rules: Struct values,
-   metadata, maps) are cut out, their keys sorted (orjson), and put back after step 3;
-3. snake_case field names become protobuf JSON's camelCase: one regex split over the reversed
-   text, where each key starts with a literal `:"` (a fast search) rather than with a quote
-   (several per key);
-4. strings are made Go's (escapes of `<`, `>`, `&`, U+2028/9; other escapes re-encoded), floats
-   printed as Go prints them, and the entry laid out with Go's 4-space MarshalIndent.
+   per level, by msgspec's JSON formatter (a C pass that also checks the syntax), then cut into
+   batches of whole items of its lists (`_batches`);
+2. a batch is split into lines. Whatever istioctl changes in a line depends on that line alone
+   (a snake_case field name made camelCase, strings escaped as Go escapes them, floats printed as
+   Go prints them, 4 spaces per level), so each distinct line is converted once and looked up
+   after that (`_LineTable`): a dump repeats the same lines over and over (60k distinct lines in
+   the 2.8M of 20k clusters), and the lookups run in C (`map` over a dict);
+3. what depends on more than a line is found on a code string, two bytes per line (indent, kind:
+   `_LineCodes`), searched in C: values whose keys are data, not field names (`decode.protojson`'s
+   rules: Struct values, Struct metadata, TypedStruct values, transport socket matches) are
+   replaced by their keys sorted (orjson) and laid out as Go does; maps get their entries sorted
+   and their keys kept as they are.
 
-`istioctl_dump_json` returns the chunks and the decode warnings, or None when the input is not laid out as Envoy prints dumps (or is
-protobuf JSON already): the caller then takes the general path.
+`istioctl_dump_json` returns the chunks and the decode warnings, or None when the input is not laid
+out as Envoy prints dumps (or is protobuf JSON already): the caller then takes the general path.
 """
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterator
 
 from meshctl.decode.configdump import entry_spans, section_name
 from meshctl.decode.protojson import camel_field_name
 
-# decode.protojson's rules, as the keys of Envoy's snake_case JSON.
-_VERBATIM = (b"filter_metadata", b"static_layer", b"default_subset", b"per_filter_config", b"extension_protocol_options")
-_MAPS = (b"typed_per_filter_config", b"typed_extension_protocol_options", b"typed_filter_metadata", b"key_values")
-_STRUCT_TYPES = (b"TypedStruct", b"google.protobuf.Struct", b"google.protobuf.Value")
-# Special keys that hold an underscore, found by what follows their first underscore (a search
-# anchored on "_" is fast), then checked whole.
-_SPECIAL_TAIL = re.compile(rb"_(?:metadata|layer|subset|filter_config|protocol_options|values|socket_matches)\": ")
-_SPECIAL = frozenset((*_VERBATIM, *_MAPS, b"transport_socket_matches"))
-# A snake_case field name, reversed, as it follows `:"` in the reversed text: protoc's rule
-# `[a-z][a-z0-9]*(_[a-z0-9]+)+` read backwards, then the quote and what opens a key.
-_REVERSED_KEY = re.compile(rb'(:"(?:[a-z0-9]+_)+[a-z0-9]*[a-z]")(?=[ \n])')
+_BATCH = 1 << 20  # bytes of an entry's text converted at a time (output: about twice that)
+# Between two items of a list held by an entry's field (one space per level: items at level 2);
+# a batch ends after "},\n", the next begins with "  {".
+_ITEM_BOUNDARY = b"\n  },\n  {\n"
+_MAX_LEVEL = 0x7E  # line levels fit in a byte below the kinds (0x7F: the empty line)
+
+# Kinds of line (`_LineCodes`), each the second byte of a line's code; the first is its level.
+ORDINARY = 0x80
+VERBATIM = 0x81  # a Struct-valued field opening a value: the whole value is data
+MAP = 0x82  # a map field opening its entries: their keys are data
+SOCKET_MATCHES = 0x83  # "transport_socket_matches": [ (each item's "match" is a Struct)
+METADATA = 0x84  # "metadata": { (a Struct unless it holds a Metadata message's fields)
+METADATA_FIELD = 0x85  # a Metadata message's field whose value fits on its line
+FILTER_METADATA = 0x86  # "filter_metadata": {: VERBATIM, and a Metadata message's field
+TYPED_FILTER_METADATA = 0x87  # "typed_filter_metadata": {: MAP, and a Metadata message's field
+STRUCT_TYPE = 0x88  # "@type" of a TypedStruct, Struct or Value Any: its "value" is data
+MATCH = 0x89  # "match": { or [
+VALUE = 0x8A  # "value": { or [
+
+# decode.protojson's tables, as the keys of Envoy's snake_case JSON (a line's key with its opening quote)
+_VERBATIM_KEYS = (b"static_layer", b"default_subset", b"per_filter_config", b"extension_protocol_options")
+_MAP_KEYS = (b"typed_per_filter_config", b"typed_extension_protocol_options", b"key_values", b"policies")
+# key -> (kind when the value opens on the line, kind otherwise)
+_KEY_KINDS = {
+    **{b'"' + key: (VERBATIM, ORDINARY) for key in _VERBATIM_KEYS},
+    **{b'"' + key: (MAP, ORDINARY) for key in _MAP_KEYS},
+    b'"filter_metadata': (FILTER_METADATA, METADATA_FIELD),
+    b'"typed_filter_metadata': (TYPED_FILTER_METADATA, METADATA_FIELD),
+    b'"transport_socket_matches': (SOCKET_MATCHES, ORDINARY),
+    b'"metadata': (METADATA, ORDINARY),
+    b'"match': (MATCH, ORDINARY),
+    b'"value': (VALUE, ORDINARY),
+}
+_STRUCT_TYPES = (b'TypedStruct"', b'google.protobuf.Struct"', b'google.protobuf.Value"')
+# An RBAC `metadata` Principal/Permission is a MetadataMatcher (filter, path, value), not a Struct.
+_MATCHER_KEYS = frozenset((b'"filter"', b'"path"'))
+_METADATA_KEYS = frozenset((b'"filter_metadata"', b'"typed_filter_metadata"'))
+
 _FIRST_FIELD = re.compile(rb'"([a-z][a-z0-9]*(?:_[a-z0-9]+)+|[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+)": ')
-_PROTECTED = b"\x00"  # never in JSON text (control characters are escaped): marks a cut-out value
+_TYPE_URL = re.compile(rb'\{\n "@type": "([^"\\]*)"')
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NUMBER = re.compile(rb"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_GO_ESCAPES = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"), ("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029"))
 
 
 def istioctl_dump_json(data: bytes, raw: bool = False) -> tuple[Iterator[bytes], list[str]] | None:
@@ -48,8 +83,9 @@ def istioctl_dump_json(data: bytes, raw: bool = False) -> tuple[Iterator[bytes],
     the warnings `decode.configdump.parse` gives for it; or None.
 
     None: not a dump laid out as Envoy prints it, or not one this path reads as `parse` does
-    (protobuf JSON input, invalid JSON or UTF-8, no entries): `full_dump` then decides. Every
-    entry is checked before the first chunk is made, so an error never cuts the output short.
+    (protobuf JSON input, invalid JSON or UTF-8, no entries, nesting deeper than 126 levels):
+    `full_dump` then decides. Every entry is checked before the first chunk is made, so an error
+    never cuts the output short.
     """
     import msgspec
 
@@ -59,13 +95,14 @@ def istioctl_dump_json(data: bytes, raw: bool = False) -> tuple[Iterator[bytes],
     sections: dict[str, list[bytes]] = {}
     unknown, warnings = [], []
     view = memoryview(data)
+    too_deep = b"\n" + b" " * (_MAX_LEVEL + 1)
     for _, start, stop in spans:
         try:
             text = msgspec.json.format(view[start:stop], indent=1)
         except msgspec.DecodeError:
             return None
         type_url = _TYPE_URL.match(text)
-        if type_url is None or _camel_input(text):
+        if type_url is None or _camel_input(text) or too_deep in text:
             return None
         name = section_name(type_url.group(1).decode())
         if name is None:
@@ -76,9 +113,6 @@ def istioctl_dump_json(data: bytes, raw: bool = False) -> tuple[Iterator[bytes],
     # decode.configdump.from_object keeps known sections grouped, in the order first seen, then the unknown ones
     entries = [text for texts in sections.values() for text in texts] + unknown
     return _chunks(entries, raw), warnings
-
-
-_TYPE_URL = re.compile(rb'\{\n "@type": "([^"\\]*)"')
 
 
 def _valid_text(data: bytes) -> bool:
@@ -98,292 +132,391 @@ def _camel_input(text: bytes) -> bool:
 
 
 def _chunks(entries: list[bytes], raw: bool) -> Iterator[bytes]:
+    lines, codes, data_values = _LineTable(camel=not raw), _LineCodes(), _DataValues()
     yield b'{\n    "configs": [\n'
     for index in range(len(entries)):
         text, entries[index] = entries[index], b""  # what is written is let go
-        yield _entry_json(text, raw)
+        for batch in _batches(text):
+            yield _batch_json(batch, lines, codes, data_values, raw)
         yield b",\n" if index < len(entries) - 1 else b"\n"
+        for table in (lines, codes, data_values):
+            table.bound()
     yield b"    ]\n}\n"
 
 
-def _entry_json(text: bytes, raw: bool) -> memoryview:
-    """One entry (laid out one space per level) as istioctl prints it inside "configs"."""
-    import msgspec
-
-    text = _go_strings(text)
-    if not raw:
-        text, kept = _protect_data_values(text)
-        text = _camel_keys(text)
-        if kept:
-            text = _restore(text, kept)
-        text = _sort_maps(text)
-    text = _go_floats(text)
-    # laid out inside `{"configs": [...]}`, so that its lines are indented as the entry's are
-    out = msgspec.json.format(b'{"configs":[' + text + b"]}", indent=4)
-    return memoryview(out)[out.index(b"\n", out.index(b"[")) + 1 : out.rindex(b"\n", 0, out.rindex(b"]"))]
-
-
-# -- keys -------------------------------------------------------------------------------------
+def _batches(text: bytes) -> Iterator[bytes]:
+    """The entry's text in pieces of about `_BATCH` bytes, cut between two items of a list that
+    one of its fields holds (never inside a value `_data_regions` or `_sort_maps` reads whole)."""
+    if len(text) <= _BATCH or not _cuttable(text):
+        yield text
+        return
+    start = 0
+    while len(text) - start > _BATCH:
+        cut = text.find(_ITEM_BOUNDARY, start + _BATCH)
+        if cut == -1:
+            break
+        cut += 6  # after "\n  },\n"
+        yield text[start:cut]
+        start = cut
+    yield text[start:]
 
 
-class _CamelTable(dict):
-    """Reversed `"snake_case":` -> reversed `"camelCase":`, filled as names are met."""
-
-    def __missing__(self, reversed_key: bytes) -> bytes:
-        converted = b'"' + camel_field_name(reversed_key[2:-1][::-1].decode()).encode() + b'":'
-        self[reversed_key] = converted[::-1]
-        return converted[::-1]
-
-
-_CAMEL = _CamelTable()
-
-
-def _camel_keys(text: bytes) -> bytes:
-    """Every snake_case field name (a key at the start of a line) in camelCase."""
-    parts = _REVERSED_KEY.split(text[::-1])
-    parts[1::2] = map(_CAMEL.__getitem__, parts[1::2])
-    return b"".join(parts)[::-1]
+def _cuttable(text: bytes) -> bool:
+    """Whether no field of the entry itself (level 1) is one whose value is read whole: then no
+    such value spans a cut (cuts are between items of a level-1 field's list, at level 2)."""
+    at = text.find(b'\n "')
+    while at != -1:
+        line_end = text.find(b"\n", at + 1)
+        if _LineCodes.code_of(text[at + 1 : line_end if line_end != -1 else len(text)]) in _READ_WHOLE:
+            return False
+        at = text.find(b'\n "', at + 1)
+    return True
 
 
-# -- values whose keys are data ---------------------------------------------------------------
+# -- lines ------------------------------------------------------------------------------------
 
 
-def _value_end(text: bytes, start: int, indent: int) -> int:
-    """End of the value at `start`, whose key (or list item) is on a line indented by `indent`."""
-    opening = text[start : start + 1]
-    if opening not in (b"{", b"["):
-        end = text.find(b"\n", start)
-        end = len(text) if end < 0 else end
-        return end - 1 if text[end - 1 : end] == b"," else end
-    if text[start + 1 : start + 2] in (b"}", b"]"):
-        return start + 2  # {} or []
-    closing = b"\n" + b" " * indent + (b"}" if opening == b"{" else b"]")
-    return text.index(closing, start) + len(closing)
+class _Bounded(dict):
+    """A memo that is emptied when it grows past `LIMIT` entries (a dump whose lines never repeat)."""
+
+    LIMIT = 1 << 19
+
+    def bound(self) -> None:
+        if len(self) > self.LIMIT:
+            self.clear()
 
 
-def _indent(text: bytes, at: int) -> int:
-    """The indentation of the line whose first character is at `at` (-1 if `at` is not first on its line)."""
-    line = text.rfind(b"\n", 0, at) + 1
-    return at - line if text[line:at].strip(b" ") == b"" else -1
+class _LineTable(_Bounded):
+    """A line of the one-space layout -> that line as istioctl prints it in "configs" (4 spaces
+    per level, 8 more for the entry's place), filled as lines are met."""
+
+    def __init__(self, camel: bool) -> None:
+        super().__init__()
+        self.keys = _KeyTable() if camel else None
+        self.pads = [b" " * (4 * level + 8) for level in range(_MAX_LEVEL + 1)]
+
+    def __missing__(self, line: bytes) -> bytes:
+        converted = self.convert(line, self.keys)
+        self[line] = converted
+        return converted
+
+    def convert(self, line: bytes, keys: _KeyTable | None) -> bytes:
+        """`line` as istioctl prints it, its key renamed by `keys` (None: kept as it is)."""
+        content = line.lstrip(b" ")
+        return self.convert_content(content, len(line) - len(content), keys) if line else line
+
+    def convert_content(self, content: bytes, level: int, keys: _KeyTable | None) -> bytes:
+        """A line's `content` (after its indentation) at `level`, as istioctl prints it."""
+        pad = self.pads[level]
+        # (find, not `in`: `bytes in bytes` tries the needle as an int first, at the cost of an exception)
+        if content.find(b"\\") + content.find(b"<") + content.find(b">") + content.find(b"&") != -4 or not content.isascii():
+            content = _go_strings(content)
+        if keys is not None and content[:1] == b'"':
+            # a snake_case key has no escape: the first '": ' ends it (in other lines, a key
+            # with an escape or a string holding '\": ', nothing is renamed)
+            key, separator, value = content.partition(b'": ')
+            if separator:
+                content = keys[key] + separator + value
+        if content[-1:].isdigit() or content[-2:-1].isdigit():
+            content = _go_float(content)
+        return pad + content
 
 
-def _protect_data_values(text: bytes) -> tuple[bytes, list[bytes]]:
-    """The text with each value whose keys are data replaced by a marker, and those values (keys sorted).
+class _KeyTable(dict):
+    """A key with its opening quote -> that key as protobuf JSON spells it."""
 
-    decode.protojson `_convert`: Struct and map<string, Struct> fields (`_VERBATIM`), a
-    `metadata` that is a Struct (not a Metadata message), the `value` of a TypedStruct or Struct
-    Any, the `match` of a transport socket match: their keys stay as they are, sorted (Go's
-    protojson prints maps sorted). The keys of maps (`_MAPS`) stay too: `_camel_keys` would
-    change those shaped like field names, so they are cut out here as well.
-    """
-    spans: list[tuple[int, int]] = []  # (start, end) of values kept as data
-
-    for found in _SPECIAL_TAIL.finditer(text):
-        key_start = text.rfind(b'"', 0, found.start()) + 1
-        key = text[key_start : found.end() - 3]
-        indent = _indent(text, key_start - 1)
-        if key not in _SPECIAL or indent < 0:
-            continue
-        value_start = found.end()
-        if key in _VERBATIM:
-            spans.append((value_start, _value_end(text, value_start, indent)))
-        elif key == b"transport_socket_matches":
-            _match_values(text, value_start, indent, spans)
-        elif text[value_start : value_start + 1] == b"{":
-            _field_shaped_map_keys(text, value_start, indent, spans)
-    _struct_metadata(text, spans)
-    _struct_any_values(text, spans)
-    if not spans:
-        return text, []
-    import orjson
-
-    spans.sort()
-    pieces, kept, cursor = [], [], 0
-    for start, end in spans:
-        if start < cursor:
-            continue  # inside a value already kept
-        pieces += [text[cursor:start], _PROTECTED]
-        kept.append(text[start:end])
-        cursor = end
-    pieces.append(text[cursor:])
-    values = orjson.loads(b"[" + b",".join(kept) + b"]")
-    option = orjson.OPT_SORT_KEYS
-    return b"".join(pieces), _go_floats(b"\x00".join(orjson.dumps(value, option=option) for value in values)).split(b"\x00")
+    def __missing__(self, key: bytes) -> bytes:
+        converted = key
+        if _SNAKE_FIELD.fullmatch(key, 1):
+            converted = b'"' + camel_field_name(key[1:].decode()).encode()
+        self[key] = converted
+        return converted
 
 
-def _lines_in_value(text: bytes, value_start: int, indent: int, line_start: bytes) -> Iterator[int]:
-    """Where each line of the value at `value_start` (its key's line indented by `indent`) that
-    starts with `line_start` (indentation included) continues."""
-    end = _value_end(text, value_start, indent)
-    needle = b"\n" + line_start
-    at = text.find(needle, value_start, end)
-    while at >= 0:
-        yield at + len(needle)
-        at = text.find(needle, at + len(needle), end)
+_SNAKE_FIELD = re.compile(rb"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 
 
-def _match_values(text: bytes, value_start: int, indent: int, spans: list) -> None:
-    """The `match` (a Struct) of each item of a transport_socket_matches list."""
-    for start in _lines_in_value(text, value_start, indent, b" " * (indent + 2) + b'"match": '):
-        spans.append((start, _value_end(text, start, indent + 2)))
+def _go_strings(content: bytes) -> bytes:
+    """A line's strings as Go's encoding/json writes them (what orjson plus `gojson.go_escapes` give)."""
+    if content.find(b"\\") != -1:
+        import orjson
+
+        # each string holding an escape, decoded and encoded again as orjson does
+        content = _STRING.sub(lambda m: orjson.dumps(orjson.loads(m.group())) if m.group().find(b"\\") != -1 else m.group(), content)
+    for raw, escaped in _GO_ESCAPES:  # only inside strings: JSON has no such character elsewhere
+        content = content.replace(raw, escaped)
+    return content
 
 
-def _field_shaped_map_keys(text: bytes, value_start: int, indent: int, spans: list) -> None:
-    """The keys of a map that `_camel_keys` would take for field names (each kept as its string)."""
-    for name_start in _lines_in_value(text, value_start, indent, b" " * (indent + 1) + b'"'):
-        name_end = text.index(b'": ', name_start)
-        if _FIELD_NAME.fullmatch(text, name_start, name_end):
-            spans.append((name_start - 1, name_end + 1))
-
-
-def _struct_metadata(text: bytes, spans: list) -> None:
-    """`metadata` values that are Structs: those without a Metadata message's fields."""
-    needle = b'"metadata": {'
-    at = text.find(needle)
-    while at >= 0:
-        indent = _indent(text, at)
-        value_start = at + len(needle) - 1
-        if indent >= 0 and text[value_start + 1 : value_start + 2] == b"\n":
-            first_child = value_start + 2 + indent + 1
-            if not text.startswith((b'"filter_metadata": ', b'"typed_filter_metadata": '), first_child):
-                spans.append((value_start, _value_end(text, value_start, indent)))
-        at = text.find(needle, at + len(needle))
-
-
-def _struct_any_values(text: bytes, spans: list) -> None:
-    """The `value` of an Any whose @type is a TypedStruct, Struct or Value."""
-    for struct_type in _STRUCT_TYPES:
-        needle = struct_type + b'"'
-        at = text.find(needle)
-        while at >= 0:
-            type_key = text.rfind(b'"@type": "', 0, at)
-            indent = _indent(text, type_key) if type_key >= 0 else -1
-            if indent > 0 and b"\n" not in text[type_key:at]:
-                object_end = text.find(b"\n" + b" " * (indent - 1) + b"}", at)
-                key = text.find(b"\n" + b" " * indent + b'"value": ', at, object_end if object_end >= 0 else len(text))
-                if key >= 0:
-                    value_start = key + 1 + indent + len(b'"value": ')
-                    spans.append((value_start, _value_end(text, value_start, indent)))
-            at = text.find(needle, at + len(needle))
-
-
-_FIELD_NAME = re.compile(rb"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
-
-
-def _restore(text: bytes, kept: list[bytes]) -> bytes:
-    """Each marker of `_protect_data_values` replaced by its value, in order."""
-    parts = text.split(_PROTECTED)
-    out = [parts[0]]
-    for value, rest in zip(kept, parts[1:]):
-        out += [value, rest]
-    return b"".join(out)
-
-
-def _sort_maps(text: bytes) -> bytes:
-    """Map fields (`_MAPS`, now camelCase) with their entries in key order, as Go's protojson prints them."""
-    edits = []
-    for name in _MAPS:
-        needle = b'"' + camel_field_name(name.decode()).encode() + b'": {\n'
-        at = text.find(needle)
-        while at >= 0:
-            indent = _indent(text, at)
-            start = at + len(needle) - 2
-            end = _value_end(text, start, indent)
-            entry_prefix = b"\n" + b" " * (indent + 1) + b'"'
-            if indent >= 0 and text.count(entry_prefix, start, end) > 1:
-                edits.append((start, end, _sorted_map(text[start:end], entry_prefix)))
-            at = text.find(needle, at + len(needle))
-    if not edits:
-        return text
-    edits.sort()
-    pieces, cursor = [], 0
-    for start, end, replacement in edits:
-        if start < cursor:
-            continue  # a map in a map's value: kept as it was (Envoy has none)
-        pieces += [text[cursor:start], replacement]
-        cursor = end
-    pieces.append(text[cursor:])
-    return b"".join(pieces)
-
-
-def _sorted_map(body: bytes, entry_prefix: bytes) -> bytes:
-    """`{...}` of a map with its entries (each from its key line on) in key order."""
-    import orjson
-
-    closing = body.rindex(b"\n")
-    starts = []
-    at = body.find(entry_prefix)
-    while at >= 0:
-        starts.append(at)
-        at = body.find(entry_prefix, at + 1)
-    entries = [body[a:b].rstrip(b",") for a, b in zip(starts, [*starts[1:], closing])]
-    key_at = len(entry_prefix) - 1
-    ordered = sorted(entries, key=lambda entry: orjson.loads(entry[key_at : entry.index(b'": ', key_at) + 1]))
-    return body[: starts[0]] + b",".join(ordered) + body[closing:]
-
-
-# -- strings and numbers as Go prints them ------------------------------------------------------
-
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_GO_ESCAPES = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"), ("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029"))
-
-
-def _go_strings(text: bytes) -> bytes:
-    """Strings as Go's encoding/json writes them (what orjson plus `gojson.go_escapes` give)."""
-    if b"\\" in text:
-        text = _reencode_escaped_strings(text)
-    for raw, escaped in _GO_ESCAPES:
-        if raw in text:  # only inside strings: JSON has no such character elsewhere
-            text = text.replace(raw, escaped)
-    return text
-
-
-def _reencode_escaped_strings(text: bytes) -> bytes:
-    """Strings that hold an escape, decoded and encoded again as orjson does (the lines holding one)."""
-    import orjson
-
-    pieces, cursor = [], 0
-    at = text.find(b"\\")
-    while at >= 0:
-        start = text.rfind(b"\n", 0, at) + 1
-        end = text.find(b"\n", at)
-        end = len(text) if end < 0 else end
-        line = _STRING.sub(lambda m: orjson.dumps(orjson.loads(m.group())) if b"\\" in m.group() else m.group(), text[start:end])
-        pieces += [text[cursor:start], line]
-        cursor = end
-        at = text.find(b"\\", end)
-    pieces.append(text[cursor:])
-    return b"".join(pieces)
-
-
-# A float's mark (a "." or an exponent after a digit), as Envoy or orjson print floats; each is then
-# checked as a whole number token: after ": ", ":", "[", "," or indentation, before ",", a line end,
-# "]" or "}". A string's text never has those on both sides (a string's own quotes are in the way).
-# Exponents are signed: Envoy (protobuf's SimpleDtoa), orjson, Python, Go and jq all print them so.
-_FLOAT_MARKS = tuple(re.compile(pattern + rb"(?=[,\n\]}\x00])") for pattern in (rb"\.\d+(?:[eE][-+]\d+)?", rb"e[-+]\d+", rb"E[-+]\d+"))
-_NUMBER = re.compile(rb"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
-_NUMBER_CHARS = frozenset(b"0123456789-.")
-
-
-def _go_floats(text: bytes) -> bytes:
-    """Floats printed as Go's encoding/json prints them (1.0 is 1, 1e+21 stays, 1e20 is 100000000000000000000)."""
-    edits = {}
-    for mark in _FLOAT_MARKS:
-        for found in mark.finditer(text):
-            start = found.start()
-            while start > 0 and text[start - 1] in _NUMBER_CHARS:
-                start -= 1
-            token = _NUMBER.fullmatch(text, start, found.end())
-            if token is not None and start > 0 and text[start - 1 : start] in (b" ", b":", b"[", b",", b"\n", b"\x00"):
-                edits[start] = found.end()
-    if not edits:
-        return text
+def _go_float(content: bytes) -> bytes:
+    """A line whose value is a float, with the float printed as Go's encoding/json prints it
+    (1.0 is 1, 1e+21 stays, 1e20 is 100000000000000000000); other lines as they are."""
+    head, separator, value = content.rpartition(b": ")
+    comma = value.endswith(b",")
+    token = value[:-1] if comma else value
+    if _NUMBER.fullmatch(token) is None or token.isdigit() or (token[:1] == b"-" and token[1:].isdigit()):
+        return content  # not a number, or an integer
     from meshctl.goenc.gojson import format_float
 
+    return head + separator + format_float(float(token)).encode() + (b"," if comma else b"")
+
+
+class _LineCodes(_Bounded):
+    """A line -> its code, one byte: the line's level (one space per level; 0x7F for the empty
+    line), or its kind (0x81 and up) when it is one `_data_regions` or `_sort_maps` reads."""
+
+    def __missing__(self, line: bytes) -> int:
+        content = line.lstrip(b" ")
+        if content[:8] in _SPECIAL_PREFIXES:
+            code = self.code_of(line)
+        else:
+            code = len(line) - len(content) if line else 0x7F
+        self[line] = code
+        return code
+
+    @staticmethod
+    def code_of(line: bytes) -> int:
+        """The code of `line`."""
+        content = line.lstrip(b" ")
+        level = len(line) - len(content) if line else 0x7F
+        if _SPECIAL_KEY.match(content) is None:
+            return level
+        key, _, value = content.partition(b'": ')
+        if key == b'"@type':
+            return STRUCT_TYPE if value.rstrip(b",").endswith(_STRUCT_TYPES) else level
+        opened, one_line = _KEY_KINDS[key]
+        kind = opened if value in (b"{", b"[") else one_line
+        if kind in (MAP, TYPED_FILTER_METADATA, METADATA) and value != b"{":
+            kind = METADATA_FIELD if kind == TYPED_FILTER_METADATA else ORDINARY
+        return level if kind == ORDINARY else kind
+
+
+_SPECIAL_KEY = re.compile(b"(?:" + b"|".join(re.escape(key) for key in (*_KEY_KINDS, b'"@type')) + b')": ')
+_SPECIAL_PREFIXES = frozenset((key + b'": ')[:8] for key in (*_KEY_KINDS, b'"@type'))
+_READ_WHOLE = frozenset((VERBATIM, MAP, SOCKET_MATCHES, METADATA, FILTER_METADATA, TYPED_FILTER_METADATA, STRUCT_TYPE))
+_LEVELS = [bytes((level,)) for level in range(0x80)]
+_KINDS = {kind: bytes((kind,)) for kind in range(ORDINARY, VALUE + 1)}
+
+
+def _level(line: bytes) -> int:
+    return len(line) - len(line.lstrip(b" "))
+
+
+def _end(lines: list[bytes], codes: bytes, line: int) -> int:
+    """The line that closes the value opened on `line` (the next line at its level, an ordinary one)."""
+    return codes.find(_LEVELS[_level(lines[line])], line + 1)
+
+
+def _one_line(line: bytes) -> bool:
+    return line[-1:] not in (b"{", b"[")
+
+
+def _entries(lines: list[bytes], codes: bytes, line: int, end: int) -> list[int]:
+    """The lines of the fields (or entries) of the object opened on `line` and closed on `end`."""
+    entries, at = [], line + 1
+    while at < end:
+        entries.append(at)
+        at = at + 1 if _one_line(lines[at]) else _end(lines, codes, at) + 1
+    return entries
+
+
+def _key(line: bytes) -> bytes:
+    """The key of a field or entry line, as JSON text (with its quotes)."""
+    return _STRING.match(line, _level(line)).group()
+
+
+# -- values and maps read whole ------------------------------------------------------------------
+
+
+def _batch_json(batch: bytes, table: _LineTable, codes_table: _LineCodes, data_values: _DataValues, raw: bool) -> bytes:
+    """A batch of an entry (one-space layout) as istioctl prints it inside "configs"."""
+    lines = batch.split(b"\n")
+    if raw:
+        return b"\n".join(map(table.__getitem__, lines))
+    codes = bytes(map(codes_table.__getitem__, lines))
+    kept_keys: list[int] = []  # lines whose key is a map's key that looks like a field name
+    if _next_map(codes, 0) != -1:
+        codes = _sort_maps(lines, codes, codes_table, kept_keys)
+    regions = _data_regions(lines, codes)
+    if kept_keys:
+        regions = _outermost(regions + [(line, line) for line in kept_keys])
+    if not regions:
+        return b"\n".join(map(table.__getitem__, lines))
+    # lines outside the regions converted line by line; each region's value as data
+    values = iter(data_values.render(lines, codes, [region for region in regions if region[0] != region[1]]))
+    convert = table.__getitem__
     pieces, cursor = [], 0
-    for start in sorted(edits):
-        end = edits[start]
-        pieces += [text[cursor:start], format_float(float(text[start:end])).encode()]
-        cursor = end
-    pieces.append(text[cursor:])
-    return b"".join(pieces)
+    for start, end in regions:
+        pieces += map(convert, lines[cursor:start])
+        if start == end:  # a map's key, kept as it is
+            pieces.append(table.convert(lines[start], keys=None))
+        else:  # the key's line without its opening "{" or "[", the value, and the comma after it
+            pieces.append(convert(lines[start])[:-1] + next(values) + (b"," if lines[end][-1:] == b"," else b""))
+        cursor = end + 1
+    pieces += map(convert, lines[cursor:])
+    return b"\n".join(pieces)
+
+
+def _next_map(codes: bytes, start: int) -> int:
+    """The next map's line from `start` (-1: none); memchr, not a regex's class."""
+    found = [at for at in (codes.find(_KINDS[MAP], start), codes.find(_KINDS[TYPED_FILTER_METADATA], start)) if at != -1]
+    return min(found) if found else -1
+
+
+# a "metadata": { whose first field is not one of a Metadata message's: a Struct, or a matcher
+_METADATA_STRUCT = re.compile(rb"\x84[^\x85\x86\x87]", re.DOTALL)
+
+
+def _data_regions(lines: list[bytes], codes: bytes) -> list[tuple[int, int]]:
+    """(first line, last line) of each value whose keys are data (decode.protojson `_convert`),
+    outermost only, in order. The first line is the key's, ending with the value's "{" or "["."""
+    regions = []
+    for kind in (VERBATIM, FILTER_METADATA):
+        needle = _KINDS[kind]
+        at = codes.find(needle)
+        while at != -1:
+            regions.append((at, _end(lines, codes, at)))
+            at = codes.find(needle, at + 1)
+    for found in _METADATA_STRUCT.finditer(codes):
+        line = found.start()
+        end = _end(lines, codes, line)
+        if _is_struct_metadata(lines, codes, line, end):
+            regions.append((line, end))
+    at = codes.find(_KINDS[SOCKET_MATCHES])
+    while at != -1:  # each item's own "match"
+        end = _end(lines, codes, at)
+        level = _level(lines[at]) + 2
+        found = codes.find(_KINDS[MATCH], at, end)
+        while found != -1:
+            if _level(lines[found]) == level:
+                regions.append((found, _end(lines, codes, found)))
+            found = codes.find(_KINDS[MATCH], found + 1, end)
+        at = codes.find(_KINDS[SOCKET_MATCHES], at + 1)
+    at = codes.find(_KINDS[STRUCT_TYPE])
+    while at != -1:  # the "value" field of the same object, after its "@type"
+        level = _level(lines[at])
+        if level > 0:
+            close = codes.find(_LEVELS[level - 1], at + 1)
+            found = codes.find(_KINDS[VALUE], at + 1, close if close != -1 else len(codes))
+            while found != -1 and _level(lines[found]) != level:
+                found = codes.find(_KINDS[VALUE], found + 1, close if close != -1 else len(codes))
+            if found != -1:
+                regions.append((found, _end(lines, codes, found)))
+        at = codes.find(_KINDS[STRUCT_TYPE], at + 1)
+    return _outermost(regions)
+
+
+def _outermost(regions: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The regions not inside another, in order."""
+    if len(regions) < 2:
+        return regions
+    regions.sort()
+    outermost, last_end = [], -1
+    for region in regions:
+        if region[0] > last_end:
+            outermost.append(region)
+            last_end = region[1]
+    return outermost
+
+
+def _is_struct_metadata(lines: list[bytes], codes: bytes, line: int, end: int) -> bool:
+    """A "metadata" value without a Metadata message's fields, and not a MetadataMatcher."""
+    keys = {_key(lines[entry]) for entry in _entries(lines, codes, line, end)}
+    return not keys & _METADATA_KEYS and not _MATCHER_KEYS <= keys
+
+
+_FIELD_NAME_KEY = re.compile(rb' *"[a-z][a-z0-9]*(?:_[a-z0-9]+)+": ')
+
+
+def _sort_maps(lines: list[bytes], codes: bytes, codes_table: _LineCodes, kept_keys: list[int]) -> bytes:
+    """Each map's entries in key order (Go's protojson prints maps sorted), in `lines`; the lines
+    of keys that the camelCase step would take for field names added to `kept_keys`. Returns the
+    codes of the lines as they now are."""
+    import orjson
+
+    line = _next_map(codes, 0)
+    while line != -1:
+        end = _end(lines, codes, line)
+        first_end = line + 1 if _one_line(lines[line + 1]) else _end(lines, codes, line + 1)
+        entries = [line + 1] if first_end + 1 == end else _entries(lines, codes, line, end)
+        if len(entries) > 1:
+            bounds = [*entries, end]
+            groups = [lines[bounds[k] : bounds[k + 1]] for k in range(len(entries))]
+            ordered = sorted(groups, key=lambda group: orjson.loads(_key(group[0])))
+            if ordered != groups:
+                for group in ordered:
+                    group[-1] = group[-1].removesuffix(b",")
+                for group in ordered[:-1]:
+                    group[-1] += b","
+                lines[line + 1 : end] = [text for group in ordered for text in group]
+                codes = codes[: line + 1] + bytes(map(codes_table.__getitem__, lines[line + 1 : end])) + codes[end:]
+                entries = _entries(lines, codes, line, end)
+        kept_keys.extend(entry for entry in entries if _FIELD_NAME_KEY.match(lines[entry]))
+        line = _next_map(codes, line + 1)
+    return codes
+
+
+class _DataValues(_Bounded):
+    """(a value's lines inside its brackets, the level of its key's line) -> the value with its
+    keys sorted, laid out as Go's MarshalIndent lays it out there (strings and floats as Go
+    prints them)."""
+
+    def render(self, lines: list[bytes], codes: bytes, regions: list[tuple[int, int]]) -> list[bytes]:
+        """The rendering of each region's value; those not met before are made together."""
+        starts, ends = zip(*regions)
+        # each value's lines inside its brackets, and its level (that of its closing line, an ordinary one)
+        keys = list(zip(map(tuple, map(lines.__getitem__, map(slice, map((1).__add__, starts), ends))), map(codes.__getitem__, ends)))
+        values = list(map(self.get, keys))
+        missing: dict[tuple, bytes] = {}
+        at = -1
+        while True:
+            try:
+                at = values.index(None, at + 1)
+            except ValueError:
+                break
+            if keys[at] not in missing:
+                start, end = regions[at]
+                missing[keys[at]] = lines[start][-1:] + b"\n" + b"\n".join(lines[start + 1 : end + 1]).removesuffix(b",")
+        if not missing:
+            return values
+        self._make(missing)
+        return list(map(self.__getitem__, keys))
+
+    def _make(self, missing: dict[tuple, bytes]) -> None:
+        import functools
+        import itertools
+
+        import msgspec
+        import orjson
+
+        values = orjson.loads(b"[" + b",".join(missing.values()) + b"]")
+        encoded = b"\x00".join(map(functools.partial(orjson.dumps, option=orjson.OPT_SORT_KEYS), values))
+        for raw, escaped in _GO_ESCAPES:
+            encoded = encoded.replace(raw, escaped)
+        parts = encoded.split(b"\x00")
+        if _FLOAT_HINT.search(encoded) is not None:
+            parts = list(map(_go_floats, parts))
+        laid_out = map(functools.partial(msgspec.json.format, indent=4), parts)
+        pads = map(_NEWLINE_PADS.__getitem__, map(operator.itemgetter(1), missing))
+        self.update(zip(missing, map(bytes.replace, laid_out, itertools.repeat(b"\n"), pads)))
+
+
+_NEWLINE_PADS = [b"\n" + b" " * (4 * level + 8) for level in range(_MAX_LEVEL + 1)]
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?')
+_FLOAT_HINT = re.compile(rb"[:\[,]-?\d+[.eE]")  # a number's start in compact JSON, then a float's mark
+
+
+def _go_floats(value: bytes) -> bytes:
+    """Compact JSON with its floats printed as Go's encoding/json prints them (strings left as they are)."""
+    if _FLOAT_HINT.search(value) is None:
+        return value
+    return _JSON_TOKEN.sub(_go_number, value)
+
+
+def _go_number(token: re.Match) -> bytes:
+    text = token.group()
+    if text[:1] == b'"' or text.isdigit() or (text[:1] == b"-" and text[1:].isdigit()):
+        return text  # a string or an integer
+    from meshctl.goenc.gojson import format_float
+
+    return format_float(float(text)).encode()

@@ -60,7 +60,8 @@ CRAFTED = {
             {"version_info": "v1", "cluster": any_of(
                 "envoy.config.cluster.v3.Cluster", name="outbound|80||svc.ns.svc.cluster.local", connect_timeout="10s",
                 per_connection_buffer_limit_bytes=32768, ratio=1.0, big=1e20, small=-2.5e-07, half=0.5, lists=[[1.5, 2], [], {}],
-                metadata={"filter_metadata": {"istio": {"services": [{"namespace": "ns", "host": "svc", "name": "svc"}], "default_original_port": 80}}},
+                metadata={"filter_metadata": {"istio": {"services": [{"namespace": "ns", "host": "svc", "name": "svc"}], "default_original_port": 80,
+                                                        "html": "a<b>&c \u2028", "ratio": [1.0, 2.5e-07, 1e21], "text": "x,1.0]"}}},
                 transport_socket_matches=[{"name": "tlsMode-istio", "match": {"tlsMode": "istio", "b_key": "x"},
                                            "transport_socket": {"name": "tls", "typed_config": any_of("x.UpstreamTlsContext", sni="a<b>&c")}}],
                 typed_extension_protocol_options={"z.options": any_of("z.Options", max_requests=1), "a.options": any_of("a.Options", idle_timeout="1s")},
@@ -74,6 +75,9 @@ CRAFTED = {
                 "x.ExtAuthzPerRoute", disabled=True), "key_like_field": any_of("x.Z", per_route=True)},
             wasm={"config": {"environment_variables": {"key_values": {"z_var": "1", "a_var": "2"}}}},
             other_struct=any_of("google.protobuf.Struct", value={"y_y": 1, "x_x": {"b": 1, "a": 2}}),
+            rbac={"rules": {"policies": {"z-policy": {"permissions": [{"any": True}]}, "a_policy": {"principals": [{"metadata": {
+                "filter": "envoy.filters", "path": [{"key": "k_k"}], "value": {"string_match": {"exact": "x"}}}}]}}}},
+            later_metadata={"metadata": {"zeta_key": 1, "filter_metadata": {"b": {"y_y": 2}, "a": 1}}},
         )}}]),
         any_of("envoy.admin.v3.FutureConfigDump", some_field={"deep_key": [1, 2.0]}),
         any_of("envoy.admin.v3.ClustersConfigDump", static_clusters=[{"cluster": any_of("envoy.config.cluster.v3.Cluster", name="second")}]),
@@ -86,6 +90,26 @@ CRAFTED = {
 def test_crafted_dump_as_the_general_path(raw):
     data = envoy_json(CRAFTED)
     assert byte_path(data, raw) == general_path(data, raw)
+
+
+@pytest.mark.parametrize("raw", [False, True], ids=["istioctl", "raw"])
+def test_a_dump_cut_into_batches_as_the_general_path(raw, monkeypatch):
+    """Big entries are converted a batch of list items at a time: every cut gives the same bytes."""
+    import copy
+
+    from meshctl.render import dumpjson
+
+    document = copy.deepcopy(CRAFTED)
+    clusters = document["configs"][1]["dynamic_active_clusters"]
+    for index in range(1, 40):
+        clusters.append(copy.deepcopy(clusters[0]))
+        clusters[-1]["cluster"]["name"] = f"outbound|{index}||svc{index}.ns.svc.cluster.local"
+        clusters[-1]["cluster"]["metadata"]["filter_metadata"]["istio"]["default_original_port"] = index
+    data = envoy_json(document)
+    expected = general_path(data, raw)
+    for size in (1, 500, 3000):
+        monkeypatch.setattr(dumpjson, "_BATCH", size)
+        assert byte_path(data, raw) == expected
 
 
 @pytest.mark.parametrize("raw", [False, True], ids=["istioctl", "raw"])
