@@ -9,7 +9,6 @@ refuses port-forward is read with `PodSource` (exec ``pilot-agent request``), as
 
 from __future__ import annotations
 
-import os
 import time
 
 from meshctl.archive import layout
@@ -96,19 +95,7 @@ def _context(kube: ClusterAccess) -> dict:
 
 def _context_name(kube: ClusterAccess) -> str:
     """The kubeconfig context in use ("" in-cluster), for the manifest."""
-    if kube.options.context:
-        return kube.options.context
-    from kubernetes import config
-
-    files = kube.options.kubeconfig or os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
-    existing = os.pathsep.join(p for p in files.split(os.pathsep) if p and os.path.exists(p))
-    if not existing:
-        return ""
-    try:
-        _, current = config.list_kube_config_contexts(existing)
-    except Exception:  # the client already loaded this config; a name is nice to have, not needed
-        return ""
-    return (current or {}).get("name", "")
+    return kube.options.context or getattr(kube, "context", "") or ""
 
 
 # Lists every verdict may need, each read across namespaces (else in the pods' namespaces and the

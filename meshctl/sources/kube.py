@@ -1,8 +1,10 @@
 """Kubernetes API access: kubeconfig, pod resolution, exec, and the port-forward websocket.
 
-Built on the official ``kubernetes`` client (imported lazily: ~150 ms). Objects are read as
-plain JSON dicts rather than the client's pydantic models: those reject objects with missing
-fields, and meshctl must keep working against any API server version.
+The kubeconfig is read by `meshctl.sources.kubeconfig` and requests go over the standard library
+(`meshctl.sources.kubehttp`) and websocket-client: the official ``kubernetes`` client costs ~0.5 s
+to import, several times `kubectl get pod` (it is still used for auth-provider users, and for
+the local listener of `port_forward`). Objects are read as plain JSON dicts: meshctl must keep
+working against any API server version.
 
 Every failure becomes a one-line :class:`SourceError` (exit 69) that names what was asked for:
 the pod, the verb/resource RBAC denied, the context, the API server address.
@@ -10,9 +12,7 @@ the pod, the verb/resource RBAC denied, the context, the API server address.
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 from typing import Any
 from urllib.parse import quote
 
@@ -29,6 +29,7 @@ from meshctl.sources.deadline import Deadline, shut
 DEFAULT_REQUEST_TIMEOUT = 120.0
 # Connecting is separate and short, so that an unreachable API server fails fast.
 CONNECT_TIMEOUT = 10.0
+_USER_AGENT = "meshctl"
 
 # kind -> (API path prefix, plural) for the workloads a PodRef can name.
 _WORKLOAD_PATHS = {
@@ -96,7 +97,16 @@ class KubeClient:
         self.options = options
         self.timeout = parse_timeout(options.request_timeout)
         self.max_body = parse_size(options.max_body_size, DEFAULT_MAX_BODY, BODY_FLAG)
-        self._api_client, self.context_namespace, self.server = _load_api_client(options)
+        from meshctl.model.urls import without_userinfo
+        from meshctl.sources.kubeconfig import load
+        from meshctl.sources.kubehttp import Connections
+
+        self._config = load(options)
+        self._http = Connections(self._config, CONNECT_TIMEOUT)
+        self.context_namespace = self._config.namespace
+        self.context = self._config.context  # the kubeconfig context in use ("" in-cluster)
+        # a kubeconfig server URL may hold credentials: they are never printed nor stored (snapshots)
+        self.server = without_userinfo(self._config.server)
 
     @property
     def namespace(self) -> str:
@@ -109,37 +119,34 @@ class KubeClient:
         self, path: str, *, verb: str, resource: str, namespace: str = "", query: list | None = None, not_found: str = ""
     ) -> dict:
         """GET an API path and return the JSON object; errors name `verb` `resource` (404: `not_found`)."""
-        from kubernetes.client.exceptions import ApiException
-        from urllib3.exceptions import HTTPError
+        import http.client
+        from urllib.parse import urlencode
 
-        client = self._api_client
-        method, url, headers, _, _ = client.param_serialize(
-            "GET", path, query_params=query or [], header_params={"Accept": "application/json"},
-            auth_settings=["BearerToken"],
-        )  # fmt: skip
+        target = self._config.base_path + path + (f"?{urlencode(query)}" if query else "")
+        headers = {"Accept": "application/json", "User-Agent": _USER_AGENT, **self._config.headers}
         deadline = Deadline(self.timeout)
         try:
-            # one wall clock from connect to the body's last byte: urllib3's connections `watch` their
-            # sockets (_watch_sockets), so the watchdog can shut one still sending headers
+            # one wall clock from connect to the body's last byte: the connections `watch` their sockets
+            # (meshctl.sources.kubehttp), so the watchdog can shut one still in its TLS handshake or headers
             with deadline.guard():
-                response = client.call_api(method, url, header_params=headers, _request_timeout=(CONNECT_TIMEOUT, self.timeout))
-                response.data = _read_limited(response.response, self.max_body, f"the API server's answer to {verb} {resource}")
+                response = self._http.get(target, headers, self.timeout)
+                data = _read_limited(response, self.max_body, f"the API server's answer to {verb} {resource}")
             if deadline.fired:
                 raise TimeoutError
-        except (ApiException, HTTPError, OSError) as exc:
+        except (http.client.HTTPException, OSError) as exc:
+            self._http.discard()
             if deadline.fired or isinstance(exc, TimeoutError):
                 raise SourceError(f"the API server at {self.server} did not answer {verb} {resource} within {self.timeout:g}s (--request-timeout)") from None
-            if not isinstance(exc, ApiException):
-                raise SourceError(f"cannot reach the API server at {self.server}: {_short(exc)}") from None
-            if exc.status == 404 and not_found:
-                raise SourceError(not_found) from None
-            raise self._api_error(exc.status, exc.body, verb, resource, namespace) from None
+            raise SourceError(f"cannot reach the API server at {self.server}: {_short(exc)}") from None
+        except SourceError:
+            self._http.discard()
+            raise
         if response.status == 404 and not_found:
             raise SourceError(not_found)
         if not 200 <= response.status <= 299:
-            raise self._api_error(response.status, response.data, verb, resource, namespace)
+            raise self._api_error(response.status, data, verb, resource, namespace)
         try:
-            return json.loads(response.data)
+            return json.loads(data)
         except ValueError:
             raise SourceError(f"the API server at {self.server} answered {path} with non-JSON data") from None
 
@@ -212,36 +219,28 @@ class KubeClient:
 
         Opened here rather than by kubernetes.stream.ws_client.create_websocket, which forwards
         only the Authorization header (so --as would silently run as the real user) and hides the
-        handshake's HTTP status inside ApiException(status=0). The generated CoreV1Api is not used
-        either: it costs ~1 s to import.
+        handshake's HTTP status inside ApiException(status=0).
 
         Raises:
             SourceError: RBAC denied ``create pods/<subresource>``, or the API server unreachable (`what` first).
         """
-        import ssl
+        from urllib.parse import urlencode
 
-        from kubernetes.stream.ws_client import get_websocket_url, websocket_proxycare
         from websocket import WebSocket, WebSocketBadStatusException, WebSocketException
 
         name, namespace = _pod_name(pod)
-        _, url, headers, _, _ = self._api_client.param_serialize(
-            "GET", f"/api/v1/namespaces/{quote(namespace)}/pods/{quote(name)}/{subresource}", auth_settings=["BearerToken"]
-        )
-        config = self._api_client.configuration
-        url = get_websocket_url(url, query)
+        config = self._config
+        scheme = "wss" if self._http.https else "ws"
+        host = f"[{config.host}]" if ":" in config.host else config.host
+        path = f"{config.base_path}/api/v1/namespaces/{quote(namespace)}/pods/{quote(name)}/{subresource}"
+        url = f"{scheme}://{host}:{config.port}{path}?{urlencode(query, doseq=True)}"
         header = ["sec-websocket-protocol: v5.channel.k8s.io,v4.channel.k8s.io"]
-        header += [f"{key}: {value}" for key, value in headers.items() if key.lower() in ("authorization", "impersonate-user")]
-        if url.startswith("wss://") and config.verify_ssl:
-            sslopt = {"cert_reqs": ssl.CERT_REQUIRED, "ca_certs": config.ssl_ca_cert or _default_ca_bundle()}
-            if config.assert_hostname is not None:
-                sslopt["check_hostname"] = config.assert_hostname
-        else:  # http://, or the kubeconfig's own insecure-skip-tls-verify
-            sslopt = {"cert_reqs": ssl.CERT_NONE}
-        sslopt.update({k: v for k, v in (("certfile", config.cert_file), ("keyfile", config.key_file),
-                                         ("server_hostname", config.tls_server_name)) if v})  # fmt: skip
+        header += [f"{key}: {value}" for key, value in config.headers.items()]
+        sslopt = {"context": config.ssl_context, "server_hostname": config.tls_server_name or config.host} if self._http.https else {}
         options = {"header": header, "timeout": CONNECT_TIMEOUT}
-        if config.proxy or config.proxy_headers:
-            options = websocket_proxycare(options, config, url, headers)
+        if self._http.proxy:
+            options.update(http_proxy_host=self._http.proxy[0], http_proxy_port=self._http.proxy[1], proxy_type="http",
+                           http_proxy_auth=self._http.proxy_auth)  # fmt: skip
         socket = WebSocket(sslopt=sslopt, skip_utf8_validation=False)
         deadline = deadline or Deadline(self.timeout)
         try:
@@ -354,99 +353,6 @@ def _verb(method: str) -> str:
     return "" if method == "GET" else f"{method} "
 
 
-def _default_ca_bundle() -> str:
-    import certifi
-
-    return certifi.where()
-
-
-def _load_api_client(options: KubeOptions):
-    """(ApiClient, context namespace, server URL) from kubeconfig files or the in-cluster account."""
-    from kubernetes import client, config
-    from kubernetes.config.config_exception import ConfigException
-
-    configuration = client.Configuration()
-    files = options.kubeconfig or os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
-    paths = [p for p in files.split(os.pathsep) if p]
-    namespace = None
-    if not any(os.path.exists(p) for p in paths):
-        if options.kubeconfig:
-            from meshctl.errors import InputError
-
-            raise InputError(f"kubeconfig {options.kubeconfig} does not exist")
-        if not os.environ.get("KUBERNETES_SERVICE_HOST"):
-            raise SourceError(f"no kubeconfig found ({files}) and not running in a pod: set --kubeconfig or KUBECONFIG")
-        try:
-            config.load_incluster_config(client_configuration=configuration)
-        except ConfigException as exc:
-            raise SourceError(f"in-cluster configuration failed: {exc}") from None
-        namespace = _in_cluster_namespace()
-    else:
-        existing = os.pathsep.join(p for p in paths if os.path.exists(p))
-        try:
-            contexts, current = config.list_kube_config_contexts(existing)
-        except ConfigException as exc:
-            raise SourceError(f"kubeconfig {existing}: {_short(exc)}") from None
-        wanted = options.context or (current or {}).get("name")
-        chosen = next((c for c in contexts or [] if c.get("name") == wanted), None)
-        if chosen is None:
-            known = ", ".join(sorted(c.get("name", "") for c in contexts or [])) or "none"
-            if options.context:
-                raise SourceError(f"context {options.context!r} not found in kubeconfig {existing} (contexts: {known})")
-            raise SourceError(f"kubeconfig {existing} has no current context: use --context (contexts: {known})")
-        namespace = (chosen.get("context") or {}).get("namespace")
-        try:
-            config.load_kube_config(existing, context=wanted, client_configuration=configuration, persist_config=False)
-        except ConfigException as exc:
-            raise SourceError(f"kubeconfig {existing}, context {wanted!r}: {_short(exc)}") from None
-    # urllib3 would retry a failed connect 3 times: 40 s before saying an API server is unreachable.
-    configuration.retries = 0
-    api_client = client.ApiClient(configuration)
-    _watch_sockets(api_client.rest_client.pool_manager)
-    if options.as_user:
-        api_client.set_default_header("Impersonate-User", options.as_user)
-    from meshctl.model.urls import without_userinfo
-
-    # a kubeconfig server URL may hold credentials: they are never printed nor stored (snapshots)
-    return api_client, namespace, without_userinfo(configuration.host)
-
-
-def _watch_sockets(pool_manager) -> None:
-    """Make the pool manager's connections `watch` their sockets (meshctl.sources.deadline): a request's
-    deadline can then shut the socket urllib3 reads the status line and headers from (or makes the TLS
-    handshake on), which the per-read timeout alone lets a server trickle for ever."""
-    pool_manager.pool_classes_by_scheme = {
-        scheme: _watched_pool(pool_class) for scheme, pool_class in pool_manager.pool_classes_by_scheme.items()
-    }
-
-
-@functools.cache
-def _watched_pool(pool_class):
-    """`pool_class` (a urllib3 connection pool) whose connections register their sockets with the deadline."""
-    from meshctl.sources.deadline import watch
-
-    class WatchedConnection(pool_class.ConnectionCls):
-        def _new_conn(self):
-            sock = super()._new_conn()  # a new connection: before its TLS handshake, if any
-            watch(sock)
-            return sock
-
-        def request(self, *args, **kwargs):
-            if self.sock is not None:  # a kept-alive connection, used again
-                watch(self.sock)
-            return super().request(*args, **kwargs)
-
-    return type(f"Watched{pool_class.__name__}", (pool_class,), {"ConnectionCls": WatchedConnection})
-
-
-def _in_cluster_namespace() -> str | None:
-    try:
-        with open("/var/run/secrets/kubernetes.io/serviceaccount/namespace") as handle:
-            return handle.read().strip() or None
-    except OSError:
-        return None
-
-
 def _read_channels(sock, deadline: float, limit: int, what: str) -> dict[int, list[bytes]]:
     """Frames of a channel.k8s.io websocket by channel until the server closes it.
 
@@ -505,16 +411,16 @@ def _bound_frames(socket) -> None:
 
 
 def _read_limited(response, limit: int, what: str) -> bytes:
-    """A urllib3 response's body, refused past `limit` bytes (its Content-Length first)."""
+    """An http.client response's body, refused past `limit` bytes (its Content-Length first)."""
     from meshctl.model.limits import BoundedBuffer, too_large
 
-    length = response.headers.get("Content-Length")
+    length = response.getheader("Content-Length")
     if length and length.isdigit() and int(length) > limit:
         raise too_large(what, limit)
     buffer = BoundedBuffer(limit, what)
-    for chunk in response.stream(1 << 20):
+    while chunk := response.read(1 << 20):
         buffer.write(chunk)
-    response.release_conn()
+    response.close()  # read to its end: the connection is kept for the next request
     return buffer.getvalue()
 
 

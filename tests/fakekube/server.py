@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import socket
+import ssl
 import tempfile
 import threading
 import time
@@ -108,9 +109,11 @@ class FakeKube:
 
     def __init__(self, *, latency: float = 0.0, user: str = "kubernetes-admin", token: str | None = None,
                  tls: bool = False, workdir: str | Path | None = None, context: str = "fake",
-                 namespace: str = "default", crds: Sequence[dict] = DEFAULT_CRDS):
+                 namespace: str = "default", crds: Sequence[dict] = DEFAULT_CRDS, client_ca: bytes | None = None):
         self.latency = latency
         self.tls = tls
+        # with tls: clients must show a certificate this CA (PEM) signed, as an API server with --client-ca-file
+        self.client_ca = client_ca
         # Like a >= 1.30 server; False answers only the legacy per-group documents (older servers).
         self.aggregated_discovery = True
         self.ca_pem: bytes | None = None
@@ -145,6 +148,9 @@ class FakeKube:
             from .tls import make_server_context
 
             context, self.ca_pem = make_server_context(self._workdir)
+            if self.client_ca:
+                context.verify_mode = ssl.CERT_REQUIRED
+                context.load_verify_locations(cadata=self.client_ca.decode())
             # Handshake in the handler thread (first read), not in the accept loop.
             server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
         self._server = server
