@@ -59,7 +59,8 @@ def main() -> int:
                        check=True, timeout=300)  # fmt: skip
         dump = dump_path.read_bytes()
         routes = {"/config_dump?include_eds": dump, "/clusters?format=json": b'{"cluster_statuses": []}',
-                  "/server_info": b'{"state": "LIVE"}', "/certs": b'{"certificates": []}'}  # fmt: skip
+                  "/server_info": b'{"state": "LIVE"}', "/certs": b'{"certificates": []}', "/stats?format=json": b'{"stats": []}',
+                  "/logging": b"active loggers:\n  admin: info\n"}  # fmt: skip
         admin = stack.enter_context(http_target(routes))
         kube = stack.enter_context(FakeKube(workdir=workdir))
         pods = mesh(kube, args.pods)

@@ -23,7 +23,7 @@ from meshctl.commands.options import (
 )
 from meshctl.emit import DATA_FORMATS, data_format, emit
 from meshctl.env import Env
-from meshctl.errors import ExitStatus, SourceError, UsageError
+from meshctl.errors import ExitStatus, UsageError
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False,
                   context_settings={"help_option_names": ["-h", "--help"]})  # fmt: skip
@@ -48,7 +48,7 @@ def snapshot(
         raise UsageError("give the archive to write with -o PATH (e.g. -o mesh.tar.gz)")
     from meshctl.archive.writer import SnapshotWriter
     from meshctl.snapshot.capture import take_snapshot
-    from meshctl.sources.fleet import select_proxy_pods
+    from meshctl.sources.fleet import stream_proxy_pods
 
     env = Env.of(ctx)
     if env.kube.snapshot:
@@ -56,13 +56,11 @@ def snapshot(
     SnapshotWriter.check_target(output)  # before the cluster is asked anything
     kube = env.cluster()
     namespace = env.kube.namespace
-    pods = select_proxy_pods(kube, namespace=namespace, all_namespaces=all_namespaces, selector=selector or "")
-    if not pods:
-        where = "any namespace" if all_namespaces else f"namespace {namespace or kube.namespace}"
-        raise SourceError(f"no running sidecar pods in {where}" + (f" matching {selector}" if selector else ""))
     selection = {"namespace": "" if all_namespaces else (namespace or kube.namespace), "allNamespaces": all_namespaces,
                  "selector": selector or ""}  # fmt: skip
-    with SnapshotWriter(output) as writer:
+    # the pods are stored as the list's pages come (memory: a page of pods, not all of them)
+    pods = stream_proxy_pods(kube, namespace=namespace, all_namespaces=all_namespaces, selector=selector or "")
+    with SnapshotWriter(output) as writer:  # an error before the end (no pods selected) leaves no archive
         manifest = take_snapshot(kube, writer, pods, selection=selection, concurrency=concurrency,
                                  proxy_admin_port=env.kube.proxy_admin_port, stream=env.stderr, progress=env.terminal.progress)  # fmt: skip
     _report(env, output, manifest, strict)

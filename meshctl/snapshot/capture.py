@@ -10,6 +10,7 @@ refuses port-forward is read with `PodSource` (exec ``pilot-agent request``), as
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Iterator
 
 from meshctl.archive import layout
 from meshctl.archive.writer import SnapshotWriter, json_bytes
@@ -24,10 +25,26 @@ _WEBHOOKS = ("/apis/admissionregistration.k8s.io/v1", "mutatingwebhookconfigurat
 ROOT_CERT_CONFIGMAP = "istio-ca-root-cert"
 
 
+def record_pods(writer: SnapshotWriter, pods: Iterable[dict]) -> list[dict]:
+    """Store each pod as a GET returns it, as it comes (`stream_proxy_pods`: a page of the list at
+    a time); return them sorted by namespace and name, each cut to what capturing its sidecar
+    needs (its name and namespace). The pods as read were ~35 KB of Python objects each: at 2000
+    pods, ten times an Envoy-sized dump for the whole run (bench/bench_snapshot.py)."""
+    from meshctl.model.pods import pod_key
+    from meshctl.sources.fleet import by_namespace
+
+    kept = {}
+    for pod in pods:
+        writer.add_bytes(_member(_API_V1, "pods", pod), json_bytes(_as_read(pod, _API_V1, "pods")))
+        meta = pod["metadata"]
+        kept[pod_key(pod)] = {"metadata": {"name": meta["name"], "namespace": meta["namespace"]}}
+    return [kept[key] for key in sorted(kept, key=by_namespace)]
+
+
 def take_snapshot(
     kube: ClusterAccess,
     writer: SnapshotWriter,
-    pods: list[dict],
+    pods: Iterable[dict],
     *,
     selection: dict,
     concurrency: int,
@@ -35,13 +52,23 @@ def take_snapshot(
     progress: bool | None = None,
     stream=None,
 ) -> dict:
-    """Write everything into `writer`; return the manifest (also stored, last). The progress bar is drawn on `stream` (see run_each)."""
+    """Write everything into `writer`; return the manifest (also stored, last). The progress bar is drawn on `stream` (see run_each).
+
+    `pods` may be an iterator (`stream_proxy_pods`): each is stored as it comes.
+
+    Raises:
+        SourceError: `pods` was empty (nothing selected: no archive is worth writing).
+    """
     from meshctl import __version__
-    from meshctl.sources.fleet import run_each
+    from meshctl.sources.fleet import by_namespace, run_each
 
     failures: list[dict] = []
     context = _context(kube)
     writer.add_bytes(layout.CONTEXT, json_bytes(context))
+    pods = record_pods(writer, pods)
+    if not pods:
+        where = "any namespace" if selection.get("allNamespaces") else f"namespace {selection.get('namespace')}"
+        raise SourceError(f"no running sidecar pods in {where}" + (f" matching {selection['selector']}" if selection.get("selector") else ""))
     recorded: dict[str, object] = {}
     for member, document in _cluster_objects(kube, pods, failures, recorded):
         writer.add_bytes(member, json_bytes(document))
@@ -64,7 +91,7 @@ def take_snapshot(
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         **context,
         "selection": selection,
-        "pods": {key: pod_rows[key] for key in sorted(pod_rows, key=lambda k: k.rpartition(".")[::-1])},
+        "pods": {key: pod_rows[key] for key in sorted(pod_rows, key=by_namespace)},
         "istiods": istiods,
         "failed": failures,
         "interrupted": run.interrupted,
@@ -108,10 +135,11 @@ _CLUSTER_SCOPED = {"nodes"}
 
 
 def _cluster_objects(kube: ClusterAccess, pods: list[dict], failures: list[dict], recorded: dict):
-    """(member, object) for the pods, their namespaces, injector webhooks and ConfigMaps, istiod pods,
-    FACT_LISTS and DESCRIBE_RESOURCES; `recorded` gets the scope of each list read in full."""
+    """(member, object) for the pods' namespaces, injector webhooks and ConfigMaps, istiod pods,
+    FACT_LISTS and DESCRIBE_RESOURCES; `recorded` gets the scope of each list read in full. The
+    `pods` themselves were stored by `record_pods` (as names here), and are not stored again."""
     istio_ns = kube.options.istio_namespace
-    seen: set[str] = set()
+    seen: set[str] = {_member(_API_V1, "pods", pod) for pod in pods}
     try:  # `describe` shows the ingress gateways exposing a workload
         ingress = kube.list(_API_V1, "pods", "", INGRESS_SELECTOR)
     except SourceError as exc:
@@ -121,7 +149,6 @@ def _cluster_objects(kube: ClusterAccess, pods: list[dict], failures: list[dict]
     # (what, API prefix, plural, read): list items carry no kind, so the member comes from the read.
     # Cluster-wide lists, filtered here: a few requests whatever the number of namespaces.
     reads = [
-        ("selected pods", _API_V1, "pods", lambda: pods),
         (f"pods {INGRESS_SELECTOR}", _API_V1, "pods", lambda: ingress),
         ("namespaces", _API_V1, "namespaces", lambda: [n for n in kube.list(_API_V1, "namespaces") if n["metadata"]["name"] in namespaces]),
         ("mutatingwebhookconfigurations", *_WEBHOOKS, lambda: kube.list(*_WEBHOOKS)),
@@ -140,29 +167,36 @@ def _cluster_objects(kube: ClusterAccess, pods: list[dict], failures: list[dict]
     ]  # fmt: skip
     for what, prefix, plural, read in reads:
         try:
-            objects = read()
+            for obj in read():  # (a list read a page at a time fails on any page)
+                member = _member(prefix, plural, obj)
+                if member not in seen:
+                    seen.add(member)
+                    yield member, _as_read(obj, prefix, plural)
         except SourceError as exc:
             failures.append({"what": what, "error": str(exc)})
-            continue
-        for obj in objects:
-            member = _member(prefix, plural, obj)
-            if member not in seen:
-                seen.add(member)
-                yield member, _as_read(obj, prefix, plural)
 
 
-def _fact_list(kube: ClusterAccess, prefix: str, plural: str, namespaces: list[str], recorded: dict) -> list[dict]:
-    """Every object of the kind; in `namespaces` only when listing across namespaces is denied."""
+def _fact_list(kube: ClusterAccess, prefix: str, plural: str, namespaces: list[str], recorded: dict) -> Iterator[dict]:
+    """Every object of the kind; in `namespaces` only when listing across namespaces is denied.
+
+    Read a page at a time (`list_pages`: all the pods of a big cluster were ~35 KB each as Python
+    objects), and recorded once read to the end.
+    """
+    from meshctl.sources.fleet import list_pages
+
+    pages = list_pages(kube, prefix, plural)
     try:
-        objects = kube.list(prefix, plural)
+        first = next(pages)
         scope: object = "*"
     except SourceError:
         if plural in _CLUSTER_SCOPED:
             raise
-        objects = [obj for namespace in namespaces for obj in kube.list(prefix, plural, namespace)]
-        scope = namespaces
+        pages = (page for namespace in namespaces for page in list_pages(kube, prefix, plural, namespace))
+        first, scope = [], namespaces
+    yield from first
+    for page in pages:
+        yield from page
     recorded[f"{prefix}/{plural}"] = scope
-    return objects
 
 
 def _istio_list(kube: ClusterAccess, resource, namespaces: list[str], recorded: dict) -> list[dict]:

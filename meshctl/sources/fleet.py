@@ -69,7 +69,39 @@ def select_proxy_pods(
         where = "" if all_namespaces else (namespace or kube.namespace)
         pods = [p for p in kube.list("/api/v1", "pods", where, selector) if _running(p) and has_proxy(p)]
     unique = {pod_key(p): p for p in pods}
-    return [unique[key] for key in sorted(unique, key=lambda k: k.rpartition(".")[::-1])]
+    return [unique[key] for key in sorted(unique, key=by_namespace)]
+
+
+def by_namespace(key: str) -> tuple[str, str]:
+    """The sort key of a "name.namespace" pod key: namespace, then name."""
+    return key.rpartition(".")[::-1]
+
+
+def stream_proxy_pods(kube: ClusterAccess, *, namespace: str | None = None, all_namespaces: bool = False,
+                      selector: str = "") -> Iterator[dict]:  # fmt: skip
+    """The pods `select_proxy_pods` chooses from a list (no refs), as each page of the list comes,
+    unsorted: memory holds one page of pods, not all of them (a pod is ~35 KB as Python objects)."""
+    where = "" if all_namespaces else (namespace or kube.namespace)
+    for page in list_pages(kube, "/api/v1", "pods", where, selector):
+        yield from (pod for pod in page if _running(pod) and has_proxy(pod))
+
+
+LIST_PAGE = 100  # objects per request of a list read in pages (kubectl asks 500: a pod is ~7 KB of JSON)
+
+
+def list_pages(kube: ClusterAccess, prefix: str, plural: str, namespace: str = "", selector: str = "",
+               limit: int | None = None) -> Iterator[list[dict]]:  # fmt: skip
+    """The items of a list a page at a time (``limit``, default `LIST_PAGE`, and ``continue``, as
+    kubectl get reads lists); a server that does not page answers everything in the first."""
+    path = f"{prefix}/namespaces/{namespace}/{plural}" if namespace else f"{prefix}/{plural}"
+    token = ""
+    while True:
+        query = [("limit", str(limit or LIST_PAGE))] + [(name, value) for name, value in (("labelSelector", selector), ("continue", token)) if value]
+        page = kube.get(path, verb="list", resource=plural, namespace=namespace, query=query)
+        yield page.get("items") or []
+        token = (page.get("metadata") or {}).get("continue") or ""
+        if not token:
+            return
 
 
 def _running(pod: dict) -> bool:

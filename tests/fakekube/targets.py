@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 @contextmanager
 def http_target(routes: dict[str, bytes]) -> Iterator[tuple[str, int]]:
-    """Serve `routes` (path with query -> body) over HTTP/1.1 keep-alive on 127.0.0.1; yields (host, port).
+    """Serve `routes` (path with query -> body, to GET and POST) over HTTP/1.1 keep-alive on 127.0.0.1; yields (host, port).
 
     Unknown paths answer 404 with the path in the body, like Envoy's admin does for unknown handlers.
     """
@@ -28,6 +28,8 @@ def http_target(routes: dict[str, bytes]) -> Iterator[tuple[str, int]]:
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        do_POST = do_GET  # Envoy's /logging answers POST only: same routes
 
         def log_message(self, format, *args):  # noqa: A002 - stdlib signature
             pass
