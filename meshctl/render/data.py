@@ -10,6 +10,7 @@ Both end with one newline (istioctl prints them with Fprintln).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 _LEADING_SPACES = re.compile(rb"^( +)", re.MULTILINE)
 # A float as orjson writes it. In indented output a number is the rest of its line after ": " or the
@@ -36,6 +37,34 @@ def to_json(value) -> str:
     if any(pattern.search(text) for pattern in _FLOAT_ENDS):
         text = _FLOAT_TOKEN.sub(lambda m: format_float(float(m.group())), text)
     return go_escapes(text)
+
+
+# How deep `pods_document`'s "result" values sit in its JSON ({ "items": [ { "result": ...): a
+# result serialized apart (`Serialized`, e.g. render.dumpjson's) is laid out this far in.
+POD_RESULT_INDENT = 12
+
+
+def pods_json_chunks(results, errors) -> Iterator[bytes]:
+    """`to_json(pods_document(results, errors))` as chunks of bytes, each pod's result in turn:
+    a `Serialized` one (laid out `POD_RESULT_INDENT` deep) passed through as it is made, any other
+    encoded by `to_json` then (results are not held as one document)."""
+    from meshctl.model.document import PODS, document
+    from meshctl.model.tabular import Serialized
+
+    def nested(value, depth: int) -> bytes:
+        return to_json(value).rstrip("\n").replace("\n", "\n" + " " * depth).encode()
+
+    # the document's own lines from to_json itself, its items spliced in where "items" is
+    head, _, tail = nested(document(PODS, {"items": [], "errors": [{"pod": p, "error": e} for p, e in errors]}), 0).partition(b'"items": []')
+    yield head + b'"items": ['
+    for index, (pod, result) in enumerate(results):
+        yield b"," * (index > 0) + b'\n        {\n            "pod": ' + nested(pod, 0) + b',\n            "result": '
+        if isinstance(result, Serialized):
+            yield from result.chunks
+        else:
+            yield nested(result, POD_RESULT_INDENT)
+        yield b"\n        }"
+    yield (b"\n    ]" if results else b"]") + tail + b"\n"
 
 
 def to_yaml(value) -> str:

@@ -78,9 +78,13 @@ _NUMBER = re.compile(rb"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _GO_ESCAPES = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"), ("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029"))
 
 
-def istioctl_dump_json(data: bytes, raw: bool = False) -> tuple[Iterator[bytes], list[str]] | None:
+def istioctl_dump_json(data: bytes, raw: bool = False, indent: int = 0) -> tuple[Iterator[bytes], list[str]] | None:
     """The dump as istioctl's `-o json` prints it (Envoy's own names with `raw`), as chunks, and
     the warnings `decode.configdump.parse` gives for it; or None.
+
+    `indent` > 0: the dump as a value nested in a document `indent` spaces deep (its lines after
+    the first shifted by as many spaces, no newline at its end), as `render.data.to_json` lays out
+    a whole document holding it (`pods_json_chunks`).
 
     None: not a dump laid out as Envoy prints it, or not one this path reads as `parse` does
     (protobuf JSON input, invalid JSON or UTF-8, no entries, nesting deeper than 126 levels):
@@ -112,7 +116,7 @@ def istioctl_dump_json(data: bytes, raw: bool = False) -> tuple[Iterator[bytes],
             sections.setdefault(name, []).append(text)
     # decode.configdump.from_object keeps known sections grouped, in the order first seen, then the unknown ones
     entries = [text for texts in sections.values() for text in texts] + unknown
-    return _chunks(entries, raw), warnings
+    return _chunks(entries, raw, indent), warnings
 
 
 def _valid_text(data: bytes) -> bool:
@@ -131,9 +135,10 @@ def _camel_input(text: bytes) -> bool:
     return first is not None and b"_" not in first.group(1)
 
 
-def _chunks(entries: list[bytes], raw: bool) -> Iterator[bytes]:
-    lines, codes, data_values = _LineTable(camel=not raw), _LineCodes(), _DataValues()
-    yield b'{\n    "configs": [\n'
+def _chunks(entries: list[bytes], raw: bool, indent: int = 0) -> Iterator[bytes]:
+    lines, codes, data_values = _LineTable(camel=not raw, indent=indent), _LineCodes(), _DataValues(indent)
+    pad = b" " * indent
+    yield b'{\n' + pad + b'    "configs": [\n'
     for index in range(len(entries)):
         text, entries[index] = entries[index], b""  # what is written is let go
         for batch in _batches(text):
@@ -141,7 +146,7 @@ def _chunks(entries: list[bytes], raw: bool) -> Iterator[bytes]:
         yield b",\n" if index < len(entries) - 1 else b"\n"
         for table in (lines, codes, data_values):
             table.bound()
-    yield b"    ]\n}\n"
+    yield pad + b"    ]\n" + pad + b"}" + (b"" if indent else b"\n")
 
 
 def _batches(text: bytes) -> Iterator[bytes]:
@@ -190,10 +195,10 @@ class _LineTable(_Bounded):
     """A line of the one-space layout -> that line as istioctl prints it in "configs" (4 spaces
     per level, 8 more for the entry's place), filled as lines are met."""
 
-    def __init__(self, camel: bool) -> None:
+    def __init__(self, camel: bool, indent: int = 0) -> None:
         super().__init__()
         self.keys = _KeyTable() if camel else None
-        self.pads = [b" " * (4 * level + 8) for level in range(_MAX_LEVEL + 1)]
+        self.pads = [b" " * (4 * level + 8 + indent) for level in range(_MAX_LEVEL + 1)]
 
     def __missing__(self, line: bytes) -> bytes:
         converted = self.convert(line, self.keys)
@@ -459,7 +464,11 @@ def _sort_maps(lines: list[bytes], codes: bytes, codes_table: _LineCodes, kept_k
 class _DataValues(_Bounded):
     """(a value's lines inside its brackets, the level of its key's line) -> the value with its
     keys sorted, laid out as Go's MarshalIndent lays it out there (strings and floats as Go
-    prints them)."""
+    prints them), `indent` spaces further in (a dump nested in a document)."""
+
+    def __init__(self, indent: int = 0) -> None:
+        super().__init__()
+        self.newline_pads = [b"\n" + b" " * (4 * level + 8 + indent) for level in range(_MAX_LEVEL + 1)]
 
     def render(self, lines: list[bytes], codes: bytes, regions: list[tuple[int, int]]) -> list[bytes]:
         """The rendering of each region's value; those not met before are made together."""
@@ -497,11 +506,10 @@ class _DataValues(_Bounded):
         if _FLOAT_HINT.search(encoded) is not None:
             parts = list(map(_go_floats, parts))
         laid_out = map(functools.partial(msgspec.json.format, indent=4), parts)
-        pads = map(_NEWLINE_PADS.__getitem__, map(operator.itemgetter(1), missing))
+        pads = map(self.newline_pads.__getitem__, map(operator.itemgetter(1), missing))
         self.update(zip(missing, map(bytes.replace, laid_out, itertools.repeat(b"\n"), pads)))
 
 
-_NEWLINE_PADS = [b"\n" + b" " * (4 * level + 8) for level in range(_MAX_LEVEL + 1)]
 _JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?')
 _FLOAT_HINT = re.compile(rb"[:\[,]-?\d+[.eE]")  # a number's start in compact JSON, then a float's mark
 

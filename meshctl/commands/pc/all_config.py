@@ -63,21 +63,26 @@ def all_config(
     )
     where = targets(ctx, pod, file, admin)
     now = env.now()
-    if fmt == "json" and not query and one_source(env, where):
-        # The whole dump as JSON: re-encoded from its bytes as it is written, never built as objects.
-        run_view(env, where, lambda source: source.fetch("config_dump?include_eds"), lambda data: dump_json_view(data, raw), fmt, query)
+    if fmt == "json" and not query:
+        # The whole dump as JSON: re-encoded from its bytes as it is written, never built as objects
+        # (for several pods, each laid out as deep as the pods document holds it).
+        from meshctl.render.data import POD_RESULT_INDENT
+
+        indent = 0 if one_source(env, where) else POD_RESULT_INDENT
+        run_view(env, where, lambda source: source.fetch("config_dump?include_eds"), lambda data: dump_json_view(data, raw, indent), fmt, query)
         return
     fetch = lambda source: load_dump(source, "config_dump?include_eds")  # noqa: E731
     run_view(env, where, fetch, lambda dump: all_view(dump, filters, fmt, raw, with_headers, now), fmt, query)
 
 
-def dump_json_view(data: bytes, raw: bool) -> ViewOutput:
-    """The dump's bytes as istioctl's JSON, made while it is written; `full_dump` when they are not laid out as Envoy's."""
+def dump_json_view(data: bytes, raw: bool, indent: int = 0) -> ViewOutput:
+    """The dump's bytes as istioctl's JSON, made while it is written (`indent` spaces deep: see
+    `istioctl_dump_json`); `full_dump` when they are not laid out as Envoy's."""
     from meshctl.decode.configdump import parse
     from meshctl.model.tabular import Serialized
     from meshctl.render.dumpjson import istioctl_dump_json
 
-    streamed = istioctl_dump_json(data, raw)
+    streamed = istioctl_dump_json(data, raw, indent)
     if streamed is None:
         dump = parse(data)
         return ViewOutput(full_dump(dump, raw), tuple(dump.warnings))

@@ -193,9 +193,16 @@ def _run_for_pods(env: Env, targets: Targets, fetch: Callable, view: Callable, o
         env.message(line)
     if fmt in DATA_FORMATS:
         from meshctl.model.document import pods_document
+        from meshctl.model.tabular import Serialized
 
         results = [(name, document) for name, (_, document, _, error) in ordered if error is None]
-        emit(env, pods_document(results, [(name, error) for name, (_, _, _, error) in ordered if error is not None]), fmt, query)
+        errors = [(name, error) for name, (_, _, _, error) in ordered if error is not None]
+        if any(isinstance(document, Serialized) for _, document in results):  # JSON made as it is written
+            from meshctl.render.data import pods_json_chunks
+
+            emit(env, Serialized(pods_json_chunks(results, errors)), fmt, query)
+        else:
+            emit(env, pods_document(results, errors), fmt, query)
     else:
         emit(env, "\n".join(f"POD: {name}\n{text}" for name, (text, _, _, _) in ordered if text))
     if failed and (targets.strict or failed == len(pods)):
