@@ -7,9 +7,9 @@ reader is blocked in (connect, a TLS handshake, headers, a websocket frame, a bo
 sees the connection end and asks ``deadline.expired`` to tell a timeout from a real end.
 
 What to shut is known in two ways: the code that owns the connection passes a ``cancel`` to
-`Deadline.guard`, or, where a library owns the socket (urllib3 for API requests), the library's
-connection calls `watch(sock)` when it opens or reuses a socket, which registers it with the guard
-running in that thread.
+`Deadline.guard`, or, where the connection is made inside the guarded call (API requests, by
+http.client in meshctl.sources.kubehttp), the connection calls `watch(sock)` when it opens or
+reuses a socket, which registers it with the guard running in that thread.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ class _Guard:
 def watch(sock) -> None:
     """`sock` is about to carry this thread's guarded exchange: shut it at the guard's deadline.
 
-    Called by connections a library owns (meshctl.sources.kube's urllib3 connections) when they open
+    Called by connections made inside the guarded call (meshctl.sources.kubehttp's) when they open
     or reuse a socket; outside a guarded block it does nothing.
     """
     guard = getattr(_ACTIVE, "guard", None)

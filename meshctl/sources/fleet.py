@@ -29,7 +29,7 @@ Helpers on pod dicts: ``pod_key(pod)`` ("name.namespace") and ``has_proxy(pod)``
 is ``meshctl.model.mesh.PodIndex``.
 
 Each ``work`` call runs in its own thread, so it must not share unsynchronised state with other
-calls; a ``ClusterAccess`` is safe to share (urllib3 pools are thread-safe, websockets are per call).
+calls; a ``ClusterAccess`` is safe to share (API connections are per thread, websockets per call).
 """
 
 from __future__ import annotations
