@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from helpers import ISTIO_TESTDATA, require_shared
 
 HEAVY = ("kubernetes", "grpc", "rich", "google.protobuf", "envoy", "cryptography", "yaml", "jmespath")
@@ -82,3 +84,22 @@ def test_offline_inject_with_repeated_set_options_skips_pydantic():
     )
     loaded = loaded_modules(probe)
     assert not {m for m in loaded if m.split(".")[0] == "pydantic"}
+
+
+# A cluster command reads the kubeconfig and talks HTTP itself (meshctl.sources.kubeconfig,
+# kubehttp): the official client (~0.5 s of imports: pydantic, urllib3, requests, oauthlib) is for
+# auth-provider users only.
+CLUSTER_ABSENT = ("kubernetes", "pydantic", "urllib3", "requests", "oauthlib", "yaml", "rich")
+
+
+@pytest.mark.kube
+def test_pc_cluster_of_a_pod_does_not_import_the_kubernetes_client(fake_kube):
+    from fakekube import http_target, istio_pod
+
+    dump = require_shared(ISTIO_TESTDATA / "istioctl/pkg/proxyconfig/testdata/config_dump.json").read_bytes()
+    fake_kube.add(istio_pod("reviews-v1-abc", "bookinfo"))
+    with http_target({"/config_dump": dump}) as admin:
+        fake_kube.back_sidecar(admin)
+        loaded = loaded_modules(_pc_probe("pc", "cluster", "reviews-v1-abc.bookinfo", "-o", "json", "--kubeconfig", str(fake_kube.kubeconfig_path)))
+    assert "meshctl.sources.kubehttp" in loaded
+    assert not {m for m in loaded if any(m == name or m.startswith(name + ".") for name in CLUSTER_ABSENT)}
