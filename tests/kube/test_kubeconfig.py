@@ -330,3 +330,25 @@ def test_only_http_proxies(tls_kube, tmp_path):
     with pytest.raises(SourceError, match=r"proxy socks5://127.0.0.1:1080: only http:// proxies") as caught:
         read_pod(path)
     assert "pw" not in str(caught.value)
+
+
+@pytest.mark.kube
+def test_in_cluster_service_account(tls_kube, tmp_path, monkeypatch):
+    """No kubeconfig file and KUBERNETES_SERVICE_HOST set: the pod's service account (token, CA, namespace)."""
+    from meshctl.sources import kubeconfig
+
+    account = tmp_path / "serviceaccount"
+    account.mkdir()
+    (account / "token").write_text(TOKEN)
+    (account / "ca.crt").write_bytes(tls_kube.ca_pem)
+    (account / "namespace").write_text("bookinfo\n")
+    monkeypatch.setattr(kubeconfig, "SERVICE_ACCOUNT", str(account))
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "none"))
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", str(tls_kube.port))
+    client = KubeClient(KubeOptions())
+    assert client.context == "" and client.namespace == "bookinfo"
+    assert client.read("/api/v1", "pods", "p", "bookinfo")["metadata"]["name"] == "p"
+    (account / "token").write_text("")
+    with pytest.raises(SourceError, match="in-cluster configuration failed: .*token is empty"):
+        KubeClient(KubeOptions())
