@@ -15,7 +15,7 @@ any other name is its own FQDN with subset "", port 0 and direction "". From tha
 
 - the FQDNs, bytewise: "" (inbound|9080||) < "BlackHoleCluster" < "InboundPassthroughCluster" <
   "PassthroughCluster" < "agent" < "istiod..." < "outbound_.9080_.v2_.ratings..." (no "|": its whole
-  name) < "prometheus_stats" < "ratings..." < "reviews..." < "sds-grpc" < "xds-grpc";
+  name) < "outbound|9080|reviews" (two "|" only: its whole name too) < "prometheus_stats" < "ratings..." < "reviews..." < "sds-grpc" < "xds-grpc";
 - istiod: ports as numbers, 443 before 15010 (as strings "15010" would come first);
 - ratings: inbound before outbound on the same port and subset (direction, bytewise), then v1;
 - reviews: subset before port: "" (80, 9080), v1 (443, then 9080 inbound before 9080 outbound),
@@ -45,6 +45,7 @@ EXPECTED = [
     (f"outbound|443||{ISTIOD}", "EDS"),
     (f"outbound|15010||{ISTIOD}", "EDS"),
     (f"outbound_.9080_.v2_.{RATINGS}", "EDS"),
+    ("outbound|9080|reviews", "EDS"),
     ("prometheus_stats", "STATIC"),
     (f"inbound|9080||{RATINGS}", "STATIC"),
     (f"outbound|9080||{RATINGS}", "EDS"),

@@ -125,3 +125,84 @@ def test_go_sort_slice_with_go_1_19s_xorshift_sorts_as_go_1_19(name, index):
     less = _less(kind)
     positions = go_sort_slice(list(range(len(items))), lambda a, b: less(items[a], items[b]), xorshift=XORSHIFT_GO_1_19)
     assert positions == case["order"]
+
+
+# ---- every path of pdqsort (tests/fixtures/gosort/paths) -------------------------------------------
+
+PATHS = FIXTURES / "paths" / "go1.19.8.json"
+
+
+def _adversary_less(n: int):
+    """McIlroy's killer adversary over element identities, as paths/gen.go's `adversary.less`."""
+    gas, value, state = n, [n] * n, {"solid": 0, "candidate": -1}
+
+    def less(x: int, y: int) -> bool:
+        if value[x] == gas and value[y] == gas:
+            value[x if x == state["candidate"] else y] = state["solid"]
+            state["solid"] += 1
+        if value[x] == gas:
+            state["candidate"] = x
+        elif value[y] == gas:
+            state["candidate"] = y
+        return value[x] < value[y]
+
+    return less
+
+
+def _coin_less(percent: int):
+    """paths/gen.go's `coin.less`: true with probability percent/100 from a seeded 64-bit LCG, whatever it compares."""
+    state = [20]
+
+    def less(x: int, y: int) -> bool:
+        state[0] = (state[0] * 6364136223846793005 + 1442695040888963407) & ((1 << 64) - 1)
+        return (state[0] >> 33) % 100 < percent
+
+    return less
+
+
+def _mixed_less(percent: int, seed: int):
+    """paths/gen.go's `coin.mixedLess`: the LCG's next state mixed with the identities of the two elements compared."""
+    state, mask = [seed], (1 << 64) - 1
+
+    def less(x: int, y: int) -> bool:
+        state[0] = (state[0] * 6364136223846793005 + 1442695040888963407) & mask
+        mixed = state[0] ^ ((x * 0x9E3779B97F4A7C15) & mask) ^ ((y * 0xC2B2AE3D27D4EB4F) & mask)
+        return (mixed >> 33) % 100 < percent
+
+    return less
+
+
+def _path_cases() -> list:
+    data = fixture(str(PATHS.relative_to(FIXTURES)))
+    return [pytest.param(case, id=f"{case['kind']}-{case['pattern']}-{case['n']}") for case in data["cases"]]
+
+
+def test_path_fixtures_come_from_real_go():
+    data = fixture(str(PATHS.relative_to(FIXTURES)))
+    assert data["go_version"] == "go1.19.8" and "go run gen.go" in data["command"]
+    assert {case["kind"] for case in data["cases"]} == {"keys", "adversary", "coin", "mixed"}
+
+
+@pytest.mark.parametrize("case", _path_cases())
+def test_go_sort_slice_compares_and_orders_as_go_on_every_path(case):
+    """Same order and same number of comparisons as Go's sort.Slice, on inputs that reach the
+    reversal of descending runs, the partial insertion sort's shifts, breakPatterns, the equal-pivot
+    partition and the heapsort fall-back (the coin, mixed and adversary less functions answer by
+    call count, the pair compared or history, so any comparison made differently changes the order)."""
+    calls = [0]
+    if case["kind"] == "keys":
+        keys = case["keys"]
+        compare = lambda a, b: keys[a] < keys[b]  # noqa: E731
+    elif case["kind"] == "adversary":
+        compare = _adversary_less(case["n"])
+    elif case["kind"] == "coin":
+        compare = _coin_less(case["percent"])
+    else:
+        compare = _mixed_less(case["percent"], case["seed"])
+
+    def less(a: int, b: int) -> bool:
+        calls[0] += 1
+        return compare(a, b)
+
+    order = go_sort_slice(list(range(case["n"])), less, xorshift=XORSHIFT_GO_1_19)
+    assert (order, calls[0]) == (case["order"], case["comparisons"])

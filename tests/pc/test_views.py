@@ -164,6 +164,33 @@ def test_endpoints_from_clusters_json():
     assert [status["name"] for status in statuses] == ["sds-grpc"]
 
 
+def test_endpoint_address_filter_ignores_case_as_istioctls_equalfold():
+    # clusters.go EndpointFilter.Verify: strings.EqualFold on the address, here a pipe path with letters
+    out = pc("ep", "-f", CLUSTERS, "--address", "Unix://./VAR/run/secrets/workload-spiffe-uds/socket").stdout
+    assert [row[0] for row in rows(out)] == ["unix://./var/run/secrets/workload-spiffe-uds/socket"]
+
+
+def test_endpoint_json_keeps_only_the_hosts_that_pass():
+    # A cluster status keeps its fields; its host list is cut to the hosts the filter keeps.
+    statuses = json.loads(pc("ep", "-f", CLUSTERS, "--port", "9080", "--address", "10.1.0.12", "-o", "json").stdout)
+    assert statuses == [{
+        "name": "outbound|9080||reviews.default.svc.cluster.local",
+        "addedViaApi": True,
+        "hostStatuses": [{"address": {"socketAddress": {"address": "10.1.0.12", "portValue": 9080}},
+                          "healthStatus": {"edsHealthStatus": "HEALTHY"}, "weight": 1}],
+    }]  # fmt: skip
+
+
+def test_eds_assignment_without_a_cluster_name_sorts_as_an_empty_name():
+    # Go reads a missing cluster_name as "": istioctl's sort puts that assignment first.
+    assignment = lambda name, ip: {"endpoints": [{"lb_endpoints": [{"endpoint": {"address": {"socket_address": {"address": ip, "port_value": 80}}}}]}], **name}  # noqa: E731
+    dump = {"configs": [{"@type": "type.googleapis.com/envoy.admin.v3.EndpointsConfigDump", "dynamic_endpoint_configs": [
+        {"endpoint_config": {"@type": "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment", **assignment(name, ip)}}
+        for name, ip in (({"cluster_name": "A"}, "10.0.0.1"), ({}, "10.0.0.2"), ({"cluster_name": "0"}, "10.0.0.3"))]}]}  # fmt: skip
+    out = pc("endpoint", "-f", "-", stdin=json.dumps(dump).encode()).stdout
+    assert [row[0] for row in rows(out)] == ["10.0.0.2:80", "10.0.0.3:80", "10.0.0.1:80"]
+
+
 def test_unknown_section_is_carried_through_with_a_warning():
     result = pc("all", "-f", SMALL, "-o", "json")
     assert "FutureConfigDump" in result.stderr
