@@ -11,7 +11,7 @@ import pytest
 from meshctl import __version__
 from meshctl.errors import ExitStatus
 
-from helpers import ROOT, call_meshctl, run_meshctl
+from helpers import ROOT, Result, call_meshctl, run_meshctl
 
 SMALL_DUMP = str(ROOT / "tests/pc/data/mesh_small.json")
 
@@ -127,3 +127,130 @@ def test_head_reading_the_first_line_of_a_big_table(tmp_path):
         proc.kill()
     assert first.split() == [b"SERVICE", b"FQDN", b"PORT", b"SUBSET", b"DIRECTION", b"TYPE", b"DESTINATION", b"RULE"]
     assert (proc.returncode, stderr) == (0, b"")
+
+
+# ---- each branch of the boundary, in-process ----------------------------------------------------
+
+
+def test_version_goes_to_the_runs_stdout():
+    from meshctl import VERSION_TEXT
+
+    assert call_meshctl("--version") == Result(0, VERSION_TEXT + "\n", "")
+
+
+def _planted(monkeypatch, exc: BaseException) -> None:
+    import meshctl.analyze.summaries as summaries
+
+    def fail(*args, **kwargs):
+        raise exc
+
+    monkeypatch.setattr(summaries, "cluster_table", fail)
+
+
+def test_an_abort_in_a_command_is_an_interruption(monkeypatch):
+    import typer
+
+    _planted(monkeypatch, typer.Abort())  # Click's answer to Ctrl-C in a prompt
+    assert call_meshctl("pc", "cluster", "-f", SMALL_DUMP) == Result(130, "", "meshctl: interrupted\n")
+
+
+def test_ctrl_c_before_the_command_runs_is_an_interruption(monkeypatch):
+    import meshctl.commands.root as root
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(root, "build_app", interrupted)
+    assert call_meshctl("pc", "cluster", "-f", SMALL_DUMP) == Result(130, "", "meshctl: interrupted\n")
+
+
+def test_a_click_error_that_is_not_a_usage_error_keeps_its_status(monkeypatch):
+    from meshctl import typer_fast
+
+    click_exception, _ = typer_fast.click_errors()  # the Click that Typer runs on (its own copy)
+    _planted(monkeypatch, click_exception("the planted file cannot be opened"))  # no ctx, exit_code 1
+    result = call_meshctl("pc", "cluster", "-f", SMALL_DUMP)
+    assert result == Result(1, "", "meshctl: error: the planted file cannot be opened\nhint: 'meshctl --help' shows the usage\n")
+
+
+def test_no_arguments_prints_the_groups_help_once():
+    result = call_meshctl("pc")
+    assert result.exit_code == 0 and result.stdout.startswith("Usage: meshctl proxy-config ")
+    assert result.stdout.endswith("\n") and not result.stdout.endswith("\n\n") and result.stdout.count("Usage:") == 1
+
+
+def test_an_unknown_option_is_quoted_as_typed_with_the_commands_usage_hint():
+    result = call_meshctl("pc", "cluster", "--nothingX")
+    assert result == Result(2, "", "meshctl: error: no such option: --nothingX\nhint: 'meshctl proxy-config cluster --help' shows the usage\n")
+
+
+def test_a_typo_close_to_many_commands_gets_the_three_closest():
+    import click
+
+    from meshctl.cli import usage_error_lines
+
+    names = ["status1", "status12", "status123", "status1234", "status12345"]  # each less like "status" than the one before
+    group = click.Group("meshctl", commands={name: click.Command(name) for name in names})
+    exc = click.UsageError("No such command 'status'.", click.Context(group, info_name="meshctl"))  # as Click says it
+    assert usage_error_lines(exc) == ("meshctl has no command 'status'", "did you mean 'status1' or 'status12' or 'status123'? ('meshctl --help' lists the commands)")
+
+
+def test_a_typo_close_to_two_options_gets_both_in_click_s_order():
+    result = call_meshctl("pc", "cluster", "--directio")
+    assert result.exit_code == 2 and result.stderr.splitlines() == [
+        "meshctl: error: no such option: --directio",
+        "hint: did you mean --direction or --selector? ('meshctl proxy-config cluster --help' shows the usage)",
+    ]
+
+
+@pytest.mark.parametrize(("text", "sentence"), [
+    ("No such option: -x.", "no such option: -x"),
+    ("Missing argument 'FILE'.", "missing argument 'FILE'"),
+    ("TLS settings are wrong.", "TLS settings are wrong"),  # an acronym keeps its case
+    ("IPv6 is not supported.", "IPv6 is not supported"),
+    ("  Got 2 extra arguments.. ", "got 2 extra arguments"),
+    ("A", "a"),
+    ("", ""),
+])  # fmt: skip
+def test_click_messages_become_meshctl_sentences(text, sentence):
+    from meshctl.cli import _sentence
+
+    assert _sentence(text) == sentence
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["snapshot", "diff", "a", "b"], ("snapshot", "diff")),
+    (["--color", "never", "snapshot", "capture", "p"], ("snapshot", "capture")),  # --color's value is not a command
+    (["--debug", "pc", "-o", "json"], ("pc", "json")),  # only the root's options are known here
+    (["sandbox"], ("sandbox",)),
+    (["--version"], ()),
+])  # fmt: skip
+def test_the_command_words_skip_the_roots_options(args, words):
+    from meshctl.cli import _command_path
+
+    assert _command_path(args) == words
+
+
+@pytest.mark.parametrize(("args", "collected"), [
+    (["pc", "cluster"], False),
+    (["snapshot", "diff", "a", "b"], False),  # reads dumps one by one, like any other command
+    (["snapshot", "capture"], True),
+    (["--color", "never", "sandbox"], True),
+])  # fmt: skip
+def test_the_cyclic_collector_is_paused_for_a_run_unless_it_streams(args, collected):
+    import gc
+
+    from meshctl.cli import _gc_policy
+    from meshctl.env import Env
+
+    assert gc.isenabled()
+    with _gc_policy(args, Env(), process_run=False):
+        assert gc.isenabled() is collected
+    assert gc.isenabled()  # an in-process caller gets it back
+
+
+def test_an_in_process_run_leaves_the_collector_on_and_frees_what_it_kept():
+    import gc
+
+    assert call_meshctl("pc", "cluster", "-f", SMALL_DUMP).exit_code == 0
+    assert gc.isenabled() and gc.get_freeze_count() == 0

@@ -7,6 +7,7 @@ by construction.
 """
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -194,7 +195,11 @@ def test_every_command_says_a_usage_error_on_one_line_with_a_hint(path):
     result = call_meshctl(*path.split(), "--no-such-option")
     assert result.exit_code == 2, result
     check_error_lines(result, 2)
-    assert result.stderr.startswith("meshctl: error: no such option: --no-such-option\nhint: ")
+    command = " ".join(["meshctl", *path.split()])
+    usage = f"'{command} --help' shows the usage"
+    error, hint = result.stderr.splitlines()
+    assert error == "meshctl: error: no such option: --no-such-option"
+    assert hint == f"hint: {usage}" or re.fullmatch(rf"hint: did you mean --[\w-]+( or --[\w-]+)*\? \({re.escape(usage)}\)", hint), hint
 
 
 @pytest.mark.parametrize(("path", "longs"), list(_long_options().items()))
@@ -239,3 +244,20 @@ def test_inject_on_a_terminal_says_how_to_give_input():
         "meshctl: error: no input: meshctl reads the input file from standard input, which is a terminal",
         "hint: give -f FILE, or pipe it in (... < FILE, or kubectl get ... -o yaml | meshctl ...)",
     ]
+
+
+@pytest.mark.parametrize("missing", ["meshctl_no_such_module", "meshctl_no_such_package.sub"])
+def test_a_missing_extra_names_itself_and_exits_69(monkeypatch, missing):
+    from meshctl import errors
+
+    monkeypatch.setitem(errors.EXTRAS, "sandbox", ("json", missing))  # a parent package missing raises inside find_spec
+    with pytest.raises(errors.ExtraMissing) as raised:
+        errors.require_extra("sandbox", "meshctl sandbox")
+    assert str(raised.value) == f"meshctl sandbox needs the sandbox extra ({missing} is not installed): pip install 'istio-meshctl[sandbox]'"
+    assert raised.value.exit_status == 69
+
+
+def test_an_installed_extra_passes():
+    from meshctl import errors
+
+    errors.require_extra("sandbox", "meshctl sandbox")  # the test venv has the sandbox extra
