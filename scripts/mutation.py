@@ -345,7 +345,8 @@ def print_report(outcome: Assessment) -> int:
 
 
 def run(project: Project, name: str, targets: list[str], tests: list[str], *, pytest_args=(), jobs: int = 1, again: bool = False) -> Path:
-    """Run mutmut over `targets` with `tests` in `.mutation/<name>/` (afresh, or `again` for the mutants not killed)."""
+    """Run mutmut over `targets` with `tests` in `.mutation/<name>/` (afresh, or `again` for the mutants not killed:
+    survivors after new tests, and those an interrupted run did not reach)."""
     work = project.work / name
     env = mutation_env(project, work)
     patterns = [mutant_glob(t)[1] for t in targets]
@@ -353,7 +354,7 @@ def run(project: Project, name: str, targets: list[str], tests: list[str], *, py
         if not work.exists():
             sys.exit(f"scripts/mutation: --again: no earlier run in {work}")
         results = mutmut(work, "results", "--all", "true", capture=True).stdout
-        names = [n for line in results.splitlines() for n, _, s in [line.strip().rpartition(": ")] if n and s not in KILLED | {"not checked"}]
+        names = [n for line in results.splitlines() for n, _, s in [line.strip().rpartition(": ")] if n and s not in KILLED]
         names = [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
         if names:
             mutmut(work, "run", "--max-children", str(jobs), *names, env=env)
@@ -372,7 +373,7 @@ def main(argv: list[str], project: Project = MESHCTL) -> int:
     parser.add_argument("--name", help="work directory name under .mutation/ (default: the group names joined)")
     parser.add_argument("--jobs", "-j", type=int, default=1, help="mutants tested at once (default 1: the cores are shared)")
     parser.add_argument("--report", action="store_true", help="only print the report of the last run")
-    parser.add_argument("--again", action="store_true", help="keep .mutation/<name>/ and run the mutants not killed again (after adding tests)")
+    parser.add_argument("--again", action="store_true", help="keep .mutation/<name>/ and run the mutants not killed (after adding tests, or to finish an interrupted run)")
     parser.add_argument("--list", action="store_true", help="list the groups")
     parser.add_argument("--root", type=Path, help="measure another checkout of meshctl (e.g. `git archive main` unpacked, for a score before new tests); docs/testing.md stays this one's")
     parser.add_argument("--pytest-arg", action="append", default=[], help="extra argument for every pytest run")
