@@ -206,3 +206,44 @@ def test_a_short_line_after_a_key_on_one_line_is_the_next_key_not_the_keys_last_
         out = redact_text(to_yaml(document))
         assert not _leaks(out, secrets)
         assert yaml.safe_load(out)[next_key] == "kept"
+
+
+def test_redact_binary_replaces_der_and_pem_keys_in_decoded_bytes():
+    from meshctl.redact import redact_binary
+
+    der = next(f for f in FORMS if f.name == "p256-sec1-der").data
+    pem = next(f for f in FORMS if f.name == "ed25519-pkcs8-pem").data
+    assert redact_binary(b"head " + der + b" tail") == b"head " + REDACTED.encode() + b" tail"
+    assert redact_binary(b"head\n" + pem + b"tail") == b"head\n" + REDACTED.encode() + b"\ntail"
+    assert redact_binary(b"no key here " + certificate_pem()) is None
+
+
+def _split_document() -> str:
+    """Keys as they sit in dumps and YAML: escaped PEM in JSON, base64 of DER on one line and wrapped
+    (indented, at 64 columns), a certificate that must stay, and ordinary base64 and text around them."""
+    pem = next(f for f in FORMS if f.name == "ed25519-pkcs8-pem").data.decode()
+    der = next(f for f in FORMS if f.name == "p256-sec1-der").data
+    b64 = base64.b64encode(der).decode()
+    wrapped = "\n".join("    " + b64[i : i + 64] for i in range(0, len(b64), 64))
+    return (
+        json.dumps({"inline_string": pem, "inline_bytes": b64, "other": base64.b64encode(b"not a key at all").decode()})
+        + "\nprivate_key: |\n" + wrapped + "\nnext: value\n"
+        + "ca: " + base64.b64encode(certificate_pem()[:120]).decode() + "\n"
+    )  # fmt: skip
+
+
+def test_a_stream_cut_at_any_place_writes_what_the_whole_text_gives():
+    """StreamRedactor's contract: the chunks' output, joined, is redact_text of the chunks joined;
+    for every place of a cut in two (and three) pieces."""
+    text = _split_document()
+    whole = redact_text(text)
+    assert whole.count(REDACTED) + whole.count(REDACTED_B64) == 3 and "not a key at all" not in text
+    for cut in range(len(text) + 1):
+        stream = StreamRedactor()
+        out = stream.feed(text[:cut]) + stream.feed(text[cut:]) + stream.finish()
+        assert out == whole, cut
+    for cut in range(0, len(text) + 1, 7):
+        stream = StreamRedactor()
+        third = cut + (len(text) - cut) // 2
+        out = stream.feed(text[:cut]) + stream.feed(text[cut:third]) + stream.feed(text[third:]) + stream.finish()
+        assert out == whole, cut
