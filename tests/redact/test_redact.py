@@ -247,3 +247,19 @@ def test_a_stream_cut_at_any_place_writes_what_the_whole_text_gives():
         third = cut + (len(text) - cut) // 2
         out = stream.feed(text[:cut]) + stream.feed(text[cut:third]) + stream.feed(text[third:]) + stream.finish()
         assert out == whole, cut
+
+
+@pytest.mark.parametrize(("text", "held"), [
+    ("plain words; and more punctuation!! " + "." * 20, "." * 9),  # a cut marker: LONGEST_MARKER - 1 characters
+    ("text ---", "text ---"),  # shorter than that: all of it
+    ("value: " + "QUJD" * 10, "QUJD" * 10),  # the base64 run that reaches the end
+    ("value: QUJDQUJD\n", "QUJDQUJD\n"),  # a run and a line break: the next line may continue it
+    ("value: QUJDQUJD\n   ", "QUJDQUJD\n   "),  # and its indentation
+    ("   value: QUJDQUJD ", "QUJDQUJD "),  # blanks after a run (not before it)
+    ("a sentence.\n" + " " * 20, "\n" + " " * 20),  # a line break and its indentation, more than a marker
+    ("key: |\n  " + "A" * 64 + "\n  " + "B" * 20, "A" * 64 + "\n  " + "B" * 20),  # every line of a wrapped run
+    ('{"k": "' + "A" * 64 + "\\n" + "B" * 20, "A" * 64 + "\\n" + "B" * 20),  # wrapped with JSON's \n
+])  # fmt: skip
+def test_a_stream_holds_back_only_what_the_next_chunk_could_change(text, held):
+    out = StreamRedactor().feed(text)
+    assert out + held == text
