@@ -86,7 +86,6 @@ GROUPS: dict[str, Group] = {
     "sources": Group(
         (
             "meshctl/sources/pod.py",
-            "meshctl/sources/portforward.py",
             "meshctl/sources/kube.py::KubeClient.fetch_from_pod",
             "meshctl/sources/kube.py::KubeClient.exec_in",
             "meshctl/sources/kube.py::_read_channels",
@@ -97,6 +96,7 @@ GROUPS: dict[str, Group] = {
         ),
         ("tests/kube", "tests/snapshot/test_forwarded_stream.py", "tests/check/test_fleet.py"),
     ),
+    "portforward": Group(("meshctl/sources/portforward.py",), ("tests/kube", "tests/snapshot/test_forwarded_stream.py")),
 }
 
 KILLED = {"killed", "timeout", "segfault"}  # a test failed, or the mutant hung or crashed its tests

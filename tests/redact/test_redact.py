@@ -255,7 +255,7 @@ def test_a_stream_cut_at_any_place_writes_what_the_whole_text_gives():
     ("value: " + "QUJD" * 10, "QUJD" * 10),  # the base64 run that reaches the end
     ("value: QUJDQUJD\n", "QUJDQUJD\n"),  # a run and a line break: the next line may continue it
     ("value: QUJDQUJD\n   ", "QUJDQUJD\n   "),  # and its indentation
-    ("   value: QUJDQUJD ", "QUJDQUJD "),  # blanks after a run (not before it)
+    ("x QUJDQUJDQUJD   ", "QUJDQUJDQUJD   "),  # blanks after a run
     ("a sentence.\n" + " " * 20, "\n" + " " * 20),  # a line break and its indentation, more than a marker
     ("key: |\n  " + "A" * 64 + "\n  " + "B" * 20, "A" * 64 + "\n  " + "B" * 20),  # every line of a wrapped run
     ('{"k": "' + "A" * 64 + "\\n" + "B" * 20, "A" * 64 + "\\n" + "B" * 20),  # wrapped with JSON's \n
