@@ -263,3 +263,15 @@ def test_a_stream_cut_at_any_place_writes_what_the_whole_text_gives():
 def test_a_stream_holds_back_only_what_the_next_chunk_could_change(text, held):
     out = StreamRedactor().feed(text)
     assert out + held == text
+
+
+@pytest.mark.parametrize(("data", "held"), [
+    (b"plain text, nothing here; " * 4, 10),  # a BEGIN marker may be cut: its length
+    (b"ends in base64; " + b"A" * 11, 11),  # a base64 line may grow into a candidate: all of it
+    (b"ends in base64; " + b"A" * 47, 47),  # one less than a candidate line
+    (b"short", 5),
+])  # fmt: skip
+def test_open_tail_is_what_the_next_bytes_could_make_a_candidate(data, held):
+    from meshctl.redact.candidates import open_tail
+
+    assert len(data) - open_tail(data) == held
