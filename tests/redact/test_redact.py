@@ -275,3 +275,33 @@ def test_open_tail_is_what_the_next_bytes_could_make_a_candidate(data, held):
     from meshctl.redact.candidates import open_tail
 
     assert len(data) - open_tail(data) == held
+
+
+@pytest.mark.parametrize(("escaped", "plain"), [
+    (rb'"\u002d\u002D\u002d\u002d\u002dBEGIN"', b'"-----BEGIN"'),  # dashes, either case of hex digit
+    (rb'"a\/b\u002fc\u002Bd\u003de\u0020f\u0039g\u0041\u007a"', b'"a/b/c+d=e f9gAz"'),  # what base64 and PEM are made of
+    (rb'"\u0022\u005c\u007f"', rb'"\u0022\u005c\u007f"'),  # quote, backslash, DEL: escaped they must stay
+    (rb'"\u003c\u003e\u0026"', rb'"\u003c\u003e\u0026"'),  # Go's <, >, &: never part of a key
+    (rb'"\\u002d"', rb'"\\u002d"'),  # an escaped backslash, then the letters u002d
+    (rb'"\\\u002d"', rb'"\\-"'),  # an escaped backslash, then an escaped dash
+    (b'"no escapes"', b'"no escapes"'),
+])  # fmt: skip
+def test_json_escapes_of_key_characters_are_written_as_the_characters(escaped, plain):
+    from meshctl.archive.scrub import normalize_escapes
+
+    assert normalize_escapes(escaped) == plain
+    assert json.loads(normalize_escapes(escaped)) == json.loads(escaped)  # the same JSON value
+
+
+def test_a_scrubbed_stream_cut_anywhere_gives_what_the_whole_gives():
+    from meshctl.archive.scrub import StreamScrubber, scrub
+
+    pem = next(f for f in FORMS if f.name == "ed25519-pkcs8-pem").data.decode()
+    escaped = json.dumps({"key": pem}).replace("-", "\\u002d").replace("/", "\\/").encode()
+    data = b'{"a": "\\\\", "b": "\\u003c"} ' + escaped + b' {"c": "\\\\\\u002d"}'
+    whole = scrub(data)
+    assert REDACTED.encode() in whole and b"PRIVATE" not in whole and b"\\\\-" in whole
+    for cut in range(len(data) + 1):
+        stream = StreamScrubber()
+        out = bytes(stream.feed(data[:cut])) + bytes(stream.feed(data[cut:])) + stream.finish()
+        assert out == whole, cut
