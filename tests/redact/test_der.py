@@ -103,9 +103,10 @@ def test_an_indefinite_length_is_ber_not_der():
 def test_a_malformed_element_is_not_taken_for_a_cut():
     pkcs1 = _form("rsa1024-pkcs1-der")  # 30 82 .. .. | 02 01 00 | 02 81 81 <n> | 02 03 <e> | ...
     e_at = header_end(pkcs1, 7) + pkcs1[9]
-    bad = b"\x02\x84\x00\x00\x00\x03"  # a 4-byte length: no DER header has one (at most 5 bytes a header here)
+    bad = b"\x02\x84\x00\x00\x01\x00"  # a 4-byte length (of 256): no header here has one (at most 3 length bytes)
     assert find_keys(pkcs1[:e_at] + bad) == []  # all six bytes there: malformed
     assert find_keys(pkcs1[:e_at] + bad[:5]) == [(0, e_at + 5)]  # five: it may be a header cut short
+    assert find_keys(pkcs1[:e_at] + b"\x02\x83\x01\x00\x00") == []  # a whole header, of 65536 bytes: past the SEQUENCE
 
 
 def test_an_element_past_its_sequences_end_is_not_a_key():
@@ -113,3 +114,18 @@ def test_an_element_past_its_sequences_end_is_not_a_key():
     assert find_keys(bytes(pkcs1)) == [(0, 200)]
     pkcs1[2:4] = (256).to_bytes(2, "big")  # the SEQUENCE now ends at 260, inside d (bytes 147 to 275)
     assert find_keys(bytes(pkcs1)) == []
+
+
+def test_a_complete_sequence_of_two_integers_is_not_a_key():
+    assert find_keys(b"\x30\x06\x02\x01\x00\x02\x01\x05") == []  # complete: RSAPrivateKey has nine
+    assert find_keys(b"\x30\x82\x02\x00\x02\x01\x00\x02\x01\x05") == [(0, 10)]  # cut: it may be one
+
+
+def test_an_encrypted_key_needs_its_octet_string_and_its_room():
+    der = _form("p384-pkcs8-encrypted-der")
+    algorithm_end = header_end(der, header_end(der, 0)) + der[header_end(der, 0) + 1]
+    assert der[algorithm_end] == 0x04  # the encrypted data
+    bit_string = der[:algorithm_end] + b"\x03" + der[algorithm_end + 1 :]
+    assert [span for span in find_keys(bit_string) if span[0] == 0] == []
+    too_short = b"\x30\x10" + der[header_end(der, 0) :]  # the algorithm alone is longer than 16 bytes
+    assert [span for span in find_keys(too_short) if span[0] == 0] == []
