@@ -73,10 +73,10 @@ class Group:
 GROUPS: dict[str, Group] = {
     "cli": Group(("meshctl/cli.py", "meshctl/errors.py"), ("tests/test_cli.py", "tests/test_exit_codes.py", "tests/test_seams.py", "tests/test_typer_fallback.py")),
     "sort": Group(("meshctl/analyze/filters.py", "meshctl/analyze/order.py"), ("tests/pc", "tests/describe")),
-    "check": Group(("meshctl/analyze/check.py",), ("tests/check",)),
+    "check": Group(("meshctl/analyze/check.py",), ("tests/check", "tests/verdicts")),
     "mtls": Group(
         ("meshctl/analyze/mtls/__init__.py", "meshctl/analyze/mtls/client.py", "meshctl/analyze/mtls/server.py", "meshctl/analyze/mtls/verdict.py"),
-        ("tests/mtls", "tests/check"),
+        ("tests/mtls", "tests/check", "tests/verdicts"),
     ),
     "request": Group(("meshctl/analyze/request.py",), ("tests/request",)),
     "redact": Group(
