@@ -129,3 +129,45 @@ def test_an_encrypted_key_needs_its_octet_string_and_its_room():
     assert [span for span in find_keys(bit_string) if span[0] == 0] == []
     too_short = b"\x30\x10" + der[header_end(der, 0) :]  # the algorithm alone is longer than 16 bytes
     assert [span for span in find_keys(too_short) if span[0] == 0] == []
+
+
+def _sequence(content: bytes) -> bytes:
+    length = len(content)
+    if length < 0x80:
+        return b"\x30" + bytes([length]) + content
+    size = (length.bit_length() + 7) // 8
+    return b"\x30" + bytes([0x80 | size]) + length.to_bytes(size, "big") + content
+
+
+def _content(der: bytes) -> bytes:
+    return der[header_end(der, 0) :]
+
+
+@pytest.mark.parametrize("tag", [0xA0, 0x80, 0xA1, 0x81])
+def test_pkcs8_may_end_with_attributes_and_a_public_key(tag):
+    body = _content(_form("p256-pkcs8-der")) + bytes([tag, 2, 5, 0])  # [0] attributes, [1] public key (either form)
+    assert find_keys(_sequence(body)) == [(0, len(_sequence(body)))]
+    bad = _content(_form("p256-pkcs8-der")) + bytes([tag, 2, 5, 0]) + b"\x30\x00"  # then something else
+    assert [span for span in find_keys(_sequence(bad)) if span[0] == 0] == []
+    assert [span for span in find_keys(_sequence(_content(_form("p256-pkcs8-der")) + b"\x30\x00")) if span[0] == 0] == []
+
+
+def test_pkcs8s_third_element_is_the_key_octet_string():
+    content = bytearray(_content(_form("ed25519-pkcs8-der")))  # 02 01 00 | 30 05 ... | 04 22 ...
+    assert content[10] == 0x04
+    content[10] = 0x03
+    assert find_keys(_sequence(bytes(content))) == []
+
+
+@pytest.mark.parametrize(("size", "found"), [(15, False), (16, True), (32, True), (72, True), (73, False)])
+def test_sec1_private_key_octet_string_sizes(size, found):
+    der = _sequence(b"\x02\x01\x01\x04" + bytes([size]) + bytes(range(1, size + 1)))  # ECPrivateKey, no parameters
+    assert find_keys(der) == ([(0, len(der))] if found else [])
+
+
+def test_sec1_needs_version_1_and_tagged_fields_after_the_key():
+    key = b"\x04\x20" + bytes(range(1, 33))
+    assert find_keys(_sequence(b"\x02\x01\x01" + key + b"\xa0\x00\xa1\x00")) != []
+    assert find_keys(_sequence(b"\x02\x01\x00" + key)) == []  # version 0: not ECPrivateKey
+    assert find_keys(_sequence(b"\x02\x01\x01" + key + b"\x30\x00")) == []  # a third field that is not [0] or [1]
+
