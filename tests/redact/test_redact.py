@@ -305,3 +305,47 @@ def test_a_scrubbed_stream_cut_anywhere_gives_what_the_whole_gives():
         stream = StreamScrubber()
         out = bytes(stream.feed(data[:cut])) + bytes(stream.feed(data[cut:])) + stream.finish()
         assert out == whole, cut
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+@pytest.mark.parametrize("skip", [0, 1, 2, 3])
+def test_a_key_in_base64_is_found_from_any_of_the_first_four_characters(skip):
+    der = next(f for f in FORMS if f.name == "p256-sec1-der").data
+    assert redact_text("x: " + "QUJD"[:skip] + _b64(der) + "\n") == "x: " + "QUJD"[:skip] + REDACTED_B64 + "\n"
+
+
+def test_sixty_base64_characters_can_hold_a_key_cut_short():
+    der = next(f for f in FORMS if f.name == "ed25519-pkcs8-der").data[:45]  # 48 bytes whole: 45 are 60 characters
+    assert len(_b64(der)) == 60 and redact_text(_b64(der)) == REDACTED_B64
+
+
+def test_base64_inside_base64_is_looked_into_twice_and_no_deeper():
+    pem = next(f for f in FORMS if f.name == "p256-pkcs8-pem").data
+    # text -> base64 -> base64 -> PEM: the inner run was only a key, the outer one holds that
+    assert redact_text(_b64(_b64(pem).encode())) == _b64(REDACTED_B64.encode())
+    three = _b64(_b64(_b64(pem).encode()).encode())
+    assert redact_text(three) == three  # MAX_DEPTH: a third level is not decoded (linear time)
+    # a PEM block that says CERTIFICATE but holds a key's PEM, inside base64
+    lying = b"-----BEGIN CERTIFICATE-----\n" + _b64(pem).encode() + b"\n-----END CERTIFICATE-----\n"
+    assert redact_text(_b64(lying)) == REDACTED_B64
+
+
+def test_redact_binary_replaces_every_key_and_looks_into_base64():
+    from meshctl.redact import redact_binary
+
+    der = next(f for f in FORMS if f.name == "p256-sec1-der").data
+    pem = next(f for f in FORMS if f.name == "ed25519-pkcs8-pem").data
+    assert redact_binary(der + b" mid " + der) == REDACTED.encode() + b" mid " + REDACTED.encode()
+    assert redact_binary(b"x: " + _b64(pem).encode() + b"\n") == b"x: " + REDACTED_B64.encode() + b"\n"
+
+
+def test_a_bundle_in_base64_keeps_the_bytes_after_the_key():
+    key = next(f for f in FORMS if f.name == "p256-pkcs8-pem").data
+    # a last byte chosen so that the base64 ends in "X": what follows the key must come back whole
+    size = 3 - (len(certificate_pem() + key + b"end") % 3)  # no padding: the last character is free
+    tail = next(bytes([b]) * size for b in range(256) if _b64(certificate_pem() + key + b"end" + bytes([b]) * size).endswith("X"))
+    out = base64.b64decode(redact_text(_b64(certificate_pem() + key + b"end" + tail)))
+    assert out == certificate_pem() + REDACTED.encode() + b"\nend" + tail
