@@ -107,7 +107,7 @@ def mutant_glob(target: str) -> tuple[str, str]:
     path, _, function = target.partition("::")
     module = path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
     if not function:
-        return path, f"{module}.*"
+        return path, f"{module}.x[_\u01c1]*"  # its functions and methods, not a package's submodules
     cls, _, method = function.rpartition(".")
     return path, f"{module}.x\u01c1{cls}\u01c1{method}__mutmut_*" if cls else f"{module}.x_{function}__mutmut_*"
 
