@@ -193,8 +193,9 @@ also_copy = {toml_list(also_copy)}
 only_mutate = {toml_list(files)}
 pytest_add_cli_args_test_selection = {toml_list(tests)}
 pytest_add_cli_args = {toml_list(["-p", "no:cacheprovider", "-p", "mutation_hits", *pytest_args])}
-# Per-mutant CPU-time budget: (the selected tests' clean time + 1 s) * 5 * 2; past it the mutant is a timeout.
-timeout_multiplier = 5.0
+# Per-mutant CPU-time budget: (the selected tests' clean time + 1 s) * 2 * 2; past it the mutant is a timeout
+# (a mutant that loops forever burns all of it: a larger budget costs minutes per such mutant).
+timeout_multiplier = 2.0
 """
     text = (project.root / "pyproject.toml").read_text()
     tomllib.loads(text + table)  # fails here, not inside mutmut, if the table is not valid TOML
