@@ -349,3 +349,29 @@ def test_a_bundle_in_base64_keeps_the_bytes_after_the_key():
     tail = next(bytes([b]) * size for b in range(256) if _b64(certificate_pem() + key + b"end" + bytes([b]) * size).endswith("X"))
     out = base64.b64decode(redact_text(_b64(certificate_pem() + key + b"end" + tail)))
     assert out == certificate_pem() + REDACTED.encode() + b"\nend" + tail
+
+
+@pytest.mark.parametrize(("data", "carried"), [
+    (b'{"a": "x\\\\y", "b": "no backslash near the end of this chunk"}', 0),
+    (b'{"a": "an escape cut short: \\u00', 4),  # from its backslash
+    (b'{"a": "Go\'s less-than: \\u003cb', 0),  # a backslash 7 bytes from the end: a whole escape
+    (b'{"a": "a run: \\\\\\\\u0', 6),  # a run of backslashes: all of it (its parity decides)
+    (b'{"a": "some text before it, x\\n\\u0', 3),  # a whole escape, then a cut one: only the cut one
+])  # fmt: skip
+def test_a_scrubbed_stream_carries_only_a_cut_escape(data, carried):
+    from meshctl.archive.scrub import StreamScrubber
+
+    scrubber = StreamScrubber()
+    assert bytes(scrubber.feed(data)) == bytes(ByteStreamRedactor().feed(data[: len(data) - carried]))
+    assert bytes(scrubber.feed(b"")) + scrubber.finish() == data[len(bytes(ByteStreamRedactor().feed(data[: len(data) - carried]))) :]
+
+
+@pytest.mark.parametrize("data", [b"\\\\u0041 tail", b"\\\\", b"\\u0041 tail"])
+def test_a_chunk_that_starts_with_backslashes_keeps_their_parity(data):
+    from meshctl.archive.scrub import StreamScrubber, scrub
+
+    for cut in range(len(data) + 1):
+        scrubber = StreamScrubber()
+        out = bytes(scrubber.feed(data[:cut])) + bytes(scrubber.feed(data[cut:])) + scrubber.finish()
+        assert out == scrub(data), cut
+    assert scrub(b"\\\\u0041 tail") == b"\\\\u0041 tail" and scrub(b"\\u0041 tail") == b"A tail"
