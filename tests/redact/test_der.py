@@ -171,3 +171,11 @@ def test_sec1_needs_version_1_and_tagged_fields_after_the_key():
     assert find_keys(_sequence(b"\x02\x01\x00" + key)) == []  # version 0: not ECPrivateKey
     assert find_keys(_sequence(b"\x02\x01\x01" + key + b"\x30\x00")) == []  # a third field that is not [0] or [1]
 
+
+
+def test_an_openssh_key_runs_from_the_first_magic_to_the_end():
+    magic = b"openssh-key-v1\x00"
+    data = b"head " + magic + b"first" + magic + b"second"
+    assert find_keys(data) == [(5, len(data))]
+    der = _form("p256-sec1-der")
+    assert find_keys(der + b" then " + magic + b"k") == [(0, len(der)), (len(der) + 6, len(der) + 6 + len(magic) + 1)]

@@ -375,3 +375,13 @@ def test_a_chunk_that_starts_with_backslashes_keeps_their_parity(data):
         out = bytes(scrubber.feed(data[:cut])) + bytes(scrubber.feed(data[cut:])) + scrubber.finish()
         assert out == scrub(data), cut
     assert scrub(b"\\\\u0041 tail") == b"\\\\u0041 tail" and scrub(b"\\u0041 tail") == b"A tail"
+
+
+def test_a_byte_stream_ended_before_any_chunk_is_empty():
+    assert ByteStreamRedactor().finish() == b"" and StreamRedactor().finish() == ""
+
+
+def test_an_escape_at_the_start_is_not_taken_for_escaped_by_a_backslash_at_the_end():
+    from meshctl.archive.scrub import normalize_escapes
+
+    assert normalize_escapes(b"\\u002d, and a lone backslash at the end \\") == b"-, and a lone backslash at the end \\"
