@@ -33,6 +33,14 @@ def test_dual_stack_endpoint_names_every_address_and_filters_on_each():
     assert select_endpoints([assignment], EndpointFilter(status="healthy"))[0] == [view]  # EqualFold on the status name
 
 
+def test_a_bare_ip_filter_matches_an_ip_port_row_in_either_case():
+    view = lambda ip: eds_endpoints({"cluster_name": "c", "endpoints": [{"lb_endpoints": [  # noqa: E731
+        {"endpoint": {"address": {"socket_address": {"address": ip, "port_value": 80}}}}]}]})[0]  # fmt: skip
+    assert EndpointFilter(address="fd00::a").matches(view("FD00::A"))  # meshctl also takes the ip alone
+    assert EndpointFilter(address="FD00::A").matches(view("fd00::a"))
+    assert not EndpointFilter(address="fd00::a").matches(view("fd00::ab"))
+
+
 def test_listener_sort_has_no_internal_listener_rule_and_address_filter_folds_case():
     """PrintListenerSummary sorts by port, address, type only: two internal listeners (port 0,
     address "") are left in the order the sort gives equal keys. PrintRemoteListenerSummary is
@@ -53,6 +61,13 @@ def test_listener_sort_has_no_internal_listener_rule_and_address_filter_folds_ca
 def test_equal_fold_is_simple_folding():
     assert equal_fold("HEALTHY", "healthy") and equal_fold("FD00::1", "fd00::1")
     assert not equal_fold("straße", "STRASSE")  # Go folds rune by rune; ß is not "ss"
+
+
+def test_equal_fold_folds_the_runes_only_one_case_maps():
+    # Unicode CaseFolding.txt (what Go's SimpleFold orbits follow): KELVIN SIGN folds to k (its
+    # lower case is k, its upper case itself); LATIN SMALL LETTER LONG S folds to s (its upper case is S)
+    assert equal_fold("\u212a8s", "k8s") and equal_fold("k8\u017f", "K8S")
+    assert not equal_fold("\u212a8s", "x8s")
 
 
 def test_destination_rule_column_for_paths_under_the_networking_prefix():
