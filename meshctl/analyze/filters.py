@@ -48,8 +48,20 @@ class ClusterFilter(NamedTuple):
 
 
 def equal_fold(a: str, b: str) -> bool:
-    """Go's strings.EqualFold: equal under simple Unicode case folding (not casefold's ß -> ss)."""
-    return len(a) == len(b) and all(x == y or x.lower() == y.lower() or x.upper() == y.upper() for x, y in zip(a, b))
+    """Go's strings.EqualFold: rune by rune, equal when in one unicode.SimpleFold orbit (not casefold's ß -> ss)."""
+    return len(a) == len(b) and all(x == y or _simple_fold(x) == _simple_fold(y) for x, y in zip(a, b))
+
+
+def _simple_fold(char: str) -> str:
+    """The rune's simple case folding (CaseFolding.txt statuses C and S, which Go's SimpleFold orbits
+    follow): casefold() where it gives one rune; where it gives several (status F), the S mapping
+    is the lower case when that is one rune, else the rune folds to itself. Upper-casing would be
+    wrong: "ı".upper() is "I", but dotless i is in no orbit with i (Go: EqualFold("ı", "i") is false)."""
+    folded = char.casefold()
+    if len(folded) == 1:
+        return folded
+    lower = char.lower()
+    return lower if len(lower) == 1 else char
 
 
 class ListenerFilter(NamedTuple):

@@ -70,6 +70,13 @@ def test_equal_fold_folds_the_runes_only_one_case_maps():
     assert not equal_fold("\u212a8s", "x8s")
 
 
+def test_equal_fold_keeps_the_turkish_is_apart_and_sharp_s_together():
+    # CaseFolding.txt: dotless i (U+0131) has no folding and dotted I (U+0130) only a full (F) and a Turkic (T)
+    # one, so neither shares an orbit with i; CAPITAL SHARP S (U+1E9E) folds simply (S) to ß
+    assert not equal_fold("\u0131stio", "istio") and not equal_fold("\u0130STIO", "istio")
+    assert equal_fold("stra\u00dfe", "STRA\u1e9eE") and equal_fold("\u03a3\u03c2", "\u03c3\u03c3")  # Σς ~ σσ
+
+
 def test_destination_rule_column_for_paths_under_the_networking_prefix():
     """route.go renderConfig: any path under /apis/networking.istio.io/ with exactly 8 pieces is
     pieces[7].pieces[5]; another length is ""; another prefix is "<unknown>"."""
