@@ -8,30 +8,16 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import re
-import selectors
 import socket
 import subprocess
 import time
-from contextlib import contextmanager
 
 import pytest
 
 from fakekube import ExecResult, FakeKube, http_target, injector_webhook, istio_pod, pod, trickle, workload
+from helpers.kubectl import kubectl, port_forward
 
 pytestmark = [pytest.mark.kube, pytest.mark.kubectl]  # the kubectl marker requires kubectl on PATH
-
-
-def kubectl(kube, *args: str, stdin: bytes | None = None, cache: str = "kubectl-cache",
-            env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run kubectl against `kube`, keeping its discovery cache in the test's directory."""
-    return subprocess.run(
-        ["kubectl", f"--cache-dir={kube.kubeconfig_path.parent / cache}", *args],
-        input=stdin if stdin is not None else b"",
-        capture_output=True,
-        timeout=60,
-        env={**os.environ, **kube.env(), **(env or {})},
-    )
 
 
 @pytest.fixture
@@ -234,32 +220,6 @@ def test_exec_into_a_pod_that_is_not_running(fake_kube, exec_env, protocol):
 
     assert result.returncode == 1
     assert result.stderr == b'error: unable to upgrade connection: container not found ("istio-proxy")\n'
-
-
-@contextmanager
-def port_forward(kube, pod_name: str, namespace: str, port: int, *, websockets: bool = True):
-    """Run `kubectl port-forward` (bounded) and yield (local_port, process)."""
-    env = {} if websockets else {"KUBECTL_PORT_FORWARD_WEBSOCKETS": "false"}
-    cache = kube.kubeconfig_path.parent / "kubectl-cache"
-    proc = subprocess.Popen(
-        ["kubectl", f"--cache-dir={cache}", "port-forward", "-n", namespace, f"pod/{pod_name}", f":{port}"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **kube.env(), **env},
-    )
-    try:
-        with selectors.DefaultSelector() as sel:
-            sel.register(proc.stdout, selectors.EVENT_READ)
-            assert sel.select(timeout=30), "kubectl port-forward printed nothing in 30 s"
-        line = proc.stdout.readline().decode()
-        match = re.search(r"Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)", line)
-        assert match, line + proc.stderr.read1().decode()
-        yield int(match.group(1)), proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 def _http_exchange(port: int, request: bytes) -> bytes:
