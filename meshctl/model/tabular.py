@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -58,3 +59,26 @@ class Serialized:
 
     chunks: Iterable[bytes | memoryview]
     format: str = "json"
+
+
+# C0 and C1 controls, DEL, and the Unicode line separators and bidi overrides: in a table cell they
+# would move the cursor, recolour the terminal, reorder the text or break the columns.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` for a table cell: control characters written as escapes (\\n, \\x1b, \\u202e).
+
+    Cells hold data from dumps and clusters, which may be hostile; ordinary text is unchanged.
+    """
+    if not _UNPRINTABLE.search(text):
+        return text
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match) -> str:
+    char = match.group()
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char)
+    if named:
+        return named
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
