@@ -2,7 +2,8 @@
 
 The world the examples name (meshctl/commands/examples.py): a fake API server whose sidecar pods
 (`reviews-v1-6b7d.bookinfo`, `productpage-v1-x.bookinfo`, `httpbin-y.foo`, deployment
-`reviews-v1` in `bookinfo`) are the real Envoy rig, istiod (its debug port answering syncz and
+`reviews-v1` in `bookinfo`) are the real Envoy rig, tests/helpers/ambient.py's ambient cluster
+(fake ztunnels behind port-forward, a waypoint), istiod (its debug port answering syncz and
 config dumps), the injector webhook and ConfigMaps, the root ConfigMap, and in the working
 directory the files the examples read (dump.json, deploy.yaml, mesh.tar.gz, ...). An example
 passes when meshctl finishes with 0 or 79 (a finding, which some examples show on purpose), with
@@ -16,6 +17,7 @@ import os
 import re
 import shlex
 import sys
+from contextlib import ExitStack
 
 import pytest
 
@@ -65,6 +67,8 @@ def world(tmp_path_factory, envoy_rig):
     """The fake cluster, the rig and the files the examples name; the working directory is theirs."""
     from fakekube import FakeKube, configmap, injector_webhook, istio_pod, namespace, pod, workload
     from fakekube.targets import http_target
+    from helpers.ambient import build_mesh
+    from helpers.ambient import serve as serve_ambient
     from helpers.describe import service
     from helpers.injection import INJECT_DIR, injector_configmaps, node
 
@@ -86,14 +90,16 @@ def world(tmp_path_factory, envoy_rig):
         syncz = json.dumps([{"cluster_id": "Kubernetes", "proxy": f"{name}.{NS}", "istio_version": "1.28.0", **nonces}
                             for name in ("reviews-v1-6b7d", "productpage-v1-x")]).encode()  # fmt: skip
         routes = {"/debug/syncz": syncz, f"/debug/config_dump?proxyID=reviews-v1-6b7d.{NS}": dump}
-        with http_target(routes) as istiod:
+        with http_target(routes) as istiod, ExitStack() as ztunnels:
             kube.forward_port(15014, istiod, pod="istiod-7d4f9c-x1")
+            serve_ambient(kube, build_mesh(), ztunnels)  # ambient mode's examples: namespace shop, ztunnels, a waypoint
             os.chdir(where)
             os.environ.update({"KUBECONFIG": str(kube.kubeconfig_path), "MESHCTL_ADMIN": envoy_rig.admin_url,
                                "MESHCTL_SDS_SOCKET": str(envoy_rig.sds_socket),
                                "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ.get('PATH', '')}"})  # --run's meshctl
             try:
                 (where / "dump.json").write_bytes(dump)
+                (where / "ztunnel.json").write_bytes(call_meshctl("zc", "all", "--node", "node-1", "-o", "json").stdout.encode())
                 (where / "deploy.yaml").write_bytes((INJECT_DIR / "hello.yaml").read_bytes())
                 (where / "custom.tmpl").write_text(TEMPLATE)
                 (where / "values.yaml").write_text("name: sidecar\n")

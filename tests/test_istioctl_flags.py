@@ -32,9 +32,7 @@ ISTIOCTL_FILES = [
 ]
 
 # istioctl commands (and their sub-commands) meshctl does not have in this branch, and why.
-NOT_IN_MESHCTL = {
-    ("ztunnel-config",): "branch ambient",
-}
+NOT_IN_MESHCTL: dict[tuple[str, ...], str] = {}
 # istioctl paths meshctl spells differently: `istioctl x envoy-stats` (StatsConfigCmd, added outside
 # proxyconfig.go) is `meshctl pc stats`, alias envoy-stats.
 MESHCTL_PATH = {("envoy-stats",): ("proxy-config", "envoy-stats")}

@@ -103,3 +103,15 @@ def test_pc_cluster_of_a_pod_does_not_import_the_kubernetes_client(fake_kube):
         loaded = loaded_modules(_pc_probe("pc", "cluster", "reviews-v1-abc.bookinfo", "-o", "json", "--kubeconfig", str(fake_kube.kubeconfig_path)))
     assert "meshctl.sources.kubehttp" in loaded
     assert not {m for m in loaded if any(m == name or m.startswith(name + ".") for name in CLUSTER_ABSENT)}
+
+
+def test_plain_zc_views_load_nothing_heavy_and_build_one_sub_command():
+    # `zc` builds only the sub-command that runs (ztunnel_config._LazyAliasGroup), an alias
+    # included; istioctl's certificate table needs no X.509 decoding (-o wide does: cryptography).
+    dump = require_shared(ISTIO_TESTDATA / "istioctl/pkg/writer/ztunnel/configdump/testdata/dump.json")
+    for args, built in ((("zc", "w", "-f", str(dump)), "workload"), (("zc", "certs", "-f", str(dump)), "certificate")):
+        probe = _pc_probe(*args).replace("import meshctl.commands.pc as pc; print('built:' + ','.join(pc.command.commands))",
+                                         "import meshctl.commands.ztunnel_config as zc; print('built:' + ','.join(zc.command.commands))")
+        loaded = loaded_modules(probe)
+        assert not {m for m in loaded if any(m == name or m.startswith(name + ".") for name in PC_PLAIN_ABSENT)}
+        assert f"built:{built}" in loaded

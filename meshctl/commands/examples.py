@@ -4,8 +4,11 @@ Taken from README and the guides. Each example is run by tests/test_examples.py 
 cluster whose sidecars are a real Envoy (pods `reviews-v1-6b7d.bookinfo`,
 `productpage-v1-x.bookinfo`, `httpbin-y.foo`, deployment `reviews-v1` in `bookinfo`), the sandbox's
 admin URL and SDS socket (`$MESHCTL_ADMIN`, `$MESHCTL_SDS_SOCKET`) and files of those names, so
-an example that stops working fails a test. Shell around the command (`> file`, `| jq`,
-`source <(...)`) is the user's; the test runs the meshctl part.
+an example that stops working fails a test. Ambient mode's examples name the cluster of
+tests/helpers/ambient.py, served in the same world (namespace `shop`, pod `frontend-6c7d.shop`,
+ztunnels `ztunnel-n1|n2.istio-system` on nodes `node-1|2`, waypoint `waypoint` in `shop`, a file
+`ztunnel.json`). Shell around the command (`> file`, `| jq`, `source <(...)`) is the user's;
+the test runs the meshctl part.
 
 Keys are command paths as `--help` names them (``meshctl proxy-config cluster``); a command
 added without examples fails tests/test_examples.py.
@@ -124,6 +127,30 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
     "meshctl version": (
         ("meshctl version", "client, istiods, proxies by version, skew warnings"),
         ("meshctl version --remote=false -o json", "this client only, as data"),
+    ),
+    "meshctl ztunnel-config": (
+        ("meshctl zc workload frontend-6c7d.shop", "the ztunnel on the pod's node, this workload only"),
+        ("meshctl zc certificate --node node-2 -o wide", "a node's ztunnel certificates, decoded"),
+    ),
+    "meshctl ztunnel-config workload": (
+        ("meshctl zc workload frontend-6c7d.shop", "the ztunnel on the pod's node, this workload only"),
+        ("meshctl zc w --node node-1 --workload-namespace shop", "a node's ztunnel: the workloads of one namespace"),
+        ("meshctl zc workload -f ztunnel.json -o json", "from a saved dump (zc all -o json), as istioctl's JSON"),
+    ),
+    "meshctl ztunnel-config service": (("meshctl zc svc --node node-2 --service-namespace shop", "services with their VIPs, waypoint and endpoints"),),
+    "meshctl ztunnel-config policy": (("meshctl zc policy --node node-1", "the authorization policies ztunnel enforces"),),
+    "meshctl ztunnel-config certificate": (
+        ("meshctl zc certs ztunnel-n1.istio-system", "istioctl's table: state, valid, serial, validity"),
+        ("meshctl zc certificate --node node-2 -o wide", "decoded: EXPIRES IN, SPIFFE ID, issuer, problems"),
+    ),
+    "meshctl ztunnel-config connections": (("meshctl zc connections frontend-6c7d.shop --direction outbound", "a pod's open connections as its ztunnel tracks them"),),
+    "meshctl ztunnel-config all": (
+        ("meshctl zc all --node node-1 --with-headers", "every table of one ztunnel"),
+        ("meshctl zc all --node node-1 -o json > ztunnel.json", "the dump as ztunnel gives it, to read later with -f"),
+    ),
+    "meshctl ztunnel-config log": (
+        ("meshctl zc log", "every ztunnel's log levels"),
+        ("meshctl zc log ztunnel-n1.istio-system --level access:debug", "raise one logger on one ztunnel (-r: back to info)"),
     ),
     "meshctl webhooks": (
         ("meshctl webhooks", "the sidecar injector webhooks"),

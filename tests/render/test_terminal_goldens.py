@@ -29,6 +29,7 @@ SECRETS = WRITER / "secret/istio/config_dump.json"
 ECDS = WRITER / "ecds/configdump.json"
 AUTHZ = ISTIO_TESTDATA / "istioctl/pkg/authz/testdata/configdump.yaml"
 PROXYCONFIG = ISTIO_TESTDATA / "istioctl/pkg/proxyconfig/testdata/config_dump.json"
+ZTUNNEL = ISTIO_TESTDATA / "istioctl/pkg/writer/ztunnel/configdump/testdata/dump.json"
 
 
 def shared(path: Path) -> str:
@@ -58,6 +59,14 @@ VIEWS = {
     "proxy-status": lambda: ("proxy-status", "--syncz-file", f"{DATA}/istiod-7d9c8b6f5-abcde.json"),
     "proxy-status-wide": lambda: ("proxy-status", "--syncz-file", f"{DATA}/istiod-7d9c8b6f5-abcde.json", "-o", "wide"),
     "rootca-compare": lambda: ("rootca-compare", "-f", shared(SECRETS), "-f", shared(SECRETS)),
+    # ztunnel-config: the certificate table is fixed until its leaf's stated expiry (2033); -o wide
+    # has EXPIRES IN (the clock) and waypoint needs a cluster (tests/ambient).
+    "zc-workload": lambda: ("zc", "workload", "-f", shared(ZTUNNEL)),
+    "zc-service": lambda: ("zc", "service", "-f", shared(ZTUNNEL)),
+    "zc-policy": lambda: ("zc", "policy", "-f", shared(ZTUNNEL)),
+    "zc-certificate": lambda: ("zc", "certificate", "-f", shared(ZTUNNEL)),
+    "zc-connections": lambda: ("zc", "connections", "-f", shared(ZTUNNEL)),
+    "zc-all": lambda: ("zc", "all", "--with-headers", "-f", shared(ZTUNNEL)),
 }
 
 

@@ -9,7 +9,8 @@ and one line here (docs/architecture.md).
 import importlib
 
 import typer
-from typer.core import TyperGroup
+
+from meshctl.commands.groups import LazyAliasGroup, one_command
 
 # name -> (module under meshctl.commands, function, istioctl's aliases), in `pc --help` order.
 SUBCOMMANDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -31,27 +32,12 @@ SUBCOMMANDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 ALIASES = {alias: name for name, (_, _, aliases) in SUBCOMMANDS.items() for alias in aliases}
 
 
-class _LazyGroup(TyperGroup):
+class _LazyGroup(LazyAliasGroup):
     """Builds only the sub-command that runs, and resolves istioctl's aliases to it."""
 
-    def list_commands(self, ctx):
-        return list(SUBCOMMANDS)
-
-    def get_command(self, ctx, cmd_name):
-        name = ALIASES.get(cmd_name, cmd_name)
-        if name not in self.commands and name in SUBCOMMANDS:
-            self.commands[name] = _build(name)
-        return self.commands.get(name)
-
-    def resolve_command(self, ctx, args):
-        name, command, rest = super().resolve_command(ctx, args)
-        return (command.name if command else name), command, rest
-
-    def format_epilog(self, ctx, formatter):
-        rows = [(name, ", ".join(aliases)) for name, (_, _, aliases) in SUBCOMMANDS.items() if aliases]
-        with formatter.section("Aliases (as istioctl)"):
-            formatter.write_dl(rows)
-        super().format_epilog(ctx, formatter)
+    names = tuple(SUBCOMMANDS)
+    aliases = ALIASES
+    build = staticmethod(lambda name: _build(name))
 
 
 app = typer.Typer(
@@ -72,11 +58,7 @@ def _build(name: str):
 
     module_name, function_name, _ = SUBCOMMANDS[name]
     module = importlib.import_module(f"meshctl.commands.{module_name}")
-    callback = getattr(module, function_name)
-    # A one-command Typer app is that command (Typer's public way to build one click command).
-    single = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
-    single.command(name=name, help=getattr(module, "HELP", None))(callback)
-    command = typer.main.get_command(single)
+    command = one_command(name, getattr(module, function_name), getattr(module, "HELP", None))
     if getattr(module, "MULTI_POD", False):
         from meshctl.commands.pc.view import add_multi_pod_options
 
