@@ -133,7 +133,7 @@ CASES = [
     ("version -o bogus --remote=false", 2, "--output"),
     ("version --remote=false", 0, ""),
     ("check-inject p.default --kubeconfig {kube}", 69, "cannot reach the API server"),
-    # ztunnel-config (zc)
+    # ztunnel-config (zc), waypoint
     ("zc workload -f " + NOPE, 66, "does not exist"),
     ("zc workload -f {junk}", 65, "not valid JSON"),
     ("zc service -f " + MESH, 65, "not ztunnel's"),
@@ -146,6 +146,9 @@ CASES = [
     ("zc log --level loud", 2, "unrecognized logging level"),
     ("zc log --level debug -r", 2, "--level cannot be combined with --reset"),
     ("zc log --snapshot {junk}", 2, "not available with --snapshot"),
+    ("waypoint list --kubeconfig {kube}", 69, "cannot reach the API server"),
+    ("waypoint status -A --kubeconfig {kube}", 69, "cannot reach the API server"),
+    ("waypoint list -o nope", 2, "'nope' is not one of"),
     # the root
     ("", 0, ""),
     ("pc clustr", 2, "has no command 'clustr'"),

@@ -128,6 +128,12 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("meshctl version", "client, istiods, proxies by version, skew warnings"),
         ("meshctl version --remote=false -o json", "this client only, as data"),
     ),
+    "meshctl waypoint": (("meshctl waypoint list -A", "ambient waypoints everywhere, programmed or not"),),
+    "meshctl waypoint list": (
+        ("meshctl waypoint list -A -o wide", "REVISION, TRAFFIC TYPE, PROGRAMMED, and what uses each (USED BY)"),
+        ("meshctl waypoint list -n shop -o json", "the same as data, with the status conditions"),
+    ),
+    "meshctl waypoint status": (("meshctl waypoint status -n shop", "each waypoint's Programmed condition (exit 79 if one is not)"),),
     "meshctl ztunnel-config": (
         ("meshctl zc workload frontend-6c7d.shop", "the ztunnel on the pod's node, this workload only"),
         ("meshctl zc certificate --node node-2 -o wide", "a node's ztunnel certificates, decoded"),

@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "check-inject": ("checkinject", "Will a pod, workload or set of labels be injected, and why, per injector webhook (istioctl x check-inject).", ()),
     "describe": ("describe", "The Istio config that affects a pod or service, checked against its Envoy (istioctl x describe).", ("des",)),
     "version": ("version", "Client, control plane and data plane versions, with skew warnings (istioctl version).", ()),
+    "waypoint": ("waypoint", "Ambient waypoints: list them with what uses them, and whether they are programmed.", ()),
     "ztunnel-config": ("ztunnel_config", "ztunnel's workloads, services, policies, certificates, connections, log level (istioctl ztunnel-config).", ("zc",)),
 }
 
