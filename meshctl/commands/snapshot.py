@@ -47,6 +47,7 @@ def snapshot(
     if not output:
         raise UsageError("give the archive to write with -o PATH (e.g. -o mesh.tar.gz)")
     from meshctl.archive.writer import SnapshotWriter
+    from meshctl.snapshot.ambient import ztunnel_pods
     from meshctl.snapshot.capture import take_snapshot
     from meshctl.sources.fleet import stream_proxy_pods
 
@@ -56,13 +57,15 @@ def snapshot(
     SnapshotWriter.check_target(output)  # before the cluster is asked anything
     kube = env.cluster()
     namespace = env.kube.namespace
+    ztunnels = ztunnel_pods(kube)  # an ambient cluster is worth a snapshot without sidecars
     selection = {"namespace": "" if all_namespaces else (namespace or kube.namespace), "allNamespaces": all_namespaces,
                  "selector": selector or ""}  # fmt: skip
     # the pods are stored as the list's pages come (memory: a page of pods, not all of them)
     pods = stream_proxy_pods(kube, namespace=namespace, all_namespaces=all_namespaces, selector=selector or "")
     with SnapshotWriter(output) as writer:  # an error before the end (no pods selected) leaves no archive
         manifest = take_snapshot(kube, writer, pods, selection=selection, concurrency=concurrency,
-                                 proxy_admin_port=env.kube.proxy_admin_port, stream=env.stderr, progress=env.terminal.progress)  # fmt: skip
+                                 proxy_admin_port=env.kube.proxy_admin_port, stream=env.stderr, progress=env.terminal.progress,
+                                 ztunnels=ztunnels)  # fmt: skip
     _report(env, output, manifest, strict)
 
 
@@ -70,15 +73,19 @@ def _report(env: Env, path: str, manifest: dict, strict: bool) -> None:
     """One summary line on stderr; failed pods one per line; the exit status."""
     rows = manifest["pods"]
     failed = {key: row for key, row in rows.items() if row["status"] != "ok"}
-    for key, row in failed.items():
+    ztunnels = manifest.get("ztunnels") or {}
+    failed_ztunnels = {key: row for key, row in ztunnels.items() if row["status"] != "ok"}
+    for key, row in {**failed, **failed_ztunnels}.items():
         env.message(f"meshctl: {key}: {row['status']}: {row.get('error', '')}")
     for failure in manifest["failed"]:
         env.warn(f"{failure['what']}: {failure['error']}")
     env.message(f"meshctl: wrote {path}: {len(rows) - len(failed)} of {len(rows)} pods"
-                + (f", {len(failed)} failed (see manifest.json)" if failed else ""))  # fmt: skip
+                + (f", {len(ztunnels) - len(failed_ztunnels)} of {len(ztunnels)} ztunnels" if ztunnels else "")
+                + (f", {len(failed) + len(failed_ztunnels)} failed (see manifest.json)" if failed or failed_ztunnels else ""))  # fmt: skip
     if manifest["interrupted"]:
         raise typer.Exit(ExitStatus.INTERRUPTED)
-    if failed and (strict or len(failed) == len(rows)):
+    failures = len(failed) + len(failed_ztunnels)
+    if failures and (strict or failures == len(rows) + len(ztunnels)):
         raise typer.Exit(ExitStatus.UNAVAILABLE)
 
 

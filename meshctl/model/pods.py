@@ -56,5 +56,8 @@ def proxy_container(pod: dict) -> dict | None:
 
 
 def has_proxy(pod: dict) -> bool:
-    """True when the pod has an istio-proxy container (regular, or a native sidecar init container)."""
-    return proxy_container(pod) is not None
+    """True when the pod has a sidecar: an istio-proxy container (regular, or a native sidecar init
+    container) that is not ztunnel's (Istio's ztunnel chart names its container istio-proxy too)."""
+    from meshctl.model.ambient import is_ztunnel_pod
+
+    return proxy_container(pod) is not None and not is_ztunnel_pod(pod)

@@ -1,4 +1,5 @@
-"""Take a snapshot of a mesh from a cluster (I/O): API objects, istiod's sync status, every sidecar.
+"""Take a snapshot of a mesh from a cluster (I/O): API objects, istiod's sync status, every sidecar,
+and ambient mode's ztunnels and waypoints (meshctl.snapshot.ambient).
 
 Each pod is fetched by `meshctl.sources.fleet.run_each` (bounded concurrency, progress on a TTY,
 partial failure as data, Ctrl-C keeps what finished). A pod's admin paths are read over ONE
@@ -51,29 +52,37 @@ def take_snapshot(
     proxy_admin_port: int = 15000,
     progress: bool | None = None,
     stream=None,
+    ztunnels: list[dict] | None = None,
 ) -> dict:
     """Write everything into `writer`; return the manifest (also stored, last). The progress bar is drawn on `stream` (see run_each).
 
-    `pods` may be an iterator (`stream_proxy_pods`): each is stored as it comes.
+    `pods` may be an iterator (`stream_proxy_pods`): each is stored as it comes. `ztunnels`: the
+    ztunnel pods whose dumps to keep (None: the DaemonSet's, meshctl.snapshot.ambient).
 
     Raises:
-        SourceError: `pods` was empty (nothing selected: no archive is worth writing).
+        SourceError: no pod was selected and the cluster runs no ztunnel (no archive is worth writing).
     """
     from meshctl import __version__
+    from meshctl.snapshot.ambient import ambient_objects, capture_ztunnels, ztunnel_pods
     from meshctl.sources.fleet import by_namespace, run_each
 
     failures: list[dict] = []
     context = _context(kube)
     writer.add_bytes(layout.CONTEXT, json_bytes(context))
     pods = record_pods(writer, pods)
-    if not pods:
+    ztunnels = ztunnel_pods(kube) if ztunnels is None else ztunnels
+    if not pods and not ztunnels:
         where = "any namespace" if selection.get("allNamespaces") else f"namespace {selection.get('namespace')}"
         raise SourceError(f"no running sidecar pods in {where}" + (f" matching {selection['selector']}" if selection.get("selector") else ""))
     recorded: dict[str, object] = {}
-    for member, document in _cluster_objects(kube, pods, failures, recorded):
-        writer.add_bytes(member, json_bytes(document))
+    written = set()
+    for member, document in (*_cluster_objects(kube, pods, failures, recorded), *ambient_objects(kube, ztunnels, failures, recorded)):
+        if member not in written:  # an ambient namespace may be a selected pod's namespace too
+            written.add(member)
+            writer.add_bytes(member, json_bytes(document))
     writer.add_bytes(layout.RECORDED, json_bytes(recorded))
     istiods = _capture_istiods(kube, writer, failures)
+    ztunnel_rows = capture_ztunnels(kube, writer, ztunnels, proxy_admin_port, concurrency, progress=progress, stream=stream) if ztunnels else {}
     _limit_malloc_arenas()
     run = run_each(pods, lambda pod: _capture_pod(kube, writer, pod, proxy_admin_port), concurrency=concurrency,
                    progress=progress, label="snapshot", stream=stream)  # fmt: skip
@@ -93,6 +102,7 @@ def take_snapshot(
         "selection": selection,
         "pods": {key: pod_rows[key] for key in sorted(pod_rows, key=by_namespace)},
         "istiods": istiods,
+        "ztunnels": ztunnel_rows,
         "failed": failures,
         "interrupted": run.interrupted,
         "secrets": "private keys are never stored: Envoy redacts them, and key-like PEM/base64 blocks are replaced by [redacted]",

@@ -63,7 +63,9 @@ def compare_snapshots(before, after, types: tuple[str, ...] = RESOURCE_TYPES) ->
     """`before`/`after`: SeekableSnapshot readers (`read(member)`, `pods()`)."""
     from meshctl.decode.configdump import parse
 
-    old_pods, new_pods = before.pods(), after.pods()
+    # Sidecars only: a ztunnel's dump (manifest "ztunnels") is not an Envoy config dump.
+    old_pods = before.pods() - set(before.manifest().get("ztunnels") or {})
+    new_pods = after.pods() - set(after.manifest().get("ztunnels") or {})
     result = SnapshotDiff(compared_types=types)
     for key in sorted(old_pods | new_pods, key=lambda k: k.rpartition(".")[::-1]):
         if key not in new_pods:

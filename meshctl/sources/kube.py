@@ -17,9 +17,10 @@ from typing import Any
 from urllib.parse import quote
 
 from meshctl.errors import SourceError, UsageError
+from meshctl.model.ambient import is_ztunnel_pod
 from meshctl.model.labels import LabelSelector
 from meshctl.model.options import KubeOptions
-from meshctl.model.pods import PROXY_CONTAINER, PodEndpoint, proxy_container, request_argv
+from meshctl.model.pods import PROXY_CONTAINER, PodEndpoint, pod_key, proxy_container, request_argv
 from meshctl.model.refs import PodRef
 from meshctl.sources.base import Notify, PodAnswer
 from meshctl.sources.deadline import Deadline, shut
@@ -200,6 +201,8 @@ class KubeClient:
     def require_proxy(self, pod: dict) -> dict:
         """The pod's istio-proxy container spec (a regular or a native sidecar init container)."""
         container = proxy_container(pod)
+        if container is not None and is_ztunnel_pod(pod):
+            raise SourceError(f"pod {pod_key(pod)} is a ztunnel, not a sidecar: read it with `meshctl ztunnel-config`")
         if container is not None:
             return container
         spec = pod.get("spec") or {}

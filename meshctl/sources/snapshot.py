@@ -143,7 +143,10 @@ class SnapshotKube(KubeClient):
 
         if method != "GET" and path.lstrip("/") not in layout.PROXY_READS_BY_POST:
             raise SourceError(f"snapshot {self.snapshot} is a recording: {method} /{path.lstrip('/')} would change the proxy")
-        data = self.exec_in(pod, endpoint.container, [*endpoint.exec_prefix, path.lstrip("/")])
+        # The admin API in istio-proxy (a sidecar's Envoy, or a ztunnel) is recorded per path,
+        # whichever command would fetch it by exec.
+        prefix = PROXY_ADMIN.exec_prefix if endpoint.container == PROXY_CONTAINER else endpoint.exec_prefix
+        data = self.exec_in(pod, endpoint.container, [*prefix, path.lstrip("/")])
         meta = pod.get("metadata") or {}
         if notify is not None:
             notify(f"read from snapshot {self.snapshot} for {meta.get('name')}.{meta.get('namespace')}: /{path}")

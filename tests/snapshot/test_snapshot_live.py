@@ -170,7 +170,7 @@ def test_the_archive_holds_what_the_docs_say_and_no_keys(mesh):
     assert json.loads(members["cluster/recorded.json"]) == {
         "/api/v1/pods": "*", "/api/v1/services": "*", "/api/v1/nodes": "*", "/apis/security.istio.io/v1/peerauthentications": "*",
         "/apis/networking.istio.io/v1/destinationrules": "*", "/apis/networking.istio.io/v1/virtualservices": "*",
-        "/apis/networking.istio.io/v1/gateways": "*"}
+        "/apis/networking.istio.io/v1/gateways": "*", "/apis/gateway.networking.k8s.io/v1/gateways": "*"}  # the last: waypoints
     assert json.loads(members["istiod/istiod-7d9c/syncz.json"]) == SYNCZ
     manifest = json.loads(members["manifest.json"])
     assert manifest["context"] == "fake" and manifest["format"] == "meshctl-snapshot/v1"
