@@ -180,6 +180,7 @@ VALIDATED_ELSEWHERE = {
     "meshctl.describe-pod/v1": "tests/describe/test_describe_command.py::test_checks_follow_and_a_mismatch_exits_79",
     "meshctl.describe-service/v1": "tests/describe/test_describe_command.py::test_describe_svc",
     "meshctl.log/v1": "tests/live/test_log_stats_live.py::test_many_pods_each_with_istioctls_header",
+    "meshctl.explain-mtls-ambient/v1": "tests/ambient/test_explain_ambient_live.py::test_json_and_the_exit_status_of_failures",
     "meshctl.waypoints/v1": "tests/ambient/test_waypoint_live.py::test_wide_and_json_say_what_uses_a_waypoint",
 }
 

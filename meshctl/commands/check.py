@@ -14,7 +14,11 @@ HELP = """Check every selected sidecar pod, concurrently: admin API reachable, p
 skew, xDS resources warming, workload certificate validity (--cert-warn), ROOTCA vs ConfigMap
 istio-ca-root-cert, explain mtls's verdict for every endpoint that is a pod (Istio mTLS to pods
 without sidecars, plain text to STRICT sidecars, ...), and an injector webhook for the sidecar's
-revision. A check whose facts could not be read (or a snapshot did not record) is UNKNOWN.
+revision. On an ambient cluster (a ztunnel DaemonSet, or pods enrolled with
+istio.io/dataplane-mode), also: a reachable ztunnel on every node with captured pods, pods captured
+and known to their ztunnel as HBONE workloads, ztunnel certificates, waypoints programmed and
+istio.io/use-waypoint labels naming existing ones. A check whose facts could not be read (or a
+snapshot did not record) is UNKNOWN.
 
 Output: a table (POD, CHECK, STATUS, DETAIL), -o json|yaml (schema meshctl.check/v1 in docs/json.md) or -o junit.
 One unreachable pod is one failed row. Exit status: 0 when no check reaches --fail-on, 79 when
@@ -62,6 +66,8 @@ def check(
     servers = {result.value.pod.name: result.value.server for result in finished if result.status == fleet.OK and result.value.server}
     mesh = dataclasses.replace(mesh, servers=servers)
     reports = [pod_report(result, mesh) for result in finished]
+    if not refs and not run.interrupted:
+        reports += ambient_reports(env, kube, all_namespaces=all_namespaces, selector=selector, cert_warn=warn_within)
     report = rules.Report(rules.sort_pods(reports), fail_on=fail_on, interrupted=run.interrupted)
     fmt = data_format(output, query)
     if fmt in DATA_FORMATS:
@@ -77,6 +83,24 @@ def check(
         raise typer.Exit(ExitStatus.INTERRUPTED)
     if report.failing:
         raise CheckFailed(report.failing_summary())
+
+
+def ambient_reports(env, kube, *, all_namespaces: bool, selector: str, cert_warn) -> list:
+    """The ambient checks (meshctl.analyze.ambient_check) when the cluster runs ztunnels or the
+    selection has pods enrolled in ambient; one report per ztunnel, ambient pod and waypoint."""
+    from meshctl.analyze.ambient_check import run_ambient_checks
+    from meshctl.analyze.check import WARNING, CheckResult, PodReport
+    from meshctl.commands.ambient_facts import check_facts
+    from meshctl.errors import MeshctlError
+    from meshctl.model.tabular import Finding
+
+    try:
+        facts = check_facts(env, kube, namespace=env.kube.namespace or kube.namespace, all_namespaces=all_namespaces,
+                            selector=selector, now=env.now(), cert_warn=cert_warn)  # fmt: skip
+    except MeshctlError as exc:  # pods or namespaces not listable: say so, do not pass
+        finding = Finding(WARNING, "ambient-unknown", f"ambient checks not run: {exc}", "ambient")
+        return [PodReport("ambient", "", (CheckResult("ambient", "WARN", (finding,)),))]
+    return run_ambient_checks(facts) if facts is not None else []
 
 
 def pod_facts(kube, pod: dict, port: int):

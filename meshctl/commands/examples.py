@@ -55,6 +55,7 @@ EXAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("meshctl explain mtls productpage-v1-x.bookinfo reviews:9080", "mTLS / plaintext / will fail, with evidence"),
         ("meshctl explain mtls $MESHCTL_ADMIN ratings:9080 --dst-admin $MESHCTL_ADMIN", "both sides from admin URLs (the sandbox)"),
         ("meshctl explain mtls dump.json reviews:9080 --query 'paths[].endpoints[].verdict'", "from a dump file, as data"),
+        ("meshctl explain mtls frontend-6c7d.shop backend.shop:9080", "an ambient pod: through the ztunnels and the waypoint (HBONE)"),
     ),
     "meshctl explain request": (
         ("meshctl explain request productpage-v1-x.bookinfo reviews:9080 --path /reviews/1", "what becomes of one HTTP request"),

@@ -46,6 +46,11 @@ requirement, secrets, SAN and root checks. Each endpoint is judged by the pod be
 cluster's pod list): Istio mTLS to a pod without a sidecar will fail. DST as an IP or a pod
 without a sidecar is found through that list.
 
+SRC a pod without a sidecar (ambient mode): the path through its node's ztunnel, the service's or
+workload's waypoint and DST's ztunnel, with the SPIFFE identities and certificates on the way;
+with a sidecar SRC, what DST's ztunnel does with what SRC sends when DST is a captured pod
+(docs/guides/ambient.md).
+
 Verdicts: mTLS; TLS (encrypted, server does not verify the client); plaintext; unknown (e.g. the
 dump lacks endpoints and matches differ); will fail. Exit status: 0 when a verdict is printed,
 79 when it is "will fail" (with --require-mtls: when it is not mTLS); 65/69 bad or unreachable
@@ -162,8 +167,15 @@ def mtls(
 
     env = Env.of(ctx)
     _check_inputs(targets, src_file, src_admin, dst_file, dst_admin, dst_pod)
-    src_source, src = _src(env, targets, src_file, src_admin)
     dst_spec, dst_port = _split_port(targets[-1], port)
+    if not (src_file or src_admin) and not _is_workload_spec(targets[0]):
+        from meshctl.commands.ambient_facts import ambient_source
+
+        src_pod = ambient_source(env, targets[0])
+        if src_pod is not None:  # no sidecar: ztunnel carries SRC's traffic, if anything does
+            _explain_ambient(env, src_pod, dst_spec, dst_port, require_mtls=require_mtls, output=output, query=query)
+            return
+    src_source, src = _src(env, targets, src_file, src_admin)
     dst_dump, host = _server_dump(env, dst_spec, dst_file, dst_admin, dst_pod)
     source_name = workload_name(src) or src_source.describe()
     now = env.now()
@@ -193,6 +205,10 @@ def mtls(
             env.warn(f"{dst_spec} is neither a service SRC routes to nor a pod ({exc})")
         else:
             explanation = explain_for("", dst_dump, None if dst_dump is not None else target.ips)
+    if not (src_file or src_admin):
+        from meshctl.commands.ambient_facts import with_ambient_destinations
+
+        explanation = with_ambient_destinations(env, explanation, now, pods)
     fmt = data_format(output, query)
     if fmt in DATA_FORMATS:
         emit(env, explanation.to_dict(), fmt, query)
@@ -275,6 +291,21 @@ def request(
     fmt = data_format(output, query)
     emit(env, explanation.to_dict() if fmt in DATA_FORMATS else request_text(explanation), fmt, query)
     if explanation.will_fail:
+        raise typer.Exit(ExitStatus.CHECK_FAILED)
+
+
+def _explain_ambient(env: Env, src_pod: dict, host: str, port, *, require_mtls: bool, output: str, query) -> None:
+    """explain mtls for a SRC pod without a sidecar: through ztunnel(s) and waypoints (analyze/ambient_verdict.py)."""
+    from meshctl.analyze.ambient_verdict import VERDICT_FAIL, VERDICT_MTLS, explain_ambient
+    from meshctl.commands.ambient_facts import connection_facts
+    from meshctl.model.pods import pod_key
+    from meshctl.render.ambient import ambient_explanation_text
+
+    facts = connection_facts(env, env.cluster(), src_pod, host)
+    explanation = explain_ambient(facts, destination=host, host=host, port=port, now=env.now(), source_name=pod_key(src_pod))
+    fmt = data_format(output, query)
+    emit(env, explanation.to_dict() if fmt in DATA_FORMATS else ambient_explanation_text(explanation), fmt, query)
+    if explanation.verdict == VERDICT_FAIL or (require_mtls and explanation.verdict != VERDICT_MTLS):
         raise typer.Exit(ExitStatus.CHECK_FAILED)
 
 

@@ -19,6 +19,8 @@ LIVE_VS_SNAPSHOT = [
     ("zc", "all", "--node", "node-1", "-o", "json"),
     ("waypoint", "list", "-A", "-o", "wide"),
     ("waypoint", "status", "-n", "shop"),
+    ("explain", "mtls", "frontend-6c7d.shop", "backend.shop:9080", "-o", "json"),
+    ("check", "-n", "shop", "-o", "json"),
 ]
 
 
