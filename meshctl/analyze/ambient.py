@@ -38,6 +38,7 @@ from meshctl.model.ambient import (
     WAYPOINT_CLASS,
     WAYPOINT_FOR_LABEL,
     by_logging_key,
+    redirected,
 )
 from meshctl.model.ztunnel import CertsDump, ZtunnelDump, ZtunnelService, ZtunnelWorkload
 
@@ -71,22 +72,13 @@ def pod_key(pod: Mapping) -> str:
     return f"{meta.get('name', '')}.{meta.get('namespace', '')}"
 
 
-def pod_ips(pod: Mapping) -> tuple[str, ...]:
-    """The pod's IPs (status.podIPs, else status.podIP)."""
-    status = pod.get("status") or {}
-    ips = [entry.get("ip") for entry in status.get("podIPs") or [] if isinstance(entry, Mapping) and entry.get("ip")]
-    if not ips and status.get("podIP"):
-        ips = [status["podIP"]]
-    return tuple(ips)
-
-
 def dataplane_mode(pod: Mapping, namespace_labels: Mapping[str, str]) -> DataplaneMode:
     """The pod's data plane (istio cni PodRedirectionEnabled, plus the sidecar case)."""
     meta = _meta(pod)
     annotations = meta.get("annotations") or {}
     labels = meta.get("labels") or {}
     namespace = meta.get("namespace", "")
-    captured = annotations.get(REDIRECTION_ANNOTATION) == "enabled"
+    captured = redirected(pod)
     if SIDECAR_STATUS_ANNOTATION in annotations:
         return DataplaneMode(SIDECAR, f"has a sidecar ({SIDECAR_STATUS_ANNOTATION})", captured)
     if labels.get(DATAPLANE_MODE_LABEL) == NO_MESH:

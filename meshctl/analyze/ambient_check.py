@@ -27,13 +27,13 @@ from meshctl.analyze.ambient import (
     dangling_uses,
     dataplane_mode,
     find_workload,
-    pod_ips,
     pod_key,
     spiffe_identity,
 )
-from meshctl.analyze.check import ERROR, INFO, WARNING, CheckResult, PodReport, status_of
+from meshctl.analyze.check import ERROR, INFO, UNKNOWN_FACT, WARNING, CheckResult, PodReport, status_of
 from meshctl.analyze.ztunnel_certs import certificate_findings
 from meshctl.model.ambient import AMBIENT
+from meshctl.model.mesh import pod_ips
 from meshctl.model.tabular import Finding
 
 
@@ -150,7 +150,7 @@ def waypoints(facts: AmbientFacts) -> Targets:
     if facts.waypoints is None:
         if facts.uses:
             reason = facts.unknown.get("gateways", "Gateways not read")
-            found[("waypoints", "")] = [Finding(WARNING, "waypoint-unknown", f"{len(facts.uses)} object(s) use waypoints, but {reason}", "waypoints")]
+            found[("waypoints", "")] = [Finding(UNKNOWN_FACT, "waypoint-unknown", f"{len(facts.uses)} object(s) use waypoints, but {reason}", "waypoints")]
         return found
     for waypoint in facts.waypoints:
         target = (f"waypoint/{waypoint.name}.{waypoint.namespace}", waypoint.namespace)

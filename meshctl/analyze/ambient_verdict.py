@@ -32,7 +32,6 @@ from meshctl.analyze.ambient import (
     certificate_for,
     dataplane_mode,
     find_workload,
-    pod_ips,
     pod_key,
     resolve_destination,
     service_endpoints,
@@ -44,6 +43,7 @@ from meshctl.analyze.ztunnel import CertificateRow, equal_fold
 from meshctl.analyze.ztunnel_certs import DEFAULT_CERT_WARN, ERROR, check_certificates
 from meshctl.model.ambient import AMBIENT, HBONE_PORT, NO_MESH, SIDECAR
 from meshctl.model.document import document
+from meshctl.model.mesh import pod_ips
 from meshctl.model.ztunnel import ZtunnelDump, ZtunnelPolicy, ZtunnelService, ZtunnelWorkload
 
 HBONE, PLAINTEXT, SIDECAR_MTLS = "HBONE", "plaintext", "sidecar mTLS"

@@ -105,7 +105,7 @@ def connection_facts(env, cluster, src_pod: dict, host: str) -> ConnectionFacts:
 def destination_facts(env, cluster, ips: Iterable[str]) -> ConnectionFacts | None:
     """Facts about destination pods at `ips` for a sidecar SRC: None when the cluster is not
     ambient (no ztunnel DaemonSet) or no IP is a pod's."""
-    from meshctl.analyze.ambient import pod_ips
+    from meshctl.model.mesh import pod_ips
 
     wanted = set(ips)
     if not wanted:

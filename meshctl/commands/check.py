@@ -89,7 +89,7 @@ def ambient_reports(env, kube, *, all_namespaces: bool, selector: str, cert_warn
     """The ambient checks (meshctl.analyze.ambient_check) when the cluster runs ztunnels or the
     selection has pods enrolled in ambient; one report per ztunnel, ambient pod and waypoint."""
     from meshctl.analyze.ambient_check import run_ambient_checks
-    from meshctl.analyze.check import WARNING, CheckResult, PodReport
+    from meshctl.analyze.check import UNKNOWN, UNKNOWN_FACT, CheckResult, PodReport
     from meshctl.commands.ambient_facts import check_facts
     from meshctl.errors import MeshctlError
     from meshctl.model.tabular import Finding
@@ -97,9 +97,9 @@ def ambient_reports(env, kube, *, all_namespaces: bool, selector: str, cert_warn
     try:
         facts = check_facts(env, kube, namespace=env.kube.namespace or kube.namespace, all_namespaces=all_namespaces,
                             selector=selector, now=env.now(), cert_warn=cert_warn)  # fmt: skip
-    except MeshctlError as exc:  # pods or namespaces not listable: say so, do not pass
-        finding = Finding(WARNING, "ambient-unknown", f"ambient checks not run: {exc}", "ambient")
-        return [PodReport("ambient", "", (CheckResult("ambient", "WARN", (finding,)),))]
+    except MeshctlError as exc:  # pods or namespaces not listable: unknown, not passed
+        finding = Finding(UNKNOWN_FACT, "ambient-unknown", f"unknown: ambient checks not run: {exc}", "ambient")
+        return [PodReport("ambient", "", (CheckResult("ambient", UNKNOWN, (finding,)),))]
     return run_ambient_checks(facts) if facts is not None else []
 
 

@@ -19,11 +19,18 @@ WAYPOINT_CLASS = "istio-waypoint"
 DEFAULT_TRUST_DOMAIN = "cluster.local"
 HBONE_PORT = 15008
 
+# A pod's data plane: the names of meshctl.model.mesh's PodFact.dataplane too (one vocabulary).
 AMBIENT, SIDECAR, NO_MESH = "ambient", "sidecar", "none"
 
 
 def _meta(obj: Mapping | None) -> Mapping:
     return (obj or {}).get("metadata") or {}
+
+
+def redirected(pod: Mapping) -> bool:
+    """istio-cni redirected the pod's traffic to its node's ztunnel (cni/pkg/util/podutil.go marks
+    it "enabled"): for traffic, this is what "ambient" means."""
+    return (_meta(pod).get("annotations") or {}).get(REDIRECTION_ANNOTATION) == "enabled"
 
 
 def is_ztunnel_pod(pod: Mapping) -> bool:

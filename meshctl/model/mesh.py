@@ -11,13 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from meshctl.model.ambient import AMBIENT, NO_MESH, SIDECAR, redirected
 from meshctl.model.pods import has_proxy, pod_key
 
-# A pod's data plane. The values are the ambient analysis's (meshctl.analyze.ambient on branch
-# `ambient`), so its richer classification (namespace labels, opt-outs) can fill the same field.
-SIDECAR, AMBIENT, NO_MESH = "sidecar", "ambient", "none"
-# istio-cni marks the pods it redirected to ztunnel (istio cni/pkg/util/podutil.go, "enabled").
-REDIRECTION_ANNOTATION = "ambient.istio.io/redirection"
+__all__ = ["AMBIENT", "NO_MESH", "SIDECAR", "PodFact", "PodIndex", "dataplane_of", "pod_fact", "pod_ips"]
 
 
 @dataclass(frozen=True)
@@ -49,11 +46,14 @@ def pod_ips(pod: Mapping) -> tuple[str, ...]:
 
 
 def dataplane_of(pod: Mapping) -> str:
-    """sidecar (an istio-proxy container), ambient (istio-cni redirected it to ztunnel), else none."""
+    """sidecar (an istio-proxy container), ambient (istio-cni redirected it to ztunnel), else none.
+
+    What traffic meets, not what labels ask for: meshctl.analyze.ambient.dataplane_mode says why
+    (namespace or pod enrolment, opt-outs, a pod enrolled but not redirected yet) for the ambient views.
+    """
     if has_proxy(dict(pod)):
         return SIDECAR
-    annotations = (pod.get("metadata") or {}).get("annotations") or {}
-    return AMBIENT if annotations.get(REDIRECTION_ANNOTATION) == "enabled" else NO_MESH
+    return AMBIENT if redirected(pod) else NO_MESH
 
 
 def pod_fact(pod: Mapping) -> PodFact:

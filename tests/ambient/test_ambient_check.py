@@ -52,10 +52,10 @@ def test_an_unreachable_ztunnel_fails_once_and_skips_what_depends_on_it():
     assert ("ztunnel-n2.istio-system", "ztunnel-certs") not in found
 
 
-def test_unread_waypoints_are_a_warning_not_a_pass():
+def test_unread_waypoints_are_unknown_not_a_pass():
     reports = run_ambient_checks(facts(build_mesh(), gateways=False))
     (waypoint,) = [r for r in reports if r.name == "waypoints"]
-    assert waypoint.results[0].status == "WARN" and "the Gateway API is not installed" in waypoint.results[0].detail
+    assert waypoint.results[0].status == "UNKNOWN" and "the Gateway API is not installed" in waypoint.results[0].detail
 
 
 def test_a_use_waypoint_label_without_a_waypoint_fails():

@@ -69,3 +69,14 @@ def test_a_sidecar_to_a_captured_pod(ambient_cluster):
         assert result.exit_code == 0, result.stderr
         assert result.stdout.startswith("plaintext\n")
         assert "ambient: ztunnel ztunnel-n2.istio-system (node node-2) accepts plaintext for backend-5f4b.shop" in result.stdout
+
+
+def test_a_sidecar_to_a_sidecar_reads_no_ztunnel(ambient_cluster):
+    # explain's pod list (meshctl.model.mesh) says no endpoint is an ambient pod: no ztunnel is asked.
+    src = dump_bytes(**client(auto_mtls_cluster("ratings.legacy.svc.cluster.local"), endpoints=(("10.244.2.20", "istio"),)))
+    with http_target({"/config_dump?include_eds": src}) as target:
+        ambient_cluster.kube.forward_port(15000, target, pod="reviews-v1-abc", namespace="legacy")
+        result = ambient_cluster.meshctl("explain", "mtls", "reviews-v1-abc.legacy", "ratings.legacy.svc.cluster.local:9080")
+    assert result.exit_code in (0, 79), result.stderr
+    assert "ambient:" not in result.stdout and "pod ratings-v1-def.legacy has a sidecar" in result.stdout
+    assert all(not admin.requests for admin in ambient_cluster.admins.values())
