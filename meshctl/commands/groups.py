@@ -48,6 +48,21 @@ class LazyAliasGroup(TyperGroup):
         super().format_epilog(ctx, formatter)
 
 
+def lazy_group_app(group: type[LazyAliasGroup], name: str, help: str) -> typer.Typer:
+    """The Typer app of a lazily built group (`pc`, `zc`): help with no arguments, plain help, no
+    pretty tracebacks (cli.main is the error boundary)."""
+    return typer.Typer(
+        cls=group,
+        name=name,
+        help=help,
+        no_args_is_help=True,
+        add_completion=False,
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+
+
 def one_command(name: str, callback: Callable, help: str | None = None):
     """The click command of `callback`, named `name` (the group adds the Kubernetes flags).
 

@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from meshctl.commands.groups import LazyAliasGroup, one_command
+from meshctl.commands.groups import LazyAliasGroup, lazy_group_app, one_command
 from meshctl.commands.options import QueryOption, output_option
 from meshctl.emit import DATA_FORMATS, data_format, emit
 from meshctl.env import Env
@@ -38,16 +38,7 @@ class _LazyAliasGroup(LazyAliasGroup):
     build = staticmethod(lambda name: _build(name))
 
 
-app = typer.Typer(
-    cls=_LazyAliasGroup,
-    name="ztunnel-config",
-    help="Retrieve ztunnel configuration (workloads, services, policies, certificates, connections) or set its log level.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+app = lazy_group_app(_LazyAliasGroup, "ztunnel-config", "Retrieve ztunnel configuration (workloads, services, policies, certificates, connections) or set its log level.")
 
 ZtunnelArgument = Annotated[
     Optional[str],

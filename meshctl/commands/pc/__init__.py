@@ -10,7 +10,7 @@ import importlib
 
 import typer
 
-from meshctl.commands.groups import LazyAliasGroup, one_command
+from meshctl.commands.groups import LazyAliasGroup, lazy_group_app, one_command
 
 # name -> (module under meshctl.commands, function, istioctl's aliases), in `pc --help` order.
 SUBCOMMANDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -40,16 +40,7 @@ class _LazyGroup(LazyAliasGroup):
     build = staticmethod(lambda name: _build(name))
 
 
-app = typer.Typer(
-    cls=_LazyGroup,
-    name="proxy-config",
-    help="Retrieve Envoy configuration (clusters, listeners, routes, endpoints, secrets, ...) from a config dump.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+app = lazy_group_app(_LazyGroup, "proxy-config", "Retrieve Envoy configuration (clusters, listeners, routes, endpoints, secrets, ...) from a config dump.")
 
 
 def _build(name: str):
