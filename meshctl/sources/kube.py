@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from meshctl.errors import SourceError, UsageError
+from meshctl.errors import short_reason as _short
 from meshctl.model.ambient import is_ztunnel_pod
 from meshctl.model.labels import LabelSelector
 from meshctl.model.options import KubeOptions
@@ -486,8 +487,3 @@ def _pod_preference(pod: dict) -> tuple:
         created,
         (pod.get("metadata") or {}).get("name", ""),
     )
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__

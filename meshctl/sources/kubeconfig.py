@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from meshctl.errors import SourceError
+from meshctl.errors import short_reason as _short
 from meshctl.model.options import KubeOptions
 
 SERVICE_ACCOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
@@ -353,8 +354,3 @@ def _ssl_context(*, ca_file: str | None = None, ca_data: bytes | None = None, in
     elif cert or key:
         raise SourceError(f"{what}: a client certificate needs its key, and a key its certificate")
     return context
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from meshctl.errors import SourceError
+from meshctl.errors import SourceError, short_reason
 
 if TYPE_CHECKING:  # the live client opens the websockets; it imports this module (lazily), not the reverse
     from meshctl.sources.kube import KubeClient
@@ -131,9 +131,10 @@ class ForwardedHTTP:
         if isinstance(exc, TimeoutError):
             return f"{self.where} did not answer /{path} within {self.timeout:g}s (raise --timeout?)"
         if isinstance(exc, (http.client.IncompleteRead, http.client.RemoteDisconnected, ConnectionError)):
-            reason = "response truncated" if isinstance(exc, http.client.IncompleteRead) else str(exc) or type(exc).__name__
+            reason = "response truncated" if isinstance(exc, http.client.IncompleteRead) else short_reason(exc)
             return f"{self.where} closed the connection before sending all of /{path} ({reason})"
-        return f"{self.where} failed for /{path}: {str(exc) or type(exc).__name__}"
+        # the pod's bytes may be anything (a status line of 64 KiB ending in CRLF): one short line of them
+        return f"{self.where} failed for /{path}: {short_reason(exc)}"
 
 
 @dataclass
@@ -271,16 +272,18 @@ class _ForwardedStream(io.RawIOBase):
             elif opcode == _OP_PING:
                 self._socket.pong(bytes(payload))
             elif opcode == _OP_CONTINUATION and self._channel == 0:
+                # an empty fragment (RFC 6455 5.4 allows it) is not the end: read on
                 self._pending = payload
-                return bool(payload)
+                if payload:
+                    return True
             elif opcode == _OP_BINARY and payload:
                 channel, self._channel = payload[0], None
                 if channel not in self._started:
                     continue
                 if not self._started[channel]:
                     self._started[channel] = True
-                elif channel == 1:
-                    self.error += bytes(payload[1:]).decode("utf-8", "replace").strip()
+                elif channel == 1:  # the pod side's error (kubelet's words): the end of this forward
+                    self.error = bytes(payload[1:]).decode("utf-8", "replace").strip()
                     raise ConnectionError(self.error)
                 else:
                     self._channel = channel

@@ -9,34 +9,19 @@ import struct
 import threading
 
 import pytest
-import websocket
 
 from meshctl.sources.portforward import _READ_BLOCK, _ForwardedStream
 
-BINARY, CONTINUATION, CLOSE, PING, PONG = 0x2, 0x0, 0x8, 0x9, 0xA
+from helpers.wsframes import BINARY, CLOSE, CONTINUATION, PING, PONG, frame, websocket_pair
+
 PORT = struct.pack("<H", 15000)
-
-
-def frame(opcode: int, payload: bytes, *, fin: bool = True, mask: bytes = b"") -> bytes:
-    """One server frame; 7-bit, 16-bit or 64-bit length as RFC 6455 5.2 says."""
-    size = len(payload)
-    length = bytes([size]) if size < 126 else bytes([126]) + struct.pack("!H", size) if size < 1 << 16 else bytes([127]) + struct.pack("!Q", size)  # fmt: skip
-    if mask:
-        payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-    return bytes([(0x80 if fin else 0) | opcode, length[0] | (0x80 if mask else 0)]) + length[1:] + mask + payload
 
 
 @pytest.fixture
 def pair():
     """(websocket-client WebSocket over our end, the server's end)."""
-    ours, server = socket.socketpair()
-    client = websocket.WebSocket()
-    client.sock, client.connected = ours, True
-    server.settimeout(10)
-    ours.settimeout(10)
-    yield client, server
-    ours.close()
-    server.close()
+    with websocket_pair() as ends:
+        yield ends
 
 
 def serve(server: socket.socket, data: bytes, *, close: bool = True) -> threading.Thread:
