@@ -31,6 +31,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tomllib
@@ -395,6 +396,9 @@ def main(argv: list[str], project: Project = MESHCTL) -> int:
     if args.root:
         project = Project(args.root.resolve(), project.package, project.doc)
     os.nice(10)
+    # Started in the background from a script (`cmd &`, nohup), a process ignores SIGINT and every process it
+    # starts inherits that: tests of Ctrl-C handling (tests/check/test_fleet.py) then fail in the stats run.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     work = project.work / name
     if not args.report:
         work = run(project, name, targets, tests, pytest_args=args.pytest_arg, jobs=args.jobs, again=args.again)

@@ -270,6 +270,8 @@ class KubeClient:
         Raises:
             ExecFailed: the exec was refused, timed out, or the command exited non-zero (with stderr).
         """
+        from meshctl.model.limits import LimitExceeded
+
         name, namespace = _pod_name(pod)
         what = f"exec {' '.join(argv[:3])} in {name}.{namespace}/{container}"
         query = [("command", list(argv)), ("container", container), ("stderr", "true"), ("stdin", "false"),
@@ -290,6 +292,9 @@ class KubeClient:
             if deadline.expired or isinstance(exc, TimeoutError):
                 raise ExecFailed(f"{what}: no answer within {self.timeout:g}s (--request-timeout)") from None
             raise ExecFailed(f"{what}: {_short(exc)}") from None
+        except LimitExceeded:
+            socket.shutdown()  # the rest of an output too large to keep: not waited for, not left streaming
+            raise
         socket.close()
         stdout, stderr, status = channels[1], channels[2], channels[3]
         problem = exec_status_problem(b"".join(status))
@@ -385,7 +390,7 @@ def _read_channels(sock, deadline: float, limit: int, what: str) -> dict[int, li
             return channels
         if opcode == ABNF.OPCODE_CLOSE:
             return channels
-        data = frame.data if isinstance(frame.data, bytes) else frame.data.encode()
+        data = frame.data  # bytes for a text message too: websocket-client decodes text only in recv()
         # channel 255 is v5's "close channel" signal; nothing to collect
         if opcode in (ABNF.OPCODE_BINARY, ABNF.OPCODE_TEXT) and data and data[0] != 255:
             size += len(data)
