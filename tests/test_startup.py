@@ -88,8 +88,9 @@ def test_offline_inject_with_repeated_set_options_skips_pydantic():
 
 # A cluster command reads the kubeconfig and talks HTTP itself (meshctl.sources.kubeconfig,
 # kubehttp): the official client (~0.5 s of imports: pydantic, urllib3, requests, oauthlib) is for
-# auth-provider users only.
-CLUSTER_ABSENT = ("kubernetes", "pydantic", "urllib3", "requests", "oauthlib", "yaml", "rich")
+# auth-provider users only. A port-forward is a websocket on the API connection (kubews):
+# websocket-client (~6.5 ms of imports) is for exec.
+CLUSTER_ABSENT = ("kubernetes", "pydantic", "urllib3", "requests", "oauthlib", "yaml", "rich", "websocket")
 
 
 @pytest.mark.kube

@@ -1,7 +1,8 @@
 """Kubernetes API access: kubeconfig, pod resolution, exec, and the port-forward websocket.
 
 The kubeconfig is read by `meshctl.sources.kubeconfig` and requests go over the standard library
-(`meshctl.sources.kubehttp`) and websocket-client: the official ``kubernetes`` client costs ~0.5 s
+(`meshctl.sources.kubehttp`; a port-forward's websocket on the same connection, `meshctl.sources.kubews`)
+and websocket-client (exec): the official ``kubernetes`` client costs ~0.5 s
 to import, several times `kubectl get pod` (it is still used for auth-provider users, and for
 the local listener of `port_forward`). Objects are read as plain JSON dicts: meshctl must keep
 working against any API server version.
@@ -32,6 +33,8 @@ DEFAULT_REQUEST_TIMEOUT = 120.0
 # Connecting is separate and short, so that an unreachable API server fails fast.
 CONNECT_TIMEOUT = 10.0
 _USER_AGENT = "meshctl"
+# Offered for exec and port-forward upgrades, newest first, as kubectl offers them.
+_STREAM_PROTOCOLS = ["v5.channel.k8s.io", "v4.channel.k8s.io"]
 
 # kind -> (API path prefix, plural) for the workloads a PodRef can name.
 _WORKLOAD_PATHS = {
@@ -217,9 +220,40 @@ class KubeClient:
 
     # -- exec and port-forward (websocket) ----------------------------------------------------
 
+    def open_stream(self, pod: dict, subresource: str, query: list, what: str):
+        """Open a pod's portforward (or exec) websocket on the API connection (`meshctl.sources.kubews`:
+        the GET of the pod and its port-forward share one TCP connection and TLS handshake), the
+        upgrade within --request-timeout from connect to its answer.
+
+        Raises:
+            SourceError: RBAC denied ``create pods/<subresource>``, or the API server unreachable (`what` first).
+        """
+        import http.client
+
+        from meshctl.sources.kubews import UpgradeRefused
+
+        target, headers = self._stream_request(pod, subresource, query)
+        headers = {"User-Agent": _USER_AGENT, **headers}
+        deadline = Deadline(self.timeout)
+        try:
+            # the connection `watch`es its socket (a new one from connect, TLS handshake included)
+            with deadline.guard():
+                socket = self._http.upgrade(target, headers, _STREAM_PROTOCOLS, self.timeout)
+            if deadline.fired:
+                socket.shutdown()
+                raise TimeoutError
+        except UpgradeRefused as exc:
+            raise SourceError(str(self._api_error(exc.status, exc.body, "create", f"pods/{subresource}", _pod_name(pod)[1]))) from None
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            self._http.discard()  # a connection that failed in connect or TLS is not kept
+            raise self._stream_error(what, exc, deadline) from None
+        return socket
+
     def open_websocket(self, pod: dict, subresource: str, query: list, what: str, deadline: Deadline | None = None):
-        """Open a pod's exec/portforward websocket (channel.k8s.io), as kubectl would, within `deadline`
-        (default: --request-timeout from now; a TLS handshake is bounded per read, CONNECT_TIMEOUT).
+        """Open a pod's exec/portforward websocket (channel.k8s.io) with websocket-client, on a
+        connection of its own, as kubectl would, within `deadline` (default: --request-timeout from
+        now; a TLS handshake is bounded per read, CONNECT_TIMEOUT). For exec, and the kubernetes
+        client's PortForward (`port_forward`); HTTP over a port-forward uses `open_stream`.
 
         Opened here rather than by kubernetes.stream.ws_client.create_websocket, which forwards
         only the Authorization header (so --as would silently run as the real user) and hides the
@@ -228,18 +262,15 @@ class KubeClient:
         Raises:
             SourceError: RBAC denied ``create pods/<subresource>``, or the API server unreachable (`what` first).
         """
-        from urllib.parse import urlencode
-
         from websocket import WebSocket, WebSocketBadStatusException, WebSocketException
 
-        name, namespace = _pod_name(pod)
         config = self._config
+        target, headers = self._stream_request(pod, subresource, query)
         scheme = "wss" if self._http.https else "ws"
         host = f"[{config.host}]" if ":" in config.host else config.host
-        path = f"{config.base_path}/api/v1/namespaces/{quote(namespace)}/pods/{quote(name)}/{subresource}"
-        url = f"{scheme}://{host}:{config.port}{path}?{urlencode(query, doseq=True)}"
-        header = ["sec-websocket-protocol: v5.channel.k8s.io,v4.channel.k8s.io"]
-        header += [f"{key}: {value}" for key, value in config.headers.items()]
+        url = f"{scheme}://{host}:{config.port}{target}"
+        header = [f"sec-websocket-protocol: {','.join(_STREAM_PROTOCOLS)}"]
+        header += [f"{key}: {value}" for key, value in headers.items()]
         sslopt = {"context": config.ssl_context, "server_hostname": config.tls_server_name or config.host} if self._http.https else {}
         options = {"header": header, "timeout": CONNECT_TIMEOUT}
         if self._http.proxy:
@@ -256,13 +287,25 @@ class KubeClient:
                 raise TimeoutError
         except WebSocketBadStatusException as exc:
             resource = f"pods/{subresource}"
-            raise SourceError(str(self._api_error(exc.status_code, exc.resp_body, "create", resource, namespace))) from None
+            raise SourceError(str(self._api_error(exc.status_code, exc.resp_body, "create", resource, _pod_name(pod)[1]))) from None
         except (WebSocketException, OSError) as exc:
             socket.shutdown()
-            if deadline.fired or isinstance(exc, TimeoutError):
-                raise SourceError(f"{what}: the API server at {self.server} did not answer within {self.timeout:g}s (--request-timeout)") from None
-            raise SourceError(f"{what}: cannot reach the API server at {self.server}: {_short(exc)}") from None
+            raise self._stream_error(what, exc, deadline) from None
         return socket
+
+    def _stream_request(self, pod: dict, subresource: str, query: list) -> tuple[str, dict[str, str]]:
+        """The target (path and query) of a pod's exec/portforward upgrade, and the kubeconfig's headers."""
+        from urllib.parse import urlencode
+
+        name, namespace = _pod_name(pod)
+        path = f"{self._config.base_path}/api/v1/namespaces/{quote(namespace)}/pods/{quote(name)}/{subresource}"
+        return f"{path}?{urlencode(query, doseq=True)}", dict(self._config.headers)
+
+    def _stream_error(self, what: str, exc: BaseException, deadline: Deadline) -> SourceError:
+        """A failed upgrade as one line: no answer in time, or the API server unreachable."""
+        if deadline.fired or isinstance(exc, TimeoutError):
+            return SourceError(f"{what}: the API server at {self.server} did not answer within {self.timeout:g}s (--request-timeout)")
+        return SourceError(f"{what}: cannot reach the API server at {self.server}: {_short(exc)}")
 
     def exec_in(self, pod: dict, container: str, argv: list[str]) -> bytes:
         """Run `argv` in `container` of `pod`; return its stdout.

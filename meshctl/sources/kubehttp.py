@@ -92,6 +92,32 @@ class Connections:
                     raise
         raise AssertionError("unreachable")
 
+    def upgrade(self, target: str, headers: dict[str, str], protocols: list[str], read_timeout: float):
+        """Upgrade this thread's connection (kept alive from a GET, else a new one) to a websocket on
+        `target` (`meshctl.sources.kubews.handshake`): one TCP connection and TLS handshake serve the
+        GET of a pod and its port-forward. The connection leaves the pool; its socket is `watch`ed
+        as in `get`. A kept-alive connection the server closed meanwhile is replaced once.
+        """
+        from meshctl.sources.kubews import handshake
+
+        config = self.config
+        host = f"[{config.host}]" if ":" in config.host else config.host
+        for attempt in (0, 1):
+            conn = self.connection(fresh=attempt == 1)
+            reused = conn.sock is not None
+            if reused:
+                watch(conn.sock)
+            else:
+                conn.connect()
+            sock, conn.sock, self._local.conn = conn.sock, None, None  # the websocket's socket now
+            sock.settimeout(read_timeout)
+            try:
+                return handshake(sock, f"{host}:{config.port}", target, headers, protocols)
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                if attempt or not reused:
+                    raise
+        raise AssertionError("unreachable")
+
     def discard(self) -> None:
         """Close this thread's connection (after an error or a body not read to its end)."""
         conn = getattr(self._local, "conn", None)
@@ -112,8 +138,8 @@ def _open_watched(address, timeout, source_address=None):
 def _proxy(config: ClusterConfig, scheme: str) -> tuple[tuple[str, int] | None, tuple[str, str] | None]:
     """The proxy (host, port) to tunnel through and its credentials, or (None, None) for none.
 
-    Only http:// proxies: the websockets (exec, port-forward) go through websocket-client, which
-    tunnels through http proxies only (socks would need a package meshctl does not install).
+    Only http:// proxies: exec's websocket goes through websocket-client, which tunnels through
+    http proxies only (socks would need a package meshctl does not install).
     """
     import os
     from urllib.parse import unquote

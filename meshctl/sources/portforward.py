@@ -38,7 +38,7 @@ class ForwardedHTTP:
     """HTTP requests (GET, and POST for Envoy's /logging) to `port` of `pod` over one port-forward
     websocket (keep-alive, one at a time).
 
-    Use as a context manager, or call `close()`. Opening fails like `KubeClient.open_websocket`
+    Use as a context manager, or call `close()`. Opening fails like `KubeClient.open_stream`
     (SourceError naming the verb/resource RBAC denied, or the unreachable API server).
     """
 
@@ -48,10 +48,10 @@ class ForwardedHTTP:
         self.where = f"Envoy admin API at {name}:{port}"  # the words AdminSource uses, with the pod for the URL
         self.timeout = kube.timeout
         self.max_body = kube.max_body
-        websocket = kube.open_websocket(pod, "portforward", [("ports", str(port))], f"port-forward to {name}:{port}")
+        websocket = kube.open_stream(pod, "portforward", [("ports", str(port))], f"port-forward to {name}:{port}")
         websocket.settimeout(kube.timeout)
         self._websocket = websocket
-        self._stream = _ForwardedStream(websocket)
+        self._stream = _ForwardedStream(websocket, websocket.received)
         self._conn = http.client.HTTPConnection("127.0.0.1", port)
         self._conn.sock = _ForwardedSocket(websocket, self._stream)
         # once the pod closes the connection (an answer delimited by closing it), http.client must not
@@ -96,8 +96,6 @@ class ForwardedHTTP:
 
     def request_into(self, method: str, path: str, sink, *, chunk: int = _CHUNK) -> None:
         """``METHOD /<path>`` (no body), the answer's body written to `sink` as `get_into` does."""
-        from websocket import WebSocketException
-
         from meshctl.sources.deadline import Deadline, shut
 
         deadline = Deadline(self.timeout)
@@ -120,7 +118,7 @@ class ForwardedHTTP:
                     raise http.client.IncompleteRead(b"", response.length)
             if deadline.fired:  # the watchdog ended the body: what came is not all
                 raise TimeoutError
-        except (OSError, http.client.HTTPException, WebSocketException) as exc:
+        except (OSError, http.client.HTTPException) as exc:
             # after the watchdog fired, whatever the read saw is its doing
             raise SourceError(self._failure(TimeoutError() if deadline.fired else exc, path)) from None
 
@@ -235,9 +233,9 @@ class _ForwardedStream(io.RawIOBase):
     recv_data_frame costs ~6 Python-level recv calls per frame, which was a third of a pod's CPU.
     """
 
-    def __init__(self, socket) -> None:
+    def __init__(self, socket, received: bytes = b"") -> None:
         self._socket = socket
-        self._frames = _FrameReader(socket.sock)
+        self._frames = _FrameReader(socket.sock, received)
         self._pending = memoryview(b"")
         self._started = {0: False, 1: False}
         self._channel = None  # channel of the message whose continuation frames may follow
@@ -301,11 +299,12 @@ _READ_BLOCK = 1 << 16
 class _FrameReader:
     """Websocket frames (RFC 6455 5.2) from a socket: (opcode, payload view valid until the next call)."""
 
-    def __init__(self, sock) -> None:
+    def __init__(self, sock, received: bytes = b"") -> None:
         self._sock = sock
-        self._buffer = bytearray(_READ_BLOCK)
+        # bytes already read from `sock` (past the upgrade's answer) come first
+        self._buffer = bytearray(received) + bytearray(max(0, _READ_BLOCK - len(received)))
         self._view = memoryview(self._buffer)
-        self._start = self._end = 0
+        self._start, self._end = 0, len(received)
 
     def next(self, *, block: bool):
         """The next frame; None if `block` is false and no whole frame is buffered."""
@@ -373,9 +372,7 @@ class _ForwardedSocket:
         self._closed = False
 
     def sendall(self, data: bytes) -> None:
-        from websocket import ABNF
-
-        self._socket.send(b"\x00" + bytes(data), opcode=ABNF.OPCODE_BINARY)
+        self._socket.send_binary(b"\x00" + bytes(data))
 
     def makefile(self, mode: str):
         # a fresh reader per response over the same stream, like socket.makefile; no pipelining,

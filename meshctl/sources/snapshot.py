@@ -160,6 +160,8 @@ class SnapshotKube(KubeClient):
         """A recording has no exec or port-forward streams: SourceError."""
         raise SourceError(f"snapshot {self.snapshot} is a recording: no {subresource}")
 
+    open_stream = open_websocket
+
     def _why(self, pod_key: str) -> str:
         """``: capture failed: ...`` from the manifest, when it says why the pod's data is missing."""
         try:

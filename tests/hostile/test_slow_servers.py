@@ -148,7 +148,8 @@ def _kubeconfig(tmp_path, server: str) -> str:
 
 POD_JSON = json.dumps(istio_pod("app", "default")).encode()
 # A server that accepts, then sends its status line and headers one byte per second: urllib3 (API
-# requests) and websocket-client (exec and port-forward upgrades) read them with a per-read timeout
+# requests), websocket-client (exec upgrades) and meshctl.sources.kubews (port-forward upgrades, on
+# the API connection) would read them with a per-read timeout
 # that such a server never trips. Before the watchdog covered them, `pc cluster app` ran 72 s here.
 TRICKLED_HEADERS = trickle(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 14\r\n\r\n{\"kind\":\"Pod\"}")
 TRICKLED_UPGRADE = trickle(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
