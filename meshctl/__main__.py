@@ -1,7 +1,5 @@
 """`python -m meshctl`: the same entry point as the `meshctl` script."""
 
-import sys
+from meshctl.cli import run
 
-from meshctl.cli import main
-
-sys.exit(main())
+run()

@@ -18,6 +18,41 @@ import sys
 from meshctl import VERSION_TEXT, typer_fast  # typer_fast before Typer: it sets Typer's plain help
 from meshctl.errors import ExitStatus, MeshctlError
 
+TYPE_CHECKING = False  # (not typing's: importing typing costs `--version` a few ms)
+if TYPE_CHECKING:
+    from typing import NoReturn
+
+
+def run() -> NoReturn:
+    """The console scripts (``meshctl``, ``kubectl-meshctl``) and ``python -m meshctl``: `main`, then
+    the end of the process (`exit_now`)."""
+    exit_now(main())
+
+
+def exit_now(status: int) -> NoReturn:
+    """End the process with `status`, output flushed and exit handlers run, without the
+    interpreter's teardown: freeing every module and object one by one costs ~5 ms of CPU after a
+    cluster command (4 % of `meshctl pc cluster POD`; a 20th of `--version`) and serves nothing.
+
+    The usual exit (``sys.exit``) is kept when it still has work: threads that are not daemons
+    (meshctl's commands end theirs), a tracer or profiler (coverage, cProfile: they write their data
+    at teardown), or standard streams whose flush fails (Python's own handling of a closed pipe).
+    """
+    threading = sys.modules.get("threading")  # not imported (`--version`): no threads to wait for
+    others = threading and [thread for thread in threading.enumerate() if thread is not threading.main_thread() and not thread.daemon]
+    if others or sys.gettrace() is not None or sys.getprofile() is not None:
+        sys.exit(status)
+    import atexit
+
+    atexit._run_exitfuncs()  # what the interpreter runs first at exit (temporary files' cleanup ...)
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):
+        sys.exit(status)
+    os._exit(int(status))
+
 
 def main(argv: list[str] | None = None, env=None) -> int:
     """Run meshctl; the one place that turns errors into messages and exit codes.

@@ -20,7 +20,6 @@ from urllib.parse import quote
 from meshctl.errors import SourceError, UsageError
 from meshctl.errors import short_reason as _short
 from meshctl.model.ambient import is_ztunnel_pod
-from meshctl.model.labels import LabelSelector
 from meshctl.model.options import KubeOptions
 from meshctl.model.pods import PROXY_CONTAINER, PodEndpoint, pod_key, proxy_container, request_argv
 from meshctl.model.refs import PodRef
@@ -190,6 +189,8 @@ class KubeClient:
         workload = self.read_object(ref)
         if ref.kind == "pod":
             return workload
+        from meshctl.model.labels import LabelSelector  # (a pod named as such needs no selector: ~1.5 ms of dataclasses)
+
         spec = workload.get("spec") or {}
         if ref.kind in ("service", "replicationcontroller"):
             selector = LabelSelector.from_map(spec.get("selector") or {})

