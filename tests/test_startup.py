@@ -105,6 +105,16 @@ def test_pc_cluster_of_a_pod_does_not_import_the_kubernetes_client(fake_kube):
         loaded = loaded_modules(_pc_probe("pc", "cluster", "reviews-v1-abc.bookinfo", "-o", "json", "--kubeconfig", str(fake_kube.kubeconfig_path)))
     assert "meshctl.sources.kubehttp" in loaded
     assert not {m for m in loaded if any(m == name or m.startswith(name + ".") for name in CLUSTER_ABSENT)}
+    assert not loaded & set(POD_JSON_ABSENT)
+
+
+# Nor what only other paths need (each 1-2 ms at start-up: dataclasses made at import, a codec).
+POD_JSON_ABSENT = (
+    "meshctl.model.tabular",  # tables and the Serialized chunks of `pc all`: emit prints a document without them
+    "meshctl.analyze.summaries",  # the short table's fields
+    "meshctl.model.labels",  # the selector of a workload (deploy/NAME), not of a pod
+    "encodings.idna",  # getaddrinfo's codec for a str host (kubehttp passes ASCII hosts as bytes)
+)
 
 
 def test_plain_zc_views_load_nothing_heavy_and_build_one_sub_command():
