@@ -20,6 +20,7 @@ from meshctl.analyze.mtls import WORKLOAD_SECRET, ClientFacts, ServerFacts, clie
 from meshctl.analyze.rootca import ROOT_SECRET, compare_roots, root_bundle_from_pem
 from meshctl.analyze.secrets import SecretItem, secret_items
 from meshctl.analyze.webhooks import REVISION_LABEL
+from meshctl.analyze.ztunnel import parse_rfc3339  # Go's time.Parse(time.RFC3339)
 from meshctl.decode.configdump import ConfigDump
 from meshctl.errors import DecodeError
 from meshctl.model.durations import format_duration, parse_duration  # noqa: F401  (parse_duration: commands/check.py)
@@ -386,15 +387,11 @@ def warming_resources(dump: ConfigDump) -> list[tuple[str, str, str]]:
 
 
 def _age(timestamp: str, now: datetime) -> str:
-    if not timestamp:
-        return ""
-    try:
-        moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
-    except ValueError:
-        return ""
-    if moment.tzinfo is None:
-        return ""
-    return format_duration(now - moment)
+    # last_updated is a protobuf Timestamp, which Go's protojson reads with time.Parse(time.RFC3339Nano):
+    # "T" and "Z" upper case only, seconds and a zone required. What Go refuses (a lower-case "z" or
+    # "t", a space, "+0000", no seconds) gets no age rather than one Istio's tools would not give.
+    moment = parse_rfc3339(timestamp)
+    return format_duration(now - moment) if moment else ""
 
 
 # --- the report: table, JSON document (docs/json.md meshctl.check/v1), JUnit XML ---------------------------

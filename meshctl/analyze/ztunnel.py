@@ -170,8 +170,9 @@ def policy_document(dump: ZtunnelDump, flt: NamespaceFilter) -> list:
 
 # --- certificates (certificates.go) -----------------------------------------------------------
 
-# time.Parse(time.RFC3339, ...): fractional seconds are accepted although the layout has none.
-_RFC3339 = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:Z|([+-])(\d{2}):(\d{2}))")
+# time.Parse(time.RFC3339, ...): fractional seconds are accepted although the layout has none, after
+# a period or a comma (Go >= 1.17, time/format.go commaOrPeriod).
+_RFC3339 = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(?:Z|([+-])(\d{2}):(\d{2}))")
 _DECIMAL = re.compile(r"[+-]?[0-9]+")
 
 
