@@ -57,6 +57,9 @@ _LABEL = r"((?:[^\-\r\n\\\"]|\r?\n[ \t]*){0,80})"
 _PEM_LABEL = re.compile(r"-----BEGIN" + _LABEL + "-----")
 _PEM_HEADERS = re.compile(r"(?:[A-Za-z][A-Za-z0-9-]*: ?[^\r\n\"\\]*(?:(?:\\r)?\\n|\r?\n)[ \t]*)+(?:(?:\\r)?\\n|\r?\n)?[ \t]*")
 _PEM_END = re.compile(r"-----END" + _LABEL + "-----")
+# the longest BEGIN or END line the expressions above take (a label of 80 characters, not folded): a
+# stream holds a BEGIN or END that close to the end of its text, which the next chunk may complete
+_PEM_LINE_MAX = len("-----BEGIN") + 80 + len("-----")
 
 
 class Scan:
@@ -219,7 +222,8 @@ def _run(text: str, at: int) -> tuple[list[tuple[int, int]], bool] | None:
             stop += 1
         if nxt.end() - nxt.start() > width:
             return lines, False
-        if _LINE_END.match(text, stop) is None:
+        line_end = _LINE_END.match(text, stop)
+        if line_end is None or not _ends_in_string(text, lines, brk, line_end):
             return lines, False
         lines.append((nxt.start(), stop))
         if stop == len(text):
@@ -230,6 +234,21 @@ def _run(text: str, at: int) -> tuple[list[tuple[int, int]], bool] | None:
         padded += 1
     lines[-1] = (start, padded)
     return lines, padded == len(text)
+
+
+def _ends_in_string(text: str, lines: list[tuple[int, int]], brk: re.Match, line_end: re.Match) -> bool:
+    """Whether a quote or backslash after a run's next line may end the string that holds the run.
+
+    After an escaped line break (JSON's \\n) the run is inside a string, which a quote or an escape
+    ends. After a real line break, a short line after a run on one line is the next token (go-yaml's
+    `"": <run>` then the key `0'`), as it is before "-", "," or " b" (_LINE_END); after two or more
+    lines, the run is a wrapped block and the quote ends it. Decided on the run alone, so that a
+    stream, which holds text from the run's start, decides as the whole text does.
+    """
+    ender = text[line_end.end() - 1 : line_end.end()]
+    if ender not in ("'", '"', "\\") or text[brk.start()] not in "\r\n":
+        return True
+    return len(lines) > 1
 
 
 def _b64_run(text: str, at: int, *, final: bool, depth: int):
@@ -290,7 +309,7 @@ def _pem_block(text: str, at: int, *, final: bool, depth: int):
     """
     label = _PEM_LABEL.match(text, at)
     if label is None:
-        if not final and len(text) - at < 80:
+        if not final and len(text) - at < _PEM_LINE_MAX:
             return at, len(text), None, True  # the BEGIN line may be cut
         return None
     body_start = label.end()
@@ -312,7 +331,7 @@ def _pem_block(text: str, at: int, *, final: bool, depth: int):
         chars = "".join(text[s:e] for s, e in lines).rstrip("=")
     after = _INDENT.match(text, body_end)
     end_at = after.end() if after else body_end
-    if not final and len(text) - end_at < 80:
+    if not final and len(text) - end_at < _PEM_LINE_MAX:
         return at, len(text), None, True  # an END line cut by the end of the text
     end_match = _PEM_END.match(text, end_at) or _PEM_END.match(text, body_end)
     names_key = "PRIVATE" in label.group(1).upper() or (end_match is not None and "PRIVATE" in end_match.group(1).upper())
