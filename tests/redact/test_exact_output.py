@@ -219,3 +219,36 @@ def test_text_without_a_key_is_returned_itself_not_a_copy():
         assert redact_text(text) is text
         data = text.encode()
         assert redact_bytes(data) is data
+
+
+def test_a_stream_holds_a_begin_or_end_line_only_while_it_can_still_be_one():
+    """The longest BEGIN or END line is 95 characters (a label of 80): with 95 characters after a
+    BEGIN that are not a BEGIN line, it never will be one, and the text is written (but for a cut
+    marker's length); with 94, the next chunk may complete it."""
+    for tail, written in ((95, "a -----BEGIN" + "." * 76), (94, "a ")):
+        assert StreamRedactor().feed("a -----BEGIN" + "." * (tail - 10)) == written, tail
+    body = ED25519.split("-----END")[0]  # BEGIN line, body, line break
+    for tail, written in ((95, REDACTED + "\n" + "." * 86), (94, "")):
+        assert StreamRedactor().feed(body + "." * tail) == written, tail
+
+
+def test_a_block_is_a_key_when_either_label_names_one():
+    """A body of ciphertext has no key structure: the labels decide. Either the BEGIN or the END
+    label naming a private key makes the block a key; neither, and it stays."""
+    legacy = _legacy_encrypted_pem("RSA PRIVATE KEY")
+    for text, expected in (
+        (legacy, REDACTED + "\n"),
+        (legacy.replace("BEGIN RSA PRIVATE KEY", "BEGIN CERTIFICATE"), REDACTED + "\n"),
+        (legacy.replace("END RSA PRIVATE KEY", "END CERTIFICATE"), REDACTED + "\n"),
+        (legacy.replace("RSA PRIVATE KEY", "CERTIFICATE"), legacy.replace("RSA PRIVATE KEY", "CERTIFICATE")),
+        (legacy.replace("RSA PRIVATE KEY", "rsa private key"), REDACTED + "\n"),
+    ):
+        assert redact_text(text) == expected
+
+
+def test_an_end_line_before_a_block_is_not_that_blocks_end():
+    """Only an END right after a block's body ends it: a key's END line earlier in the text does not
+    make a certificate that has no END a key, nor end it."""
+    no_end = CERT.split("-----END")[0]
+    text = "-----END PRIVATE KEY-----\n" + no_end + "tail"
+    assert redact_text(text) == text
