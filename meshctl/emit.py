@@ -41,7 +41,7 @@ def emit(env, result, format: str = "short", query: str | None = None) -> None:
     if isinstance(result, Serialized):
         if query or format != result.format:
             raise TypeError(f"emit: a document serialized as {result.format} cannot be printed as {format} (query {query!r})")
-        write_chunks(env, result.chunks)
+        write_chunks(env, result.chunks, redacted=result.redacted)
         return
     if format in DATA_FORMATS:
         _write_document(env, result, format, query)
@@ -75,18 +75,19 @@ def _write_document(env, document, format: str, query: str | None) -> None:
     env.stdout.write(redact_text(render_document(document, format, query)))
 
 
-def write_chunks(env, chunks) -> None:
+def write_chunks(env, chunks, redacted: bool = False) -> None:
     """Write serialized output (bytes, UTF-8) made a piece at a time, redacted: on the binary stream
     under ``env.stdout`` when it has one (no decoding of hundreds of MB, and bytes that are not UTF-8,
     as Go may write them, go out as they are), else decoded (such bytes shown as U+FFFD).
 
     The one redaction step of `emit`, for output too big to hold whole:
     `meshctl.redact.ByteStreamRedactor` carries its state across chunk boundaries (a key cut between
-    two chunks is still found) in time linear in the output.
+    two chunks is still found) in time linear in the output. `redacted` chunks (`Serialized.redacted`:
+    the same recogniser applied where they were made) are written as they are.
     """
     from meshctl.redact import ByteStreamRedactor
 
-    redactor = ByteStreamRedactor()
+    redactor = _Unchanged() if redacted else ByteStreamRedactor()
     buffer = getattr(env.stdout, "buffer", None)
     if buffer is None:
         import codecs
@@ -101,6 +102,16 @@ def write_chunks(env, chunks) -> None:
         buffer.write(redactor.feed(chunk))
     buffer.write(redactor.finish())
     buffer.flush()
+
+
+class _Unchanged:
+    """`ByteStreamRedactor`'s interface for chunks redacted already."""
+
+    def feed(self, chunk):
+        return chunk
+
+    def finish(self) -> bytes:
+        return b""
 
 
 # What a row mark means, for the note under the table (Tabular.row_marks).

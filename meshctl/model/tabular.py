@@ -54,11 +54,14 @@ class Serialized:
     """A document already in its output format, as chunks of bytes made as they are written.
 
     For data too big to build as objects (`pc all -o json` of a 150 MB dump): `emit` writes the
-    chunks in order, and lets each go before the next is made.
+    chunks in order, and lets each go before the next is made. `redacted`: the chunks have been
+    through the redaction step already (`meshctl.render.dumpjson` redacts each line it makes
+    once, not the 300 MB it prints), so `emit` writes them as they are.
     """
 
     chunks: Iterable[bytes | memoryview]
     format: str = "json"
+    redacted: bool = False
 
 
 # C0 and C1 controls, DEL, and the Unicode line separators and bidi overrides: in a table cell they

@@ -18,7 +18,9 @@ result is what `render.data.to_json(full_dump(parse(data)))` prints, byte for by
    `_LineCodes`), searched in C: values whose keys are data, not field names (`decode.protojson`'s
    rules: Struct values, Struct metadata, TypedStruct values, transport socket matches) are
    replaced by their keys sorted (orjson) and laid out as Go does; maps get their entries sorted
-   and their keys kept as they are.
+   and their keys kept as they are;
+4. every piece is redacted once, when it is made (`_redacted`): the output comes out as the one
+   redaction step (`meshctl.redact`) would leave it, without a pass over its 300 MB.
 
 `istioctl_dump_json` returns the chunks and the decode warnings, or None when the input is not laid
 out as Envoy prints dumps (or is protobuf JSON already): the caller then takes the general path.
@@ -137,14 +139,15 @@ def _camel_input(text: bytes) -> bool:
 
 def _chunks(entries: list[bytes], raw: bool, indent: int = 0) -> Iterator[bytes]:
     lines, codes, data_values = _LineTable(camel=not raw, indent=indent), _LineCodes(), _DataValues(indent)
+    key_lines = _LineTable(camel=False, indent=indent)  # map keys that look like field names, kept as they are
     pad = b" " * indent
     yield b'{\n' + pad + b'    "configs": [\n'
     for index in range(len(entries)):
         text, entries[index] = entries[index], b""  # what is written is let go
         for batch in _batches(text):
-            yield _batch_json(batch, lines, codes, data_values, raw)
+            yield _redacted(_batch_json(batch, lines, codes, data_values, raw, key_lines), (lines, data_values, key_lines))
         yield b",\n" if index < len(entries) - 1 else b"\n"
-        for table in (lines, codes, data_values):
+        for table in (lines, codes, data_values, key_lines):
             table.bound()
     yield pad + b"    ]\n" + pad + b"}" + (b"" if indent else b"\n")
 
@@ -178,13 +181,44 @@ def _cuttable(text: bytes) -> bool:
     return True
 
 
+def _redacted(batch: bytes, memos: tuple[_Bounded, ...]) -> bytes:
+    """`batch` as the redaction step (`meshctl.redact`) leaves it, looking only at what it has not seen.
+
+    The batch is made of values of the `memos` joined by line breaks, and a value holds whole lines
+    of the output, or a JSON value that begins and ends a line's token (a data value): the
+    recogniser's marks (a base64 run, wrapped or not, a PEM block) never reach from one JSON token to
+    the next, so redacting each value alone gives what redacting the whole output gives
+    (docs/security.md; tests/pc/test_dumpjson_redaction.py). Values met before were looked at then:
+    only those made for this batch are searched for a candidate, at C speed. When one is found
+    (a dump holding a key, or a certificate), the batch is redacted whole, and the values holding
+    it are dropped from their memos so that each batch that meets them again is redacted too.
+    """
+    from meshctl.redact import may_hold_key, redact_bytes
+
+    found = False
+    for memo in memos:
+        fresh, memo.fresh = memo.fresh, []
+        if fresh and may_hold_key(b"\n".join(map(memo.__getitem__, fresh))):
+            found = True
+            for key in fresh:
+                if may_hold_key(memo[key]):
+                    del memo[key]
+    return redact_bytes(batch) if found else batch
+
+
 # -- lines ------------------------------------------------------------------------------------
 
 
 class _Bounded(dict):
-    """A memo that is emptied when it grows past `LIMIT` entries (a dump whose lines never repeat)."""
+    """A memo that is emptied when it grows past `LIMIT` entries (a dump whose lines never repeat).
+
+    `fresh` lists the keys added since `_redacted` last looked at the memo's values."""
 
     LIMIT = 1 << 19
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fresh: list = []
 
     def bound(self) -> None:
         if len(self) > self.LIMIT:
@@ -203,6 +237,7 @@ class _LineTable(_Bounded):
     def __missing__(self, line: bytes) -> bytes:
         converted = self.convert(line, self.keys)
         self[line] = converted
+        self.fresh.append(line)
         return converted
 
     def convert(self, line: bytes, keys: _KeyTable | None) -> bytes:
@@ -333,8 +368,10 @@ def _key(line: bytes) -> bytes:
 # -- values and maps read whole ------------------------------------------------------------------
 
 
-def _batch_json(batch: bytes, table: _LineTable, codes_table: _LineCodes, data_values: _DataValues, raw: bool) -> bytes:
-    """A batch of an entry (one-space layout) as istioctl prints it inside "configs"."""
+def _batch_json(batch: bytes, table: _LineTable, codes_table: _LineCodes, data_values: _DataValues, raw: bool,
+                key_lines: _LineTable) -> bytes:  # fmt: skip
+    """A batch of an entry (one-space layout) as istioctl prints it inside "configs": every piece
+    of it a value of `table`, `data_values` or `key_lines` (`_redacted` relies on it)."""
     lines = batch.split(b"\n")
     if raw:
         return b"\n".join(map(table.__getitem__, lines))
@@ -354,7 +391,7 @@ def _batch_json(batch: bytes, table: _LineTable, codes_table: _LineCodes, data_v
     for start, end in regions:
         pieces += map(convert, lines[cursor:start])
         if start == end:  # a map's key, kept as it is
-            pieces.append(table.convert(lines[start], keys=None))
+            pieces.append(key_lines[lines[start]])
         else:  # the key's line without its opening "{" or "[", the value, and the comma after it
             pieces.append(convert(lines[start])[:-1] + next(values) + (b"," if lines[end][-1:] == b"," else b""))
         cursor = end + 1
@@ -508,6 +545,7 @@ class _DataValues(_Bounded):
         laid_out = map(functools.partial(msgspec.json.format, indent=4), parts)
         pads = map(self.newline_pads.__getitem__, map(operator.itemgetter(1), missing))
         self.update(zip(missing, map(bytes.replace, laid_out, itertools.repeat(b"\n"), pads)))
+        self.fresh.extend(missing)
 
 
 _JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?')

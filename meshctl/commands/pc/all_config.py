@@ -87,7 +87,7 @@ def dump_json_view(data: bytes, raw: bool, indent: int = 0) -> ViewOutput:
         dump = parse(data)
         return ViewOutput(full_dump(dump, raw), tuple(dump.warnings))
     chunks, warnings = streamed
-    return ViewOutput(Serialized(chunks), tuple(warnings))
+    return ViewOutput(Serialized(chunks, redacted=True), tuple(warnings))
 
 
 def all_view(dump, filters, fmt: str, raw: bool, with_headers: bool, now) -> ViewOutput:
