@@ -4,7 +4,7 @@ A command (or a pure view) produces a result; `emit` prints it on ``env.stdout``
 
 - ``format`` json or yaml (or any format with a ``--query``, see `data_format`): `result` is a
   JSON-able document, filtered by the JMESPath ``query`` and printed as istioctl prints JSON/YAML
-  (`meshctl.render.data`);
+  (`meshctl.render.data`); YAML is written as it is made (`write_yaml_document`);
 - a `Tabular`: istioctl's plain aligned text, or a Rich table on a terminal (``env.terminal``);
   with no rows and an ``empty_msg``, the message goes to stderr instead (stdout stays data);
 - a `Sections` (several tables or text blocks, `pc all`): each block as above;
@@ -69,10 +69,29 @@ def emit(env, result, format: str = "short", query: str | None = None) -> None:
 
 
 def _write_document(env, document, format: str, query: str | None) -> None:
-    """`document` as `format` after `query`, every private key replaced."""
+    """`document` as `format` after `query`, every private key replaced (YAML: `write_yaml_document`)."""
+    if format == "yaml":
+        write_yaml_document(env, document, query)
+        return
     from meshctl.redact import redact_text
 
     env.stdout.write(redact_text(render_document(document, format, query)))
+
+
+def write_yaml_document(env, document, query: str | None = None) -> None:
+    """`document` after the JMESPath `query` as istioctl's YAML, written as it is made (a big
+    dump's YAML is never held whole), through the stream redactor (`meshctl.redact.StreamRedactor`)."""
+    from meshctl.redact import StreamRedactor
+    from meshctl.render.data import write_yaml
+
+    if query:
+        from meshctl.analyze.query import apply_query
+
+        document = apply_query(query, document)
+    redactor = StreamRedactor()
+    write = env.stdout.write
+    write_yaml(document, lambda text: write(redactor.feed(text)))
+    write(redactor.finish())
 
 
 def write_chunks(env, chunks, redacted: bool = False) -> None:

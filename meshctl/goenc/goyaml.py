@@ -382,8 +382,10 @@ def _string_style(value: str, simple_key: bool) -> int:
 
 
 class _Emitter:
-    def __init__(self):
+    def __init__(self, sink=None):
         self.out: list[str] = []
+        self.sink = sink  # given: `out` is passed to it, joined, every `_FLUSH` pieces (at a line break)
+        self.flushed = False
         self.column = 0
         self.whitespace = True
         self.indention = True
@@ -397,6 +399,10 @@ class _Emitter:
     def put_break(self) -> None:
         self.out.append("\n")
         self.column = 0
+        if self.sink is not None and len(self.out) >= _FLUSH:
+            self.sink("".join(self.out))
+            self.out.clear()
+            self.flushed = True
 
     def write_indent(self) -> None:
         indent = max(self.indent, 0)
@@ -602,11 +608,25 @@ class _Emitter:
 
 def marshal(value) -> str:
     """sigs.k8s.io/yaml.Marshal of a JSON-compatible value (dict/list/str/int/float/bool/None)."""
-    em = _Emitter()
+    pieces: list[str] = []
+    marshal_to(value, pieces.append)
+    return "".join(pieces)
+
+
+_FLUSH = 1 << 14  # pieces (about a line each 3) that `marshal_to` gathers before writing them
+
+
+def marshal_to(value, write) -> None:
+    """`marshal(value)` passed to ``write(str)`` a piece at a time (whole lines, but for the last),
+    never held whole: a big document's YAML is written as it is made."""
+    em = _Emitter(sink=write)
     em.node(value)
     em.write_indent() if em.column else None
     text = "".join(em.out)
-    return text if text.endswith("\n") else text + "\n"
+    if not text.endswith("\n") and (text or not em.flushed):  # what is written ends with a line break
+        text += "\n"
+    if text:
+        write(text)
 
 
 # --------------------------------------------------------------------------- parsing

@@ -73,3 +73,11 @@ def to_yaml(value) -> str:
     from meshctl.goenc.goyaml import marshal
 
     return marshal(value) + "\n"
+
+
+def write_yaml(value, write) -> None:
+    """`to_yaml(value)` passed to ``write(str)`` a piece at a time as it is made (never held whole)."""
+    from meshctl.goenc.goyaml import marshal_to
+
+    marshal_to(value, write)
+    write("\n")
