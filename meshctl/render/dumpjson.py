@@ -172,13 +172,12 @@ def _batches(text: bytes) -> Iterator[bytes]:
 def _cuttable(text: bytes) -> bool:
     """Whether no field of the entry itself (level 1) is one whose value is read whole: then no
     such value spans a cut (cuts are between items of a level-1 field's list, at level 2)."""
-    at = text.find(b'\n "')
-    while at != -1:
-        line_end = text.find(b"\n", at + 1)
-        if _LineCodes.code_of(text[at + 1 : line_end if line_end != -1 else len(text)]) in _READ_WHOLE:
-            return False
-        at = text.find(b'\n "', at + 1)
-    return True
+    # (a regex: its literal-prefix search is about 3x faster than bytes.find for b'\n "', which
+    # matches the start of almost every line; the scan spans the whole entry, 85 MB at 20k clusters)
+    return not any(_LineCodes.code_of(line.group(1)) in _READ_WHOLE for line in _LEVEL_1_LINE.finditer(text))
+
+
+_LEVEL_1_LINE = re.compile(rb'\n( "[^\n]*)')
 
 
 def _redacted(batch: bytes, memos: tuple[_Bounded, ...]) -> bytes:

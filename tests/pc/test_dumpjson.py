@@ -112,6 +112,17 @@ def test_a_dump_cut_into_batches_as_the_general_path(raw, monkeypatch):
         assert byte_path(data, raw) == expected
 
 
+def test_an_entry_whose_own_field_is_read_whole_is_never_cut(monkeypatch):
+    """A Struct-valued field of the entry itself (level 1) holding a list: its items are not
+    batch boundaries (the value is sorted and laid out whole)."""
+    from meshctl.render import dumpjson
+
+    items = [{"z_key": index, "a_key": {"y": 1, "b": [1.0, 2]}} for index in range(6)]
+    data = envoy_json({"configs": [any_of("envoy.admin.v3.FutureConfigDump", static_layer=items, other=[{"x": 1}, {"y": 2}])]})
+    monkeypatch.setattr(dumpjson, "_BATCH", 1)
+    assert byte_path(data, False) == general_path(data, False)
+
+
 @pytest.mark.parametrize("raw", [False, True], ids=["istioctl", "raw"])
 def test_compact_input_as_the_general_path(raw):
     data = json.dumps(CRAFTED, separators=(",", ":")).encode()

@@ -9,6 +9,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from meshctl.redact import may_hold_key
 from meshctl.redact.candidates import candidates
 
 _RUN = re.compile(r"[A-Za-z0-9+/]{48,}")
@@ -34,6 +35,16 @@ def test_candidates_are_the_runs_and_begin_lines(pieces, offset):
     assert candidates(text) == expected(text)
     if text.isascii():
         assert candidates(text.encode()) == expected(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(_piece, max_size=40))
+def test_may_hold_key_is_whether_there_is_a_candidate(pieces):
+    """render.dumpjson skips the recogniser on text for which `may_hold_key` is False."""
+    text = "".join(pieces)
+    assert may_hold_key(text) is bool(expected(text))
+    if text.isascii():
+        assert may_hold_key(text.encode()) is bool(expected(text))
 
 
 def test_runs_at_every_offset_and_length_around_the_sample_stride():
