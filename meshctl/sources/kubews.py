@@ -88,7 +88,8 @@ def handshake(sock, host: str, target: str, headers: dict[str, str], protocols: 
         http.client.RemoteDisconnected: the connection closed before any answer (a kept-alive
             connection the server had closed: the caller may retry on a new one).
         ConnectionError, OSError, http.client.HTTPException: no websocket answer (cut short,
-            headers over MAX_HEAD, a wrong Sec-WebSocket-Accept, a malformed answer).
+            headers over MAX_HEAD, a wrong Sec-WebSocket-Accept, Upgrade or Connection, no
+            sub-protocol of `protocols` chosen, a malformed answer).
     """
     try:
         return _handshake(sock, host, target, headers, protocols)
@@ -122,9 +123,13 @@ def _handshake(sock, host: str, target: str, headers: dict[str, str], protocols:
         # the refusal again, its body this time: after the head, the bytes read, then the socket
         refusal = _response(head + received, sock)
         raise UpgradeRefused(response.status, refusal.read(MAX_ERROR_BODY))
+    # RFC 6455 4.1: the client MUST fail the connection without these (websocket-client checked them too)
     accept = base64.b64encode(hashlib.sha1(key + _GUID).digest()).decode()
-    if response.getheader("Sec-WebSocket-Accept", "").strip() != accept or response.getheader("Upgrade", "").lower() != "websocket":
+    connection = [token.strip().lower() for token in response.getheader("Connection", "").split(",")]
+    if response.getheader("Sec-WebSocket-Accept", "").strip() != accept or response.getheader("Upgrade", "").lower() != "websocket" or "upgrade" not in connection:
         raise ConnectionError("the API server's answer to the websocket upgrade is not a websocket handshake")
+    if response.getheader("Sec-WebSocket-Protocol", "").strip() not in protocols:  # none, or one not offered
+        raise ConnectionError(f"the API server's answer to the websocket upgrade chose no sub-protocol it was offered ({', '.join(protocols)})")
     return KubeWebSocket(sock, received)
 
 
