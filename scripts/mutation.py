@@ -97,7 +97,7 @@ GROUPS: dict[str, Group] = {
         ),
         ("tests/kube", "tests/snapshot/test_forwarded_stream.py", "tests/check/test_fleet.py"),
     ),
-    "portforward": Group(("meshctl/sources/portforward.py",), ("tests/kube", "tests/snapshot/test_forwarded_stream.py")),
+    "portforward": Group(("meshctl/sources/portforward.py", "meshctl/sources/kubews.py"), ("tests/kube", "tests/snapshot/test_forwarded_stream.py")),
 }
 
 KILLED = {"killed", "timeout", "segfault"}  # a test failed, or the mutant hung or crashed its tests
