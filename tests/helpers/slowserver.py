@@ -54,11 +54,12 @@ class SlowServer:
         deadline = time.monotonic() + LIMIT
         with contextlib.suppress(OSError), conn:
             conn.settimeout(5)
-            request = _read_request(conn)
+            request = read_request(conn)
             self._answer(conn, deadline, request)
 
 
-def _read_request(conn: socket.socket) -> bytes:
+def read_request(conn: socket.socket) -> bytes:
+    """A request's head (up to its empty line), or what came before the connection closed."""
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = conn.recv(4096)

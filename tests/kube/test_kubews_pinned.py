@@ -24,7 +24,7 @@ from meshctl.sources import kubews
 from meshctl.sources.kube import KubeClient
 from meshctl.sources.kubews import MAX_ERROR_BODY, MAX_HEAD, KubeWebSocket, UpgradeRefused, frame, handshake, masked
 
-from helpers.slowserver import SlowServer, trickle
+from helpers.slowserver import SlowServer, read_request, trickle
 
 TARGET = "/api/v1/namespaces/ns/pods/p/portforward?ports=15000"
 PROTOCOLS = ["v5.channel.k8s.io", "v4.channel.k8s.io"]
@@ -49,16 +49,6 @@ def pair():
     yield ours, server
     ours.close()
     server.close()
-
-
-def read_request(server: socket.socket) -> bytes:
-    request = b""
-    while b"\r\n\r\n" not in request:
-        chunk = server.recv(4096)
-        if not chunk:
-            break
-        request += chunk
-    return request
 
 
 def answering(server: socket.socket, *parts: bytes, pause: float = 0.0) -> threading.Thread:
