@@ -229,9 +229,8 @@ class RequestExplanation:
 class Proxy:
     """A decoded dump with the lookups a request walk needs (built once per dump)."""
 
-    def __init__(self, dump: ConfigDump, label: str) -> None:
+    def __init__(self, dump: ConfigDump) -> None:
         self.dump = dump
-        self.label = label
         self.listeners: list[ListenerView] = sorted(listeners(dump), key=lambda v: v.state == WARMING)
         self.routes: dict[str, dict] = {}
         for view in routes(dump):
@@ -302,8 +301,8 @@ class RequestExplainer:
     def __init__(self, src: ConfigDump, dst: ConfigDump | None = None, *, now: datetime | None = None,
                  source: str = "SRC", destination: str = "DST") -> None:  # fmt: skip
         with _malformed_is_bad_data():
-            self.src = Proxy(src, "SRC")
-            self.dst = Proxy(dst, "DST") if dst is not None else None
+            self.src = Proxy(src)
+            self.dst = Proxy(dst) if dst is not None else None
             self.tls = EndpointTls(src, dst, now=now)
         self.source = source
         self.destination = destination
@@ -358,8 +357,10 @@ class RequestExplainer:
         if isinstance(manager, str):  # tcp_proxy: the bytes go to a cluster untouched
             http.evidence.append(f"  tcp_proxy -> {manager} (HTTP routing does not apply on SRC)")
             return [(manager, None, {})]
-        self._http_stage(manager, http, request, Facts(http.headers, unknown_headers=ENVOY_HEADERS, source_ip=None), notes)
-        return self._route_action(http, request, notes)
+        # An Authorization header is a credential on SRC too: a jwt_authn filter there validates it.
+        facts = Facts(http.headers, unknown_headers=ENVOY_HEADERS, source_ip=None, credentials="authorization" in http.headers)
+        self._http_stage(manager, http, facts)
+        return self._route_action(http, notes)
 
     def _vip(self, request: HttpRequest) -> str | None:
         """DST's service VIP when SRC's routes list it beside the name (Istio adds the ClusterIP
@@ -425,7 +426,7 @@ class RequestExplainer:
 
     # -- an HTTP connection manager: path, route, filters ------------------------------------------------
 
-    def _http_stage(self, manager: Mapping, http: _Http, request: HttpRequest, facts: Facts, notes: list[str]) -> None:
+    def _http_stage(self, manager: Mapping, http: _Http, facts: Facts) -> None:
         headers = http.headers
         path = headers.first(":path") or "/"
         normalized = _normalize_path(manager, path, http.who)
@@ -435,8 +436,8 @@ class RequestExplainer:
         _strip_port(manager, headers, http.who)
         facts.remote_ip = remote_address(manager, headers, facts.source_ip)
         config_name, config = self._route_config(manager, http)
-        http.route = _pick_route(config_name, config, headers, http, notes)
-        self._http_filters(manager, http, facts, notes)
+        http.route = _pick_route(config_name, config, headers, http)
+        self._http_filters(manager, http, facts)
 
     def _route_config(self, manager: Mapping, http: _Http) -> tuple[str, dict]:
         if isinstance(manager.get("route_config"), Mapping):
@@ -460,7 +461,7 @@ class RequestExplainer:
             return str(typed.get("@type", "")).rpartition("/")[2], dict(typed)
         return _typed(item)
 
-    def _http_filters(self, manager: Mapping, http: _Http, facts: Facts, notes: list[str]) -> None:
+    def _http_filters(self, manager: Mapping, http: _Http, facts: Facts) -> None:
         """Run the HTTP filters before the router, in order; stop the request where one answers."""
         route = http.route
         for item in manager.get("http_filters") or []:
@@ -555,7 +556,7 @@ class RequestExplainer:
 
     # -- SRC: the route's action ------------------------------------------------------------------------
 
-    def _route_action(self, http: _Http, request: HttpRequest, notes: list[str]) -> list[tuple[str, int | None, dict]]:
+    def _route_action(self, http: _Http, notes: list[str]) -> list[tuple[str, int | None, dict]]:
         picked = http.route
         route = picked.route
         name = route.get("name") or f"#{picked.index}"
@@ -626,7 +627,7 @@ class RequestExplainer:
             why = "is warming (not usable yet)" if view is not None else "does not exist"
             return Outcome(NO_CLUSTER, code, f"{code} cluster {cluster} {why} on SRC (NC)", upstream=cluster, decided_by="SRC")
         headers = http.headers.copy()
-        _apply_header_mutations(headers, http.route, action, request)
+        _apply_header_mutations(headers, http.route, action)
         evidence = [f"SRC cluster {cluster} ({view.state}, {view.raw.get('type', 'EDS')})"]
         if view.raw.get("type") == "ORIGINAL_DST":
             ip = request.host if is_ip(request.host) else None
@@ -650,7 +651,7 @@ class RequestExplainer:
             notes.append(f"DST ({','.join(sorted(dst_ips))}) is not an endpoint of {cluster}: the request does not reach DST")
         for ip, port, metadata, locality, _priority in endpoints:
             applies = self.dst is not None and (not dst_ips or ip in dst_ips)
-            outcome = self._through(request, http, headers, view, ip, port, metadata, applies, notes)
+            outcome = self._through(headers, view, ip, port, metadata, applies)
             outcome.upstream = cluster
             outcome.evidence = [*evidence, f"  endpoint {ip}:{port}{f' (locality {locality})' if locality else ''}", *outcome.evidence]
             kept = outcomes.setdefault(outcome.key(), outcome)
@@ -711,20 +712,19 @@ class RequestExplainer:
         evidence.append(f"  {len(chosen)} of {len(hosts)} endpoints eligible (health from EDS; active health checks and outlier ejection are not in a config dump)")
         return [h[:5] for h in chosen]
 
-    def _through(self, request, http: _Http, headers: Headers, view: ClusterView, ip: str, port: int, metadata, applies: bool, notes) -> Outcome:
+    def _through(self, headers: Headers, view: ClusterView, ip: str, port: int, metadata, applies: bool) -> Outcome:
         """The connection to one endpoint (TLS from `explain mtls`), then DST's side."""
         tls = self.tls.endpoint(view, ip, port, metadata, dst_applies=applies)
         evidence = [f"    {line}" for line in tls.evidence]
-        if tls.verdict == VERDICT_FAIL:
-            problem = tls.problems[0] if tls.problems else "TLS"
-            return Outcome(CONNECTION, 503, f"503 will fail: TLS: {problem}", endpoints=(f"{ip}:{port}",), decided_by="SRC", evidence=evidence)
+        if tls.verdict == VERDICT_FAIL:  # always with a problem: explain mtls fails an endpoint only for one
+            return Outcome(CONNECTION, 503, f"503 will fail: TLS: {tls.problems[0]}", endpoints=(f"{ip}:{port}",), decided_by="SRC", evidence=evidence)
         if not applies:
             summary = f"200-bound via {view.name} -> {ip}:{port}"
             if self.dst is not None and metadata.get("tlsMode") == "istio":
                 evidence.append(f"    {ip}:{port} is not DST: its sidecar's inbound policies are not checked")
             return Outcome(FORWARDED, None, summary, endpoints=(f"{ip}:{port}",), decided_by="app", evidence=evidence)
         try:
-            outcome = self._dst_side(request, headers, tls, ip, port, evidence, notes)
+            outcome = self._dst_side(headers, tls, ip, port, evidence)
         except _Stop as stop:
             outcome = stop.outcome
             outcome.evidence = evidence + outcome.evidence
@@ -735,7 +735,7 @@ class RequestExplainer:
 
     # -- DST -------------------------------------------------------------------------------------------------
 
-    def _dst_side(self, request: HttpRequest, headers: Headers, tls, ip: str, port: int, evidence: list[str], notes) -> Outcome:
+    def _dst_side(self, headers: Headers, tls, ip: str, port: int, evidence: list[str]) -> Outcome:
         listener = inbound_listener(self.dst.dump, port)
         if listener is None:
             evidence.append("DST has no inbound listener: the app receives the request directly")
@@ -749,12 +749,11 @@ class RequestExplainer:
             chain = select_chain(listener.raw, port=port, ip=ip, transport="raw_buffer", alpn=alpn, sni="")
         if chain is None:
             raise _Stop(Outcome(CONNECTION, 503, f"503 DST's {listener.name} has no filter chain for this connection: it closes it", decided_by="DST"))
-        http = _Http(self.dst, "DST", headers.copy())
+        # DST's walk goes on the endpoint's evidence as it happens: a network filter that closes the connection keeps it.
+        http = _Http(self.dst, "DST", headers.copy(), evidence=evidence)
         http.evidence.append(f"DST listener {listener.name}, filter chain {chain.get('name') or '(unnamed)'}")
         facts = self._dst_facts(http.headers, tls, ip, port, chain, is_tls)
         manager = self._network_filters(chain, http, facts)
-        evidence += http.evidence
-        http.evidence = evidence
         if manager is None:
             raise _unknown("DST's filter chain has no HTTP connection manager and no tcp_proxy: not evaluated", "DST")
         if isinstance(manager, str):
@@ -762,8 +761,8 @@ class RequestExplainer:
             return Outcome(FORWARDED, None, "", decided_by="app", evidence=evidence)
         if manager.get("forward_client_cert_details") not in (None, "SANITIZE"):
             facts.unknown_headers = {**facts.unknown_headers, "x-forwarded-client-cert": "set by DST's Envoy"}
-        self._http_stage(manager, http, request, facts, notes)
-        return self._dst_action(http, request)
+        self._http_stage(manager, http, facts)
+        return self._dst_action(http)
 
     def _dst_facts(self, headers: Headers, tls, ip: str, port: int, chain: Mapping, is_tls: bool) -> Facts:
         server = tls.server
@@ -783,13 +782,15 @@ class RequestExplainer:
                 facts.peer_subject = cert.subject
         return facts
 
-    def _dst_action(self, http: _Http, request: HttpRequest) -> Outcome:
+    def _dst_action(self, http: _Http) -> Outcome:
         route = http.route.route
         name = route.get("name") or f"#{http.route.index}"
         if isinstance(route.get("direct_response"), Mapping) or isinstance(route.get("redirect"), Mapping):
             try:
-                self._route_action(http, request, [])
+                self._route_action(http, [])
             except _Stop as stop:
+                # The walk that led here (SRC's socket, DST's listener, chain, route) is the evidence, as for every DST outcome.
+                stop.outcome.evidence = http.evidence + stop.outcome.evidence
                 return stop.outcome
         action = route.get("route") if isinstance(route.get("route"), Mapping) else {}
         cluster = action.get("cluster")
@@ -977,7 +978,7 @@ def _host_without_port(host: str) -> str:
     return head
 
 
-def _pick_route(config_name: str, config: Mapping, headers: Headers, http: _Http, notes: list[str]) -> _Route:
+def _pick_route(config_name: str, config: Mapping, headers: Headers, http: _Http) -> _Route:
     authority = headers.first(":authority") or ""
     host = authority.lower()  # RouteMatcher::findVirtualHost lower-cases (ASCII) the host
     if config.get("ignore_port_in_host_matching"):
@@ -1091,7 +1092,7 @@ def describe_route_match(match: Mapping) -> str:
     return ", ".join(parts) or "(matches everything)"
 
 
-def _apply_header_mutations(headers: Headers, route: _Route | None, action: Mapping, request: HttpRequest) -> None:
+def _apply_header_mutations(headers: Headers, route: _Route | None, action: Mapping) -> None:
     """request_headers_to_add/remove of the weighted cluster, route, virtual host, route config,
     in Envoy's order (the most specific applied last wins), and host/prefix rewrites."""
     holders = [route.config, route.vhost, route.route, action] if route is not None else [action]

@@ -36,7 +36,7 @@ class ServerSide:
     listener: str
     port: int
     mode: str  # STRICT | PERMISSIVE | plaintext | no matching filter chain
-    chain: str  # the chain the client's connection selects ("" when none)
+    chain: str  # the chain the client's connection selects ("(unnamed)" when it has no name, "" when none)
     chain_match: str  # istioctl's MATCH text of that chain
     terminates_tls: bool
     require_client_certificate: bool
@@ -89,16 +89,22 @@ def _narrow(chains: list[dict], keep) -> list[dict]:
     return [chain for score, chain in scored if score == best]
 
 
-def _server_name_score(match: Mapping, sni: str) -> int | None:
+def _server_name_score(match: Mapping, sni: str) -> tuple[int, int] | None:
+    """(2, 0) for the exact name, (1, length) for a wildcard, (0, 0) for a chain without names; None: no match.
+
+    Envoy's FilterChainMatch.server_names: ``www.example.com`` is matched against ``www.example.com``,
+    then ``*.example.com``, then ``*.com``: the exact name first, then the longest wildcard.
+    """
     names = match.get("server_names") or []
     if not names:
-        return 0
+        return 0, 0
+    best = None
     for name in names:
         if name == sni:
-            return 2
+            return 2, 0
         if name.startswith("*.") and sni.endswith(name[1:]):
-            return 1
-    return None
+            best = max(best or (1, 0), (1, len(name)))
+    return best
 
 
 def select_chain(listener: Mapping, *, port: int, ip: str | None, transport: str, alpn: tuple[str, ...], sni: str) -> dict | None:
@@ -167,7 +173,7 @@ def server_side(listener: ListenerView, *, port: int, ip: str | None, transport:
         listener=listener.name,
         port=port,
         mode=mode,
-        chain=str(chain.get("name", "")) if chain else "",
+        chain=str(chain.get("name") or "(unnamed)") if chain else "",  # "" only when no chain matches: a chain's name is optional
         chain_match=describe_chain_match(chain.get("filter_chain_match")) if chain else "",
         terminates_tls=context is not None,
         require_client_certificate=bool(_value((context or {}).get("require_client_certificate"))),
