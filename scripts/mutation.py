@@ -350,12 +350,43 @@ def print_report(outcome: Assessment) -> int:
     return 1 if outcome.survivors or outcome.stale else 0
 
 
+# Collects `tests` twice in one process, as mutmut does (a forked child runs pytest again where the stats
+# run already imported every test module), and prints the test ids the second collection does not match.
+_COLLECT_TWICE = """
+import sys, pytest
+
+class Ids:
+    def __init__(self):
+        self.ids = set()
+
+    def pytest_collection_finish(self, session):
+        self.ids = {item.nodeid for item in session.items}
+
+runs = [Ids(), Ids()]
+for ids in runs:
+    pytest.main(["-q", "-p", "no:cacheprovider", "--collect-only", *sys.argv[1:]], plugins=[ids])
+print("\\n".join("unstable: " + nodeid for nodeid in sorted(runs[0].ids ^ runs[1].ids)))
+"""
+
+
+def unstable_test_ids(project: Project, tests: list[str], pytest_args, env: dict[str, str]) -> list[str]:
+    """Test ids that change when their module is collected again in the same process: pytest escapes a
+    backslash of an explicit parametrize id once more each time. mutmut runs a mutant's tests by the ids
+    its stats run recorded, so such a test is "not found" and every mutant it reaches is recorded as killed."""
+    collected = subprocess.run([sys.executable, "-c", _COLLECT_TWICE, *tests, *pytest_args], cwd=project.root, env=env,
+                               text=True, capture_output=True, check=False)  # fmt: skip
+    return [line.removeprefix("unstable: ") for line in collected.stdout.splitlines() if line.startswith("unstable: ")]
+
+
 def run(project: Project, name: str, targets: list[str], tests: list[str], *, pytest_args=(), jobs: int = 1, again: bool = False) -> Path:
     """Run mutmut over `targets` with `tests` in `.mutation/<name>/` (afresh, or `again` for the mutants not killed:
     survivors after new tests, and those an interrupted run did not reach)."""
     work = project.work / name
     env = mutation_env(project, work)
     patterns = [mutant_glob(t)[1] for t in targets]
+    unstable = unstable_test_ids(project, tests, pytest_args, {**env, "PYTHONPATH": os.environ.get("PYTHONPATH", "")})
+    if unstable:
+        sys.exit(f"scripts/mutation: {len(unstable)} test ids change when collected twice (no backslash in explicit ids), e.g. {unstable[0]}")
     if again:
         if not work.exists():
             sys.exit(f"scripts/mutation: --again: no earlier run in {work}")

@@ -7,6 +7,7 @@ the survivors. (Mutation runs over meshctl itself are too slow for the suite: do
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -124,3 +125,21 @@ def test_mutation_script_kills_planted_bugs_and_reports_the_survivors(tiny):
     score = outcome.scores["tiny.words"]
     assert outcome.survivors == [] and score.killed == score.checked and score.score() == "100.0%"
     assert outcome.stale == [f"{plus_one}: listed as equivalent but killed"]
+
+
+def test_test_ids_that_change_when_collected_again_are_found(tmp_path):
+    """A backslash in an explicit parametrize id is escaped once more by each collection in one process, as in
+    mutmut's forked runs: the script names such tests instead of recording every mutant they reach as killed."""
+    mutation = _script()
+    project = mutation.Project(tmp_path, "tiny", tmp_path / "equivalents.md")
+    (tmp_path / "test_ids.py").write_text(
+        "import pytest\n\n\n"
+        '@pytest.mark.parametrize("x", [1, 2], ids=["plain words", "a \\\\n escape"])\n'
+        "def test_x(x):\n    assert x\n"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    unstable = mutation.unstable_test_ids(project, ["test_ids.py"], [], env)
+    # the id of the first collection and the one of the second (escaped again); the plain id is stable
+    assert len(unstable) == 2 and all(nodeid.startswith("test_ids.py::test_x[a \\\\") for nodeid in unstable), unstable
+    (tmp_path / "test_ids.py").write_text((tmp_path / "test_ids.py").read_text().replace("a \\\\n escape", "a newline escape"))
+    assert mutation.unstable_test_ids(project, ["test_ids.py"], [], env) == []

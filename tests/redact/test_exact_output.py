@@ -49,10 +49,10 @@ def cases() -> list[tuple[str, str, str]]:
         ("base64 on one line, padded", "x: " + SEC1 + "\n", "x: " + REDACTED_B64 + "\n"),
         ("base64 wrapped at 64, indented (YAML block)", "k: |\n    " + "\n    ".join(_lines(SEC1)) + "\nnext: v\n", "k: |\n    " + REDACTED_B64 + "\nnext: v\n"),
         ("base64 wrapped at 76", "\n".join(_lines(SEC1, 76)) + "\n", REDACTED_B64 + "\n"),
-        ("base64 wrapped with JSON's \\n", '{"k": "' + "\\n".join(_lines(SEC1)) + '"}', '{"k": "' + REDACTED_B64 + '"}'),
-        ("base64 wrapped with JSON's \\n escaped twice", '"' + "\\\\n".join(_lines(SEC1)) + '"', '"' + REDACTED_B64 + '"'),
-        ("base64 wrapped with \\r\\n", "k: " + "\r\n".join(_lines(SEC1)) + "\r\nz", "k: " + REDACTED_B64 + "\r\nz"),
-        ("base64 wrapped with JSON's \\r\\n", '"' + "\\r\\n".join(_lines(SEC1)) + '"', '"' + REDACTED_B64 + '"'),
+        ("base64 wrapped with JSON's escaped LF", '{"k": "' + "\\n".join(_lines(SEC1)) + '"}', '{"k": "' + REDACTED_B64 + '"}'),
+        ("base64 wrapped with JSON's escaped LF, escaped twice", '"' + "\\\\n".join(_lines(SEC1)) + '"', '"' + REDACTED_B64 + '"'),
+        ("base64 wrapped with CRLF", "k: " + "\r\n".join(_lines(SEC1)) + "\r\nz", "k: " + REDACTED_B64 + "\r\nz"),
+        ("base64 wrapped with JSON's escaped CRLF", '"' + "\\r\\n".join(_lines(SEC1)) + '"', '"' + REDACTED_B64 + '"'),
         ("base64 after three characters", "x: QUJ" + SEC1 + ",", "x: QUJ" + REDACTED_B64 + ","),
         ("PEM in text", "a\n" + ED25519 + "b", "a\n" + REDACTED + "\nb"),
         ("PEM escaped in JSON", json.dumps({"k": ED25519, "n": 1}), json.dumps({"k": REDACTED + "\n", "n": 1})),
@@ -71,6 +71,9 @@ def cases() -> list[tuple[str, str, str]]:
     ]  # fmt: skip
 
 
+# Names are the test ids: no backslash in them. pytest escapes a backslash of an explicit id again each
+# time a module already imported is collected again, as in mutmut's forked runs (scripts/mutation): such
+# a test is then "not found" and every mutant it reaches is recorded as killed.
 CASES = cases()
 
 
