@@ -128,3 +128,25 @@ def test_markers_must_say_what_the_test_ran(suite):
         "*_ test_uses_the_module_fixture_unmarked _*",
         "markers must say what the test does: it runs kube but has no @pytest.mark.kube",
     ])  # fmt: skip
+
+
+def test_a_fixture_is_known_by_where_it_is_defined_not_only_by_its_name(suite):
+    """Two modules may each define a module fixture of the same name: the one of the first starts the fake API
+    server, the other starts nothing, and a test of the second needs no marker."""
+    fixture = '''
+import pytest
+
+
+@pytest.fixture(scope="module")
+def mesh():
+    {body}
+
+
+def test_uses_its_mesh(mesh):
+    pass
+'''
+    starts = "from fakekube import FakeKube\n\n    with FakeKube() as kube:\n        yield kube"
+    suite.makepyfile(test_a_starts=fixture.format(body=starts).replace("def test_uses", "@pytest.mark.kube\ndef test_uses"),
+                     test_b_plain=fixture.format(body="yield None"))  # fmt: skip
+    result = suite.runpytest_subprocess("test_a_starts.py", "test_b_plain.py")
+    result.assert_outcomes(passed=2)

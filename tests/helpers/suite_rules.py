@@ -80,9 +80,16 @@ def _since(before: Counter[str]) -> set[str]:
     return {kind for kind in now if now[kind] > before[kind]}
 
 
+def _fixture_name(fixturedef) -> str:
+    """A fixture as where it is defined and its name: two modules may each define a `mesh` of their own."""
+    return f"{fixturedef.baseid}::{fixturedef.argname}"
+
+
 def _fixture_keys(item: pytest.Item) -> list[tuple[str, str]]:
     params = item.callspec.params if hasattr(item, "callspec") else {}
-    return [(name, repr(params.get(name))) for name in item.fixturenames]
+    definitions = item._fixtureinfo.name2fixturedefs  # the definitions this test uses, innermost last
+    return [(_fixture_name(definitions[name][-1]) if definitions.get(name) else name, repr(params.get(name)))
+            for name in item.fixturenames]  # fmt: skip
 
 
 def _used(item: pytest.Item) -> dict[str, bool]:
@@ -124,7 +131,7 @@ def pytest_fixture_setup(fixturedef, request):
     yield
     if fixturedef.scope == "function":
         return
-    key = (fixturedef.argname, repr(getattr(request, "param", None)))
+    key = (_fixture_name(fixturedef), repr(getattr(request, "param", None)))
     _fixture_seconds[key] = time.perf_counter() - began
     started = _since(before)
     if started:
