@@ -48,16 +48,6 @@ def serve(server: socket.socket, answer, *, close: bool = False) -> tuple[thread
     return thread, seen
 
 
-@pytest.fixture
-def pair():
-    ours, server = socket.socketpair()
-    ours.settimeout(10)
-    server.settimeout(10)
-    yield ours, server
-    ours.close()
-    server.close()
-
-
 def switching(key: str, extra: bytes = b"") -> bytes:
     return (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             b"Sec-WebSocket-Accept: " + accept_key(key).encode() + b"\r\nSec-WebSocket-Protocol: v4.channel.k8s.io\r\n\r\n" + extra)  # fmt: skip

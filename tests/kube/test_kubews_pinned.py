@@ -41,16 +41,6 @@ def rfc_random(monkeypatch):
     monkeypatch.setattr(kubews.os, "urandom", lambda size: {16: RFC_NONCE, 4: RFC_MASK}[size])
 
 
-@pytest.fixture
-def pair():
-    ours, server = socket.socketpair()
-    ours.settimeout(10)
-    server.settimeout(10)
-    yield ours, server
-    ours.close()
-    server.close()
-
-
 def answering(server: socket.socket, *parts: bytes, pause: float = 0.0) -> threading.Thread:
     """Read the upgrade request, then send each part (after `pause`), then close the sending side."""
 
@@ -361,15 +351,20 @@ def padded_101(size: int) -> bytes:
     return padded
 
 
+def bytes_after_the_head(websocket, ours, size: int, chunk: int) -> bytes:
+    """What followed the 101's head: the bytes handshake read past it, then reads of `chunk` until `size`."""
+    received = websocket.received
+    while len(received) < size and (more := ours.recv(chunk)):
+        received += more
+    return received
+
+
 def test_the_head_ends_at_the_first_empty_line(pair, rfc_random):
     # a forwarded HTTP answer in the same read as the 101: its own empty line is data, not the head's end
     ours, server = pair
     first = bytes.fromhex("8203 00983a 8203 01983a") + bytes([0x82, 20]) + b"\x00HTTP/1.1 200 OK\r\n\r\n"
     websocket = upgrade(ours, server, answer_101() + first)
-    received = websocket.received
-    while len(received) < len(first) and (chunk := ours.recv(100)):
-        received += chunk
-    assert received == first
+    assert bytes_after_the_head(websocket, ours, len(first), 100) == first
 
 
 def test_an_answer_that_starts_with_an_empty_line_is_not_http(pair):
@@ -431,10 +426,7 @@ def test_an_answer_in_single_bytes_is_read_whole(pair, rfc_random):
     thread.start()
     websocket = handshake(ours, "api", TARGET, {}, PROTOCOLS)
     thread.join(10)
-    received = websocket.received
-    while len(received) < len(first) and (chunk := ours.recv(10)):
-        received += chunk
-    assert received == first
+    assert bytes_after_the_head(websocket, ours, len(first), 10) == first
 
 
 def test_no_answer_and_a_cut_answer_are_told_apart(pair):

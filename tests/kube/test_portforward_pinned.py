@@ -22,7 +22,6 @@ from meshctl.model.limits import LimitExceeded
 from meshctl.sources.kube import connect
 from meshctl.sources.portforward import ForwardedHTTP, forward
 
-from fakekube import istio_pod
 from fakekube.portforward import kubelet_refused_message
 from fakekube.targets import http_target
 from helpers.slowserver import SlowServer, whole
@@ -30,18 +29,12 @@ from helpers.sockets import closed_port
 
 pytestmark = pytest.mark.kube
 
-POD, NS = "reviews-v1-abc", "default"
+POD, NS = "reviews-v1-abc", "default"  # the `sidecar` fixture's pod (tests/kube/conftest.py)
 WHERE = f"Envoy admin API at {POD}.{NS}:15000"
 RBAC = (
     f'RBAC denied: cannot create pods/portforward in namespace {NS}: pods "{POD}" is forbidden: '
     f'User "kubernetes-admin" cannot create resource "pods/portforward" in API group "" in the namespace "{NS}"'
 )
-
-
-@pytest.fixture
-def sidecar(fake_kube):
-    fake_kube.add(istio_pod(POD, NS))
-    return fake_kube
 
 
 def client(kube, **flags):

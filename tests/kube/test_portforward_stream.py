@@ -16,24 +16,17 @@ from meshctl.sources.kube import connect
 from meshctl.sources.pod import proxy_source
 from meshctl.sources.portforward import ForwardedHTTP
 
-from fakekube import istio_pod
 from fakekube.targets import http_target
 
 pytestmark = pytest.mark.kube
 
-POD, NS = "reviews-v1-abc", "default"
+POD, NS = "reviews-v1-abc", "default"  # the `sidecar` fixture's pod (tests/kube/conftest.py)
 WHERE = f"Envoy admin API at {POD}.{NS}:15000"
 
 
 def big_dump(megabytes: int) -> bytes:
     entry = b'{"@type":"type.googleapis.com/x","pad":"' + b"a" * 1000 + b'"}'
     return b'{"configs": [' + b",".join([entry] * (megabytes * 1000)) + b"]}"
-
-
-@pytest.fixture
-def sidecar(fake_kube):
-    fake_kube.add(istio_pod(POD, NS))
-    return fake_kube
 
 
 def client(kube, **flags):
