@@ -14,11 +14,13 @@ result is what `render.data.to_json(full_dump(parse(data)))` prints, byte for by
    Go prints them, 4 spaces per level), so each distinct line is converted once and looked up
    after that (`_LineTable`): a dump repeats the same lines over and over (60k distinct lines in
    the 2.8M of 20k clusters), and the lookups run in C (`map` over a dict);
-3. what depends on more than a line is found on a code string, two bytes per line (indent, kind:
-   `_LineCodes`), searched in C: values whose keys are data, not field names (`decode.protojson`'s
-   rules: Struct values, Struct metadata, TypedStruct values, transport socket matches) are
-   replaced by their keys sorted (orjson) and laid out as Go does; maps get their entries sorted
-   and their keys kept as they are;
+3. what depends on more than a line is found on the batch's text, by offsets, with no work per
+   line: one search finds the lines opening such values (`_OPENER`), one `find` each the line
+   that closes them, each step done for all of a batch's values together (C loops over them).
+   Values whose keys are data, not field names (`decode.protojson`'s rules: Struct values,
+   Struct metadata, TypedStruct values, transport socket matches) are replaced by their keys
+   sorted (orjson) and laid out as Go does; maps get their entries sorted and their keys kept
+   as they are;
 4. every piece is redacted once, when it is made (`_redacted`): the output comes out as the one
    redaction step (`meshctl.redact`) would leave it, without a pass over its 300 MB.
 
@@ -31,6 +33,8 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Iterator
+from itertools import repeat
+from typing import NamedTuple
 
 from meshctl.decode.configdump import entry_spans, section_name
 from meshctl.decode.protojson import camel_field_name
@@ -41,7 +45,7 @@ _BATCH = 1 << 20  # bytes of an entry's text converted at a time (output: about 
 _ITEM_BOUNDARY = b"\n  },\n  {\n"
 _MAX_LEVEL = 0x7E  # line levels fit in a byte below the kinds (0x7F: the empty line)
 
-# Kinds of line (`_LineCodes`), each the second byte of a line's code; the first is its level.
+# Kinds of line (`_code_of`): a line's code is its level, or its kind when it is one of these.
 ORDINARY = 0x80
 VERBATIM = 0x81  # a Struct-valued field opening a value: the whole value is data
 MAP = 0x82  # a map field opening its entries: their keys are data
@@ -138,23 +142,23 @@ def _camel_input(text: bytes) -> bool:
 
 
 def _chunks(entries: list[bytes], raw: bool, indent: int = 0) -> Iterator[bytes]:
-    lines, codes, data_values = _LineTable(camel=not raw, indent=indent), _LineCodes(), _DataValues(indent)
+    lines, data_values = _LineTable(camel=not raw, indent=indent), _DataValues(indent)
     key_lines = _LineTable(camel=False, indent=indent)  # map keys that look like field names, kept as they are
     pad = b" " * indent
     yield b'{\n' + pad + b'    "configs": [\n'
     for index in range(len(entries)):
         text, entries[index] = entries[index], b""  # what is written is let go
         for batch in _batches(text):
-            yield _redacted(_batch_json(batch, lines, codes, data_values, raw, key_lines), (lines, data_values, key_lines))
+            yield _redacted(_batch_json(batch, lines, data_values, raw, key_lines), (lines, data_values, key_lines))
         yield b",\n" if index < len(entries) - 1 else b"\n"
-        for table in (lines, codes, data_values, key_lines):
+        for table in (lines, data_values, key_lines):
             table.bound()
     yield pad + b"    ]\n" + pad + b"}" + (b"" if indent else b"\n")
 
 
 def _batches(text: bytes) -> Iterator[bytes]:
     """The entry's text in pieces of about `_BATCH` bytes, cut between two items of a list that
-    one of its fields holds (never inside a value `_data_regions` or `_sort_maps` reads whole)."""
+    one of its fields holds (never inside a value `_data_regions` or `_sorted_maps` reads whole)."""
     if len(text) <= _BATCH or not _cuttable(text):
         yield text
         return
@@ -174,7 +178,7 @@ def _cuttable(text: bytes) -> bool:
     such value spans a cut (cuts are between items of a level-1 field's list, at level 2)."""
     # (a regex: its literal-prefix search is about 3x faster than bytes.find for b'\n "', which
     # matches the start of almost every line; the scan spans the whole entry, 85 MB at 20k clusters)
-    return not any(_LineCodes.code_of(line.group(1)) in _READ_WHOLE for line in _LEVEL_1_LINE.finditer(text))
+    return not any(_code_of(line.group(1)) in _READ_WHOLE for line in _LEVEL_1_LINE.finditer(text))
 
 
 _LEVEL_1_LINE = re.compile(rb'\n( "[^\n]*)')
@@ -234,7 +238,12 @@ class _LineTable(_Bounded):
         self.pads = [b" " * (4 * level + 8 + indent) for level in range(_MAX_LEVEL + 1)]
 
     def __missing__(self, line: bytes) -> bytes:
-        converted = self.convert(line, self.keys)
+        plain = _PLAIN_FIELD_LINE.fullmatch(line)
+        if plain is not None:  # most lines met once (an address, a name): nothing but the key to convert
+            indent, key, rest = plain.groups()
+            converted = self.pads[len(indent)] + (key if self.keys is None else self.keys[key]) + rest
+        else:
+            converted = self.convert(line, self.keys)
         self[line] = converted
         self.fresh.append(line)
         return converted
@@ -259,6 +268,11 @@ class _LineTable(_Bounded):
         if content[-1:].isdigit() or content[-2:-1].isdigit():
             content = _go_float(content)
         return pad + content
+
+
+# A field whose value is a string with nothing Go escapes apart from JSON (`_go_strings`), an
+# integer (no float to print as Go does: `_go_float`) or a literal: `convert` only renames its key.
+_PLAIN_FIELD_LINE = re.compile(rb'( *)("[a-z][a-z0-9_]*)(": (?:"[^"\\<>&\x80-\xff]*"|-?[0-9]+|true|false|null),?)')
 
 
 class _KeyTable(dict):
@@ -300,63 +314,51 @@ def _go_float(content: bytes) -> bytes:
     return head + separator + format_float(float(token)).encode() + (b"," if comma else b"")
 
 
-class _LineCodes(_Bounded):
-    """A line -> its code, one byte: the line's level (one space per level; 0x7F for the empty
-    line), or its kind (0x81 and up) when it is one `_data_regions` or `_sort_maps` reads."""
-
-    def __missing__(self, line: bytes) -> int:
-        content = line.lstrip(b" ")
-        if content[:8] in _SPECIAL_PREFIXES:
-            code = self.code_of(line)
-        else:
-            code = len(line) - len(content) if line else 0x7F
-        self[line] = code
-        return code
-
-    @staticmethod
-    def code_of(line: bytes) -> int:
-        """The code of `line`."""
-        content = line.lstrip(b" ")
-        level = len(line) - len(content) if line else 0x7F
-        if _SPECIAL_KEY.match(content) is None:
-            return level
-        key, _, value = content.partition(b'": ')
-        if key == b'"@type':
-            return STRUCT_TYPE if value.rstrip(b",").endswith(_STRUCT_TYPES) else level
-        opened, one_line = _KEY_KINDS[key]
-        kind = opened if value in (b"{", b"[") else one_line
-        if kind in (MAP, TYPED_FILTER_METADATA, METADATA) and value != b"{":
-            kind = METADATA_FIELD if kind == TYPED_FILTER_METADATA else ORDINARY
-        return level if kind == ORDINARY else kind
+def _code_of(line: bytes) -> int:
+    """A line's code: its level (one space per level; 0x7F for the empty line), or its kind
+    (0x81 and up) when it is one whose value `_data_regions` or `_sorted_maps` reads whole."""
+    content = line.lstrip(b" ")
+    level = len(line) - len(content) if line else 0x7F
+    if _SPECIAL_KEY.match(content) is None:
+        return level
+    key, _, value = content.partition(b'": ')
+    if key == b'"@type':
+        return STRUCT_TYPE if value.rstrip(b",").endswith(_STRUCT_TYPES) else level
+    opened, one_line = _KEY_KINDS[key]
+    kind = opened if value in (b"{", b"[") else one_line
+    if kind in (MAP, TYPED_FILTER_METADATA, METADATA) and value != b"{":
+        kind = METADATA_FIELD if kind == TYPED_FILTER_METADATA else ORDINARY
+    return level if kind == ORDINARY else kind
 
 
 _SPECIAL_KEY = re.compile(b"(?:" + b"|".join(re.escape(key) for key in (*_KEY_KINDS, b'"@type')) + b')": ')
-_SPECIAL_PREFIXES = frozenset((key + b'": ')[:8] for key in (*_KEY_KINDS, b'"@type'))
 _READ_WHOLE = frozenset((VERBATIM, MAP, SOCKET_MATCHES, METADATA, FILTER_METADATA, TYPED_FILTER_METADATA, STRUCT_TYPE))
-_LEVELS = [bytes((level,)) for level in range(0x80)]
-_KINDS = {kind: bytes((kind,)) for kind in range(ORDINARY, VALUE + 1)}
+
+# The lines whose value is read whole, found by one search of a batch (no code per line): a key of
+# `_KEY_KINDS` opening its value (but "match" and "value", looked for only where they matter), or a
+# "metadata" whose first field is not a Metadata message's (a Struct, or a MetadataMatcher). The
+# search looks for a line's end (its value opened), then at the key's last eight characters (one
+# fixed-width look-behind: far cheaper than matching the keys themselves from every quote); the
+# keys are then checked whole (`_OPENER_KINDS`).
+_OPENER = re.compile(
+    rb'": [\[{]\n(?:(?<="metadata": \{\n)(?! *"(?:typed_)?filter_metadata": )'
+    rb'|(?<!"metadata": .\n)(?<=(?:' + b"|".join(sorted({re.escape(key[-8:]) for key in _KEY_KINDS if key not in (b'"match', b'"value')})) + rb')": .\n))'
+)
+# key (with its opening quote), opening bracket -> what the line opens (absent: read line by line)
+_OPENER_KINDS = {
+    **{(b'"' + key, bracket): VERBATIM for key in (*_VERBATIM_KEYS, b"filter_metadata") for bracket in (b"{", b"[")},
+    **{(b'"' + key, b"{"): MAP for key in (*_MAP_KEYS, b"typed_filter_metadata")},
+    **{(b'"transport_socket_matches', bracket): SOCKET_MATCHES for bracket in (b"{", b"[")},
+    (b'"metadata', b"{"): METADATA,
+}
+_STRUCT_TYPE_MARKS = (b'Struct"', b'.Value"')  # how each of `_STRUCT_TYPES` ends
+# the line closing a value opened at a level, by its opening bracket: a newline, the level's spaces, the bracket
+_CLOSERS = {bracket: [b"\n" + b" " * level + closing for level in range(_MAX_LEVEL + 1)] for bracket, closing in ((b"{", b"}"), (b"[", b"]"))}
+_FIELDS_AT = [b"\n" + b" " * level + b'"' for level in range(_MAX_LEVEL + 2)]
 
 
 def _level(line: bytes) -> int:
     return len(line) - len(line.lstrip(b" "))
-
-
-def _end(lines: list[bytes], codes: bytes, line: int) -> int:
-    """The line that closes the value opened on `line` (the next line at its level, an ordinary one)."""
-    return codes.find(_LEVELS[_level(lines[line])], line + 1)
-
-
-def _one_line(line: bytes) -> bool:
-    return line[-1:] not in (b"{", b"[")
-
-
-def _entries(lines: list[bytes], codes: bytes, line: int, end: int) -> list[int]:
-    """The lines of the fields (or entries) of the object opened on `line` and closed on `end`."""
-    entries, at = [], line + 1
-    while at < end:
-        entries.append(at)
-        at = at + 1 if _one_line(lines[at]) else _end(lines, codes, at) + 1
-    return entries
 
 
 def _key(line: bytes) -> bytes:
@@ -364,164 +366,238 @@ def _key(line: bytes) -> bytes:
     return _STRING.match(line, _level(line)).group()
 
 
-# -- values and maps read whole ------------------------------------------------------------------
+class _Value(NamedTuple):
+    """A value read whole in a batch, by offsets: its key's line (from `start`, the value's bracket
+    just before `opener_end`), and its closing line (`closer` to `end`, at `level`)."""
+
+    start: int
+    end: int
+    opener_end: int
+    closer: int
+    level: int
 
 
-def _batch_json(batch: bytes, table: _LineTable, codes_table: _LineCodes, data_values: _DataValues, raw: bool,
-                key_lines: _LineTable) -> bytes:  # fmt: skip
+def _line_end(text: bytes, at: int) -> int:
+    end = text.find(b"\n", at)
+    return len(text) if end == -1 else end
+
+
+def _opened(text: bytes, start: int, opener_end: int, level: int = -1) -> _Value:
+    """The value opened at the end of the line from `start` to `opener_end` (at `level`, or found)."""
+    if level < 0:
+        level = _level(text[start:opener_end])
+    closer = text.find(_CLOSERS[bytes(text[opener_end - 1 : opener_end])][level], opener_end) + 1
+    return _Value(start, _line_end(text, closer), opener_end, closer, level)
+
+
+def _entries(text: bytes, value: _Value) -> list[int]:
+    """Where the lines of the fields (or entries) of the object `value` start."""
+    entries, at = [], value.opener_end + 1
+    while at < value.closer:
+        entries.append(at)
+        end = _line_end(text, at)
+        at = (_opened(text, at, end).end if text[end - 1] in b"{[" else end) + 1
+    return entries
+
+
+def _openers(text: bytes) -> tuple[list[_Value], list[_Value], list[_Value], list[_Value], list[_Value]]:
+    """The values of `text` read whole, by what opens them: data (VERBATIM), maps, socket matches,
+    "metadata" values without a Metadata message's first field; and the "@type" lines of Struct
+    Anys (as values of one line: `closer` and `level` -1)."""
+    found: dict[int | None, list[_Value]] = {VERBATIM: [], MAP: [], SOCKET_MATCHES: [], METADATA: [], STRUCT_TYPE: [], None: []}
+    key_ends = list(map(re.Match.start, _OPENER.finditer(text)))  # where each key's closing quote is
+    if key_ends:
+        # each step for all the lines found together (C loops: a batch holds thousands)
+        starts = list(map((1).__add__, map(text.rfind, repeat(b"\n"), repeat(0), key_ends)))
+        lines = list(map(text.__getitem__, map(slice, starts, key_ends)))
+        keys = list(map(bytes.lstrip, lines))
+        levels = list(map(operator.sub, map(len, lines), map(len, keys)))
+        opener_ends = list(map((4).__add__, key_ends))  # after '": {'
+        brackets = list(map(text.__getitem__, map(slice, map((3).__add__, key_ends), opener_ends)))
+        closers = map(text.find, map(operator.getitem, map(_CLOSERS.__getitem__, brackets), levels), opener_ends)
+        closers = list(map((1).__add__, closers))
+        ends = list(map(text.find, repeat(b"\n"), closers))
+        if -1 in ends:  # the last line
+            ends = [len(text) if end == -1 else end for end in ends]
+        values = map(tuple.__new__, repeat(_Value), zip(starts, ends, opener_ends, closers, levels))
+        for value, kind in zip(values, map(_OPENER_KINDS.get, zip(keys, brackets))):
+            found[kind].append(value)
+    for mark in _STRUCT_TYPE_MARKS:
+        at = text.find(mark)
+        while at != -1:
+            start, end = text.rfind(b"\n", 0, at) + 1, _line_end(text, at)
+            if _code_of(text[start:end]) == STRUCT_TYPE:
+                found[STRUCT_TYPE].append(_Value(start, end, -1, -1, -1))
+            at = text.find(mark, end)
+    return found[VERBATIM], found[MAP], found[SOCKET_MATCHES], found[METADATA], found[STRUCT_TYPE]
+
+
+def _batch_json(batch: bytes, table: _LineTable, data_values: _DataValues, raw: bool, key_lines: _LineTable) -> bytes:
     """A batch of an entry (one-space layout) as istioctl prints it inside "configs": every piece
     of it a value of `table`, `data_values` or `key_lines` (`_redacted` relies on it)."""
-    lines = batch.split(b"\n")
     if raw:
-        return b"\n".join(map(table.__getitem__, lines))
-    codes = bytes(map(codes_table.__getitem__, lines))
-    kept_keys: list[int] = []  # lines whose key is a map's key that looks like a field name
-    if _next_map(codes, 0) != -1:
-        codes = _sort_maps(lines, codes, codes_table, kept_keys)
-    regions = _data_regions(lines, codes)
-    if kept_keys:
-        regions = _outermost(regions + [(line, line) for line in kept_keys])
+        return b"\n".join(map(table.__getitem__, batch.split(b"\n")))
+    data, maps, socket_matches, metadata, struct_types = _openers(batch)
+    if maps:
+        ordered = _sorted_maps(batch, maps)
+        if ordered is not None:  # found again where the maps now are
+            batch = ordered
+            data, maps, socket_matches, metadata, struct_types = _openers(batch)
+    regions = _data_regions(batch, data, socket_matches, metadata, struct_types)
+    if maps:
+        regions = _outermost(regions + _kept_keys(batch, maps))
     if not regions:
-        return b"\n".join(map(table.__getitem__, lines))
-    # lines outside the regions converted line by line; each region's value as data
-    values = iter(data_values.render(lines, codes, [region for region in regions if region[0] != region[1]]))
+        return b"\n".join(map(table.__getitem__, batch.split(b"\n")))
+    return _assembled(batch, regions, table, data_values, key_lines)
+
+
+def _assembled(batch: bytes, regions: list[_Value], table: _LineTable, data_values: _DataValues, key_lines: _LineTable) -> bytes:
+    """The batch as istioctl prints it: the lines outside `regions` converted line by line, each
+    region's value as data (its key's line as a line), each map key kept as it is. Done a step at
+    a time for all regions together (C loops over them: a batch holds thousands)."""
     convert = table.__getitem__
-    pieces, cursor = [], 0
-    for start, end in regions:
-        pieces += map(convert, lines[cursor:start])
-        if start == end:  # a map's key, kept as it is
-            pieces.append(key_lines[lines[start]])
-        else:  # the key's line without its opening "{" or "[", the value, and the comma after it
-            pieces.append(convert(lines[start])[:-1] + next(values) + (b"," if lines[end][-1:] == b"," else b""))
-        cursor = end + 1
-    pieces += map(convert, lines[cursor:])
-    return b"\n".join(pieces)
+    starts, ends, opener_ends, closers, levels = map(list, zip(*regions))
+    # the text before each region and after the last (a region's line starts after a line break)
+    gap_starts = [0, *map((1).__add__, ends)]
+    gap_stops = [*map((-1).__add__, starts), len(batch)]
+    gap_stops[0] = max(gap_stops[0], 0)
+    gaps = map(bytes.split, map(batch.__getitem__, map(slice, gap_starts, gap_stops)), repeat(b"\n"))
+    converted_gaps = list(map(b"\n".join, map(map, repeat(convert), gaps)))
+    if min(levels) < 0:  # map keys among the regions
+        values = iter(data_values.render(batch, [region for region in regions if region.level >= 0]))
+        pieces = [key_lines[batch[region.start : region.end]] if region.level < 0 else
+                  convert(batch[region.start : region.opener_end])[:-1] + next(values) + _COMMAS[batch[region.end - 1 : region.end]]
+                  for region in regions]  # fmt: skip
+    else:  # the key's line without its opening "{" or "[", the value, and the comma after it
+        heads = map(operator.getitem, map(convert, map(batch.__getitem__, map(slice, starts, opener_ends))), repeat(_ALL_BUT_LAST))
+        commas = map(_COMMAS.__getitem__, map(batch.__getitem__, map(slice, map((-1).__add__, ends), ends)))
+        pieces = list(map(b"".join, zip(heads, data_values.render(batch, regions), commas)))
+    after = converted_gaps.pop()
+    joined = [b""] * (2 * len(regions))
+    joined[0::2] = converted_gaps
+    joined[1::2] = pieces
+    joined = list(filter(None, joined))  # no text between two regions (or before the first)
+    if ends[-1] < len(batch):
+        joined.append(after)
+    return b"\n".join(joined)
 
 
-def _next_map(codes: bytes, start: int) -> int:
-    """The next map's line from `start` (-1: none); memchr, not a regex's class."""
-    found = [at for at in (codes.find(_KINDS[MAP], start), codes.find(_KINDS[TYPED_FILTER_METADATA], start)) if at != -1]
-    return min(found) if found else -1
+_COMMAS = {b",": b",", b"}": b"", b"]": b""}  # a closing line's last character -> what follows the value
+_ALL_BUT_LAST = slice(None, -1)
 
 
-# a "metadata": { whose first field is not one of a Metadata message's: a Struct, or a matcher
-_METADATA_STRUCT = re.compile(rb"\x84[^\x85\x86\x87]", re.DOTALL)
-
-
-def _data_regions(lines: list[bytes], codes: bytes) -> list[tuple[int, int]]:
-    """(first line, last line) of each value whose keys are data (decode.protojson `_convert`),
-    outermost only, in order. The first line is the key's, ending with the value's "{" or "["."""
-    regions = []
-    for kind in (VERBATIM, FILTER_METADATA):
-        needle = _KINDS[kind]
-        at = codes.find(needle)
-        while at != -1:
-            regions.append((at, _end(lines, codes, at)))
-            at = codes.find(needle, at + 1)
-    for found in _METADATA_STRUCT.finditer(codes):
-        line = found.start()
-        end = _end(lines, codes, line)
-        if _is_struct_metadata(lines, codes, line, end):
-            regions.append((line, end))
-    at = codes.find(_KINDS[SOCKET_MATCHES])
-    while at != -1:  # each item's own "match"
-        end = _end(lines, codes, at)
-        level = _level(lines[at]) + 2
-        found = codes.find(_KINDS[MATCH], at, end)
+def _data_regions(text: bytes, data: list[_Value], socket_matches: list[_Value], metadata: list[_Value],
+                  struct_types: list[_Value]) -> list[_Value]:  # fmt: skip
+    """Each value whose keys are data (decode.protojson `_convert`), outermost only, in order."""
+    regions = list(data)
+    regions += (value for value in metadata if _is_struct_metadata(text, value))
+    for matches in socket_matches:  # each item's own "match"
+        needle = _FIELDS_AT[matches.level + 2] + b'match": '
+        found = text.find(needle, matches.opener_end, matches.closer)
         while found != -1:
-            if _level(lines[found]) == level:
-                regions.append((found, _end(lines, codes, found)))
-            found = codes.find(_KINDS[MATCH], found + 1, end)
-        at = codes.find(_KINDS[SOCKET_MATCHES], at + 1)
-    at = codes.find(_KINDS[STRUCT_TYPE])
-    while at != -1:  # the "value" field of the same object, after its "@type"
-        level = _level(lines[at])
+            end = _line_end(text, found + 1)
+            if text[end - 1] in b"{[":
+                regions.append(_opened(text, found + 1, end))
+            found = text.find(needle, end, matches.closer)
+    for line in struct_types:  # the "value" field of the same object, after its "@type"
+        level = _level(text[line.start : line.end])
         if level > 0:
-            close = codes.find(_LEVELS[level - 1], at + 1)
-            found = codes.find(_KINDS[VALUE], at + 1, close if close != -1 else len(codes))
-            while found != -1 and _level(lines[found]) != level:
-                found = codes.find(_KINDS[VALUE], found + 1, close if close != -1 else len(codes))
-            if found != -1:
-                regions.append((found, _end(lines, codes, found)))
-        at = codes.find(_KINDS[STRUCT_TYPE], at + 1)
+            close = text.find(_CLOSERS[b"{"][level - 1], line.end)
+            close = len(text) if close == -1 else close
+            needle = _FIELDS_AT[level] + b'value": '
+            value = text.find(needle, line.end, close)
+            while value != -1:
+                value_end = _line_end(text, value + 1)
+                if text[value_end - 1] in b"{[":
+                    regions.append(_opened(text, value + 1, value_end))
+                    break
+                value = text.find(needle, value_end, close)
     return _outermost(regions)
 
 
-def _outermost(regions: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _outermost(regions: list[_Value]) -> list[_Value]:
     """The regions not inside another, in order."""
     if len(regions) < 2:
         return regions
     regions.sort()
+    if all(map(operator.lt, map(operator.itemgetter(1), regions), map(operator.itemgetter(0), regions[1:]))):
+        return regions  # none inside another (most batches), found at C speed
     outermost, last_end = [], -1
     for region in regions:
-        if region[0] > last_end:
+        if region.start > last_end:
             outermost.append(region)
-            last_end = region[1]
+            last_end = region.end
     return outermost
 
 
-def _is_struct_metadata(lines: list[bytes], codes: bytes, line: int, end: int) -> bool:
+def _is_struct_metadata(text: bytes, value: _Value) -> bool:
     """A "metadata" value without a Metadata message's fields, and not a MetadataMatcher."""
-    keys = {_key(lines[entry]) for entry in _entries(lines, codes, line, end)}
+    keys = {_key(text[entry : _line_end(text, entry)]) for entry in _entries(text, value)}
     return not keys & _METADATA_KEYS and not _MATCHER_KEYS <= keys
 
 
 _FIELD_NAME_KEY = re.compile(rb' *"[a-z][a-z0-9]*(?:_[a-z0-9]+)+": ')
 
 
-def _sort_maps(lines: list[bytes], codes: bytes, codes_table: _LineCodes, kept_keys: list[int]) -> bytes:
-    """Each map's entries in key order (Go's protojson prints maps sorted), in `lines`; the lines
-    of keys that the camelCase step would take for field names added to `kept_keys`. Returns the
-    codes of the lines as they now are."""
+def _sorted_maps(text: bytes, maps: list[_Value]) -> bytes | None:
+    """`text` with each map's entries in key order (Go's protojson prints maps sorted), or None
+    when all are in order already. A map's entries keep their lines and their length (only a comma
+    moves), so the maps before one that is sorted keep their offsets: they are sorted last first."""
     import orjson
 
-    line = _next_map(codes, 0)
-    while line != -1:
-        end = _end(lines, codes, line)
-        first_end = line + 1 if _one_line(lines[line + 1]) else _end(lines, codes, line + 1)
-        entries = [line + 1] if first_end + 1 == end else _entries(lines, codes, line, end)
-        if len(entries) > 1:
-            bounds = [*entries, end]
-            groups = [lines[bounds[k] : bounds[k + 1]] for k in range(len(entries))]
-            ordered = sorted(groups, key=lambda group: orjson.loads(_key(group[0])))
-            if ordered != groups:
-                for group in ordered:
-                    group[-1] = group[-1].removesuffix(b",")
-                for group in ordered[:-1]:
-                    group[-1] += b","
-                lines[line + 1 : end] = [text for group in ordered for text in group]
-                codes = codes[: line + 1] + bytes(map(codes_table.__getitem__, lines[line + 1 : end])) + codes[end:]
-                entries = _entries(lines, codes, line, end)
-        kept_keys.extend(entry for entry in entries if _FIELD_NAME_KEY.match(lines[entry]))
-        line = _next_map(codes, line + 1)
-    return codes
+    ordered_text = None
+    for found in reversed(maps):
+        source = text if ordered_text is None else ordered_text
+        value = _opened(source, found.start, found.opener_end)  # where it ends now
+        entries = _entries(source, value)
+        if len(entries) < 2:
+            continue
+        bounds = [*entries, value.closer]
+        groups = [bytes(source[bounds[k] : bounds[k + 1] - 1]) for k in range(len(entries))]
+        ordered = sorted(groups, key=lambda group: orjson.loads(_key(group)))
+        if ordered != groups:
+            ordered = [group.removesuffix(b",") for group in ordered]
+            if ordered_text is None:
+                ordered_text = bytearray(text)
+            ordered_text[entries[0] : value.closer - 1] = b",\n".join(ordered)
+    return None if ordered_text is None else bytes(ordered_text)
+
+
+def _kept_keys(text: bytes, maps: list[_Value]) -> list[_Value]:
+    """The lines of map keys that the camelCase step would take for field names, as regions of one
+    line (level -1), kept as they are."""
+    kept = []
+    for value in maps:
+        for entry in _entries(text, value):
+            if _FIELD_NAME_KEY.match(text, entry):
+                kept.append(_Value(entry, _line_end(text, entry), -1, -1, -1))
+    return kept
 
 
 class _DataValues(_Bounded):
-    """(a value's lines inside its brackets, the level of its key's line) -> the value with its
-    keys sorted, laid out as Go's MarshalIndent lays it out there (strings and floats as Go
-    prints them), `indent` spaces further in (a dump nested in a document)."""
+    """(a value's text from its opening bracket to its closing one, the level of its key's line) ->
+    the value with its keys sorted, laid out as Go's MarshalIndent lays it out there (strings and
+    floats as Go prints them), `indent` spaces further in (a dump nested in a document)."""
 
     def __init__(self, indent: int = 0) -> None:
         super().__init__()
         self.newline_pads = [b"\n" + b" " * (4 * level + 8 + indent) for level in range(_MAX_LEVEL + 1)]
 
-    def render(self, lines: list[bytes], codes: bytes, regions: list[tuple[int, int]]) -> list[bytes]:
+    def render(self, text: bytes, regions: list[_Value]) -> list[bytes]:
         """The rendering of each region's value; those not met before are made together."""
-        starts, ends = zip(*regions)
-        # each value's lines inside its brackets, and its level (that of its closing line, an ordinary one)
-        keys = list(zip(map(tuple, map(lines.__getitem__, map(slice, map((1).__add__, starts), ends))), map(codes.__getitem__, ends)))
+        _, _, opener_ends, closers, levels = zip(*regions)
+        # each value's text from its opening bracket to its closing one (after the closing line's spaces)
+        texts = map(text.__getitem__, map(slice, map((-1).__add__, opener_ends), map(operator.add, closers, map((1).__add__, levels))))
+        keys = list(zip(texts, levels))
         values = list(map(self.get, keys))
-        missing: dict[tuple, bytes] = {}
+        missing: dict[tuple[bytes, int], bytes] = {}
         at = -1
         while True:
             try:
                 at = values.index(None, at + 1)
             except ValueError:
                 break
-            if keys[at] not in missing:
-                start, end = regions[at]
-                missing[keys[at]] = lines[start][-1:] + b"\n" + b"\n".join(lines[start + 1 : end + 1]).removesuffix(b",")
+            missing[keys[at]] = keys[at][0]
         if not missing:
             return values
         self._make(missing)

@@ -166,3 +166,33 @@ def test_bad_input_is_still_one_error_line(tmp_path):
     dump.write_bytes(b'{"configs": [{"@type": "type.googleapis.com/envoy.admin.v3.ClustersConfigDump", "a": [}]}')
     result = call_meshctl("pc", "all", "-f", str(dump), "-o", "json")
     assert result.exit_code == 65 and result.stdout == "" and len(result.stderr.splitlines()) == 1
+
+
+def test_nested_maps_metadata_and_keys_that_name_fields_as_the_general_path(monkeypatch):
+    """Maps out of order inside maps out of order (sorted inner first, then the outer: offsets kept),
+    a map key that names a data field ("static_layer": the key is the map's, its value a message),
+    a "metadata" Struct inside a Metadata-holding "metadata", and a TypedStruct one level into an
+    entry; in one batch and cut into small ones."""
+    from meshctl.render import dumpjson
+
+    rbac = {"z_policy": {"permissions": [{"any": True}]}, "a_policy": {"principals": [{"any": True}]}}
+    listener = any_of(
+        "envoy.config.listener.v3.Listener", name="l2",
+        typed_per_filter_config={
+            "z.filter": any_of("x.RBACPerRoute", rbac={"rules": {"policies": rbac}}),
+            "static_layer": any_of("x.Z", per_route={"b_b": 1}),
+            "a.filter": any_of("x.RBACPerRoute", rbac={"rules": {"policies": dict(reversed(rbac.items()))}}),
+        },
+        metadata={"metadata": {"inner_key": {"z": 1, "a": 2}}, "filter_metadata": {"istio": {"b_b": 1, "a_a": 2}}},
+        route_metadata={"metadata": {"filter": "f", "path": [{"key": "k_k"}]}},
+    )  # fmt: skip
+    document = {"configs": [
+        any_of("envoy.admin.v3.ListenersConfigDump", dynamic_listeners=[{"name": f"l{index}", "active_state": {"listener": listener}} for index in range(4)]),
+        any_of("envoy.admin.v3.FutureConfigDump", typed_config=any_of("udpa.type.v1.TypedStruct", type_url="x", value={"z_z": [1.0, {"b": 2, "a": 1}]})),
+    ]}  # fmt: skip
+    data = envoy_json(document)
+    for raw in (False, True):
+        expected = general_path(data, raw)
+        for size in (1 << 20, 1500, 1):
+            monkeypatch.setattr(dumpjson, "_BATCH", size)
+            assert byte_path(data, raw) == expected
