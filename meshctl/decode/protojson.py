@@ -101,6 +101,33 @@ def _sorted_data(value):
     return value
 
 
+# What `_convert` makes of a field's value (`field_value_kind`).
+DATA, MAP, MESSAGE = "data", "map", "message"
+
+
+def field_value_kind(key: str, parent: str, struct_value: bool, value_keys) -> str:
+    """What the projection makes of the value of field `key` (snake_case or camelCase): DATA (kept
+    as it is, keys and all: a Struct), MAP (its keys are data, its values messages converted with
+    no parent) or MESSAGE (converted, `key` the parent of its fields and its items' fields).
+
+    `parent`: the field holding the object (through lists); `struct_value`: the object is an Any of
+    a Struct type (`is_struct_type`); `value_keys`: the value's keys when it is an object, else None.
+    """
+    if key in _VERBATIM_SUBTREES or (struct_value and key == "value") or (parent, key) in _STRUCT_CHILDREN:
+        return DATA
+    if value_keys is not None:
+        if key in _MAPS:
+            return MAP
+        if key == "metadata" and not (_METADATA_FIELDS & value_keys) and not _MATCHER_FIELDS <= value_keys:
+            return DATA
+    return MESSAGE
+
+
+def is_struct_type(type_url) -> bool:
+    """Whether an Any's "@type" names a type whose "value" is a Struct (TypedStruct, Struct, Value)."""
+    return isinstance(type_url, str) and type_url.endswith(_STRUCT_VALUE_TYPES)
+
+
 def _convert(value, convert_key, sort_maps: bool, parent: str = ""):
     if isinstance(value, list):
         return [_convert(item, convert_key, sort_maps, parent) for item in value]
@@ -111,21 +138,24 @@ def _convert(value, convert_key, sort_maps: bool, parent: str = ""):
     result = {}
     for key, item in value.items():
         new_key = convert_key(key)
-        if key in _VERBATIM_SUBTREES or (struct_value and key == "value") or (parent, key) in _STRUCT_CHILDREN:
+        kind = field_value_kind(key, parent, struct_value, item.keys() if isinstance(item, dict) else None)
+        if kind is DATA:
             result[new_key] = convert_data(item)
-        elif key in _MAPS and isinstance(item, dict):
+        elif kind is MAP:
             names = sorted(item) if sort_maps else item
             result[new_key] = {name: _convert(item[name], convert_key, sort_maps) for name in names}
-        elif key == "metadata" and isinstance(item, dict) and not (_METADATA_FIELDS & item.keys()) and not _MATCHER_FIELDS <= item.keys():
-            result[new_key] = convert_data(item)
         else:
             result[new_key] = _convert(item, convert_key, sort_maps, key)
     return result
 
 
 def _is_struct_any(value: dict) -> bool:
-    type_url = value.get("@type")
-    return isinstance(type_url, str) and type_url.endswith(_STRUCT_VALUE_TYPES)
+    return is_struct_type(value.get("@type"))
+
+
+def convert_value(value, parent: str = "", data: bool = False):
+    """`value` as `to_camel` makes it where it is the value of field `parent` (or, `data`, is kept as it is)."""
+    return _sorted_data(value) if data else _convert(value, _camel_key, True, parent)
 
 
 def has_camel_keys(value: dict) -> bool:

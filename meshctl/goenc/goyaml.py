@@ -126,7 +126,7 @@ def resolve_plain(s: str):
     return s
 
 
-def _needs_quotes(s: str) -> bool:
+def needs_quotes(s: str) -> bool:
     """encode.go stringv: a plain string that would read back as something else must be quoted."""
     if type(resolve_plain(s)) is not str:
         return True
@@ -373,7 +373,7 @@ def _string_style(value: str, simple_key: bool) -> int:
     key = (value, simple_key)
     style = _STYLE_CACHE.get(key)
     if style is None:
-        requested = LITERAL if "\n" in value else (DOUBLE if _needs_quotes(value) else PLAIN)
+        requested = LITERAL if "\n" in value else (DOUBLE if needs_quotes(value) else PLAIN)
         style = _select_style(value, requested, simple_key)
         if len(_STYLE_CACHE) > 50_000:
             _STYLE_CACHE.clear()
@@ -585,7 +585,7 @@ class _Emitter:
         for k in sorted_keys(m):
             key = k if isinstance(k, str) else str(k)
             self.write_indent()
-            if (len(key) <= 32 or len(key.encode()) <= 128) and not _BREAK_RE.search(key):
+            if is_simple_key(key):
                 self.node(key, simple_key=True)
                 self.write_indicator(":", False, False, False)
             else:
@@ -604,6 +604,62 @@ class _Emitter:
             self.write_indicator("-", True, False, True)
             self.node(item)
         self.indent = saved
+
+
+def is_simple_key(key: str) -> bool:
+    """Whether go-yaml writes a mapping's key as `key:` (else as `? key` on a line of its own)."""
+    return (len(key) <= 32 or len(key.encode()) <= 128) and not _BREAK_RE.search(key)
+
+
+# Pieces of a document as `marshal` writes them at a given place: each begins at `prefix` (the
+# spaces, and the "- " of list items, before it on its line: the column of its first key or item)
+# and ends with a line break; the document's pieces one after the other are `marshal`'s text.
+
+
+def _ended(emitter: _Emitter) -> str:
+    text = "".join(emitter.out)
+    return text if text.endswith("\n") else text + "\n"  # (a literal block ends with its break)
+
+
+def emit_field(prefix: str, key: str, value=None, *, opened: bool = False) -> str:
+    """A mapping's entry `key: value` (a scalar, or an empty mapping or sequence) at `prefix`; with
+    `opened`, only `key:` (a value written by the pieces after it). `key` must be simple (`is_simple_key`)."""
+    emitter = _Emitter()
+    emitter.out = [prefix]
+    emitter.indent = emitter.column = len(prefix)
+    emitter.node(key, simple_key=True)
+    emitter.write_indicator(":", False, False, False)
+    if not opened:
+        emitter.node(value, in_mapping=True)
+    return _ended(emitter)
+
+
+def emit_item(prefix: str, value) -> str:
+    """A list's item (a scalar, or an empty mapping or sequence) at `prefix`, which ends with "- "."""
+    emitter = _Emitter()
+    emitter.out = [prefix[:-2]]
+    emitter.indent = emitter.column = len(prefix) - 2
+    emitter.write_indicator("-", True, False, True)
+    emitter.node(value)
+    return _ended(emitter)
+
+
+def emit_mapping(prefix: str, mapping: dict) -> str:
+    """A non-empty mapping's entries at `prefix` (the first's; the others at as many spaces)."""
+    emitter = _Emitter()
+    emitter.out = [prefix]
+    emitter.column = len(prefix)
+    emitter.indent = len(prefix) - BEST_INDENT  # block_mapping adds its indent
+    emitter.block_mapping(mapping)
+    return _ended(emitter)
+
+
+def emit_sequence(indent: int, items: list) -> str:
+    """A non-empty sequence that a mapping's key at column `indent` holds, on the lines after the key's."""
+    emitter = _Emitter()
+    emitter.indent = indent
+    emitter.block_sequence(items, indentless=True)
+    return _ended(emitter)
 
 
 def marshal(value) -> str:

@@ -92,10 +92,23 @@ def istioctl_dump_json(data: bytes, raw: bool = False, indent: int = 0) -> tuple
     the first shifted by as many spaces, no newline at its end), as `render.data.to_json` lays out
     a whole document holding it (`pods_json_chunks`).
 
-    None: not a dump laid out as Envoy prints it, or not one this path reads as `parse` does
-    (protobuf JSON input, invalid JSON or UTF-8, no entries, nesting deeper than 126 levels):
-    `full_dump` then decides. Every entry is checked before the first chunk is made, so an error
-    never cuts the output short.
+    None: not a dump this path reads as `parse` does (see `envoy_entries`): `full_dump` then decides.
+    """
+    found = envoy_entries(data)
+    if found is None:
+        return None
+    entries, warnings = found
+    return _chunks(entries, raw, indent), warnings
+
+
+def envoy_entries(data: bytes) -> tuple[list[bytes], list[str]] | None:
+    """The dump's config entries laid out one value per line, one space per level (msgspec), in
+    the order `decode.configdump.parse` keeps them, and the warnings it gives; or None.
+
+    None: not a dump laid out as Envoy prints it, or not one read here as `parse` reads it
+    (protobuf JSON input, invalid JSON or UTF-8, no entries, nesting deeper than 126 levels).
+    Every entry is checked before any is returned, so an error never cuts an output short.
+    (`meshctl.render.dumpyaml` reads the same entries.)
     """
     import msgspec
 
@@ -121,8 +134,7 @@ def istioctl_dump_json(data: bytes, raw: bool = False, indent: int = 0) -> tuple
         else:
             sections.setdefault(name, []).append(text)
     # decode.configdump.from_object keeps known sections grouped, in the order first seen, then the unknown ones
-    entries = [text for texts in sections.values() for text in texts] + unknown
-    return _chunks(entries, raw, indent), warnings
+    return [text for texts in sections.values() for text in texts] + unknown, warnings
 
 
 def _valid_text(data: bytes) -> bool:

@@ -13,7 +13,6 @@ across two strings).
 from __future__ import annotations
 
 import copy
-import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -26,20 +25,7 @@ from meshctl.render.data import to_json
 from meshctl.render.dumpjson import istioctl_dump_json
 
 from helpers import run_meshctl
-from helpers.keys import encodings, key_forms
-
-FORMS = key_forms()
-CASES = [(form.name, how, text, secrets) for form in FORMS for how, text, secrets in encodings(form)]
-PKCS8 = next(form for form in FORMS if form.name == "p256-pkcs8-der")
-B64_KEY = next(text for how, text, _ in encodings(PKCS8) if how == "base64-der")
-
-
-def any_of(type_name: str, **fields) -> dict:
-    return {"@type": f"type.googleapis.com/{type_name}", **fields}
-
-
-def envoy_json(document) -> bytes:
-    return json.dumps(document, indent=1, ensure_ascii=False).encode()
+from helpers.wholedumps import B64_KEY, CASES, any_of, dump_with, envoy_json
 
 
 def redacted_whole(data: bytes, raw: bool = False) -> bytes:
@@ -51,29 +37,6 @@ def byte_path(data: bytes, raw: bool = False) -> bytes:
     streamed = istioctl_dump_json(data, raw)
     assert streamed is not None, "the dump should take the byte path"
     return b"".join(bytes(chunk) for chunk in streamed[0])
-
-
-def dump_with(key: str, clusters: int = 1) -> dict:
-    """A dump holding `key` in every kind of place the byte path makes its output from: a field's
-    line, a list item, a map's key and value, a map key kept as it is (it looks like a field name),
-    a Struct (a data value), a TypedStruct's value, and the same clusters again and again."""
-    items = []
-    for index in range(clusters):
-        items.append({"version_info": "v1", "cluster": any_of(
-            "envoy.config.cluster.v3.Cluster", name=f"outbound|{index}||svc{index}.ns.svc.cluster.local",
-            description=key, alt_names=["a", key, "b"],
-            metadata={"filter_metadata": {"istio": {"secret": key, key: 1}}},
-            typed_extension_protocol_options={key: any_of("x.Options", value=key), "key_like_field": any_of("x.Y", a=key)},
-            transport_socket_matches=[{"name": "m", "match": {"k": key}}],
-            typed_config=any_of("udpa.type.v1.TypedStruct", type_url="type.googleapis.com/x.Y", value={"inline": key}),
-        )})  # fmt: skip
-    return {"configs": [
-        any_of("envoy.admin.v3.BootstrapConfigDump", bootstrap={"node": {"id": "sidecar~1~a.b~b.svc", "metadata": {"KEY": key}}}),
-        any_of("envoy.admin.v3.ClustersConfigDump", version_info="1", dynamic_active_clusters=items),
-        any_of("envoy.admin.v3.SecretsConfigDump", dynamic_active_secrets=[{"name": "default", "secret": any_of(
-            "envoy.extensions.transport_sockets.tls.v3.Secret", name="default",
-            tls_certificate={"private_key": {"inline_string": key}, "certificate_chain": {"inline_bytes": "W3JlZGFjdGVkXQ=="}})}]),
-    ]}  # fmt: skip
 
 
 @pytest.mark.parametrize(("name", "how", "key", "secrets"), CASES, ids=[f"{name}-{how}" for name, how, _, _ in CASES])

@@ -71,6 +71,10 @@ def all_config(
         indent = 0 if one_source(env, where) else POD_RESULT_INDENT
         run_view(env, where, lambda source: source.fetch("config_dump?include_eds"), lambda data: dump_json_view(data, raw, indent), fmt, query)
         return
+    if fmt == "yaml" and not query and one_source(env, where):
+        # The whole dump as YAML: made from its bytes as it is written (render.dumpyaml)
+        run_view(env, where, lambda source: source.fetch("config_dump?include_eds"), lambda data: dump_yaml_view(data, raw), fmt, query)
+        return
     fetch = lambda source: load_dump(source, "config_dump?include_eds")  # noqa: E731
     run_view(env, where, fetch, lambda dump: all_view(dump, filters, fmt, raw, with_headers, now), fmt, query)
 
@@ -88,6 +92,21 @@ def dump_json_view(data: bytes, raw: bool, indent: int = 0) -> ViewOutput:
         return ViewOutput(full_dump(dump, raw), tuple(dump.warnings))
     chunks, warnings = streamed
     return ViewOutput(Serialized(chunks, redacted=True), tuple(warnings))
+
+
+def dump_yaml_view(data: bytes, raw: bool) -> ViewOutput:
+    """The dump's bytes as istioctl's YAML, made while it is written (`istioctl_dump_yaml`);
+    `full_dump` when they are not laid out as Envoy's."""
+    from meshctl.decode.configdump import parse
+    from meshctl.model.tabular import Serialized
+    from meshctl.render.dumpyaml import istioctl_dump_yaml
+
+    streamed = istioctl_dump_yaml(data, raw)
+    if streamed is None:
+        dump = parse(data)
+        return ViewOutput(full_dump(dump, raw), tuple(dump.warnings))
+    chunks, warnings = streamed
+    return ViewOutput(Serialized(chunks, format="yaml"), tuple(warnings))
 
 
 def all_view(dump, filters, fmt: str, raw: bool, with_headers: bool, now) -> ViewOutput:
