@@ -97,21 +97,18 @@ class _Skeleton(_Bounded):
         self.shapes: dict[tuple, int] = {}  # (level, key's text, kind) -> id
 
     def __missing__(self, line: bytes) -> int:
-        content = line.lstrip(b" ")
-        level = len(line) - len(content)
-        if content[-1:] == b",":
-            content = content[:-1]
-        # (a key without an escape ends at the first '": ': its skeleton is found without decoding it)
-        at = content.find(b'": ') if content[:1] == b'"' else -1
-        if at != -1 and content.find(b"\\", 0, at) == -1 and content[: at + 1] != b'"@type"':
-            value = content[at + 3 :]
+        # (a key without an escape: its skeleton is found without decoding it)
+        keyed = _KEYED.match(line)
+        if keyed is not None and keyed.group(1) != b'"@type"':
+            value = line[keyed.end() :]
             kind = OPEN_OBJECT if value == b"{" else OPEN_LIST if value == b"[" else SCALAR
-            shape = (level, content[: at + 1], kind)
+            shape = (keyed.start(1), keyed.group(1), kind)
             found = self.shapes.get(shape)
             if found is None:
-                found = self.shapes[shape] = self._id(level, _split_line(content)[0], kind, False)
+                found = self.shapes[shape] = self._id(shape[0], _split_line(keyed.group(1) + b": 0")[0], kind, False)
         else:
-            found = self._decoded(level, content)
+            content = line.lstrip(b" ")
+            found = self._decoded(len(line) - len(content), content.removesuffix(b","))
         self[line] = found
         return found
 
@@ -169,6 +166,13 @@ class _Lines(_Bounded):
     def _plain(self, line: bytes) -> bytes | None:
         """The line when its value is one go-yaml writes as it is (most of a dump's lines: a name,
         a number), its key's part made once per key; None for the others."""
+        plain = _PLAIN_FIELD.fullmatch(line)
+        if plain is not None:  # (the most common line, in one match)
+            head, text, number = plain.groups()
+            if number is not None:
+                return self._head(head) + b" " + number + b"\n"
+            if text not in _PLAIN_WORDS and text[-1:] != b":" and not text[:1].isdigit():
+                return self._head(head) + b" " + text + b"\n"
         content = line.lstrip(b" ")
         if content[-1:] == b",":
             content = content[:-1]
@@ -241,6 +245,8 @@ class _Contexts(dict):
 _PLAIN_STRING = re.compile(rb"[A-Za-z0-9_/][A-Za-z0-9_./=$()@,|~%+:;<>^*!?&#'\-]*")
 _PLAIN_WORDS = frozenset(word.encode() for word in ("y Y yes Yes YES true True TRUE on On ON n N no No NO false False FALSE off Off OFF null Null NULL").split())
 _PLAIN_NUMBER = re.compile(rb"0|-?[1-9][0-9]{0,17}|true|false|null")  # ("-0" is 0)
+_KEYED = re.compile(rb' *("[^"\\]*"): ')  # a line's key, when it holds no escape
+_PLAIN_FIELD = re.compile(_KEYED.pattern + rb'(?:"(' + _PLAIN_STRING.pattern + rb')"|(' + _PLAIN_NUMBER.pattern + rb")),?")
 
 
 class _Plans(_Bounded):
@@ -399,7 +405,7 @@ class _Maker:
             first_end = text.find(b"\n", start, end)
             first_end = end if first_end == -1 else first_end
             info = self.skeleton.infos[self.skeleton[text[start:first_end]]]
-            fields.append((info[1], info, text[start:end], first_end - start))
+            fields.append((info[1], info, start, first_end, end))
         last: dict[str, tuple] = {}
         for field in fields:
             last[field[0]] = field
@@ -407,19 +413,18 @@ class _Maker:
         type_field = last.get("@type")
         struct = type_field is not None and type_field[1][3]
         for index, name in enumerate(sorted_keys(named)):
-            key, info, field_text, first_length = named[name]
+            key, info, start, first_end, end = named[name]
             prefix = b"- " if index == 0 else b"  "
-            context = ("field", 2, prefix, "", self.raw, struct)
-            if info[2] == OPEN_LIST and len(field_text) > _SPLIT and is_simple_key(name):
-                items = _object_items(field_text, first_length)
+            if info[2] == OPEN_LIST and end - start > _SPLIT and is_simple_key(name):
+                items = _object_items(text, first_end, end)
                 if items is not None:
-                    yield self.contexts[(prefix, not self.raw)][field_text[:first_length]]
+                    yield self.contexts[(prefix, not self.raw)][text[start:first_end]]
                     verbatim = self.raw or field_value_kind(key, "", struct, None) is DATA
                     item_context = ("item", 4, b"  - ", key, verbatim, False)
                     for item in items:
                         yield self.unit(item, item_context)
                     continue
-            yield self.unit(field_text, context)
+            yield self.unit(text[start:end], ("field", 2, prefix, "", self.raw, struct))
 
     def unit(self, text: bytes, context: tuple) -> bytes:
         lines = text.split(b"\n")
@@ -430,17 +435,28 @@ class _Maker:
         return b"".join(map(getitem, contexts, map(lines.__getitem__, order)))
 
 
-def _object_items(field_text: bytes, first_length: int) -> list[bytes] | None:
-    """The text between the "{" and "}" of each object of the list an entry's field holds (all of
-    its items at level 2), when its first and last items are objects with fields; else None.
+def _object_items(text: bytes, start: int, end: int) -> Iterator[bytes] | None:
+    """The text between the "{" and "}" of each object of the list that the entry's field on
+    text[start:end] holds (from the line after the field's own, all of the list's items at level
+    2), when its first and last items are objects with fields; else None.
 
     The cuts are between two objects ("},\n  {" at level 2): a piece may hold several items where
     the list holds other values between objects (`_Planner` then leaves it to `_general_unit`)."""
-    head = field_text[first_length : first_length + 5]
-    tail = field_text.rfind(b"\n  }\n ]")
-    if head != b"\n  {\n" or tail == -1 or field_text[tail + 7 :] not in (b"", b","):
+    tail = text.rfind(b"\n  }\n ]", start, end)
+    if text[start : start + 5] != b"\n  {\n" or tail == -1 or text[tail + 7 : end] not in (b"", b","):
         return None
-    return field_text[first_length + 5 : tail].split(_ITEM_BOUNDARY)
+    return _cut(text, start + 5, tail)
+
+
+def _cut(text: bytes, start: int, end: int) -> Iterator[bytes]:
+    """text[start:end] split at each `_ITEM_BOUNDARY`, a piece at a time (never held whole)."""
+    while True:
+        cut = text.find(_ITEM_BOUNDARY, start, end)
+        if cut == -1:
+            yield text[start:end]
+            return
+        yield text[start:cut]
+        start = cut + len(_ITEM_BOUNDARY)
 
 
 def _general_unit(text: bytes, context: tuple) -> bytes:
