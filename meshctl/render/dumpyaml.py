@@ -36,7 +36,6 @@ from meshctl.goenc.goyaml import is_simple_key, sorted_keys
 _CHUNK = 1 << 20  # bytes of output gathered before a chunk is yielded
 _SPLIT = 1 << 16  # an entry's field holding a list of objects is cut into its items past this size
 _ITEM_BOUNDARY = b"\n  },\n  {\n"  # between two objects of a list held by an entry's field
-_LEVEL_1 = re.compile(rb"\n \"")  # an entry's field (one space per level)
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
 _STRUCT_TYPE = "type.googleapis.com/google.protobuf.Struct"
 
@@ -398,12 +397,8 @@ class _Maker:
 
     def entry(self, text: bytes) -> Iterator[bytes]:
         """An entry (its one-space text) as an item of "configs": its fields sorted, the first after "- "."""
-        starts = [found.start() + 1 for found in _LEVEL_1.finditer(text)]
-        ends = [start - 1 for start in starts[1:]] + [len(text) - 2]  # (the entry's closing "\n}")
         fields = []
-        for start, end in zip(starts, ends):
-            first_end = text.find(b"\n", start, end)
-            first_end = end if first_end == -1 else first_end
+        for start, first_end, end in _level_1_fields(text):
             info = self.skeleton.infos[self.skeleton[text[start:first_end]]]
             fields.append((info[1], info, start, first_end, end))
         last: dict[str, tuple] = {}
@@ -427,12 +422,39 @@ class _Maker:
             yield self.unit(text[start:end], ("field", 2, prefix, "", self.raw, struct))
 
     def unit(self, text: bytes, context: tuple) -> bytes:
+        import orjson
+
         lines = text.split(b"\n")
-        plan = self.plans[(context, tuple(map(self.skeleton.__getitem__, lines)))]
-        if plan is None:
-            return _general_unit(text, context)
-        order, contexts = plan
-        return b"".join(map(getitem, contexts, map(lines.__getitem__, order)))
+        try:
+            plan = self.plans[(context, tuple(map(self.skeleton.__getitem__, lines)))]
+            if plan is None:
+                return _general_unit(text, context)
+            order, contexts = plan
+            return b"".join(map(getitem, contexts, map(lines.__getitem__, order)))
+        except orjson.JSONDecodeError as exc:  # a number past float64 (1e400): valid JSON that `parse` refuses
+            from meshctl.errors import DecodeError
+
+            raise DecodeError(f"config dump is not valid JSON (truncated or corrupt?): {' '.join(str(exc).split())}") from None
+
+
+def _level_1_fields(text: bytes) -> Iterator[tuple[int, int, int]]:
+    """(start, end of its first line, end) of each field of an entry's one-space text. A field
+    whose value opens on its line ends at the next line at level 1 that closes a value: found by
+    one search (` ]` or ` }` after a line break), not line by line."""
+    start, stop = 2, len(text) - 2  # (between the entry's "{\n" and "\n}")
+    while start < stop:
+        first_end = text.find(b"\n", start, stop)
+        if first_end == -1:
+            first_end = stop
+        opened = text[first_end - 1 : first_end]
+        end = first_end
+        if opened in (b"{", b"["):
+            close = text.find(b"\n ]" if opened == b"[" else b"\n }", first_end - 1, stop)
+            end = text.find(b"\n", close + 1, stop) if close != -1 else -1
+            if end == -1:
+                end = stop
+        yield start, first_end, end
+        start = end + 1
 
 
 def _object_items(text: bytes, start: int, end: int) -> Iterator[bytes] | None:

@@ -85,6 +85,21 @@ def test_keys_given_twice_and_keys_that_camelcase_alike(split):
     assert byte_path(data) == general_path(data)
 
 
+def test_numbers_as_json_text_gives_them(split):
+    """Numbers are read as `parse` reads them (orjson): "-0" is 0, past 64 bits a float, 1.0 is 1."""
+    numbers = b'"a": -0, "b": 18446744073709551616, "c": -9223372036854775809, "d": 1.0, "e": 1E5, "f": -0.0, "g": 1e-400, "h": 123456789012345678'
+    data = b'{"configs": [{"@type": "type.googleapis.com/envoy.admin.v3.ClustersConfigDump", "version_info": "1", "static_clusters": [{%s}, {%s}]}]}'
+    assert byte_path(data % (numbers, numbers)) == general_path(data % (numbers, numbers))
+
+
+def test_a_number_past_float64_is_one_error_line(tmp_path):
+    """1e400 is valid JSON that `parse` refuses: exit 65 and one line (after what was written before it)."""
+    dump = tmp_path / "dump.json"
+    dump.write_bytes(b'{"configs": [{"@type": "type.googleapis.com/envoy.admin.v3.ClustersConfigDump", "version_info": "1", "x": 1e400}]}')
+    result = call_meshctl("pc", "all", "-f", str(dump), "-o", "yaml")
+    assert result.exit_code == 65 and result.stderr.startswith("meshctl: error: config dump is not valid JSON") and len(result.stderr.splitlines()) == 1
+
+
 def test_struct_types_decide_which_values_are_data(split):
     """A TypedStruct's (Struct's, Value's) "value" is data, also when its "@type" comes after it or
     is given twice; another message's "value" is not."""
