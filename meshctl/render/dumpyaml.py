@@ -177,7 +177,7 @@ class _Lines(_Bounded):
             content = content[:-1]
         head, value = b"", content
         if content[:1] == b'"':
-            at = content.find(b'": ')
+            at = content.find(b'": ', 1)  # (not the opening quote: the item ": " is a string, not a key)
             if at != -1:
                 head, value = content[: at + 1], content[at + 3 :]
                 if head.find(b"\\") != -1:

@@ -85,6 +85,13 @@ def test_keys_given_twice_and_keys_that_camelcase_alike(split):
     assert byte_path(data) == general_path(data)
 
 
+@pytest.mark.parametrize("text", [": ", ": x", '": ', '"', '": "', "a\\\": b", ":", " : "])
+def test_strings_that_look_like_a_key_are_items_and_values(text, split):
+    """A list item or a value whose JSON text holds '": ' (its opening quote, then ": ") is a string, not a key."""
+    data = envoy_json(random_dump([text, [text, {"k": text}]]))
+    assert byte_path(data) == general_path(data)
+
+
 def test_numbers_as_json_text_gives_them(split):
     """Numbers are read as `parse` reads them (orjson): "-0" is 0, past 64 bits a float, 1.0 is 1."""
     numbers = b'"a": -0, "b": 18446744073709551616, "c": -9223372036854775809, "d": 1.0, "e": 1E5, "f": -0.0, "g": 1e-400, "h": 123456789012345678'
