@@ -1395,3 +1395,86 @@ def test_plaintext_has_no_server_name_for_a_wildcard_chain():
     view = next(iter(listeners(make_dump(listeners=(listener,)))))
     side = server_side(view, port=9080, ip=REVIEWS_IP, transport="raw_buffer", alpn=(), sni="")
     assert (side.mode, side.chain) == (PLAINTEXT_ONLY, "0.0.0.0_9080")
+
+
+# --- what runs under load once counted as timeouts: each pinned (docs/testing.md, "Timeouts") -----------------
+
+
+def test_an_endpoint_without_an_ip_keeps_the_address_eds_gives_it():
+    # A pipe or an internal listener has no socket_address: the endpoint is named as `pc endpoint` names it.
+    from meshctl.analyze.mtls import upstream_endpoints
+
+    cluster = {"name": "c", "type": "STATIC", "load_assignment": {"cluster_name": "c", "endpoints": [{"lb_endpoints": [
+        {"endpoint": {"address": {"pipe": {"path": "/var/run/app.sock"}}}},
+        {"endpoint": {"address": {"socket_address": {"port_value": 9080}}}},
+    ]}]}}  # fmt: skip
+    assert upstream_endpoints(cluster, {}, True) == [("/var/run/app.sock", 0, {}), (":9080", 9080, {})]
+
+
+def test_a_secret_and_a_reference_without_a_name_are_both_the_empty_name():
+    # proto3 JSON leaves out an empty string: a secret named "" is written without "name", and so is a reference to it.
+    from meshctl.analyze.mtls.client import secret_index, secret_problems
+
+    index = secret_index(make_dump(secrets={"static_secrets": [{"secret": {"tls_certificate": {}}}]}))
+    assert index == {"": ("STATIC", None)}
+    assert secret_problems([""], index, "SRC", None) == ([], ["SRC SDS secret : STATIC"])
+    assert secret_problems(["XXXX"], index, "SRC", None) == (["SRC has no SDS secret XXXX (not pushed by the agent yet?)"], [])
+
+
+def test_client_evidence_names_each_sds_source():
+    from meshctl.analyze.mtls.client import client_evidence
+    from meshctl.analyze.tls import ConfigSource, TlsRow
+
+    sources = (ConfigSource("envoy_grpc", "sds-grpc", ("./sock",)), ConfigSource("file", target="/etc/certs/root.yaml"))
+    row = TlsRow("c", "active", None, "", "mTLS", "tls", cert_secrets=("default",), validation_secrets=("ROOTCA",), sds_sources=sources)
+    assert client_evidence(row)[-1] == "cert default; trust ROOTCA via sds-grpc -> ./sock, file:/etc/certs/root.yaml"
+
+
+def test_choose_clusters_searches_the_clusters_it_is_given():
+    # The caller decodes SRC's clusters once for a big dump and passes them: they are what is searched.
+    from meshctl.analyze.mtls import Destination, choose_clusters
+    from meshctl.decode.resources import clusters as decoded_clusters
+
+    src = make_dump(**client(with_route=False))
+    destination = Destination("reviews:9080", "reviews", 9080)
+    assert [c.cluster for c in choose_clusters(src, destination, list(decoded_clusters(src)))] == [REVIEWS_CLUSTER]
+    assert choose_clusters(src, destination, []) == []
+
+
+def test_san_mismatch_lists_each_uri_and_dns_san_of_dsts_certificate():
+    import base64
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from meshctl.sandbox.certs import TestCA
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.timezone.utc)
+    sans = x509.SubjectAlternativeName([x509.UniformResourceIdentifier(spiffe("ratings")), x509.DNSName("ratings.default.svc")])
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([])).issuer_name(x509.Name([])).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now - datetime.timedelta(minutes=1)).not_valid_after(now + datetime.timedelta(hours=1))
+            .add_extension(sans, critical=True).sign(key, hashes.SHA256()))  # fmt: skip
+    ca = TestCA()
+    dst_secrets = istio_secrets(ca, sa="reviews")
+    dst_secrets["dynamic_active_secrets"][0] = {"name": "default", "version_info": "1", "secret": {"name": "default", "tls_certificate": {
+        "certificate_chain": {"inline_bytes": base64.b64encode(cert.public_bytes(Encoding.PEM)).decode()}}}}  # fmt: skip
+    result = _only(_with_pods(client(secrets=istio_secrets(ca)), None, dst=make_dump(**server("STRICT", secrets=dst_secrets))))
+    assert result.problems == (f"DST presents {spiffe('ratings')},ratings.default.svc but SRC accepts only {SAN}",)
+
+
+def test_without_eds_and_without_a_port_each_cluster_is_judged_on_its_service_port():
+    # "reviews" names no port: SRC's cluster outbound|9080||reviews... connects on 9080, where DST is STRICT
+    # (its catch-all chain, for no port, is PERMISSIVE): plaintext endpoints fail there.
+    from meshctl.analyze.mtls import Destination, explain_mtls
+
+    explanation = explain_mtls(make_dump(**client(eds=False)), Destination("reviews", "reviews", None), make_dump(**server("STRICT")))
+    (path,) = explanation.paths
+    assert [(e.address, e.verdict, e.server.port, e.server.mode, e.server.chain) for e in path.endpoints] == [
+        ("endpoints with tlsMode=istio", VERDICT_MTLS, 9080, STRICT, "0.0.0.0_9080"),
+        ("endpoints without metadata", VERDICT_FAIL, 9080, STRICT, ""),
+    ]
+    assert path.endpoints[1].problems == ("no filter chain of DST's virtualInbound accepts raw_buffer on port 9080: Envoy closes the connection",)

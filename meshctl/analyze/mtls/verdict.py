@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from meshctl.analyze.envoy import listener_port
+from meshctl.analyze.envoy import listener_port, parse_subset_key
 from meshctl.analyze.mtls.client import (
     ClusterChoice,
     Destination,
@@ -410,8 +410,11 @@ def _path(ctx: _Context, choice: ClusterChoice, view: ClusterView | None, assign
         # Without EDS: one hypothetical endpoint per match, and one without metadata.
         hypothetical = [(f"endpoints with {row.match_text}", dict(row.match)) for row in rows if row.match]
         hypothetical.append(("endpoints without metadata", {}))
+        # A destination without a port ("reviews") goes to each cluster on its own service port (outbound|9080||...):
+        # DST's chain for that port decides, not the chain for no port.
+        port = destination.port or parse_subset_key(view.name)[3]
         for address, metadata in hypothetical:
-            results.append(_endpoint_result(ctx, address, None, destination.port or 0, metadata, select_socket(view.raw, rows, metadata), server, target))
+            results.append(_endpoint_result(ctx, address, None, port, metadata, select_socket(view.raw, rows, metadata), server, target))
         return PathResult(view.name, view.state, choice.selected_by, _distinct_results(results), tuple(problems), endpoints_known=False)
     if choice.only_ips:
         endpoints = [ep for ep in endpoints if ep[0] in choice.only_ips]
