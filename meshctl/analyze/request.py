@@ -50,8 +50,9 @@ from meshctl.analyze.envoymatch import (
 )
 from meshctl.analyze.mtls import VERDICT_FAIL, EndpointTls, inbound_listener, is_ip, select_chain, workload_ips, workload_name
 from meshctl.analyze.rbac import PEER_PRINCIPAL_KEY, Facts, run_rbac_filter
+from meshctl.analyze.tls import PLAINTEXT
 from meshctl.decode.configdump import ConfigDump
-from meshctl.decode.resources import clusters, ecds_filters, listeners, load_assignments, routes
+from meshctl.decode.resources import clusters, ecds_filters, listeners, load_assignments, locality_string, routes
 from meshctl.errors import DecodeError
 from meshctl.model.views import WARMING, ClusterView, ListenerView
 
@@ -256,9 +257,9 @@ class _Stop(Exception):
         self.outcome = outcome
 
 
-def _unknown(reason: str, who: str, upstream: str = "") -> _Stop:
-    text = reason if reason.startswith("unknown") else f"unknown: {reason}"
-    return _Stop(Outcome(UNKNOWN, None, text, upstream=upstream, decided_by=who, unknown=text))
+def _unknown(reason: str, who: str) -> _Stop:
+    text = f"unknown: {reason}"
+    return _Stop(Outcome(UNKNOWN, None, text, decided_by=who, unknown=text))
 
 
 def _value(value):
@@ -562,7 +563,7 @@ class RequestExplainer:
         name = route.get("name") or f"#{picked.index}"
         if isinstance(route.get("direct_response"), Mapping):
             response = route["direct_response"]
-            status = int(response.get("status", 0))
+            status = int(response["status"])  # required (200-599): Envoy rejects a direct response without one
             body = ((response.get("body") or {}).get("inline_string")) if isinstance(response.get("body"), Mapping) else None
             note = f" (body {body!r})" if body else ""
             raise _Stop(Outcome(DIRECT, status, f"{status} direct response from {http.who} route {name}{note}", decided_by=http.who))
@@ -611,12 +612,8 @@ class RequestExplainer:
 
     def _after_route(self, request: HttpRequest, http: _Http, target: tuple[str, int | None, dict], notes: list[str]) -> Outcome:
         cluster, weight, action = target
-        try:
-            outcome = self._upstream(request, http, cluster, action, notes)
-        except _Stop as stop:
-            outcome = stop.outcome
-        if not outcome.upstream:
-            outcome.upstream = cluster
+        outcome = self._upstream(request, http, cluster, action, notes)
+        outcome.upstream = cluster
         outcome.weight = weight
         return outcome
 
@@ -625,21 +622,20 @@ class RequestExplainer:
         code = _enum(action.get("cluster_not_found_response_code"), NOT_FOUND_CODES, list(NOT_FOUND_CODES.values()), 503)
         if view is None or view.state == WARMING:
             why = "is warming (not usable yet)" if view is not None else "does not exist"
-            return Outcome(NO_CLUSTER, code, f"{code} cluster {cluster} {why} on SRC (NC)", upstream=cluster, decided_by="SRC")
+            return Outcome(NO_CLUSTER, code, f"{code} cluster {cluster} {why} on SRC (NC)", decided_by="SRC")
         headers = http.headers.copy()
         _apply_header_mutations(headers, http.route, action)
-        evidence = [f"SRC cluster {cluster} ({view.state}, {view.raw.get('type', 'EDS')})"]
+        evidence = [f"SRC cluster {cluster} ({view.state}, {view.raw.get('type', 'STATIC')})"]  # STATIC: the enum's zero value, left out
         if view.raw.get("type") == "ORIGINAL_DST":
             ip = request.host if is_ip(request.host) else None
             if ip is None:
-                return Outcome(UNKNOWN, None, f"unknown: {cluster} sends to the original destination, whose IP is not known", upstream=cluster,
+                return Outcome(UNKNOWN, None, f"unknown: {cluster} sends to the original destination, whose IP is not known",
                                decided_by="SRC", unknown=f"original destination of {request.host} not evaluated", evidence=evidence)  # fmt: skip
-            endpoints = [(ip, request.port, {}, "", 0)]
+            endpoints = [(ip, request.port, {}, "")]
             evidence.append(f"  ORIGINAL_DST: connects to {ip}:{request.port}")
         else:
             found = self._endpoints(view, evidence, notes)
             if isinstance(found, Outcome):
-                found.upstream = cluster
                 found.evidence = evidence + found.evidence
                 return found
             endpoints = found
@@ -649,10 +645,9 @@ class RequestExplainer:
             notes.append("DST's dump does not say its IPs (node metadata INSTANCE_IPS): its inbound config is applied to every endpoint")
         elif self.dst is not None and not {ip for ip, *_ in endpoints} & dst_ips:
             notes.append(f"DST ({','.join(sorted(dst_ips))}) is not an endpoint of {cluster}: the request does not reach DST")
-        for ip, port, metadata, locality, _priority in endpoints:
+        for ip, port, metadata, locality in endpoints:
             applies = self.dst is not None and (not dst_ips or ip in dst_ips)
             outcome = self._through(headers, view, ip, port, metadata, applies)
-            outcome.upstream = cluster
             outcome.evidence = [*evidence, f"  endpoint {ip}:{port}{f' (locality {locality})' if locality else ''}", *outcome.evidence]
             kept = outcomes.setdefault(outcome.key(), outcome)
             kept.endpoints = tuple(dict.fromkeys((*kept.endpoints, f"{ip}:{port}")))
@@ -661,7 +656,7 @@ class RequestExplainer:
         return _combine(list(outcomes.values()))
 
     def _endpoints(self, view: ClusterView, evidence: list[str], notes: list[str]):
-        """The endpoints Envoy may pick (ip, port, socket-match metadata, locality, priority), or an Outcome."""
+        """The endpoints Envoy may pick (ip, port, socket-match metadata, locality), or an Outcome."""
         raw = view.raw
         if isinstance(raw.get("load_assignment"), Mapping) and raw.get("type") != "EDS":
             assignment = raw["load_assignment"]
@@ -677,8 +672,8 @@ class RequestExplainer:
         for group in assignment.get("endpoints") or []:
             if not isinstance(group, Mapping):
                 continue
-            locality = "/".join(str(group.get("locality", {}).get(k, "")) for k in ("region", "zone", "sub_zone")).strip("/") if isinstance(group.get("locality"), Mapping) else ""
-            priority = int(group.get("priority", 0) or 0)
+            locality = locality_string(group["locality"] if isinstance(group.get("locality"), Mapping) else None)
+            priority = int(group.get("priority") or 0)
             for item in group.get("lb_endpoints") or []:
                 if not isinstance(item, Mapping):
                     continue
@@ -710,7 +705,7 @@ class RequestExplainer:
         else:
             return Outcome(NO_HEALTHY, 503, f"503 no healthy upstream: no healthy endpoint in {view.name} (UH)", decided_by="SRC")
         evidence.append(f"  {len(chosen)} of {len(hosts)} endpoints eligible (health from EDS; active health checks and outlier ejection are not in a config dump)")
-        return [h[:5] for h in chosen]
+        return [h[:4] for h in chosen]
 
     def _through(self, headers: Headers, view: ClusterView, ip: str, port: int, metadata, applies: bool) -> Outcome:
         """The connection to one endpoint (TLS from `explain mtls`), then DST's side."""
@@ -741,7 +736,8 @@ class RequestExplainer:
             evidence.append("DST has no inbound listener: the app receives the request directly")
             return Outcome(FORWARDED, None, "", decided_by="app", evidence=evidence)
         row = tls.tls
-        is_tls = row.mode not in ("plaintext",) and bool(row.transport_socket) and "raw_buffer" not in row.transport_socket.split(">")[-1]
+        # explain mtls's mode is plaintext exactly when the socket ends in raw_buffer (internal_upstream's default).
+        is_tls = row.mode != PLAINTEXT
         if is_tls:
             chain = select_chain(listener.raw, port=port, ip=ip, transport="tls", alpn=row.alpn, sni=row.sni)
         else:
@@ -752,19 +748,17 @@ class RequestExplainer:
         # DST's walk goes on the endpoint's evidence as it happens: a network filter that closes the connection keeps it.
         http = _Http(self.dst, "DST", headers.copy(), evidence=evidence)
         http.evidence.append(f"DST listener {listener.name}, filter chain {chain.get('name') or '(unnamed)'}")
-        facts = self._dst_facts(http.headers, tls, ip, port, chain, is_tls)
+        facts = self._dst_facts(http.headers, tls, ip, port, is_tls)
         manager = self._network_filters(chain, http, facts)
         if manager is None:
             raise _unknown("DST's filter chain has no HTTP connection manager and no tcp_proxy: not evaluated", "DST")
         if isinstance(manager, str):
             evidence.append(f"  tcp_proxy -> {manager}")
             return Outcome(FORWARDED, None, "", decided_by="app", evidence=evidence)
-        if manager.get("forward_client_cert_details") not in (None, "SANITIZE"):
-            facts.unknown_headers = {**facts.unknown_headers, "x-forwarded-client-cert": "set by DST's Envoy"}
         self._http_stage(manager, http, facts)
         return self._dst_action(http)
 
-    def _dst_facts(self, headers: Headers, tls, ip: str, port: int, chain: Mapping, is_tls: bool) -> Facts:
+    def _dst_facts(self, headers: Headers, tls, ip: str, port: int, is_tls: bool) -> Facts:
         server = tls.server
         terminates = bool(server and server.terminates_tls) if is_tls else False
         asks_cert = bool(server and (server.require_client_certificate or server.validation_secrets))
@@ -865,7 +859,7 @@ def _per_route(route: _Route | None, filter_name: str) -> tuple[str, dict] | Non
     if route is None:
         return None
     for holder in (route.route, route.vhost, route.config):
-        configs = holder.get("typed_per_filter_config") if isinstance(holder, Mapping) else None
+        configs = holder.get("typed_per_filter_config")  # _pick_route keeps the three as dicts
         if isinstance(configs, Mapping) and isinstance(configs.get(filter_name), Mapping):
             typed = configs[filter_name]
             type_name = str(typed.get("@type", "")).rpartition("/")[2]
@@ -1069,8 +1063,9 @@ def route_matches(match: Mapping, headers: Headers) -> bool | Unknown:
 def _fraction(runtime: Mapping) -> str:
     """``30% (runtime key routing.x may override)`` from a RuntimeFractionalPercent."""
     default = runtime.get("default_value") if isinstance(runtime.get("default_value"), Mapping) else {}
-    scale = {"HUNDRED": 100, "TEN_THOUSAND": 10_000, "MILLION": 1_000_000}.get(str(default.get("denominator", "HUNDRED")), 100)
-    share = f"{100 * int(default.get('numerator', 0) or 0) / scale:g}% of requests"
+    # HUNDRED is the enum's zero value, which proto3 JSON leaves out; an unknown name counts as it too.
+    scale = {"TEN_THOUSAND": 10_000, "MILLION": 1_000_000}.get(str(default.get("denominator")), 100)
+    share = f"{100 * int(default.get('numerator') or 0) / scale:g}% of requests"
     return f"{share}; runtime key {runtime['runtime_key']} may override" if runtime.get("runtime_key") else share
 
 
@@ -1094,8 +1089,14 @@ def describe_route_match(match: Mapping) -> str:
 
 def _apply_header_mutations(headers: Headers, route: _Route | None, action: Mapping) -> None:
     """request_headers_to_add/remove of the weighted cluster, route, virtual host, route config,
-    in Envoy's order (the most specific applied last wins), and host/prefix rewrites."""
-    holders = [route.config, route.vhost, route.route, action] if route is not None else [action]
+    in Envoy's order, and host/prefix rewrites."""
+    # RouteEntryImplBase::finalizeRequestHeaders: the weighted cluster's first, then the route's, the virtual
+    # host's and the route configuration's, a later one overwriting an earlier one (the route configuration's
+    # win); most_specific_header_mutations_wins turns the three round (measured with Envoy 1.40).
+    levels = [route.route, route.vhost, route.config] if route is not None else []
+    if route is not None and route.config.get("most_specific_header_mutations_wins") is True:
+        levels.reverse()
+    holders = [action, *levels]
     for holder in holders:
         for name in holder.get("request_headers_to_remove") or []:
             headers.remove(str(name))

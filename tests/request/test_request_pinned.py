@@ -24,7 +24,7 @@ from meshctl.analyze.request import (
     parse_header,
     src_routes_host,
 )
-from meshctl.sandbox.resources import LISTENER, ROUTE
+from meshctl.sandbox.resources import CLUSTER, LISTENER, ROUTE
 
 from helpers.meshdata import SLEEP, SLEEP_PORT, client_dump, client_served, server_dump, server_served
 
@@ -635,6 +635,7 @@ def test_plaintext_to_dst_without_an_inbound_listener_reaches_the_app():
 # --- SRC: HTTP filters, in order (the sandbox client has cors, fault, router) ---------------------------------
 
 RBAC_TYPE = "type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC"
+TCP_PROXY_TYPE = "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy"
 DENY_ALL = {"@type": RBAC_TYPE, "rules": {"action": "DENY", "policies": {"deny-all": {"permissions": [{"any": True}], "principals": [{"any": True}]}}}}
 EXT_AUTHZ_TYPE = "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz"
 
@@ -1220,3 +1221,651 @@ def test_an_rbac_filter_disabled_by_filter_config_hands_the_request_on():
     outcome = only(explain_with(with_filters(DENY_FILTER, second, per_route=off), req(), dst=False))
     assert (outcome.kind, outcome.policy) == ("denied", "deny-all")
     assert "  filter second-rbac: DENY: denied by deny-all" in explain_with(with_filters(DENY_FILTER, second, per_route=off), req(), dst=False).evidence
+
+
+def _http_chain_network_rbac(served, typed_config: dict) -> None:
+    """A network RBAC filter in front of DST's HTTP connection manager (chain 0.0.0.0_15080)."""
+    chain = next(c for c in served[LISTENER][0]["filter_chains"] if c["name"].endswith("_15080"))
+    typed = {"@type": "type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC", "stat_prefix": "tcp.", **typed_config}
+    chain["filters"].insert(0, {"name": "envoy.filters.network.rbac", "typed_config": typed})
+
+
+def test_network_rbac_sees_no_http_headers():
+    # A network filter runs on the connection, before any request: a header permission never matches there.
+    served = server_served()
+    get = {"header": {"name": ":method", "string_match": {"exact": "GET"}}}
+    _http_chain_network_rbac(served, {"rules": {"action": "DENY", "policies": {"deny-get": {"permissions": [get], "principals": [{"any": True}]}}}})
+    outcome = only(explain_to_server(served))
+    assert (outcome.kind, outcome.decided_by) == (FORWARDED, "app")
+    assert "  network RBAC: DENY: allowed (no policy matched)" in outcome.evidence
+
+
+def test_network_rbac_shadow_rules_do_not_write_the_http_rbac_metadata():
+    # Envoy's network RBAC filter writes its shadow result under envoy.filters.network.rbac: Istio's CUSTOM
+    # ext_authz, enabled by envoy.filters.http.rbac metadata, does not see it.
+    served = server_served()
+    shadow = {"action": "DENY", "policies": {"istio-ext-authz-net": {"permissions": [{"any": True}], "principals": [{"any": True}]}}}
+    _http_chain_network_rbac(served, {"shadow_rules": shadow, "shadow_rules_stat_prefix": "istio_ext_authz_"})
+    outcome = only(explain_to_server(served))
+    assert (outcome.kind, outcome.decided_by) == (FORWARDED, "app")
+    assert "  filter envoy.filters.http.ext_authz: skipped (no CUSTOM policy matched: filter_enabled_metadata)" in outcome.evidence
+
+
+def test_endpoint_groups_of_a_mixed_verdict_list_their_endpoints():
+    # DST at two IPs, both endpoints (503 UH on DST: one outcome), and a plaintext endpoint to DST's STRICT port (503 TLS).
+    from meshctl.decode.configdump import from_object
+
+    from helpers.meshdata import SERVER, document
+
+    served_client = client_served(SLEEP)
+    _httpbin_endpoints(served_client, {"lb_endpoints": [_endpoint("127.0.10.2"), _endpoint("127.0.10.3"),
+                                                        _endpoint("127.0.10.2", port=15081, sidecar=False)]})  # fmt: skip
+    served = server_served()
+    next(c for c in served[CLUSTER] if c["name"] == "inbound|15080||")["load_assignment"]["endpoints"] = []
+    doc = document(served, SERVER)
+    doc["configs"][0]["bootstrap"]["node"]["metadata"]["INSTANCE_IPS"] = "127.0.10.2,127.0.10.3"
+    outcome = only(RequestExplainer(client_dump(SLEEP, served_client), from_object(doc)).explain(req()))
+    assert outcome.endpoints == ("127.0.10.2:15080", "127.0.10.3:15080", "127.0.10.2:15081")
+    assert outcome.summary.startswith(
+        "unknown: depends on the endpoint Envoy picks: 503 no healthy upstream: DST's inbound|15080|| has no endpoints (UH) [127.0.10.2:15080,127.0.10.3:15080] | 503 will fail: TLS: "
+    )
+    assert outcome.summary.endswith(" [127.0.10.2:15081]")
+    assert (outcome.upstream, outcome.decided_by) == (HTTPBIN, "SRC")
+
+
+# --- DST: which inbound listener and filter chain the connection lands on ----------------------------------------
+
+
+def _plaintext_client() -> dict:
+    """The sleep client with httpbin's one endpoint without tlsMode metadata: SRC connects in plaintext."""
+    served = client_served(SLEEP)
+    _httpbin_endpoints(served, {"lb_endpoints": [_endpoint("127.0.10.2", sidecar=False)]})
+    return served
+
+
+def _chain_copy(served, name: str, **match) -> dict:
+    """A copy of DST's HTTP chain (0.0.0.0_15080) named `name`, with more filter_chain_match criteria."""
+    import copy
+
+    chain = copy.deepcopy(served[LISTENER][0]["filter_chains"][0])
+    chain["name"] = name
+    chain["filter_chain_match"] = {**chain["filter_chain_match"], **match}
+    return chain
+
+
+def _plaintext_chains_first(served, matches: dict) -> None:
+    """Plaintext (raw_buffer) copies of DST's HTTP chain on port 15080, one per name with its extra
+    filter_chain_match criteria, in front of DST's chains."""
+    chains = []
+    for name, extra in matches.items():
+        chain = _chain_copy(served, name)
+        chain["filter_chain_match"] = {"destination_port": 15080, "transport_protocol": "raw_buffer", **extra}
+        del chain["transport_socket"]
+        chains.append(chain)
+    served[LISTENER][0]["filter_chains"][:0] = chains
+
+
+def _dst_chain_line(outcome) -> str:
+    return next(line for line in outcome.evidence if line.startswith("DST listener "))
+
+
+@pytest.mark.parametrize(("inspector", "chain"), [(True, "plain-http"), (False, "plain-tcp")])
+def test_plaintext_to_dst_takes_the_http_chain_only_when_an_http_inspector_detects_http(inspector, chain):
+    # Istio's PERMISSIVE ports: raw_buffer chains with and without application_protocols http/1.1;
+    # only the http_inspector listener filter gives a plaintext connection an ALPN value.
+    served = server_served()
+    _plaintext_chains_first(served, {"plain-http": {"application_protocols": ["http/1.1"]}, "plain-tcp": {}})
+    if inspector:
+        served[LISTENER][0]["listener_filters"].append({"name": "envoy.filters.listener.http_inspector"})
+    outcome = only(explain_to_server(served, served_client=_plaintext_client()))
+    assert _dst_chain_line(outcome) == f"DST listener virtualInbound, filter chain {chain}"
+
+
+def test_dst_chain_by_destination_ip_and_server_name():
+    served = server_served()
+    other_ip = _chain_copy(served, "other-ip", prefix_ranges=[{"address_prefix": "10.9.9.9", "prefix_len": 32}])
+    by_name = _chain_copy(served, "by-sni", server_names=["outbound_.9080_._.httpbin.foo.svc.cluster.local"])
+    served[LISTENER][0]["filter_chains"][:0] = [other_ip]
+    assert _dst_chain_line(only(explain_to_server(served))) == "DST listener virtualInbound, filter chain 0.0.0.0_15080"
+    served[LISTENER][0]["filter_chains"][:0] = [by_name]
+    assert _dst_chain_line(only(explain_to_server(served))) == "DST listener virtualInbound, filter chain by-sni"
+
+
+def test_dst_per_port_inbound_listener_before_virtual_inbound():
+    # Istio before 1.8: one INBOUND listener per port, no virtualInbound.
+    served = server_served()
+    served[LISTENER][0]["name"] = "127.0.10.2_15080"
+    outcome = only(explain_to_server(served))
+    assert _dst_chain_line(outcome) == "DST listener 127.0.10.2_15080, filter chain 0.0.0.0_15080"
+    assert outcome.evidence[-1] == "  -> the app"
+
+
+def test_tls_without_alpn_finds_no_chain_of_dst_that_asks_for_istios():
+    # DST's chains name Istio's ALPN values; a client TLS context without alpn_protocols offers none in its
+    # ClientHello, so no chain matches and DST's Envoy closes the connection.
+    served_client = client_served(SLEEP)
+    cluster = next(c for c in served_client[CLUSTER] if c["name"] == HTTPBIN)
+    for entry in cluster["transport_socket_matches"]:
+        entry["transport_socket"].get("typed_config", {}).get("common_tls_context", {}).pop("alpn_protocols", None)
+    outcome = only(explain_to_server(server_served(), served_client=served_client))
+    assert (outcome.kind, outcome.status, outcome.decided_by) == ("connection_failure", 503, "DST")
+    assert outcome.summary == "503 DST's virtualInbound has no filter chain for this connection: it closes it"
+
+
+def test_dst_chain_without_an_http_connection_manager_or_with_tcp_proxy():
+    served = server_served()
+    chain = served[LISTENER][0]["filter_chains"][0]
+    del chain["name"]
+    chain["filters"] = []
+    outcome = only(explain_to_server(served))
+    assert (outcome.kind, outcome.decided_by) == (UNKNOWN, "DST")
+    assert outcome.unknown == "unknown: DST's filter chain has no HTTP connection manager and no tcp_proxy: not evaluated"
+    assert "DST listener virtualInbound, filter chain (unnamed)" in outcome.evidence
+    chain["filters"] = [{"name": "envoy.filters.network.tcp_proxy", "typed_config": {"@type": TCP_PROXY_TYPE, "cluster": "inbound|15080||"}}]
+    outcome = only(explain_to_server(served))
+    assert (outcome.kind, outcome.status, outcome.decided_by) == (FORWARDED, None, "app")
+    assert outcome.summary == f"200-bound via {HTTPBIN} -> 127.0.10.2:15080"
+    assert outcome.evidence[-2:] == ["DST listener virtualInbound, filter chain (unnamed)", "  tcp_proxy -> inbound|15080||"]
+
+
+def test_dst_reads_its_own_discovered_filter_configs():
+    served = server_served()
+    _server_manager(served)["http_filters"].insert(0, {"name": "istio-ext", "config_discovery": {"config_source": {"ads": {}}, "type_urls": [RBAC_TYPE]}})
+    outcome = only(explain_to_server(served))
+    assert (outcome.kind, outcome.decided_by) == (UNKNOWN, "DST")
+    assert outcome.unknown == "unknown: filter istio-ext: its discovered config (ECDS) is not in DST's dump, not evaluated"
+
+
+# --- SRC: where a cluster's endpoints come from ---------------------------------------------------------------
+
+
+def _httpbin_cluster(served) -> dict:
+    return next(c for c in served[CLUSTER] if c["name"] == HTTPBIN)
+
+
+def _endpoints_of(served, **options) -> tuple[str, ...]:
+    return only(RequestExplainer(client_dump(SLEEP, served, **options)).explain(req())).endpoints
+
+
+def test_a_cluster_that_is_not_eds_uses_its_own_load_assignment():
+    # STATIC / STRICT_DNS clusters carry their endpoints; an EDS cluster's inline load_assignment is not used.
+    served = client_served(SLEEP)
+    cluster = _httpbin_cluster(served)
+    cluster["load_assignment"] = {"cluster_name": HTTPBIN, "endpoints": [{"lb_endpoints": [_endpoint("127.0.10.9")]}]}
+    assert _endpoints_of(served) == ("127.0.10.2:15080",)
+    cluster["type"] = "STRICT_DNS"
+    assert _endpoints_of(served) == ("127.0.10.9:15080",)
+    del cluster["type"]  # STATIC, proto3's zero value, left out of the JSON
+    assert _endpoints_of(served) == ("127.0.10.9:15080",)
+
+
+def test_eds_endpoints_are_looked_up_by_service_name_then_by_the_clusters_name():
+    from meshctl.sandbox.resources import ENDPOINTS
+
+    served = client_served(SLEEP)
+    _httpbin_cluster(served)["eds_cluster_config"]["service_name"] = "httpbin-eds"
+    served[ENDPOINTS].append({"cluster_name": "httpbin-eds", "endpoints": [{"lb_endpoints": [_endpoint("127.0.10.9")]}]})
+    assert _endpoints_of(served) == ("127.0.10.9:15080",)
+    served[ENDPOINTS].pop()  # no assignment by the service name: the cluster's own name
+    assert _endpoints_of(served) == ("127.0.10.2:15080",)
+    del _httpbin_cluster(served)["eds_cluster_config"]["service_name"]
+    assert _endpoints_of(served) == ("127.0.10.2:15080",)
+
+
+def test_eds_in_the_dump_without_the_clusters_assignment_is_no_endpoints():
+    from meshctl.sandbox.resources import ENDPOINTS
+
+    served = client_served(SLEEP)
+    served[ENDPOINTS] = [a for a in served[ENDPOINTS] if a["cluster_name"] != HTTPBIN]
+    outcome = only(RequestExplainer(client_dump(SLEEP, served)).explain(req()))
+    assert (outcome.kind, outcome.status, outcome.decided_by) == ("no_healthy_upstream", 503, "SRC")
+    assert outcome.summary == f"503 no healthy upstream: {HTTPBIN} has no endpoints (UH)"
+
+
+def test_without_eds_in_the_dump_the_endpoints_are_unknown():
+    outcome = only(RequestExplainer(client_dump(SLEEP, eds=False)).explain(req()))
+    assert (outcome.kind, outcome.status, outcome.decided_by, outcome.upstream) == (UNKNOWN, None, "SRC", HTTPBIN)
+    assert outcome.unknown == "endpoints not in SRC's dump"
+    assert outcome.summary == f"unknown: endpoints of {HTTPBIN} (SRC's dump has no EDS: fetch config_dump?include_eds) not evaluated"
+
+
+def test_endpoint_groups_and_endpoints_that_are_not_objects_are_skipped():
+    served = client_served(SLEEP)
+    _httpbin_endpoints(served, "junk", {"lb_endpoints": ["junk", _endpoint("127.0.10.2")]}, {"lb_endpoints": [_endpoint("127.0.10.3")]})
+    assert _endpoints_of(served) == ("127.0.10.2:15080", "127.0.10.3:15080")
+
+
+@pytest.mark.parametrize(
+    ("locality", "line"),
+    [
+        (None, "  endpoint 127.0.10.2:15080"),
+        ("junk", "  endpoint 127.0.10.2:15080"),
+        ({"region": "eu", "zone": "eu-1", "sub_zone": "rack-2"}, "  endpoint 127.0.10.2:15080 (locality eu/eu-1/rack-2)"),
+        # istio pkg/util LocalityToString: a part stops the string where it is empty.
+        ({"region": "eu", "sub_zone": "rack-2"}, "  endpoint 127.0.10.2:15080 (locality eu)"),
+        ({"zone": "eu-1"}, "  endpoint 127.0.10.2:15080 (locality /eu-1)"),
+    ],
+)
+def test_endpoint_locality_as_istio_writes_it(locality, line):
+    served = client_served(SLEEP)
+    group = {"lb_endpoints": [_endpoint("127.0.10.2")]}
+    if locality is not None:
+        group["locality"] = locality
+    _httpbin_endpoints(served, group)
+    evidence = only(RequestExplainer(client_dump(SLEEP, served)).explain(req())).evidence
+    assert [e for e in evidence if e.startswith("  endpoint ")] == [line]
+
+
+def test_a_non_ip_endpoint_is_srcs_unknown():
+    served = client_served(SLEEP)
+    _httpbin_endpoints(served, {"lb_endpoints": [{"endpoint": {"address": {"pipe": {"path": "/x"}}}}]})
+    outcome = only(RequestExplainer(client_dump(SLEEP, served)).explain(req()))
+    assert (outcome.kind, outcome.status, outcome.decided_by) == (UNKNOWN, None, "SRC")
+
+
+def test_endpoint_without_health_status_is_healthy():
+    # UNKNOWN is health_status' zero value: proto3 JSON leaves it out, and Envoy balances over such endpoints.
+    served = client_served(SLEEP)
+    unknown = _endpoint("127.0.10.3")
+    del unknown["health_status"]
+    _httpbin_endpoints(served, {"lb_endpoints": [_endpoint("127.0.10.2"), unknown]})
+    explanation = RequestExplainer(client_dump(SLEEP, served)).explain(req())
+    assert only(explanation).endpoints == ("127.0.10.2:15080", "127.0.10.3:15080")
+    assert not any("panic" in note for note in explanation.notes)
+
+
+def test_an_endpoint_without_address_or_port_has_protobufs_empty_values():
+    served = client_served(SLEEP)
+    _httpbin_endpoints(served, {"lb_endpoints": [{"endpoint": {"address": {"socket_address": {"port_value": 15080}}}},
+                                                 {"endpoint": {"address": {"socket_address": {"address": "127.0.10.3"}}}}]})  # fmt: skip
+    assert _endpoints_of(served) == (":15080", "127.0.10.3:0")
+
+
+@pytest.mark.parametrize(
+    ("threshold", "healthy", "total", "panic"),
+    [
+        ({}, 1, 3, True),  # no value: Envoy's default 50%
+        ({"value": 50}, 2, 3, False),
+        ({"value": 50.25}, 1, 2, True),  # a double: 50% healthy is below 50.25%
+        ({"value": 50}, 1, 2, False),  # exactly at the threshold is not below it
+    ],
+)
+def test_panic_threshold_compares_the_healthy_share_in_percent(threshold, healthy, total, panic):
+    served = client_served(SLEEP)
+    _httpbin_cluster(served)["common_lb_config"] = {"healthy_panic_threshold": threshold}
+    hosts = [_endpoint(f"127.0.10.{2 + i}", "HEALTHY" if i < healthy else "UNHEALTHY") for i in range(total)]
+    _httpbin_endpoints(served, {"lb_endpoints": hosts})
+    explanation = RequestExplainer(client_dump(SLEEP, served)).explain(req())
+    eligible = total if panic else healthy
+    assert only(explanation).endpoints == tuple(f"127.0.10.{2 + i}:15080" for i in range(eligible))
+    assert any("below the panic threshold" in note for note in explanation.notes) is panic
+
+
+def test_no_healthy_endpoint_is_srcs_503():
+    served = client_served(SLEEP)
+    _httpbin_cluster(served)["common_lb_config"] = {"healthy_panic_threshold": {"value": 0}}
+    _httpbin_endpoints(served, {"lb_endpoints": [_endpoint("127.0.10.3", "UNHEALTHY")]})
+    outcome = only(RequestExplainer(client_dump(SLEEP, served)).explain(req()))
+    assert (outcome.kind, outcome.status, outcome.decided_by) == ("no_healthy_upstream", 503, "SRC")
+
+
+# --- SRC: the request headers its route changes, as DST receives them -----------------------------------------
+
+
+def _tenant(value: str | None, append_action: str | None = None, **option) -> dict:
+    header = {"key": "x-tenant", "value": value}
+    return {"header": header, **({"append_action": append_action} if append_action else {}), **option}
+
+
+def _dst_receives(served_client, *headers, path="/get") -> str | None:
+    """The values of x-tenant DST's route sees (those of client, route, vhost, global, weighted), joined with ",";
+    None when DST sees no x-tenant header."""
+    served = server_served()
+    routes = _server_manager(served)["route_config"]["virtual_hosts"][0]["routes"]
+    seen = {"name": "seen", "match": {"prefix": "/", "headers": [{"name": "x-tenant", "present_match": True}]}, "direct_response": {"status": 299}}
+    routes.insert(0, seen)
+    explainer = RequestExplainer(client_dump(SLEEP, served_client), server_dump(served))
+    if only(explainer.explain(req("GET", path, *headers))).status != 299:
+        return None
+    values = []
+    for value in ("client", "route", "vhost", "global", "weighted"):
+        seen["match"]["headers"] = [{"name": "x-tenant", "string_match": {"exact": value}}]  # one of the values matches
+        if only(explainer.explain(req("GET", path, *headers))).status == 299:
+            values.append(value)
+    return ",".join(values)
+
+
+def _default_route(served_client) -> dict:
+    return routes_of(served_client)[-1]
+
+
+@pytest.mark.parametrize(
+    ("option", "sent", "received"),
+    [
+        (_tenant("route"), None, "route"),
+        (_tenant("route"), "client", "client,route"),  # APPEND_IF_EXISTS_OR_ADD, the default
+        (_tenant("route", "APPEND_IF_EXISTS_OR_ADD"), "client", "client,route"),
+        (_tenant("route", "OVERWRITE_IF_EXISTS_OR_ADD"), "client", "route"),
+        (_tenant("route", "OVERWRITE_IF_EXISTS_OR_ADD"), None, "route"),
+        (_tenant("route", "ADD_IF_ABSENT"), "client", "client"),
+        (_tenant("route", "ADD_IF_ABSENT"), None, "route"),
+        (_tenant("route", "OVERWRITE_IF_EXISTS"), "client", "route"),
+        (_tenant("route", "OVERWRITE_IF_EXISTS"), None, None),
+        (_tenant("route", append=False), "client", "route"),  # the deprecated BoolValue `append`
+        (_tenant("route", append={"value": False}), "client", "route"),
+        (_tenant("route", append=True), "client", "client,route"),
+        (_tenant("%DOWNSTREAM_REMOTE_ADDRESS%"), None, None),  # a formatter: Envoy's to fill in, not evaluated
+        ({"header": "junk"}, "client", "client"),
+        ("junk", "client", "client"),
+    ],
+)
+def test_route_request_headers_to_add(option, sent, received):
+    served_client = client_served(SLEEP)
+    _default_route(served_client)["request_headers_to_add"] = [option]
+    assert _dst_receives(served_client, *([("x-tenant", sent)] if sent else [])) == received
+
+
+def test_route_request_headers_to_remove_before_it_adds():
+    served_client = client_served(SLEEP)
+    _default_route(served_client)["request_headers_to_remove"] = ["X-Tenant"]
+    assert _dst_receives(served_client, ("x-tenant", "client")) is None
+    _default_route(served_client)["request_headers_to_add"] = [_tenant("route")]
+    assert _dst_receives(served_client, ("x-tenant", "client")) == "route"
+
+
+def test_header_mutations_of_each_level_and_which_wins():
+    # Measured with Envoy 1.40: the route configuration's overwrite the virtual host's, which overwrite the
+    # route's, which overwrite a weighted cluster's; most_specific_header_mutations_wins turns the three round.
+    served_client = client_served(SLEEP)
+    config = served_client[ROUTE][0]
+    vhost = config["virtual_hosts"][0]
+    route = _default_route(served_client)
+    route["request_headers_to_add"] = [_tenant("route", "OVERWRITE_IF_EXISTS_OR_ADD")]
+    assert _dst_receives(served_client) == "route"
+    vhost["request_headers_to_add"] = [_tenant("vhost", "OVERWRITE_IF_EXISTS_OR_ADD")]
+    assert _dst_receives(served_client) == "vhost"
+    config["request_headers_to_add"] = [_tenant("global", "OVERWRITE_IF_EXISTS_OR_ADD")]
+    assert _dst_receives(served_client) == "global"
+    config["most_specific_header_mutations_wins"] = True
+    assert _dst_receives(served_client) == "route"
+    del route["request_headers_to_add"]
+    assert _dst_receives(served_client) == "vhost"
+    del config["most_specific_header_mutations_wins"], config["request_headers_to_add"], vhost["request_headers_to_add"]
+    route["request_headers_to_add"] = [_tenant("route")]
+    vhost["request_headers_to_remove"] = ["x-tenant"]  # the virtual host's removal comes after the route's addition
+    assert _dst_receives(served_client) is None
+
+
+def test_weighted_cluster_header_mutations_come_first():
+    served_client = client_served(SLEEP)
+    route = _default_route(served_client)
+    entry = {"name": HTTPBIN, "weight": 100, "request_headers_to_add": [_tenant("weighted", "OVERWRITE_IF_EXISTS_OR_ADD")]}
+    route["route"] = {"weighted_clusters": {"clusters": [entry]}}
+    assert _dst_receives(served_client, ("x-tenant", "client")) == "weighted"
+    route["request_headers_to_add"] = [_tenant("route", "OVERWRITE_IF_EXISTS_OR_ADD")]
+    assert _dst_receives(served_client, ("x-tenant", "client")) == "route"
+
+
+def test_a_skipped_header_option_does_not_stop_the_ones_after_it():
+    served_client = client_served(SLEEP)
+    route = _default_route(served_client)
+    route["request_headers_to_add"] = [_tenant("route", "ADD_IF_ABSENT"), _tenant("%REQ(x-a)%"), {"header": "junk"}, _tenant("vhost")]
+    assert _dst_receives(served_client, ("x-tenant", "client")) == "client,vhost"
+    route["request_headers_to_add"] = [_tenant("global", "OVERWRITE_IF_EXISTS"), _tenant("vhost")]
+    assert _dst_receives(served_client) == "vhost"
+
+
+def _dst_vhost_line(outcome) -> str:
+    return next(line for line in outcome.evidence if line.startswith("  virtual host inbound|"))
+
+
+def test_host_and_prefix_rewrites_are_what_dst_receives():
+    served_client = client_served(SLEEP)
+    route = _default_route(served_client)
+    route["route"]["host_rewrite_literal"] = "rewritten.example"
+    outcome = only(explain_to_server(server_served(), served_client=served_client))
+    assert _dst_vhost_line(outcome) == "  virtual host inbound|http|15080 (domain '*' matches 'rewritten.example')"
+    served = server_served()
+    routes = _server_manager(served)["route_config"]["virtual_hosts"][0]["routes"]
+    routes.insert(0, {"name": "rewritten", "match": {"path": "/anything/x"}, "direct_response": {"status": 299}})
+    route["match"] = {"prefix": "/get"}
+    route["route"]["prefix_rewrite"] = "/anything"
+    assert only(explain_to_server(served, req(path="/get/x"), served_client=served_client)).status == 299
+    route["match"] = {"path_separated_prefix": "/get"}
+    assert only(explain_to_server(served, req(path="/get/x"), served_client=served_client)).status == 299
+    route["match"] = {"path": "/get/x"}
+    route["route"]["prefix_rewrite"] = "/anything/x"
+    assert only(explain_to_server(served, req(path="/get/x"), served_client=served_client)).status == 299
+    route["match"] = {"safe_regex": {"regex": "/get.*"}}  # no prefix to replace: the path is kept
+    assert only(explain_to_server(served, req(path="/get/x"), served_client=served_client)).kind == FORWARDED
+
+
+# --- SRC: the cluster, and an original-destination one ---------------------------------------------------------
+
+
+def _to_passthrough(served) -> None:
+    _default_route(served)["route"]["cluster"] = "PassthroughCluster"
+    served[CLUSTER].append({"name": "PassthroughCluster", "type": "ORIGINAL_DST", "lb_policy": "CLUSTER_PROVIDED"})
+
+
+def test_original_destination_connects_to_the_ip_asked_for():
+    served = client_served(SLEEP)
+    _to_passthrough(served)
+    outcome = only(RequestExplainer(client_dump(SLEEP, served)).explain(req("GET", "/get", ("host", "httpbin"), host="127.0.10.2")))
+    assert (outcome.kind, outcome.upstream, outcome.endpoints) == (FORWARDED, "PassthroughCluster", (f"127.0.10.2:{SLEEP_PORT}",))
+    assert outcome.evidence[:3] == ["SRC cluster PassthroughCluster (active, ORIGINAL_DST)", f"  ORIGINAL_DST: connects to 127.0.10.2:{SLEEP_PORT}",
+                                    f"  endpoint 127.0.10.2:{SLEEP_PORT}"]  # fmt: skip
+
+
+def test_original_destination_of_a_name_is_unknown():
+    served = client_served(SLEEP)
+    _to_passthrough(served)
+    outcome = only(RequestExplainer(client_dump(SLEEP, served)).explain(req()))
+    assert (outcome.kind, outcome.status, outcome.upstream, outcome.decided_by) == (UNKNOWN, None, "PassthroughCluster", "SRC")
+    assert outcome.summary == "unknown: PassthroughCluster sends to the original destination, whose IP is not known"
+    assert outcome.unknown == "original destination of httpbin not evaluated"
+    assert outcome.evidence == ["SRC cluster PassthroughCluster (active, ORIGINAL_DST)"]
+
+
+def test_the_clusters_type_in_the_evidence_is_static_when_left_out():
+    served = client_served(SLEEP)
+    cluster = _httpbin_cluster(served)
+    assert only(RequestExplainer(client_dump(SLEEP, served)).explain(req())).evidence[0] == f"SRC cluster {HTTPBIN} (active, EDS)"
+    del cluster["type"]
+    cluster["load_assignment"] = {"cluster_name": HTTPBIN, "endpoints": [{"lb_endpoints": [_endpoint("127.0.10.2")]}]}
+    assert only(RequestExplainer(client_dump(SLEEP, served)).explain(req())).evidence[0] == f"SRC cluster {HTTPBIN} (active, STATIC)"
+
+
+def test_a_missing_cluster_is_named_as_the_upstream():
+    served = client_served(SLEEP)
+    _default_route(served)["route"]["cluster"] = "outbound|1||nope"
+    outcome = only(RequestExplainer(client_dump(SLEEP, served)).explain(req()))
+    assert (outcome.kind, outcome.upstream, outcome.decided_by) == ("cluster_not_found", "outbound|1||nope", "SRC")
+
+
+# --- SRC: route actions meshctl does not evaluate, and their edges -----------------------------------------------
+
+
+def test_a_direct_response_without_a_status_is_bad_data_and_a_body_that_is_not_an_object_is_none():
+    from meshctl.errors import DecodeError
+
+    served = client_served(SLEEP)
+    route = {"name": "health", "match": {"prefix": "/health"}, "direct_response": {"body": {"inline_string": "ok"}}}
+    routes_of(served).insert(0, route)
+    with pytest.raises(DecodeError) as error:
+        explain_with(served, req(path="/health"), dst=False)
+    assert str(error.value) == "a config dump has a field of an unexpected type or value (KeyError: 'status'): not evaluated"
+    route["direct_response"] = {"status": 200, "body": "junk"}
+    assert only(explain_with(served, req(path="/health"), dst=False)).summary == "200 direct response from SRC route health"
+
+
+@pytest.mark.parametrize(
+    ("route", "unknown"),
+    [
+        ({"match": {"prefix": "/"}, "name": "r", "decorator": {"operation": "x"}, "metadata": {}, "typed_per_filter_config": {}}, "route action none"),
+        ({"match": {"prefix": "/"}, "decorator": {"operation": "x"}, "filter_action": {}}, "route action filter_action"),
+        ({"match": {"prefix": "/"}, "non_forwarding_action": {}}, "route action non_forwarding_action"),
+    ],
+)
+def test_routes_without_an_action_meshctl_evaluates(route, unknown):
+    served = client_served(SLEEP)
+    routes_of(served).insert(0, route)
+    outcome = only(explain_with(served, req(), dst=False))
+    assert (outcome.kind, outcome.decided_by) == (UNKNOWN, "SRC")
+    assert outcome.unknown == f"unknown: {unknown} not evaluated"
+
+
+def test_a_weighted_cluster_without_a_name_is_the_empty_name():
+    served = client_served(SLEEP)
+    _default_route(served)["route"] = {"weighted_clusters": {"clusters": [{"weight": 100}]}}
+    outcome = only(explain_with(served, req(), dst=False))
+    assert (outcome.kind, outcome.upstream, outcome.summary) == ("cluster_not_found", "", "503 cluster  does not exist on SRC (NC)")
+
+
+def test_plaintext_to_dst_chain_by_destination_ip_and_without_server_names():
+    # A plaintext connection has a destination IP but no server name: chains for another IP, or naming
+    # server names, are not taken.
+    served = server_served()
+    other_ip = {"prefix_ranges": [{"address_prefix": "10.9.9.9", "prefix_len": 32}]}
+    _plaintext_chains_first(served, {"other-ip": other_ip, "named": {"server_names": ["httpbin.example"]}, "plain": {}})
+    outcome = only(explain_to_server(served, served_client=_plaintext_client()))
+    assert _dst_chain_line(outcome) == "DST listener virtualInbound, filter chain plain"
+
+
+@pytest.mark.parametrize(
+    ("per_route", "unknown"),
+    [
+        # A type URL's type is its last segment, whatever its prefix (google.protobuf.Any).
+        ({"@type": "example.com/types/envoy.extensions.filters.http.rbac.v3.RBACPerRouteX"}, "envoy.extensions.filters.http.rbac.v3.RBACPerRouteX"),
+        ({"@type": "example.com/types/envoy.config.route.v3.FilterConfig", "config": {"@type": "example.com/t/x.v1.Other"}}, "x.v1.Other"),
+        ({}, ""),  # no @type
+        ({"@type": "type.googleapis.com/envoy.config.route.v3.FilterConfig", "config": {}}, ""),
+        ({"@type": "type.googleapis.com/envoy.config.route.v3.FilterConfig"}, ""),
+        ({"@type": "type.googleapis.com/envoy.config.route.v3.FilterConfig", "config": "junk"}, ""),
+    ],
+)
+def test_per_route_config_type_names(per_route, unknown):
+    served = with_filters(DENY_FILTER, per_route={"envoy.filters.http.rbac": per_route})
+    outcome = only(explain_with(served, req(), dst=False))
+    assert (outcome.kind, outcome.decided_by) == (UNKNOWN, "SRC")
+    assert outcome.unknown == f"unknown: per-route config {unknown} of filter envoy.filters.http.rbac not evaluated"
+
+
+def _with_ecds(name: str, typed_config: dict):
+    """The sleep client with a discovered (ECDS) filter `name` in front of its own, and ECDS holding `typed_config`."""
+    from meshctl.decode.configdump import from_object
+
+    from helpers.meshdata import document
+
+    item = {"config_discovery": {"config_source": {"ads": {}}, "type_urls": [RBAC_TYPE]}}
+    ecds = {"@type": "type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig", "typed_config": typed_config}
+    if name:  # proto3 JSON leaves out an empty name
+        item["name"] = ecds["name"] = name
+    doc = document(with_filters(item), SLEEP)
+    doc["configs"].append({"@type": "type.googleapis.com/envoy.admin.v3.EcdsConfigDump", "ecds_filters": [{"version_info": "1", "ecds_filter": ecds}]})
+    return only(RequestExplainer(from_object(doc)).explain(req()))
+
+
+def test_a_discovered_configs_type_is_the_last_segment_of_its_type_url():
+    custom = {**DENY_ALL, "@type": "example.com/types/envoy.extensions.filters.http.rbac.v3.RBAC"}
+    assert (_with_ecds("istio-rbac", custom).kind, _with_ecds("istio-rbac", custom).policy) == ("denied", "deny-all")
+    untyped = {key: value for key, value in DENY_ALL.items() if key != "@type"}
+    assert _with_ecds("", untyped).unknown == "unknown: HTTP filter  not evaluated"
+
+
+@pytest.mark.parametrize(
+    ("path", "route"),
+    [
+        ("/Case", "  route case: prefix '/Case'"),
+        ("/case", "  route default: prefix '/'"),  # case-sensitive unless the match says otherwise
+        ("/DATA", "  route data-exact: path '/data', case-insensitive"),
+        ("/data", "  route data-exact: path '/data', case-insensitive"),
+    ],
+)
+def test_route_matches_are_case_sensitive_by_default(path, route):
+    evidence = explain_with(client_served(SLEEP), req(path=path), dst=False).evidence
+    assert [line for line in evidence if line.startswith("  route ")] == [route]
+
+
+def _first_route(match: dict, request):
+    served = client_served(SLEEP)
+    routes_of(served).insert(0, {"name": "first", "match": match, "direct_response": {"status": 299}})
+    return only(explain_with(served, request, dst=False))
+
+
+def test_connect_matcher_takes_connect_requests_only():
+    assert _first_route({"connect_matcher": {}}, req("CONNECT", "/")).status == 299
+    assert _first_route({"connect_matcher": {}}, req("GET", "/")).kind == FORWARDED
+
+
+@pytest.mark.parametrize(
+    ("match", "kind"),
+    [
+        ({"headers": [{"name": "x-a", "present_match": True}], "query_parameters": [], "case_sensitive": False, "grpc": {}}, "no path specifier"),
+        ({"runtime_fraction": {"default_value": {"numerator": 1}}, "path_match_policy": {"name": "uri"}}, "path_match_policy"),
+    ],
+)
+def test_a_route_match_without_a_path_specifier_meshctl_knows_is_unknown(match, kind):
+    outcome = _first_route(match, req("GET", "/", ("x-a", "1")))
+    assert (outcome.kind, outcome.decided_by) == (UNKNOWN, "SRC")
+    assert outcome.unknown == f"unknown: route first: route match {kind} not evaluated"
+
+
+def test_a_route_header_matcher_on_a_header_envoy_sets_is_unknown_unless_the_request_sets_it():
+    match = {"prefix": "/", "headers": [{"name": "x-request-id", "present_match": True}]}
+    assert _first_route(match, req()).unknown == "unknown: route first: header x-request-id (generated by Envoy) not evaluated"
+    assert _first_route(match, req("GET", "/get", ("x-request-id", "1"))).status == 299
+
+
+def test_a_route_query_parameter_matcher_decides():
+    evidence = explain_with(client_served(SLEEP), req(path="/search"), dst=False).evidence
+    assert [line for line in evidence if line.startswith("  route ")] == ["  route default: prefix '/'"]
+    evidence = explain_with(client_served(SLEEP), req(path="/search?q=1"), dst=False).evidence
+    assert [line for line in evidence if line.startswith("  route ")] == ["  route search: prefix '/search', query q present"]
+
+
+def test_a_network_filter_that_is_not_an_object_is_skipped():
+    served = client_served(SLEEP)
+    served[LISTENER][0]["filter_chains"][0]["filters"].insert(0, "junk")
+    assert only(explain_with(served, req(), dst=False)).kind == FORWARDED
+
+
+def test_plaintext_to_dst_does_not_take_a_chain_for_wildcard_server_names():
+    served = server_served()
+    _plaintext_chains_first(served, {"named": {"server_names": ["*.example.com"]}, "plain": {}})
+    assert _dst_chain_line(only(explain_to_server(served, served_client=_plaintext_client()))) == "DST listener virtualInbound, filter chain plain"
+
+
+@pytest.mark.parametrize(
+    ("match", "path", "matched"),
+    [
+        ({"path": "/Data", "case_sensitive": True}, "/data", False),
+        ({"path": "/Data", "case_sensitive": {"value": True}}, "/data", False),
+        ({"path": "/Data", "case_sensitive": {"value": False}}, "/data", True),
+        # Case folding is ASCII letters only: "@" and "`", "[" and "{" stay apart.
+        ({"path": "/a@b[", "case_sensitive": False}, "/A@B[", True),
+        ({"path": "/a@b", "case_sensitive": False}, "/a`b", False),
+        ({"path": "/a[", "case_sensitive": False}, "/a{", False),
+    ],
+)
+def test_route_case_sensitivity_in_full(match, path, matched):
+    assert (_first_route(match, req(path=path)).status == 299) is matched
+
+
+def test_a_grpc_route_match_needs_a_grpc_content_type():
+    match = {"prefix": "/", "grpc": {}}
+    assert _first_route(match, req("POST", "/x", ("content-type", "application/grpc+proto"))).status == 299
+    assert _first_route(match, req("POST", "/x", ("content-type", "application/json"))).kind == FORWARDED
+    assert _first_route(match, req("POST", "/x")).kind == FORWARDED
+
+
+def test_src_tcp_proxy_known_by_its_type_and_weighted_clusters_unknown():
+    served = client_served(SLEEP)
+    chain = served[LISTENER][0]["filter_chains"][0]
+    chain["filters"] = [{"name": "tcp", "typed_config": {"@type": TCP_PROXY_TYPE, "cluster": HTTPBIN}}]
+    explanation = explain_with(served, req(), dst=False)
+    assert explanation.evidence[-1] == f"  tcp_proxy -> {HTTPBIN} (HTTP routing does not apply on SRC)"
+    assert only(explanation).kind == FORWARDED
+    chain["filters"] = [{"name": "tcp", "typed_config": {"@type": TCP_PROXY_TYPE, "weighted_clusters": {}}}]
+    outcome = only(explain_with(served, req(), dst=False))
+    assert (outcome.kind, outcome.decided_by, outcome.unknown) == (UNKNOWN, "SRC", "unknown: tcp_proxy weighted_clusters not evaluated")
