@@ -410,23 +410,23 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_json(self, code: int, body: dict, rec: RequestRecord | None = None, *,
                    content_type: str = "application/json") -> None:
         data = _dumps(body)
+        if rec is not None:  # recorded before the answer leaves: a client that has it finds it in the log
+            rec.code = code
         self.send_response(code)
         self.send_header("Content-Type", content_type)
         self.send_header("Cache-Control", "no-cache, private")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-        if rec is not None:
-            rec.code = code
 
     def _send_text(self, code: int, text: str, rec: RequestRecord) -> None:
         data = text.encode()
+        rec.code = code
         self.send_response(code)
         self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-        rec.code = code
 
     def _handle(self) -> None:
         fake = self.server.fake
@@ -556,9 +556,9 @@ class _Handler(BaseHTTPRequestHandler):
         if chosen is None:
             raise status.bad_request(
                 f"requested protocol(s) are not supported: {offered}; supports {list(supported)}")
+        rec.code, rec.protocol = 101, chosen
         self.wfile.write(handshake_response(self.headers["Sec-WebSocket-Key"], chosen))
         self.wfile.flush()
-        rec.code, rec.protocol = 101, chosen
         self.close_connection = True
         return WebSocket(self.rfile, self.connection, chosen)
 
@@ -618,10 +618,10 @@ class _Handler(BaseHTTPRequestHandler):
         chosen = next((p for p in offered if p in supported), None)
         if chosen is None:
             raise status.protocol_mismatch(offered, supported)
+        rec.code, rec.protocol = 101, f"SPDY/3.1 {chosen}"
         self.wfile.write(b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"
                          b"X-Stream-Protocol-Version: " + chosen.encode() + b"\r\n\r\n")
         self.wfile.flush()
-        rec.code, rec.protocol = 101, f"SPDY/3.1 {chosen}"
         self.close_connection = True
 
 
