@@ -28,7 +28,7 @@ def client_of(server: SlowServer, tmp_path, path: str = "", **options) -> KubeCl
     }  # fmt: skip
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text(json.dumps(config))
-    return KubeClient(KubeOptions(kubeconfig=str(kubeconfig), request_timeout="5s", **options))
+    return KubeClient(KubeOptions(kubeconfig=str(kubeconfig), **{"request_timeout": "5s", **options}))
 
 
 def test_the_request_is_a_get_under_the_servers_path_with_the_query_and_headers(tmp_path):
@@ -148,3 +148,36 @@ def test_a_body_bigger_than_a_read_is_read_whole(tmp_path):
 )
 def test_status_message(body, message):
     assert status_message(body) == message
+
+
+def test_a_cluster_wide_read_names_no_namespace(tmp_path):
+    # as meshctl.sources.injector reads a Namespace object: no namespace given, none in the error
+    with SlowServer(whole("403 Forbidden", b'{"message": "namespaces \\"ns\\" is forbidden"}')) as server:
+        with pytest.raises(SourceError) as caught:
+            client_of(server, tmp_path).get("/api/v1/namespaces/ns", verb="get", resource="namespaces")
+    assert str(caught.value) == 'RBAC denied: cannot get namespaces: namespaces "ns" is forbidden'
+
+
+def test_a_trickled_answer_on_a_kept_alive_connection_ends_at_the_request_timeout(tmp_path):
+    """The second GET reuses the first one's connection: the watchdog must shut that socket too, as a
+    byte every 0.2 s never trips a 1 s read timeout."""
+    import time
+
+    from helpers.slowserver import read_request, trickle
+
+    body = b'{"items": []}'
+
+    def answer(conn, deadline, request):
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        read_request(conn)  # the second GET, on the same connection
+        trickle(b"HTTP/1.1 200 OK\r\n" + b"X-Pad: p\r\n" * 100, every=0.2)(conn, deadline)
+
+    with SlowServer(answer) as server:
+        kube = client_of(server, tmp_path, request_timeout="1s")
+        assert kube.list("/api/v1", "pods", "ns") == []
+        started = time.monotonic()
+        with pytest.raises(SourceError) as caught:
+            kube.list("/api/v1", "pods", "ns")
+        waited = time.monotonic() - started
+    assert str(caught.value) == f"the API server at {server.url} did not answer list pods within 1s (--request-timeout)"
+    assert waited < 30  # far less than the answer's 4 minutes

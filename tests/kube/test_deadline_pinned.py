@@ -165,3 +165,12 @@ def test_shut_ends_both_ways(pair):
     shut(ours)()
     assert is_shut(ours)
     assert theirs.recv(1) == b""  # the peer sees the end too
+
+
+def test_a_socket_that_cannot_be_shut_is_still_watched_without_error():
+    # watched after the deadline, a socket not connected yet (shutdown fails with ENOTCONN): no error escapes
+    deadline = Deadline(0.05)
+    with socket.socket() as unconnected, deadline.guard():
+        while not deadline.fired:
+            time.sleep(0.01)
+        watch(unconnected)

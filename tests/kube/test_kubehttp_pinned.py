@@ -300,3 +300,10 @@ def test_discard_before_any_connection_does_nothing():
     conns = Connections(ClusterConfig(server="http://127.0.0.1:1"), 5.0)
     status, value = in_thread(conns.discard)  # a thread that never connected
     assert (status, value) == ("returned", None)
+
+
+def test_an_api_server_named_in_unicode_is_looked_up_as_such():
+    # a non-ASCII name goes to getaddrinfo as str (IDNA), not encoded as ASCII: a lookup failure, one OSError
+    conns = Connections(ClusterConfig(server="http://b\u00fccher.invalid:8080"), TIMEOUT)
+    status, exc = in_thread(lambda: conns.get("/api", {}, 5.0))
+    assert status == "raised" and isinstance(exc, OSError) and not isinstance(exc, UnicodeError), (status, exc)

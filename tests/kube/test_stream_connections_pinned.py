@@ -306,3 +306,28 @@ def test_an_exec_upgrade_without_an_answer_ends_at_the_connect_timeout(tmp_path,
         waited = time.monotonic() - started
     assert str(caught.value) == f"exec true in p.ns/c: cannot reach the API server at {server.url}: Connection timed out"
     assert waited < 15
+
+
+def test_a_trickled_upgrade_on_a_kept_alive_connection_ends_at_the_request_timeout(tmp_path):
+    """The GET of the pod leaves its connection kept alive; the port-forward's upgrade reuses it, and the
+    watchdog must shut that socket too: an answer trickled a byte every 0.2 s never trips a 1 s read timeout."""
+    import time
+
+    from helpers.slowserver import SlowServer, read_request, trickle
+
+    pod = json.dumps(API_POD).encode()
+
+    def answer(conn, deadline, request):
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(pod), pod))
+        read_request(conn)  # the upgrade, on the same connection
+        trickle(b"HTTP/1.1 101 Switching Protocols\r\n" + b"X-Pad: p\r\n" * 100, every=0.2)(conn, deadline)
+
+    with SlowServer(answer) as server:
+        kube = client(kubeconfig(tmp_path / "config", server.url), request_timeout="1s")
+        assert kube.read("/api/v1", "pods", "p", "ns") == API_POD
+        started = time.monotonic()
+        with pytest.raises(SourceError) as caught:
+            kube.open_stream(API_POD, "portforward", [("ports", "15000")], "port-forward to p.ns:15000")
+        waited = time.monotonic() - started
+    assert str(caught.value) == f"port-forward to p.ns:15000: the API server at {server.url} did not answer within 1s (--request-timeout)"
+    assert waited < 30  # far less than the answer's 4 minutes
