@@ -105,3 +105,25 @@ def test_a_run_of_exactly_max_held_characters_is_still_held():
     # one character more passes the limit: all but the overlap is written
     assert stream.feed(run[MAX_HELD : MAX_HELD + 1]) == run[: MAX_HELD + 1 - _OVERLAP]
     assert stream.feed(run[MAX_HELD + 1 :]) + stream.finish() == run[MAX_HELD + 1 - _OVERLAP :]
+
+
+def test_a_stream_that_ends_inside_a_dropped_run_finishes_with_nothing_more():
+    """The run holding a key is the last thing in the stream: every chunk after the key is dropped
+    whole, and finish() (called while the rest of the run is being dropped) writes nothing more."""
+    run = base64.b64encode(FILLER * 2400 + _key() + FILLER * 3000).decode()
+    text = "x: " + run
+    written, held = _feed(text)
+    first = _first_piece(written)
+    assert written[first + 1 :] == [""] * (len(written) - first - 1)  # the dropped chunks, and finish()
+    assert "".join(written) == "x: " + redact_text(text[3 : (first + 1) * CHUNK])
+
+
+def test_text_after_a_dropped_run_is_kept_even_what_the_stream_holds_at_its_end():
+    """Dropping stops where the run ends: a short base64 value after it, which the stream holds
+    because the next chunk could continue it, is written by finish() as it was."""
+    run = base64.b64encode(FILLER * 2400 + _key() + FILLER * 3000).decode()
+    text = "x: " + run + "\ny: " + "QUJD" * 5
+    written, held = _feed(text)
+    first = _first_piece(written)
+    assert "".join(written) == "x: " + redact_text(text[3 : (first + 1) * CHUNK]) + "\ny: " + "QUJD" * 5
+    assert written[-1] == "QUJD" * 5  # held until the end, then written by finish()
