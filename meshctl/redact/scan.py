@@ -26,6 +26,7 @@ import base64
 import binascii
 import re
 
+from meshctl.redact.candidates import _SEGMENT_MIN as _CANDIDATE_LINE
 from meshctl.redact.candidates import PEM_MARKER, candidates
 from meshctl.redact.der import find_keys
 
@@ -170,36 +171,17 @@ def _previous_segment(text: str, start: int, floor: int = 0) -> tuple[int, int] 
 
 
 def _run(text: str, at: int) -> tuple[list[tuple[int, int]], bool] | None:
-    """The base64 run around `at`: its lines (start, end), and whether it reaches the end of `text`.
+    """The base64 run that starts at `at`: its lines (start, end), and whether it reaches the end of `text`.
 
-    Lines of a wrapped run have one width; only the last may be shorter.
+    A run is decided from its first line, once (a stream holds text from there: the decision is the
+    same whatever comes after the cut). Lines of a wrapped run have one width; only the last may be
+    shorter, or, when it is padded, up to its padding wider.
     """
     first = _SEGMENT.match(text, _segment_start(text, at))
     if first is None:
         return None
     lines = [first.span()]
-    if text.startswith("=", first.end()):  # padding: the run's last line
-        padded = first.end() + (2 if text.startswith("==", first.end()) else 1)
-        lines = [(first.start(), padded)]
-        while True:
-            previous = _previous_segment(text, lines[0][0])
-            if previous is None or previous[1] - previous[0] < lines[-1][1] - lines[-1][0] - 2:
-                break
-            if len(lines) > 1 and previous[1] - previous[0] != lines[1][1] - lines[1][0]:
-                break
-            lines.insert(0, previous)
-        return lines, padded == len(text)
-    while True:
-        previous = _previous_segment(text, lines[0][0])
-        if previous is None or previous[1] - previous[0] < lines[0][1] - lines[0][0]:
-            break
-        if len(lines) > 1 and previous[1] - previous[0] != lines[0][1] - lines[0][0]:
-            break
-        lines.insert(0, previous)
-    width = lines[0][1] - lines[0][0]
-    if any(end - start != width for start, end in lines[:-1]):
-        lines = lines[-1:]  # uneven earlier lines: not one wrapped run
-        width = lines[0][1] - lines[0][0]
+    width = first.end() - first.start()
     while lines[-1][1] - lines[-1][0] == width:
         end = lines[-1][1]
         padded = end
@@ -220,20 +202,21 @@ def _run(text: str, at: int) -> tuple[list[tuple[int, int]], bool] | None:
         stop = nxt.end()
         while stop < len(text) and stop - nxt.end() < 2 and text[stop] == "=":
             stop += 1
-        if nxt.end() - nxt.start() > width:
-            return lines, False
+        letters = nxt.end() - nxt.start()
+        # a padded line as long as a candidate is the run's last line whatever follows it (a key's last
+        # line before a quote, "," or "-"; a next token after a run, below, is a short line), and may be
+        # wider than the lines before it by its padding
+        padded_candidate = stop > nxt.end() and letters >= _CANDIDATE_LINE
+        if letters > width and not (padded_candidate and stop - nxt.start() <= width + 2):
+            # one character wider at the end of the text: padding may follow
+            return lines, stop == len(text) == nxt.end() and letters == width + 1 >= _CANDIDATE_LINE
         line_end = _LINE_END.match(text, stop)
-        if line_end is None or not _ends_in_string(text, lines, brk, line_end):
+        if not padded_candidate and (line_end is None or not _ends_in_string(text, lines, brk, line_end)):
             return lines, False
         lines.append((nxt.start(), stop))
-        if stop == len(text):
-            return lines, True
-    start, end = lines[-1]
-    padded = end
-    while padded < len(text) and padded - end < 2 and text[padded] == "=":
-        padded += 1
-    lines[-1] = (start, padded)
-    return lines, padded == len(text)
+        if stop == len(text) or stop > nxt.end():  # padding ends the run (at most two "=")
+            return lines, stop == len(text)
+    return lines, False  # a shorter last line, with neither padding nor the end of the text after it
 
 
 def _ends_in_string(text: str, lines: list[tuple[int, int]], brk: re.Match, line_end: re.Match) -> bool:
@@ -336,7 +319,9 @@ def _pem_block(text: str, at: int, *, final: bool, depth: int):
     end_match = _PEM_END.match(text, end_at) or _PEM_END.match(text, body_end)
     names_key = "PRIVATE" in label.group(1).upper() or (end_match is not None and "PRIVATE" in end_match.group(1).upper())
     if names_key or (chars and _decodes_to_key(chars, depth)):
-        return at, end_match.end() if end_match else body_end, REDACTED, False
+        # without END the block ends with its body, or with its BEGIN line when it has none: what
+        # follows that line is the document's (`next: v` reads as an RFC 1421 header)
+        return at, end_match.end() if end_match else body_end if body is not None else label.end(), REDACTED, False
     if end_match is None:
         return at, label.end(), None, False  # not a key, and not a whole block: look at the rest again
     return at, end_match.end(), None, False
