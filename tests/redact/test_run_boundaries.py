@@ -76,3 +76,16 @@ def test_a_run_that_ends_before_other_text_is_decided_at_once():
     line = _b64(bytes(range(48)))  # 64 characters, no key
     assert StreamRedactor().feed(f"x: {line}, y: 1\n") == f"x: {line}"  # the rest: shorter than a BEGIN marker
     assert StreamRedactor().feed(f"x: {line}") == "x: "
+
+
+def test_a_wrapped_run_whose_shorter_last_line_is_followed_by_a_line_break_is_decided_at_once():
+    """Its last line is shorter than the others, so no line can follow it: a stream writes the run
+    at once, however much text is still to come."""
+    lines = _b64(bytes(range(60)))  # 80 characters: a line of 64, then one of 16
+    text = f"k: |\n  {lines[:64]}\n  {lines[64:]}\nnext: value\n"
+    assert StreamRedactor().feed(text) == text[: -(len("-----BEGIN") - 1)]
+
+
+def test_a_key_after_a_begin_marker_that_is_no_block_is_still_replaced():
+    sec1 = _b64(_der("p256-sec1-der"))
+    assert _both(f"x -----BEGIN PRIVATE KEY y {sec1} z") == f"x -----BEGIN PRIVATE KEY y {REDACTED_B64} z"

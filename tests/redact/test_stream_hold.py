@@ -57,3 +57,15 @@ def test_after_a_decided_run_only_the_next_run_is_held():
     line = "QUJD" * 12  # a candidate: 48 characters
     text = "k: " + line + "\n  " + "RUZH" * 4 + "\\"
     assert StreamRedactor().feed(text) == "k: " + line + "\n  "
+
+
+def test_earlier_lines_of_a_trailing_run_are_looked_for_64_characters_back():
+    """A trailing run's earlier lines are held with it when the line break before it is within 64
+    characters (a break and an indentation of up to 63); deeper, the last line is held alone."""
+    for spaces, held in ((63, len("A" * 20 + "\n") + 63 + 20), (64, 20)):
+        text = "a: " + "A" * 20 + "\n" + " " * spaces + "B" * 20
+        assert StreamRedactor().feed(text) == text[: len(text) - held], spaces
+
+
+def test_a_run_at_the_very_start_cut_inside_a_line_break_is_held_whole():
+    assert StreamRedactor().feed(RUN + "\\") == ""
