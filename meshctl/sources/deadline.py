@@ -7,8 +7,8 @@ reader is blocked in (connect, a TLS handshake, headers, a websocket frame, a bo
 sees the connection end and asks ``deadline.expired`` to tell a timeout from a real end.
 
 What to shut is known in two ways: the code that owns the connection passes a ``cancel`` to
-`Deadline.guard`, or, where the connection is made inside the guarded call (API requests, by
-http.client in meshctl.sources.kubehttp), the connection calls `watch(sock)` when it opens or
+`Deadline.guard`, or, where the connection is made inside the guarded call (API requests, in
+meshctl.sources.kubehttp), the connection calls `watch(sock)` when it opens or
 reuses a socket, which registers it with the guard running in that thread.
 """
 
