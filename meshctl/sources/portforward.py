@@ -22,7 +22,6 @@ import selectors
 import socket
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from meshctl.errors import SourceError, short_reason
@@ -141,12 +140,15 @@ class ForwardedHTTP:
         return f"{self.where} failed for /{path}: {short_reason(exc)}"
 
 
-@dataclass
 class Forwarding:
-    """A running forward: the local port, and errors the pod side reported (port not listening ...)."""
+    """A running forward: the local port, and errors the pod side reported (port not listening ...).
 
-    port: int
-    errors: list[str] = field(default_factory=list)
+    A plain class: a dataclass is compiled at import, and every pod command imports this module.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.errors: list[str] = []
 
 
 @contextlib.contextmanager
