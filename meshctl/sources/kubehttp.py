@@ -72,7 +72,11 @@ class Connections:
             if self.proxy:
                 _tunnel(sock, config.host, config.port, self.proxy_auth)
             if self.https:
-                sock = config.ssl_context.wrap_socket(sock, server_hostname=config.tls_server_name or config.host)
+                sock = config.ssl_context.wrap_socket(sock, server_hostname=config.tls_server_name or config.host, do_handshake_on_connect=False)
+                # a new object, and the one watched above has lost its descriptor to it: watched again
+                # before the handshake, or the deadline could shut neither the handshake nor the body
+                watch(sock)
+                sock.do_handshake()
         except BaseException:
             sock.close()
             raise

@@ -101,6 +101,7 @@ class ForwardedHTTP:
         from meshctl.sources.deadline import Deadline, shut
 
         deadline = Deadline(self.timeout)
+        settled = False  # the connection is between exchanges again (or ended on purpose)
         try:
             # the watchdog ends the exchange at the deadline, however slowly frames trickle in
             with deadline.guard(shut(self._websocket.sock)):
@@ -112,6 +113,7 @@ class ForwardedHTTP:
                     body = response.read(64 << 10)  # an error page, or its start: then the connection is dropped
                     if not response.complete or response.will_close:
                         self._end()
+                    settled = True
                     lines = body[:200].decode("utf-8", "replace").strip().splitlines()
                     raise SourceError(f"{self.where} answered /{path} with HTTP {response.status}" + (f": {lines[0]}" if lines else ""))
                 # one buffer per response, filled in place: a body passes through memory once, not per read
@@ -120,12 +122,17 @@ class ForwardedHTTP:
                     sink.write(buffer[:count])
                 if response.will_close:  # the pod ended the connection with the body
                     self._end()
+                settled = True
             if deadline.fired:  # the watchdog ended the body: what came is not all
                 raise TimeoutError
         except (OSError, HTTPException) as exc:
-            self._ended = True  # a connection in the middle of an exchange carries no other
             # after the watchdog fired, whatever the read saw is its doing
             raise SourceError(self._failure(TimeoutError() if deadline.fired else exc, path)) from None
+        finally:
+            if not settled:
+                # left in the middle of an answer (an error, a body over --max-body-size): the rest of
+                # it must never be read as the answer to a next request
+                self._ended = True
 
     def _failure(self, exc: BaseException, path: str) -> str:
         """One line for a failed GET: the pod side's own words (e.g. kubelet's "connection refused") first."""
