@@ -143,7 +143,9 @@ class KubeClient:
             if deadline.fired or isinstance(exc, TimeoutError):
                 raise SourceError(f"the API server at {self.server} did not answer {verb} {resource} within {self.timeout:g}s (--request-timeout)") from None
             raise SourceError(f"cannot reach the API server at {self.server}: {_short(exc)}") from None
-        except SourceError:
+        except Exception:
+            # a body refused part-way (LimitExceeded, past --max-body-size) is still on the connection:
+            # kept alive, the next request on it (a port-forward's upgrade) would read it as its answer
             self._http.discard()
             raise
         if response.status == 404 and not_found:
@@ -415,7 +417,7 @@ def _read_channels(sock, deadline: float, limit: int, what: str) -> dict[int, li
     """
     import time
 
-    from websocket import ABNF, WebSocketConnectionClosedException, WebSocketTimeoutException
+    from websocket import ABNF, WebSocketConnectionClosedException, WebSocketException, WebSocketTimeoutException
 
     from meshctl.model.limits import too_large
 
@@ -432,6 +434,8 @@ def _read_channels(sock, deadline: float, limit: int, what: str) -> dict[int, li
             raise TimeoutError from None
         except WebSocketConnectionClosedException:
             return channels
+        except WebSocketException as exc:  # a frame RFC 6455 forbids (a close reason not UTF-8, reserved bits ...)
+            raise ConnectionError(f"the API server broke the websocket protocol: {_short(exc)}") from None
         if opcode == ABNF.OPCODE_CLOSE:
             return channels
         data = frame.data  # bytes for a text message too: websocket-client decodes text only in recv()

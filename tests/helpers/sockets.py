@@ -1,4 +1,4 @@
-"""Local sockets for tests against a real Envoy: a port nothing listens on, and waiting for a client."""
+"""Local sockets for tests: a port nothing listens on, waiting for a client, a GET through a local port."""
 
 from __future__ import annotations
 
@@ -34,3 +34,16 @@ def wait_for_connection_to(port: int, timeout: float = 20.0) -> None:
                     return
         time.sleep(0.02)
     raise AssertionError(f"no client connected to port {port} within {timeout}s")
+
+
+def get_through(port: int, path: str) -> tuple[int, bytes]:
+    """GET `path` from 127.0.0.1:`port` on a fresh connection: (status, body)."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()

@@ -77,6 +77,7 @@ def test_a_body_delimited_by_connection_close_is_read_whole():
 
 
 @pytest.mark.kube
+@pytest.mark.slow
 def test_port_forward_trickle_ends_at_the_timeout(fake_kube):
     fake_kube.add(istio_pod("app", "default"))
     with SlowServer(trickled_body()) as server:
@@ -127,6 +128,7 @@ def test_trickling_exec_ends_at_the_request_timeout(fake_kube):
 
 
 @pytest.mark.kube
+@pytest.mark.slow
 def test_endless_exec_output_stops_at_the_default_limit(fake_kube):
     # frames as fast as they are read: the answer stops at --max-body-size (1Gi), within the 2 GiB address space
     fake_kube.add(istio_pod("app", "default"))
@@ -211,6 +213,7 @@ def test_an_https_api_servers_trickled_tls_handshake_ends_at_the_request_timeout
     assert seconds < 2 + 8  # the connect timeout (10 s) would be beaten by each byte
 
 
+@pytest.mark.slow
 def test_exec_and_port_forward_upgrades_trickled_end_at_the_request_timeout(tmp_path):
     # the pod is read at once; both ways into it (port-forward, then exec) get a trickled 101
     answer = by_path({"/portforward": TRICKLED_UPGRADE, "/exec": TRICKLED_UPGRADE}, whole("200 OK", POD_JSON))

@@ -113,6 +113,25 @@ def test_the_stream_ending_without_a_status_is_a_failure(fake_kube, tmp_path):
 
 
 @pytest.mark.kube
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        (frame(CLOSE, struct.pack("!H", 1000) + b"bye \xff"), "Invalid close frame."),  # RFC 6455 5.5.1: the reason is UTF-8
+        (bytes([0xC2, 2]) + b"\x01x", "rsv is not implemented, yet"),  # a reserved bit no extension negotiated
+        (frame(PING, b"p", fin=False), "Invalid ping frame."),  # control frames are never fragmented
+    ],
+    ids=["close-reason-not-utf8", "reserved-bit", "fragmented-ping"],
+)
+def test_a_frame_the_protocol_forbids_is_one_error_line(fake_kube, tmp_path, bad, reason):
+    # one line naming the exec (exit 69), not websocket-client's exception escaping as an unexpected error
+    ended = threading.Event()
+    with pytest.raises(ExecFailed) as caught:
+        run(fake_kube, tmp_path, frame(BINARY, b"\x01{}") + frame(BINARY, STATUS_OK) + bad, ended)
+    assert str(caught.value) == f"{WHAT}: the API server broke the websocket protocol: {reason}"
+    assert ended.wait(10)  # and the connection is closed
+
+
+@pytest.mark.kube
 def test_output_is_bounded_by_max_body_size_over_all_channels(fake_kube, tmp_path):
     # 1 KiB for every channel's messages together, each message with its channel byte
     stdout = frame(BINARY, b"\x01" + b"a" * 500)

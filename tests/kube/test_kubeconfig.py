@@ -9,9 +9,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
-import socket
 import sys
-import threading
 
 import pytest
 
@@ -21,6 +19,7 @@ from meshctl.sources.kube import KubeClient
 
 from fakekube import FakeKube, http_target, istio_pod, pod
 from helpers import call_meshctl
+from helpers.tcprelay import ConnectProxy
 
 TOKEN = "s3cret-t0ken-value"
 
@@ -231,61 +230,6 @@ def test_auth_provider_users_fall_back_to_the_official_client(tmp_path):
                                                               "idp-issuer-url": "https://issuer.example"}}}  # fmt: skip
         path = write_config(tmp_path / "config", kube.url, cluster=ca_data(kube), user=oidc)
         assert read_pod(path)["metadata"]["name"] == "p"
-
-
-class ConnectProxy:
-    """A minimal HTTP CONNECT proxy on 127.0.0.1 that records what it was asked to reach."""
-
-    def __init__(self, password: str | None = None) -> None:
-        self.targets: list[str] = []
-        self.authorizations: list[str | None] = []
-        self.downstream: list[int] = []  # sizes of the chunks relayed from the targets to meshctl
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
-
-    def _tunnel(self, client: socket.socket) -> None:
-        head = b""
-        while b"\r\n\r\n" not in head:
-            chunk = client.recv(4096)
-            if not chunk:
-                return client.close()
-            head += chunk
-        lines = head.split(b"\r\n\r\n", 1)[0].decode().split("\r\n")
-        self.targets.append(lines[0].split()[1])
-        headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
-        self.authorizations.append(headers.get("Proxy-Authorization"))
-        host, port = lines[0].split()[1].rsplit(":", 1)
-        upstream = socket.create_connection((host, int(port)))
-        client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
-        for source, sink, counts in ((client, upstream, []), (upstream, client, self.downstream)):
-            threading.Thread(target=_pump, args=(source, sink, counts), daemon=True).start()
-
-    def close(self) -> None:
-        self._listener.close()
-
-
-def _pump(source: socket.socket, sink: socket.socket, counts: list[int]) -> None:
-    try:
-        while chunk := source.recv(65536):
-            counts.append(len(chunk))
-            sink.sendall(chunk)
-    except OSError:
-        pass
-    finally:
-        for sock in (source, sink):
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ An API server opens one websocket per port-forward request and carries one TCP c
 from __future__ import annotations
 
 import contextlib
-import http.client
 import socket
 import threading
 import time
@@ -25,7 +24,7 @@ from meshctl.sources.portforward import ForwardedHTTP, forward
 from fakekube.portforward import kubelet_refused_message
 from fakekube.targets import http_target
 from helpers.slowserver import SlowServer, whole
-from helpers.sockets import closed_port
+from helpers.sockets import closed_port, get_through
 
 pytestmark = pytest.mark.kube
 
@@ -276,17 +275,6 @@ def test_the_request_timeout_bounds_each_read(sidecar):
 
 
 # -- forward(): a local listener, one websocket per connection ----------------------------------
-
-
-def get_through(port: int, path: str) -> tuple[int, bytes]:
-    """GET `path` from 127.0.0.1:`port` on a fresh connection."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
 
 
 def test_forward_opens_the_first_websocket_at_once_and_one_per_connection(sidecar):
