@@ -160,6 +160,10 @@ class Response:
                 self.will_close = True
             else:
                 self._chunked = True
+            # RFC 9112 6.1 and 6.3: with a Content-Length too, or in HTTP/1.0, the framing is suspect (a
+            # smuggled answer could start where another reader thinks this one ends): never reused
+            if http10 or self.getheader("Content-Length") is not None:
+                self.will_close = True
         elif (declared := self.getheader("Content-Length")) is not None:
             if not declared.strip().isdigit() or not declared.strip().isascii():
                 raise HTTPException(f"invalid Content-Length {declared[:40]!r}")
