@@ -111,7 +111,12 @@ GROUPS: dict[str, Group] = {
         ("tests/kube", "tests/snapshot/test_forwarded_stream.py", "tests/check/test_fleet.py",
          "tests/hostile/test_slow_servers.py", "tests/hostile/test_frame_bombs.py"),
     ),
-    "portforward": Group(("meshctl/sources/portforward.py", "meshctl/sources/kubews.py"), ("tests/kube", "tests/snapshot/test_forwarded_stream.py")),
+    # http11.py: the HTTP/1.1 answers of the port-forward's Envoy admin API and of the websocket upgrade (kubews.py),
+    # and of the API server's GETs (kubehttp.py, in `sources`); tests/kube has the tests of all three callers
+    "portforward": Group(
+        ("meshctl/sources/portforward.py", "meshctl/sources/kubews.py", "meshctl/sources/http11.py"),
+        ("tests/kube", "tests/snapshot/test_forwarded_stream.py"),
+    ),
 }
 
 KILLED = {"killed", "timeout", "segfault"}  # a test failed, or the mutant hung or crashed its tests

@@ -114,6 +114,9 @@ POD_JSON_ABSENT = (
     "meshctl.analyze.summaries",  # the short table's fields
     "meshctl.model.labels",  # the selector of a workload (deploy/NAME), not of a pod
     "encodings.idna",  # getaddrinfo's codec for a str host (kubehttp passes ASCII hosts as bytes)
+    # HTTP/1.1 is meshctl.sources.http11's (http.client imports email and ssl: ~58 M instructions); the
+    # websocket accept key is CPython's SHA-1 (hashlib loads OpenSSL's libcrypto); a plain-HTTP API server needs no ssl
+    "http.client", "email", "ssl", "_ssl", "hashlib", "_hashlib",
 )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field
 
 from meshctl.decode.protojson import has_camel_keys, to_camel, to_snake
 from meshctl.errors import DecodeError
@@ -28,21 +27,32 @@ KNOWN_SECTIONS = (
 )
 
 
-@dataclass
+# Plain classes, not dataclasses: both are made at import by every pod command, and dataclasses
+# compiles their methods then (~1 ms each; issue 16).
+
+
 class UnknownSection:
     """A config entry whose @type meshctl does not know; carried through unchanged."""
 
-    type_url: str
-    raw: dict
+    __slots__ = ("type_url", "raw")
+
+    def __init__(self, type_url: str, raw: dict) -> None:
+        self.type_url = type_url
+        self.raw = raw
 
 
-@dataclass
 class ConfigDump:
     """The sections of one config dump, keys normalised to Envoy's snake_case."""
 
-    entries: dict[str, list[dict]] = field(default_factory=dict)
-    unknown_sections: list[UnknownSection] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    def __init__(
+        self,
+        entries: dict[str, list[dict]] | None = None,
+        unknown_sections: list[UnknownSection] | None = None,
+        warnings: list[str] | None = None,
+    ) -> None:
+        self.entries = {} if entries is None else entries
+        self.unknown_sections = [] if unknown_sections is None else unknown_sections
+        self.warnings = [] if warnings is None else warnings
 
     def section(self, name: str) -> dict | None:
         """The raw entry for `name` (e.g. "ClustersConfigDump"), or None when the dump lacks it.

@@ -7,7 +7,7 @@ done by ``meshctl.sources.kube``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from meshctl.errors import UsageError
 
@@ -30,9 +30,12 @@ for _kind, _names in {
 WORKLOAD_KINDS = tuple(sorted(set(_KIND_ALIASES.values())))
 
 
-@dataclass(frozen=True)
-class PodRef:
-    """A reference to a pod, directly (kind "pod") or through a workload that selects pods."""
+class PodRef(NamedTuple):
+    """A reference to a pod, directly (kind "pod") or through a workload that selects pods.
+
+    A NamedTuple, not a frozen dataclass: every pod command makes the class at import, and
+    dataclasses compiles its methods then (~1 ms each; issue 16).
+    """
 
     kind: str
     name: str

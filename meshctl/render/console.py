@@ -22,16 +22,16 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 COLOR_CHOICES = ("auto", "always", "never")
 DEFAULT_WIDTH = 80
 _RED, _RESET = "\x1b[31m", "\x1b[0m"
 
 
-@dataclass(frozen=True)
-class Terminal:
-    """What this run's output may look like.
+class Terminal(NamedTuple):
+    """What this run's output may look like (a NamedTuple, not a frozen dataclass: it is made at
+    import on every run, and dataclasses compiles its methods then, ~1 ms each; issue 16).
 
     Attributes:
         rich: draw tables with Rich (stdout is a terminal); False means istioctl's plain aligned text.

@@ -123,8 +123,9 @@ class KubeClient:
         self, path: str, *, verb: str, resource: str, namespace: str = "", query: list | None = None, not_found: str = ""
     ) -> dict:
         """GET an API path and return the JSON object; errors name `verb` `resource` (404: `not_found`)."""
-        import http.client
         from urllib.parse import urlencode
+
+        from meshctl.sources.http11 import HTTPException
 
         target = self._config.base_path + path + (f"?{urlencode(query)}" if query else "")
         headers = {"Accept": "application/json", "User-Agent": _USER_AGENT, **self._config.headers}
@@ -137,7 +138,7 @@ class KubeClient:
                 data = _read_limited(response, self.max_body, f"the API server's answer to {verb} {resource}")
             if deadline.fired:
                 raise TimeoutError
-        except (http.client.HTTPException, OSError) as exc:
+        except (HTTPException, OSError) as exc:
             self._http.discard()
             if deadline.fired or isinstance(exc, TimeoutError):
                 raise SourceError(f"the API server at {self.server} did not answer {verb} {resource} within {self.timeout:g}s (--request-timeout)") from None
@@ -231,8 +232,7 @@ class KubeClient:
         Raises:
             SourceError: RBAC denied ``create pods/<subresource>``, or the API server unreachable (`what` first).
         """
-        import http.client
-
+        from meshctl.sources.http11 import HTTPException
         from meshctl.sources.kubews import UpgradeRefused
 
         target, headers = self._stream_request(pod, subresource, query)
@@ -247,7 +247,7 @@ class KubeClient:
                 raise TimeoutError
         except UpgradeRefused as exc:
             raise SourceError(str(self._api_error(exc.status, exc.body, "create", f"pods/{subresource}", _pod_name(pod)[1]))) from None
-        except (OSError, ValueError, http.client.HTTPException) as exc:
+        except (OSError, ValueError, HTTPException) as exc:
             self._http.discard()  # a connection that failed in connect or TLS is not kept
             raise self._stream_error(what, exc, deadline) from None
         return socket
@@ -468,7 +468,7 @@ def _bound_frames(socket) -> None:
 
 
 def _read_limited(response, limit: int, what: str) -> bytes:
-    """An http.client response's body, refused past `limit` bytes (its Content-Length first)."""
+    """A response's body (`meshctl.sources.http11.Response`), refused past `limit` bytes (its Content-Length first)."""
     from meshctl.model.limits import BoundedBuffer, too_large
 
     length = response.getheader("Content-Length")

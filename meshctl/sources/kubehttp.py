@@ -1,9 +1,10 @@
-"""HTTP/1.1 to the API server over the standard library (http.client, ssl), one kept-alive
-connection per thread, with the connection's `meshctl.sources.kubeconfig.ClusterConfig`.
+"""HTTP/1.1 to the API server (`meshctl.sources.http11`, TLS by ssl), one kept-alive connection per
+thread, with the connection's `meshctl.sources.kubeconfig.ClusterConfig`.
 
 The official client's REST layer (urllib3 behind generated code) is not imported: it came with the
-whole client (~0.5 s). What is needed is a GET with headers, TLS as the kubeconfig says (its CA,
-client certificate, tls-server-name), an http proxy (CONNECT: the kubeconfig's proxy-url, else
+whole client (~0.5 s); nor is http.client (email and ssl: ~15 % of `meshctl pc cluster POD`). What
+is needed is a GET with headers, TLS as the kubeconfig says (its CA, client certificate,
+tls-server-name), an http proxy (CONNECT: the kubeconfig's proxy-url, else
 ``HTTPS_PROXY``/``HTTP_PROXY`` unless ``NO_PROXY`` names the server, as client-go and the official
 client do), a connect timeout, and a body read under a wall clock and a size limit
 (`meshctl.sources.kube.KubeClient.get`).
@@ -11,26 +12,29 @@ client do), a connect timeout, and a body read under a wall clock and a size lim
 
 from __future__ import annotations
 
-import http.client
 import threading
 from urllib.parse import urlsplit
 
 from meshctl.errors import SourceError
 from meshctl.sources.deadline import watch
+from meshctl.sources.http11 import HTTPException, Reader, RemoteDisconnected, Response, request_head
 from meshctl.sources.kubeconfig import ClusterConfig
 
 
-class _Connection(http.client.HTTPSConnection):
-    """An HTTPS connection whose certificate check uses the kubeconfig's tls-server-name."""
+class _Connection:
+    """One open connection to the API server (TLS included), its reader, and its last answer."""
 
-    def __init__(self, host: str, port: int, *, timeout: float, context, server_hostname: str) -> None:
-        super().__init__(host, port, timeout=timeout, context=context)
-        self._server_hostname = server_hostname
+    def __init__(self, sock) -> None:
+        self.sock = sock
+        self.reader = Reader(sock.recv_into)
+        self.response: Response | None = None
 
-    def connect(self) -> None:
-        """TCP (through the proxy's tunnel, if any), then TLS checked against `server_hostname`."""
-        http.client.HTTPConnection.connect(self)
-        self.sock = self._context.wrap_socket(self.sock, server_hostname=self._server_hostname)
+    def reusable(self) -> bool:
+        """The last answer was read to its end and did not end the connection."""
+        return self.response is None or (self.response.complete and not self.response.will_close)
+
+    def close(self) -> None:
+        self.sock.close()
 
 
 class Connections:
@@ -47,47 +51,59 @@ class Connections:
 
             raise SourceError(f"the API server URL {without_userinfo(config.server)} is neither http nor https")
         self.proxy, self.proxy_auth = _proxy(config, "https" if self.https else "http")
+        host = f"[{config.host}]" if ":" in config.host else config.host
+        # the Host header, as http.client wrote it: the port only when it is not the scheme's default
+        self.authority = host if config.port == (443 if self.https else 80) else f"{host}:{config.port}"
 
-    def connection(self, fresh: bool = False) -> http.client.HTTPConnection:
-        """This thread's connection (a new one when `fresh` or none yet)."""
+    def _kept(self) -> _Connection | None:
+        """This thread's kept-alive connection, if it can carry another request."""
         conn = getattr(self._local, "conn", None)
-        if conn is not None and not fresh:
-            return conn
-        if conn is not None:
+        if conn is not None and not conn.reusable():
             conn.close()
-        config = self.config
-        host, port = self.proxy or (config.host, config.port)
-        if self.https:
-            conn = _Connection(host, port, timeout=self.connect_timeout, context=config.ssl_context,
-                               server_hostname=config.tls_server_name or config.host)  # fmt: skip
-        else:
-            conn = http.client.HTTPConnection(host, port, timeout=self.connect_timeout)
-        conn._create_connection = _open_watched  # (http.client's hook for making the TCP socket)
-        if self.proxy:
-            credentials = {"Proxy-Authorization": _basic(*self.proxy_auth)} if self.proxy_auth else None
-            conn.set_tunnel(config.host, config.port, headers=credentials)
-        self._local.conn = conn
+            conn = self._local.conn = None
         return conn
 
-    def get(self, target: str, headers: dict[str, str], read_timeout: float) -> http.client.HTTPResponse:
+    def _open(self) -> _Connection:
+        """A new connection: TCP (`watch`ed at once), the proxy's tunnel, TLS checked against
+        tls-server-name; each step bounded by the connect timeout."""
+        config = self.config
+        sock = _open_watched(self.proxy or (config.host, config.port), self.connect_timeout)
+        try:
+            if self.proxy:
+                _tunnel(sock, config.host, config.port, self.proxy_auth)
+            if self.https:
+                sock = config.ssl_context.wrap_socket(sock, server_hostname=config.tls_server_name or config.host, do_handshake_on_connect=False)
+                # a new object, and the one watched above has lost its descriptor to it: watched again
+                # before the handshake, or the deadline could shut neither the handshake nor the body
+                watch(sock)
+                sock.do_handshake()
+        except BaseException:
+            sock.close()
+            raise
+        return _Connection(sock)
+
+    def get(self, target: str, headers: dict[str, str], read_timeout: float) -> Response:
         """Send a GET of `target` (path and query); return the response (headers read, body not).
 
         Under a `Deadline.guard`, its sockets are `watch`ed: a new one as soon as it is connected
         (before a proxy's CONNECT and the TLS handshake), a kept-alive one when it is used again. A
-        kept-alive connection the server closed meanwhile is replaced once, before any answer.
+        connection that ends before any answer (a kept-alive one the server closed meanwhile) is
+        replaced once.
         """
+        head = request_head("GET", target, self.authority, headers)
         for attempt in (0, 1):
-            conn = self.connection(fresh=attempt == 1)
+            conn = self._kept() if attempt == 0 else None
+            if conn is None:
+                conn = self._local.conn = self._open()
+            else:
+                watch(conn.sock)
+            conn.sock.settimeout(read_timeout)
             try:
-                if conn.sock is None:
-                    conn.connect()
-                else:
-                    watch(conn.sock)
-                conn.sock.settimeout(read_timeout)
-                conn.request("GET", target, headers=headers)
-                return conn.getresponse()
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError, http.client.CannotSendRequest):
-                conn.close()
+                conn.sock.sendall(head)
+                conn.response = Response(conn.reader, "GET")
+                return conn.response
+            except (RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self.discard()
                 if attempt:
                     raise
         raise AssertionError("unreachable")
@@ -103,17 +119,17 @@ class Connections:
         config = self.config
         host = f"[{config.host}]" if ":" in config.host else config.host
         for attempt in (0, 1):
-            conn = self.connection(fresh=attempt == 1)
-            reused = conn.sock is not None
+            conn = self._kept() if attempt == 0 else None
+            reused = conn is not None
             if reused:
                 watch(conn.sock)
             else:
-                conn.connect()
-            sock, conn.sock, self._local.conn = conn.sock, None, None  # the websocket's socket now
-            sock.settimeout(read_timeout)
+                conn = self._open()
+            self._local.conn = None  # the websocket's connection now
+            conn.sock.settimeout(read_timeout)
             try:
-                return handshake(sock, f"{host}:{config.port}", target, headers, protocols)
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                return handshake(conn.sock, f"{host}:{config.port}", target, headers, protocols)
+            except (RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 if attempt or not reused:
                     raise
         raise AssertionError("unreachable")
@@ -124,6 +140,25 @@ class Connections:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+
+def _tunnel(sock, host: str, port: int, credentials: tuple[str, str] | None) -> None:
+    """Ask the proxy on `sock` for a tunnel to host:port (CONNECT), as http.client's set_tunnel did.
+
+    Raises:
+        OSError: the proxy refused ("Tunnel connection failed: 407 ...").
+        HTTPException: its answer is not HTTP, or came with bytes past it.
+    """
+    authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    extra = {"Proxy-Authorization": _basic(*credentials)} if credentials else {}
+    lines = [f"CONNECT {authority} HTTP/1.1", f"Host: {authority}"] + [f"{name}: {value}" for name, value in extra.items()]
+    sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+    reader = Reader(sock.recv_into)
+    answer = Response(reader, "CONNECT")
+    if answer.status != 200:
+        raise OSError(f"Tunnel connection failed: {answer.status} {answer.reason}")
+    if reader.take():  # the server speaks only after our first bytes: anything here is not the server's
+        raise HTTPException("the proxy sent bytes past its answer to CONNECT")
 
 
 def _open_watched(address, timeout, source_address=None):

@@ -17,16 +17,15 @@ a refused port-forward (RBAC, no support, pod gone) fails here, not in the HTTP 
 from __future__ import annotations
 
 import contextlib
-import http.client
 import io
 import selectors
 import socket
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from meshctl.errors import SourceError, short_reason
+from meshctl.sources.http11 import HTTPException, IncompleteRead, NotConnected, Reader, RemoteDisconnected, Response, request_head
 
 if TYPE_CHECKING:  # the live client opens the websockets; it imports this module (lazily), not the reverse
     from meshctl.sources.kube import KubeClient
@@ -52,11 +51,11 @@ class ForwardedHTTP:
         websocket.settimeout(kube.timeout)
         self._websocket = websocket
         self._stream = _ForwardedStream(websocket, websocket.received)
-        self._conn = http.client.HTTPConnection("127.0.0.1", port)
-        self._conn.sock = _ForwardedSocket(websocket, self._stream)
-        # once the pod closes the connection (an answer delimited by closing it), http.client must not
-        # "reconnect" to a local 127.0.0.1:port: the next request fails instead (NotConnected)
-        self._conn.auto_open = 0
+        self._reader = Reader(self._stream.readinto)
+        self._host = f"127.0.0.1:{port}"  # the Host http.client wrote for a connection to the local end
+        # once the pod has closed the connection (an answer delimited by closing it, or one not read
+        # to its end), the next request fails (NotConnected): no new connection behind the caller's back
+        self._ended = False
 
     def __enter__(self) -> ForwardedHTTP:
         return self
@@ -66,7 +65,10 @@ class ForwardedHTTP:
 
     def close(self) -> None:
         """Close the connection and its websocket."""
-        self._conn.close()
+        self._end()
+
+    def _end(self) -> None:
+        self._ended = True
         self._websocket.close()
 
     def get(self, path: str) -> bytes:
@@ -99,28 +101,38 @@ class ForwardedHTTP:
         from meshctl.sources.deadline import Deadline, shut
 
         deadline = Deadline(self.timeout)
+        settled = False  # the connection is between exchanges again (or ended on purpose)
         try:
             # the watchdog ends the exchange at the deadline, however slowly frames trickle in
             with deadline.guard(shut(self._websocket.sock)):
-                self._conn.request(method, f"/{path.lstrip('/')}", headers={"Accept": "application/json"})
-                response = self._conn.getresponse()
+                if self._ended:
+                    raise NotConnected
+                self._websocket.send_binary(b"\x00" + request_head(method, f"/{path.lstrip('/')}", self._host, {"Accept": "application/json"}))
+                response = Response(self._reader, method)
                 if response.status != 200:
                     body = response.read(64 << 10)  # an error page, or its start: then the connection is dropped
-                    if not response.isclosed():
-                        self._conn.close()
+                    if not response.complete or response.will_close:
+                        self._end()
+                    settled = True
                     lines = body[:200].decode("utf-8", "replace").strip().splitlines()
                     raise SourceError(f"{self.where} answered /{path} with HTTP {response.status}" + (f": {lines[0]}" if lines else ""))
                 # one buffer per response, filled in place: a body passes through memory once, not per read
                 buffer = memoryview(bytearray(chunk))
                 while count := response.readinto(buffer):
                     sink.write(buffer[:count])
-                if response.length:  # readinto stops early on a Content-Length body cut short
-                    raise http.client.IncompleteRead(b"", response.length)
+                if response.will_close:  # the pod ended the connection with the body
+                    self._end()
+                settled = True
             if deadline.fired:  # the watchdog ended the body: what came is not all
                 raise TimeoutError
-        except (OSError, http.client.HTTPException) as exc:
+        except (OSError, HTTPException) as exc:
             # after the watchdog fired, whatever the read saw is its doing
             raise SourceError(self._failure(TimeoutError() if deadline.fired else exc, path)) from None
+        finally:
+            if not settled:
+                # left in the middle of an answer (an error, a body over --max-body-size): the rest of
+                # it must never be read as the answer to a next request
+                self._ended = True
 
     def _failure(self, exc: BaseException, path: str) -> str:
         """One line for a failed GET: the pod side's own words (e.g. kubelet's "connection refused") first."""
@@ -128,19 +140,22 @@ class ForwardedHTTP:
             return self._stream.error
         if isinstance(exc, TimeoutError):
             return f"{self.where} did not answer /{path} within {self.timeout:g}s (raise --timeout?)"
-        if isinstance(exc, (http.client.IncompleteRead, http.client.RemoteDisconnected, ConnectionError)):
-            reason = "response truncated" if isinstance(exc, http.client.IncompleteRead) else short_reason(exc)
+        if isinstance(exc, (IncompleteRead, RemoteDisconnected, ConnectionError)):
+            reason = "response truncated" if isinstance(exc, IncompleteRead) else short_reason(exc)
             return f"{self.where} closed the connection before sending all of /{path} ({reason})"
         # the pod's bytes may be anything (a status line of 64 KiB ending in CRLF): one short line of them
         return f"{self.where} failed for /{path}: {short_reason(exc)}"
 
 
-@dataclass
 class Forwarding:
-    """A running forward: the local port, and errors the pod side reported (port not listening ...)."""
+    """A running forward: the local port, and errors the pod side reported (port not listening ...).
 
-    port: int
-    errors: list[str] = field(default_factory=list)
+    A plain class: a dataclass is compiled at import, and every pod command imports this module.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.errors: list[str] = []
 
 
 @contextlib.contextmanager
@@ -355,55 +370,3 @@ class _FrameReader:
         received = self._sock.recv_into(self._view[self._end :])
         self._end += received
         return received
-
-
-class _ForwardedSocket:
-    """What http.client needs of a socket, over a port-forward websocket.
-
-    As a real socket, closing it while a response's reader is open (http.client closes the
-    connection as soon as it sees an answer delimited by closing it) closes it only when that
-    reader is closed: the body is still read to its end.
-    """
-
-    def __init__(self, socket, stream: _ForwardedStream) -> None:
-        self._socket = socket
-        self._stream = stream
-        self._readers = 0
-        self._closed = False
-
-    def sendall(self, data: bytes) -> None:
-        self._socket.send_binary(b"\x00" + bytes(data))
-
-    def makefile(self, mode: str):
-        # a fresh reader per response over the same stream, like socket.makefile; no pipelining,
-        # so no reader holds bytes of the next response. Its buffer serves the status line and
-        # headers; a body is read past it, straight into ForwardedHTTP.get_into's buffer.
-        self._readers += 1
-        return io.BufferedReader(_Unclosed(self._stream, self._release))
-
-    def _release(self) -> None:
-        self._readers -= 1
-        if self._closed and not self._readers:
-            self._socket.close()
-
-    def close(self) -> None:
-        self._closed = True
-        if not self._readers:
-            self._socket.close()
-
-
-class _Unclosed(io.RawIOBase):
-    def __init__(self, stream: io.RawIOBase, release) -> None:
-        self._stream = stream
-        self._release = release
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        return self._stream.readinto(buffer)
-
-    def close(self) -> None:
-        if not self.closed:
-            self._release()
-        super().close()

@@ -9,7 +9,10 @@ beats; an endless body must hit --max-body-size (exit 65), never MemoryError.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import threading
 import time
 
 import pytest
@@ -166,6 +169,48 @@ def test_api_server_trickle_ends_at_the_request_timeout(tmp_path, answer):
     assert run.exit_code == 69
     assert "did not answer get pods within 2s" in one_error_line(run)
     assert seconds < 2 + 8
+
+
+@contextlib.contextmanager
+def tls_trickler(seconds: float = 40):
+    """A server that, on each connection, sends a TLS record header announcing a 4 KB handshake
+    message, then its bytes one per second, without reading: each read a client makes of it beats
+    a per-read timeout (SlowServer reads a request first, 5 s at most, which a TLS client never sends)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve(conn: socket.socket) -> None:
+        with contextlib.suppress(OSError), conn:
+            for byte in (b"\x16\x03\x03\x10\x00" + b"\x02" * 4096)[: int(seconds)]:
+                if stop.is_set():
+                    return
+                conn.sendall(bytes([byte]))
+                time.sleep(1)
+
+    def accept() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                threading.Thread(target=serve, args=(listener.accept()[0],), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+
+
+def test_an_https_api_servers_trickled_tls_handshake_ends_at_the_request_timeout(tmp_path):
+    # the request's clock covers the TLS handshake of a new connection (the TLS socket is watched)
+    with tls_trickler() as url:
+        kubeconfig = _kubeconfig(tmp_path, url)
+        run, seconds = _timed("pc", "cluster", "app", "--kubeconfig", kubeconfig, "--request-timeout", "2s", timeout=90)
+    assert run.exit_code == 69
+    assert "did not answer get pods within 2s" in one_error_line(run)
+    assert seconds < 2 + 8  # the connect timeout (10 s) would be beaten by each byte
 
 
 @pytest.mark.slow

@@ -170,6 +170,15 @@ def test_a_kept_alive_connection_serves_the_next_get(script):
     assert script.connections == 1 and script.requests == ["GET /a HTTP/1.1", "GET /b HTTP/1.1"]
 
 
+@pytest.mark.parametrize("script", [[["answer", "answer"], ["answer"]]], indirect=True)
+def test_a_connection_whose_answer_was_read_half_is_not_used_again(script):
+    # the rest of the first body would be read as the head of the second answer
+    conns = Connections(config_of(script), 5.0)
+    assert conns.get("/a", {}, 10.0).read(1) == b"{"
+    assert get(conns, "/b") == b"{}"
+    assert script.connections == 2 and script.requests == ["GET /a HTTP/1.1", "GET /b HTTP/1.1"]
+
+
 @pytest.mark.parametrize("script", [[["answer"], ["answer"]]], indirect=True)
 def test_a_kept_alive_connection_the_server_closed_is_replaced_for_a_get(script):
     conns = Connections(config_of(script), 5.0)

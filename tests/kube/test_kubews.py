@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import http.client
-import io
 import json
 import socket
 import struct
@@ -15,6 +13,7 @@ import threading
 
 import pytest
 
+from meshctl.sources.http11 import HTTPException, RemoteDisconnected
 from meshctl.sources.kubews import MAX_HEAD, UpgradeRefused, frame, handshake, masked
 
 from fakekube.websocket import WebSocket as ServerSide
@@ -134,13 +133,13 @@ def test_headers_past_the_bound_are_refused_before_reading_on(pair):
 def test_a_closed_keep_alive_connection_is_told_apart_from_a_cut_answer(pair):
     ours, server = pair
     serve(server, lambda key: b"", close=True)
-    with pytest.raises(http.client.RemoteDisconnected):  # nothing answered: the caller retries on a new connection
+    with pytest.raises(RemoteDisconnected):  # nothing answered: the caller retries on a new connection
         handshake(ours, "api:443", TARGET, {}, PROTOCOLS)
     ours, server = socket.socketpair()
     serve(server, lambda key: b"HTTP/1.1 101 Swi", close=True)
     with pytest.raises(ConnectionError) as caught:  # an answer cut short is not retried
         handshake(ours, "api:443", TARGET, {}, PROTOCOLS)
-    assert not isinstance(caught.value, http.client.RemoteDisconnected)
+    assert not isinstance(caught.value, RemoteDisconnected)
     server.close()
 
 
@@ -154,19 +153,9 @@ def test_a_header_value_with_a_line_break_is_not_sent(pair):
 def test_malformed_status_line_is_an_http_error(pair):
     ours, server = pair
     thread, _ = serve(server, lambda key: b"NOT HTTP\r\n\r\n")
-    with pytest.raises(http.client.HTTPException):
+    with pytest.raises(HTTPException):
         handshake(ours, "api:443", TARGET, {}, PROTOCOLS)
     thread.join(10)
-
-
-def test_replay_reads_the_socket_after_the_bytes_given():
-    from meshctl.sources.kubews import _Replay
-
-    ours, server = socket.socketpair()
-    server.sendall(b"def")
-    server.close()
-    assert io.BufferedReader(_Replay(b"abc", ours).makefile("rb").raw).read() == b"abcdef"
-    ours.close()
 
 
 def test_upgrade_reuses_the_connection_of_a_get_and_replaces_one_the_server_closed():
@@ -210,7 +199,7 @@ def test_upgrade_reuses_the_connection_of_a_get_and_replaces_one_the_server_clos
         server.join(10)
         assert len(connections) == expected_connections
         assert [path for _, path in requests] == ["/api/v1/namespaces/ns/pods/p", TARGET]
-        assert pool.connection().sock is None  # the upgraded socket left the pool: a next GET connects anew
+        assert pool._kept() is None  # the upgraded socket left the pool: a next GET connects anew
         websocket.close()
         for conn in connections:
             conn.close()

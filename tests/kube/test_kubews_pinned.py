@@ -368,11 +368,11 @@ def test_the_head_ends_at_the_first_empty_line(pair, rfc_random):
 
 
 def test_an_answer_that_starts_with_an_empty_line_is_not_http(pair):
-    import http.client
+    from meshctl.sources.http11 import BadStatusLine
 
     ours, server = pair
     thread = answering(server, b"\r\n\r\n" + answer_101())
-    with pytest.raises(http.client.BadStatusLine):  # the head is the empty line: no status line, whatever follows
+    with pytest.raises(BadStatusLine):  # the head is the empty line: no status line, whatever follows
         handshake(ours, "api", TARGET, {}, PROTOCOLS)
     thread.join(10)
     assert ours.fileno() == -1
@@ -430,10 +430,10 @@ def test_an_answer_in_single_bytes_is_read_whole(pair, rfc_random):
 
 
 def test_no_answer_and_a_cut_answer_are_told_apart(pair):
-    import http.client
+    from meshctl.sources.http11 import RemoteDisconnected
 
     ours, server = pair
-    with pytest.raises(http.client.RemoteDisconnected) as caught:
+    with pytest.raises(RemoteDisconnected) as caught:
         upgrade(ours, server)
     assert str(caught.value) == "the API server closed the connection without an answer"
     ours, server = socket.socketpair()
@@ -443,19 +443,21 @@ def test_no_answer_and_a_cut_answer_are_told_apart(pair):
     assert str(caught.value) == "the API server closed the connection in the answer to the websocket upgrade"
 
 
-def test_the_replay_gives_what_was_read_then_the_socket_then_the_end():
+def test_the_reader_gives_what_was_read_then_the_socket_then_the_end():
+    from meshctl.sources.http11 import Reader
+
     ours, server = socket.socketpair()
     with ours, server:
         server.sendall(b"fgh")
         server.shutdown(socket.SHUT_WR)
-        raw = kubews._ReplayRaw(b"abcde", ours)
+        reader = Reader(ours.recv_into, b"abcde")
         buffer = bytearray(3)
-        assert raw.readable() and raw.readinto(buffer) == 3 and buffer == b"abc"
-        assert raw.readinto(buffer) == 2 and buffer[:2] == b"de"
-        assert raw.readinto(buffer) == 3 and buffer == b"fgh"
-        assert raw.readinto(buffer) == 0
-    alone = kubews._ReplayRaw(b"ab", None)
-    assert alone.readinto(bytearray(5)) == 2 and alone.readinto(bytearray(5)) == 0  # no socket: the end
+        assert reader.readinto(buffer) == 3 and buffer == b"abc"
+        assert reader.readinto(buffer) == 2 and buffer[:2] == b"de"
+        assert reader.readinto(buffer) == 3 and buffer == b"fgh"
+        assert reader.readinto(buffer) == 0
+    alone = Reader(kubews._nothing_more, b"ab")
+    assert alone.readinto(bytearray(5)) == 2 and alone.readinto(bytearray(5)) == 0  # nothing more: the end
 
 
 # -- through KubeClient.open_stream: the error lines ---------------------------------------------

@@ -195,6 +195,20 @@ def test_the_answer_is_bounded_by_max_body_size(sidecar):
     assert str(caught.value) == f"the answer of {WHERE} to /over is larger than 1Ki, the limit --max-body-size sets (raise it to read more)"
 
 
+def test_an_answer_left_half_read_is_never_taken_for_the_next_one(sidecar):
+    # the first MiB of the body passes --max-body-size; what follows it looks like an answer, and
+    # would be read as the answer to the next request if the connection were used again
+    body = b"a" * (1 << 20) + b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfake!"
+    with SlowServer(raw(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)) as server:
+        sidecar.forward_port(15000, server.address)
+        with ForwardedHTTP(client(sidecar, max_body_size="1Ki"), the_pod(sidecar), 15000) as http:
+            with pytest.raises(LimitExceeded):
+                http.get("big")
+            with pytest.raises(SourceError) as caught:
+                http.get("next")
+    assert str(caught.value) == f"{WHERE} failed for /next: NotConnected"
+
+
 class Sink:
     def __init__(self) -> None:
         self.writes: list[bytes] = []
