@@ -67,8 +67,9 @@ class AdminSource:
         conn_class = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
         conn = conn_class(self.host, self.port, timeout=self.timeout)
         try:
-            # the watchdog ends the whole exchange at the deadline, however slowly bytes trickle in: the
-            # TLS handshake of an https URL too (the plain socket is conn.sock while it runs)
+            # the watchdog ends the whole exchange at the deadline, however slowly bytes trickle in; an
+            # https URL's TLS handshake is bounded by the socket's timeout as a whole (CPython's
+            # do_handshake keeps one deadline across its reads), not per read
             with deadline.guard(shut(lambda: conn.sock)):
                 conn.connect()
                 conn.request(method, target, headers={"Accept": "application/json"})
@@ -116,9 +117,6 @@ def read_body(response: http.client.HTTPResponse, limit: int, what: str) -> byte
     if response.length:  # readinto stops early on a Content-Length body cut short
         raise http.client.IncompleteRead(b"", response.length)
     return buffer.getvalue()
-
-
-
 
 
 def _reason(exc: BaseException) -> str:
