@@ -36,8 +36,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import wall_of
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -55,16 +56,14 @@ JQ_FILTER = (
 def run(argv: list[str], *, shell_pipe: bool = False, timeout: float = 300) -> tuple[float, float]:
     """Run once; return the wall time and the CPU time (user + system, of every process it made) in seconds."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
     if shell_pipe:
         # `cmd | cat`: stdout is a pipe, as when a user pipes meshctl into another tool.
-        proc = subprocess.run(" ".join(argv) + " | cat >/dev/null", shell=True, timeout=timeout, env=_env())
+        wall, status = wall_of(" ".join(argv) + " | cat >/dev/null", shell=True, timeout=timeout, env=_env())
     else:
-        proc = subprocess.run(argv, stdout=subprocess.DEVNULL, timeout=timeout, env=_env())
-    wall = time.perf_counter() - start
+        wall, status = wall_of(argv, stdout=subprocess.DEVNULL, timeout=timeout, env=_env())
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode != 0:
-        raise SystemExit(f"bench: {' '.join(argv)} exited {proc.returncode}")
+    if status != 0:
+        raise SystemExit(f"bench: {' '.join(argv)} exited {status}")
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 

@@ -24,8 +24,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import wall_of
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL_DUMP = ROOT.parent / "shared/istio-testdata/istioctl/pkg/writer/ztunnel/configdump/testdata/dump.json"
@@ -35,14 +36,13 @@ MESHCTL = [sys.executable, "-m", "meshctl"]
 def run(argv: list[str], *, pipe: bool = False) -> float:
     """Run once; the wall time in seconds (stdout to a pipe through cat when `pipe`)."""
     env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
-    start = time.perf_counter()
     if pipe:
-        proc = subprocess.run(" ".join(argv) + " | cat >/dev/null", shell=True, env=env, timeout=600)
+        wall, status = wall_of(" ".join(argv) + " | cat >/dev/null", shell=True, env=env, timeout=600)
     else:
-        proc = subprocess.run(argv, stdout=subprocess.DEVNULL, env=env, timeout=600)
-    if proc.returncode != 0:
-        raise SystemExit(f"bench: {' '.join(argv)} exited {proc.returncode}")
-    return time.perf_counter() - start
+        wall, status = wall_of(argv, stdout=subprocess.DEVNULL, env=env, timeout=600)
+    if status != 0:
+        raise SystemExit(f"bench: {' '.join(argv)} exited {status}")
+    return wall
 
 
 def median(argv: list[str], runs: int, **kwargs) -> float:
