@@ -1077,7 +1077,7 @@ def describe_route_match(match: Mapping) -> str:
             parts.append(f"{key} {match[key]!r}")
     if isinstance(match.get("safe_regex"), Mapping):
         parts.append(f"regex {match['safe_regex'].get('regex', '')!r}")
-    if match.get("case_sensitive") is False or _value(match.get("case_sensitive")) is False:
+    if _value(match.get("case_sensitive")) is False:  # a BoolValue, or a bare bool
         parts.append("case-insensitive")
     parts += [describe_header_matcher(h) for h in match.get("headers") or [] if isinstance(h, Mapping)]
     for q in match.get("query_parameters") or []:
