@@ -1087,6 +1087,12 @@ def describe_route_match(match: Mapping) -> str:
     return ", ".join(parts) or "(matches everything)"
 
 
+def _modifiable(name) -> bool:
+    """HeaderUtility::isModifiableHeader: Envoy refuses a configuration that adds or removes a ":"-prefixed
+    header or host (a dump that has one was not served by Envoy: meshctl leaves the header alone)."""
+    return isinstance(name, str) and name != "" and not name.startswith(":") and name.lower() != "host"
+
+
 def _apply_header_mutations(headers: Headers, route: _Route | None, action: Mapping) -> None:
     """request_headers_to_add/remove of the weighted cluster, route, virtual host, route config,
     in Envoy's order, and host/prefix rewrites."""
@@ -1099,16 +1105,19 @@ def _apply_header_mutations(headers: Headers, route: _Route | None, action: Mapp
     holders = [action, *levels]
     for holder in holders:
         for name in holder.get("request_headers_to_remove") or []:
-            headers.remove(str(name))
+            if _modifiable(name):
+                headers.remove(name)
         for option in holder.get("request_headers_to_add") or []:
             header = option.get("header") if isinstance(option, Mapping) else None
-            if not isinstance(header, Mapping):
+            if not isinstance(header, Mapping) or not _modifiable(header.get("key")):
                 continue
-            name, value = str(header.get("key", "")), str(header.get("value", ""))
+            name, value = header["key"], str(header.get("value", ""))  # proto3 JSON leaves an empty value out
             if "%" in value:
                 continue  # a formatter: the header is Envoy's to fill in
-            append = option.get("append_action", "APPEND_IF_EXISTS_OR_ADD")
-            if option.get("append") is False or _value(option.get("append")) is False:
+            if not value and option.get("keep_empty_value") is not True:
+                continue  # HeaderParser::evaluateHeaders: an empty value adds (or overwrites) nothing unless keep_empty_value
+            append = option.get("append_action")  # None: APPEND_IF_EXISTS_OR_ADD, the enum's zero value, left out
+            if _value(option.get("append")) is False:  # the deprecated `append`, a BoolValue (or a bare bool)
                 append = "OVERWRITE_IF_EXISTS_OR_ADD"
             if append == "ADD_IF_ABSENT" and name in headers:
                 continue

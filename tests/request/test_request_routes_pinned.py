@@ -1,4 +1,5 @@
-"""meshctl.analyze.request pinned exactly, continued: the route evidence line (describe_route_match).
+"""meshctl.analyze.request pinned exactly, continued: the route evidence line (describe_route_match) and the
+request headers SRC's route adds and removes, as DST receives them.
 
 Written against the survivors of the mutation run over request.py's route functions (docs/testing.md,
 group `request`); test_request_pinned.py has the meshes and helpers used here.
@@ -7,11 +8,11 @@ group `request`); test_request_pinned.py has the meshes and helpers used here.
 from __future__ import annotations
 
 import pytest
-from test_request_pinned import _default_route, only, req
+from test_request_pinned import _default_route, _dst_vhost_line, _server_manager, explain_to_server, only, req
 
 from meshctl.analyze.request import FORWARDED, RequestExplainer, describe_route_match
 
-from helpers.meshdata import SLEEP, client_dump, client_served, server_dump
+from helpers.meshdata import SLEEP, client_dump, client_served, server_dump, server_served
 
 # --- the route evidence line ----------------------------------------------------------------------------
 
@@ -47,3 +48,72 @@ def test_the_route_line_of_the_evidence_describes_the_match_that_chose_it():
     explanation = RequestExplainer(client_dump(SLEEP, served), server_dump()).explain(req(path="/get?v=2"))
     assert only(explanation).kind == FORWARDED
     assert explanation.evidence[4] == "  route default: prefix '/GET', case-insensitive, query v exact \"2\""
+
+
+# --- the request headers SRC's route adds and removes -------------------------------------------------------
+
+
+def _dst_sees(served_client, matcher: dict, *headers) -> bool:
+    """Does DST's route see a header `matcher` (an Envoy HeaderMatcher) matches in the request SRC forwards?"""
+    served = server_served()
+    routes = _server_manager(served)["route_config"]["virtual_hosts"][0]["routes"]
+    routes.insert(0, {"name": "seen", "match": {"prefix": "/", "headers": [matcher]}, "direct_response": {"status": 299}})
+    outcome = only(RequestExplainer(client_dump(SLEEP, served_client), server_dump(served)).explain(req("GET", "/get", *headers)))
+    return outcome.status == 299
+
+
+def _adds(*options) -> dict:
+    served = client_served(SLEEP)
+    _default_route(served)["request_headers_to_add"] = list(options)
+    return served
+
+
+TENANT_EMPTY = {"name": "x-tenant", "string_match": {"exact": ""}}
+TENANT_CLIENT = {"name": "x-tenant", "string_match": {"exact": "client"}}
+TENANT_PRESENT = {"name": "x-tenant", "present_match": True}
+
+
+@pytest.mark.parametrize("header", [{"key": "x-tenant", "value": ""}, {"key": "x-tenant"}])
+@pytest.mark.parametrize("action", [{}, {"append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}, {"append_action": "OVERWRITE_IF_EXISTS"}])
+def test_an_empty_header_value_adds_and_overwrites_nothing(header, action):
+    # Envoy's HeaderParser::evaluateHeaders adds a header whose value is empty only with keep_empty_value.
+    served = _adds({"header": header, **action}, {"header": {"key": "x-next", "value": "next"}})
+    assert _dst_sees(served, TENANT_PRESENT) is False
+    assert _dst_sees(served, {"name": "x-next", "string_match": {"exact": "next"}}) is True  # the next option applies
+    assert _dst_sees(served, TENANT_CLIENT, ("x-tenant", "client")) is True
+    assert _dst_sees(served, TENANT_EMPTY, ("x-tenant", "client")) is False
+
+
+@pytest.mark.parametrize("header", [{"key": "x-tenant", "value": ""}, {"key": "x-tenant"}])
+def test_keep_empty_value_adds_an_empty_header(header):
+    served = _adds({"header": header, "keep_empty_value": True, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"})
+    assert _dst_sees(served, TENANT_EMPTY) is True
+    assert _dst_sees(served, TENANT_EMPTY, ("x-tenant", "client")) is True
+    assert _dst_sees(served, TENANT_CLIENT, ("x-tenant", "client")) is False
+    appended = _adds({"header": header, "keep_empty_value": True})
+    assert _dst_sees(appended, TENANT_CLIENT, ("x-tenant", "client")) is True
+    assert _dst_sees(appended, TENANT_EMPTY, ("x-tenant", "client")) is True
+
+
+@pytest.mark.parametrize("header", [{"value": "x"}, {"key": None, "value": "x"}, {"key": "", "value": "x"}, {"key": 7, "value": "x"}])
+def test_a_header_without_a_name_is_not_added(header):
+    served = _adds({"header": header}, {"header": {"key": "x-tenant", "value": "client"}})  # the next option still applies
+    for name in ("none", "7", ""):
+        assert _dst_sees(served, {"name": name, "present_match": True}) is False
+    assert _dst_sees(served, TENANT_CLIENT) is True
+
+
+def test_a_route_cannot_remove_or_set_the_authority_or_the_path():
+    # HeaderUtility::isModifiableHeader: Envoy refuses a route that adds or removes a ":"-prefixed header or host.
+    plain = only(explain_to_server(server_served()))
+    served = client_served(SLEEP)
+    route = _default_route(served)
+    route["request_headers_to_remove"] = [":path", ":authority", "Host", 7]
+    route["request_headers_to_add"] = [{"header": {"key": key, "value": "/evil"}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}
+                                       for key in (":path", ":authority", "HOST")]  # fmt: skip
+    outcome = only(explain_to_server(server_served(), served_client=served))
+    assert outcome.kind == FORWARDED
+    assert _dst_vhost_line(outcome) == _dst_vhost_line(plain) == "  virtual host inbound|http|15080 (domain '*' matches 'httpbin:9080')"
+    assert outcome.evidence == plain.evidence
+    route["route"]["prefix_rewrite"] = "/anything/"  # the rewrite still sees the request's path
+    assert _dst_sees(served, {"name": ":path", "string_match": {"exact": "/anything/get"}}) is True
