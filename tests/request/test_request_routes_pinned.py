@@ -8,9 +8,10 @@ group `request`); test_request_pinned.py has the meshes and helpers used here.
 from __future__ import annotations
 
 import pytest
-from test_request_pinned import _default_route, _dst_vhost_line, _server_manager, explain_to_server, only, req
+from test_request_pinned import _default_route, _dst_vhost_line, _server_manager, explain_to_server, manager_of, only, req
 
-from meshctl.analyze.request import FORWARDED, RequestExplainer, describe_route_match
+from meshctl.analyze.request import FORWARDED, NO_ROUTE, RequestExplainer, describe_route_match
+from meshctl.sandbox.resources import ROUTE
 
 from helpers.meshdata import SLEEP, client_dump, client_served, server_dump, server_served
 
@@ -117,3 +118,71 @@ def test_a_route_cannot_remove_or_set_the_authority_or_the_path():
     assert outcome.evidence == plain.evidence
     route["route"]["prefix_rewrite"] = "/anything/"  # the rewrite still sees the request's path
     assert _dst_sees(served, {"name": ":path", "string_match": {"exact": "/anything/get"}}) is True
+
+
+# --- the virtual host and route SRC picks -------------------------------------------------------------------
+
+
+def _vhosts(*domains_of, **config) -> dict:
+    """SRC's route configuration with one virtual host per list of domains, vhost N answering 200 + N directly."""
+    served = client_served(SLEEP)
+    route_config = served[ROUTE][0]
+    route_config.update(config)
+    route_config["virtual_hosts"] = [{"name": f"v{n}", "domains": list(domains),
+                                      "routes": [{"name": f"r{n}", "match": {"prefix": "/"}, "direct_response": {"status": 200 + n}}]}
+                                     for n, domains in enumerate(domains_of)]  # fmt: skip
+    return served
+
+
+def _src_answer(served, request=None):
+    outcome = only(RequestExplainer(client_dump(SLEEP, served)).explain(request or req()))
+    return outcome.status, outcome.summary
+
+
+@pytest.mark.parametrize(
+    ("domains_of", "status"),
+    [
+        ((["*:9080"], ["*bin:9080"]), 201),  # the longest *suffix
+        ((["http*"], ["httpbin*"]), 201),  # the longest prefix*
+        ((["*"], ["http*"]), 201),  # a prefix* before *
+        ((["*"], ["*x:9080"]), 200),  # "*x:9080" is no suffix of httpbin:9080
+        ((["*"], ["*bin:9080"], ["HTTPBIN:9080"]), 202),  # exact first, without case
+    ],
+)
+def test_the_virtual_host_envoy_picks(domains_of, status):
+    assert _src_answer(_vhosts(*domains_of))[0] == status
+
+
+def test_a_wildcard_stands_for_at_least_one_character():
+    served = _vhosts(["*bin:9080"], ["httpbin:9080*"])
+    assert _src_answer(served, req(host="bin")) == (404, "404 no route: no virtual host of SRC's 9080 matches 'bin:9080' (NR)")
+    assert _src_answer(served, req(host="xbin"))[0] == 200
+    assert _src_answer(_vhosts(["httpbin:9080*"]))[0] == 404
+    assert _src_answer(_vhosts(["httpbin:908*"]))[0] == 200
+
+
+def test_ignore_port_in_host_matching():
+    assert _src_answer(_vhosts(["httpbin"]))[1] == "404 no route: no virtual host of SRC's 9080 matches 'httpbin:9080' (NR)"
+    assert _src_answer(_vhosts(["httpbin"], ignore_port_in_host_matching=True))[0] == 200
+
+
+def test_no_route_of_the_virtual_host_is_srcs_404():
+    served = _vhosts(["*"])
+    vhost = served[ROUTE][0]["virtual_hosts"][0]
+    vhost["routes"][0]["match"] = {"prefix": "/only"}
+    outcome = only(RequestExplainer(client_dump(SLEEP, served)).explain(req("POST", "/get")))
+    assert (outcome.kind, outcome.status, outcome.decided_by) == (NO_ROUTE, 404, "SRC")
+    assert outcome.summary == "404 no route: no route of virtual host v0 on SRC matches POST /get (NR)"
+    del vhost["name"]
+    assert _src_answer(served)[1] == "404 no route: no route of virtual host  on SRC matches GET /get (NR)"
+    vhost["routes"][0]["match"] = {"prefix": "/"}
+    explanation = RequestExplainer(client_dump(SLEEP, served)).explain(req())
+    assert explanation.evidence[3] == "  virtual host  (domain '*' matches 'httpbin:9080')"
+
+
+def test_no_virtual_host_of_an_unnamed_inline_route_configuration():
+    served = client_served(SLEEP)
+    manager = manager_of(served)
+    del manager["rds"]
+    manager["route_config"] = {"virtual_hosts": [{"name": "v", "domains": ["elsewhere"], "routes": []}]}
+    assert _src_answer(served) == (404, "404 no route: no virtual host of SRC's route configuration matches 'httpbin:9080' (NR)")
