@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from test_request_pinned import _default_route, _dst_vhost_line, _server_manager, explain_to_server, manager_of, only, req
 
-from meshctl.analyze.request import FORWARDED, NO_ROUTE, RequestExplainer, describe_route_match
+from meshctl.analyze.request import FORWARDED, NO_ROUTE, UNKNOWN, RequestExplainer, describe_route_match
 from meshctl.sandbox.resources import ROUTE
 
 from helpers.meshdata import SLEEP, client_dump, client_served, server_dump, server_served
@@ -186,3 +186,28 @@ def test_no_virtual_host_of_an_unnamed_inline_route_configuration():
     del manager["rds"]
     manager["route_config"] = {"virtual_hosts": [{"name": "v", "domains": ["elsewhere"], "routes": []}]}
     assert _src_answer(served) == (404, "404 no route: no virtual host of SRC's route configuration matches 'httpbin:9080' (NR)")
+
+
+@pytest.mark.parametrize("key", ["tls_context", "dynamic_metadata", "filter_state"])
+def test_a_route_match_meshctl_cannot_evaluate_is_unknown(key):
+    served = client_served(SLEEP)
+    _default_route(served)["match"] = {"prefix": "/", key: {}}
+    outcome = only(RequestExplainer(client_dump(SLEEP, served)).explain(req()))
+    assert (outcome.kind, outcome.status, outcome.decided_by) == (UNKNOWN, None, "SRC")
+    assert outcome.summary == f"unknown: route default: route match {key} not evaluated"
+
+
+def test_strip_matching_host_port_is_unknown_only_with_a_port():
+    served = client_served(SLEEP)
+    manager_of(served)["strip_matching_host_port"] = True
+    outcome = only(RequestExplainer(client_dump(SLEEP, served)).explain(req()))
+    assert (outcome.kind, outcome.status, outcome.decided_by) == (UNKNOWN, None, "SRC")
+    assert outcome.summary == "unknown: strip_matching_host_port (compares with the listener's port) not evaluated"
+    assert only(RequestExplainer(client_dump(SLEEP, served)).explain(req("GET", "/get", ("host", "httpbin")))).kind == FORWARDED
+
+
+def test_strip_any_host_port_of_an_empty_host():
+    served = client_served(SLEEP)
+    manager_of(served)["strip_any_host_port"] = True
+    assert _src_answer(served, req("GET", "/get", ("host", ""))) == (404, "404 no route: no virtual host of SRC's 9080 matches '' (NR)")
+    assert only(RequestExplainer(client_dump(SLEEP, served)).explain(req())).kind == FORWARDED  # httpbin:9080 is httpbin
