@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 from test_request_pinned import _default_route, _dst_vhost_line, _server_manager, explain_to_server, manager_of, only, req
 
-from meshctl.analyze.request import FORWARDED, NO_ROUTE, UNKNOWN, RequestExplainer, describe_route_match
+from meshctl.analyze.envoymatch import Headers
+from meshctl.analyze.request import FORWARDED, NO_ROUTE, UNKNOWN, RequestExplainer, describe_route_match, remote_address
 from meshctl.sandbox.resources import ROUTE
 
 from helpers.meshdata import SLEEP, client_dump, client_served, server_dump, server_served
@@ -211,3 +212,27 @@ def test_strip_any_host_port_of_an_empty_host():
     manager_of(served)["strip_any_host_port"] = True
     assert _src_answer(served, req("GET", "/get", ("host", ""))) == (404, "404 no route: no virtual host of SRC's 9080 matches '' (NR)")
     assert only(RequestExplainer(client_dump(SLEEP, served)).explain(req())).kind == FORWARDED  # httpbin:9080 is httpbin
+
+
+@pytest.mark.parametrize(
+    ("manager", "forwarded", "address"),
+    [
+        ({}, ["10.0.0.1,10.0.0.2"], "10.0.0.2"),  # the last entry, with or without a space
+        ({}, ["10.0.0.1, 10.0.0.2"], "10.0.0.2"),
+        ({}, ["10.0.0.1", "10.0.0.2"], None),  # two X-Forwarded-For headers: not worked out
+        ({}, ["10.0.0.1"], "10.0.0.1"),
+        ({"original_ip_detection_extensions": [{"name": "custom"}]}, ["10.0.0.1"], None),
+        ({"xff_num_trusted_hops": 1}, ["10.0.0.1,10.0.0.2"], None),
+        ({}, ["not-an-ip"], "127.0.0.6"),
+        ({"use_remote_address": {"value": True}}, ["10.0.0.1"], "127.0.0.6"),
+    ],
+)
+def test_remote_address_exact(manager, forwarded, address):
+    headers = Headers([("X-Forwarded-For", value) for value in forwarded])
+    assert remote_address(manager, headers, "127.0.0.6") == address
+
+
+@pytest.mark.parametrize("path", ["get", "/get#top"])
+def test_a_path_meshctl_cannot_normalize_is_srcs_unknown(path):
+    outcome = only(RequestExplainer(client_dump(SLEEP)).explain(req(path=path)))
+    assert (outcome.kind, outcome.decided_by) == (UNKNOWN, "SRC")
