@@ -236,3 +236,17 @@ def test_remote_address_exact(manager, forwarded, address):
 def test_a_path_meshctl_cannot_normalize_is_srcs_unknown(path):
     outcome = only(RequestExplainer(client_dump(SLEEP)).explain(req(path=path)))
     assert (outcome.kind, outcome.decided_by) == (UNKNOWN, "SRC")
+
+
+@pytest.mark.parametrize(
+    ("option", "path"),
+    [
+        ({"path_with_escaped_slashes_action": "REJECT_REQUEST"}, "/get%2Fx"),
+        ({"normalize_path": {"value": True}}, "/get x"),
+    ],
+)
+def test_a_path_normalisation_meshctl_cannot_do_is_srcs_unknown(option, path):
+    served = client_served(SLEEP)
+    manager_of(served).update(option)
+    outcome = only(RequestExplainer(client_dump(SLEEP, served)).explain(req(path=path)))
+    assert (outcome.kind, outcome.decided_by) == (UNKNOWN, "SRC")
