@@ -25,6 +25,7 @@ from meshctl.render.request import request_text
 from meshctl.sandbox.resources import ENDPOINTS, LISTENER, ROUTE
 
 from helpers.meshdata import CURL, CURL_PORT, SERVER_PORT, SLEEP, SLEEP_PORT, client_dump, client_served, server_dump, server_served
+from helpers.requestdata import only, req
 
 HTTPBIN = f"outbound|{SLEEP_PORT}||httpbin.foo.svc.cluster.local"
 SERVER_EP = f"127.0.10.2:{SERVER_PORT}"
@@ -38,15 +39,6 @@ def sleep():
 @pytest.fixture(scope="module")
 def curl():
     return RequestExplainer(client_dump(CURL), server_dump(), source="curl", destination="httpbin")
-
-
-def req(method="GET", path="/get", *headers, port=SLEEP_PORT, host="httpbin") -> HttpRequest:
-    return HttpRequest(host, port, method, path, tuple(headers))
-
-
-def only(explanation):
-    (outcome,) = explanation.outcomes
-    return outcome
 
 
 def test_allowed_request_reaches_the_app_with_the_evidence(sleep):

@@ -27,27 +27,9 @@ from meshctl.analyze.request import (
 from meshctl.sandbox.resources import CLUSTER, LISTENER, ROUTE
 
 from helpers.meshdata import SLEEP, SLEEP_PORT, client_dump, client_served, server_dump, server_served
+from helpers.requestdata import default_route, dst_vhost_line, explain_to_server, manager_of, only, req, routes_of
 
 HTTPBIN = f"outbound|{SLEEP_PORT}||httpbin.foo.svc.cluster.local"
-
-
-def req(method="GET", path="/get", *headers, port=SLEEP_PORT, host="httpbin") -> HttpRequest:
-    return HttpRequest(host, port, method, path, tuple(headers))
-
-
-def only(explanation):
-    (outcome,) = explanation.outcomes
-    return outcome
-
-
-def routes_of(served) -> list:
-    """The sleep client's first virtual host's routes (to add routes in front of them)."""
-    return served[ROUTE][0]["virtual_hosts"][0]["routes"]
-
-
-def manager_of(served) -> dict:
-    """The HTTP connection manager of the sleep client's outbound listener."""
-    return served[LISTENER][0]["filter_chains"][0]["filters"][0]["typed_config"]
 
 
 def explain_with(served, request, dst=True):
@@ -558,15 +540,6 @@ def test_src_side_unknowns_name_no_upstream():
 # --- DST: its listener, filters and route --------------------------------------------------------------------
 
 
-def _server_manager(served) -> dict:
-    return served[LISTENER][0]["filter_chains"][0]["filters"][0]["typed_config"]
-
-
-def explain_to_server(served_server, request=None, served_client=None, **options):
-    src = client_dump(SLEEP, served_client or client_served(SLEEP), **options)
-    return RequestExplainer(src, server_dump(served_server)).explain(request or req())
-
-
 def test_a_direct_response_on_dst_keeps_the_walk_as_evidence():
     outcome = only(explain_to_server(server_served(), req(path="/healthz/dst")))
     assert (outcome.kind, outcome.status, outcome.decided_by, outcome.summary) == (DIRECT, 204, "DST", "204 direct response from DST route dst-health")
@@ -579,7 +552,7 @@ def test_dst_route_to_a_missing_or_empty_cluster():
     from meshctl.sandbox.resources import CLUSTER
 
     served = server_served()
-    default = _server_manager(served)["route_config"]["virtual_hosts"][0]["routes"][-1]
+    default = manager_of(served)["route_config"]["virtual_hosts"][0]["routes"][-1]
     default["route"]["cluster"] = "inbound|1||"
     missing = only(explain_to_server(served))
     assert (missing.kind, missing.status, missing.decided_by) == ("cluster_not_found", 503, "DST")
@@ -598,7 +571,7 @@ def test_dst_route_to_a_missing_or_empty_cluster():
 
 def test_dst_route_with_other_actions_is_not_evaluated():
     served = server_served()
-    default = _server_manager(served)["route_config"]["virtual_hosts"][0]["routes"][-1]
+    default = manager_of(served)["route_config"]["virtual_hosts"][0]["routes"][-1]
     default["route"] = {"weighted_clusters": {"clusters": [{"name": "inbound|15080||", "weight": 1}]}}
     outcome = only(explain_to_server(served))
     assert (outcome.kind, outcome.decided_by) == (UNKNOWN, "DST")
@@ -890,7 +863,7 @@ def test_dst_walk_evidence_in_full():
 
 def test_shadow_rules_without_a_stat_prefix():
     served = server_served()
-    _server_manager(served)["http_filters"][0]["typed_config"].pop("shadow_rules_stat_prefix")
+    manager_of(served)["http_filters"][0]["typed_config"].pop("shadow_rules_stat_prefix")
     outcome = only(explain_to_server(served))
     assert "  filter envoy.filters.http.rbac shadow DENY rules: no policy matched (recorded, not enforced)" in outcome.evidence
 
@@ -1042,7 +1015,7 @@ def test_normalize_path_of_what_envoy_would_escape_or_reject_is_unknown(path):
 
 
 def _allow_policies(served) -> dict:
-    return _server_manager(served)["http_filters"][3]["typed_config"]["rules"]["policies"]
+    return manager_of(served)["http_filters"][3]["typed_config"]["rules"]["policies"]
 
 
 def _curl(served, request):
@@ -1070,7 +1043,7 @@ def test_dst_rbac_sees_the_destination_ip_and_the_sni():
 
 def test_dst_rbac_on_headers_envoy_sets_is_not_evaluated():
     served = server_served()
-    deny = _server_manager(served)["http_filters"][2]["typed_config"]["rules"]["policies"]
+    deny = manager_of(served)["http_filters"][2]["typed_config"]["rules"]["policies"]
     deny["aaa-no-id"] = {"permissions": [{"header": {"name": "x-request-id", "present_match": True}}], "principals": [{"any": True}]}
     outcome = only(explain_to_server(served))
     assert (outcome.kind, outcome.decided_by) == (UNKNOWN, "DST")
@@ -1099,7 +1072,7 @@ def test_dst_knows_srcs_identity_only_when_it_asks_for_a_certificate(require, va
 
 def test_a_custom_policy_meshctl_cannot_evaluate_leaves_ext_authz_unknown():
     served = server_served()
-    shadow = _server_manager(served)["http_filters"][0]["typed_config"]["shadow_rules"]["policies"]
+    shadow = manager_of(served)["http_filters"][0]["typed_config"]["shadow_rules"]["policies"]
     shadow["istio-ext-authz-ns[foo]-policy[cel]-rule[0]"] = {
         "permissions": [{"any": True}], "principals": [{"any": True}], "condition": {"const_expr": {"bool_value": True}}}  # fmt: skip
     outcome = only(explain_to_server(served))
@@ -1118,7 +1091,7 @@ def test_ext_authz_unknowns_are_decided_by_the_proxy_that_runs_it():
 
 def test_dst_route_without_an_action_and_numbered_not_found_codes():
     served = server_served()
-    routes = _server_manager(served)["route_config"]["virtual_hosts"][0]["routes"]
+    routes = manager_of(served)["route_config"]["virtual_hosts"][0]["routes"]
     routes.insert(0, {"name": "odd", "match": {"prefix": "/odd"}, "filter_action": {}})
     outcome = only(explain_to_server(served, req(path="/odd")))
     assert outcome.unknown == "unknown: DST route odd: action other than a single cluster not evaluated"
@@ -1370,7 +1343,7 @@ def test_dst_chain_without_an_http_connection_manager_or_with_tcp_proxy():
 
 def test_dst_reads_its_own_discovered_filter_configs():
     served = server_served()
-    _server_manager(served)["http_filters"].insert(0, {"name": "istio-ext", "config_discovery": {"config_source": {"ads": {}}, "type_urls": [RBAC_TYPE]}})
+    manager_of(served)["http_filters"].insert(0, {"name": "istio-ext", "config_discovery": {"config_source": {"ads": {}}, "type_urls": [RBAC_TYPE]}})
     outcome = only(explain_to_server(served))
     assert (outcome.kind, outcome.decided_by) == (UNKNOWN, "DST")
     assert outcome.unknown == "unknown: filter istio-ext: its discovered config (ECDS) is not in DST's dump, not evaluated"
@@ -1521,7 +1494,7 @@ def _dst_receives(served_client, *headers, path="/get") -> str | None:
     """The values of x-tenant DST's route sees (those of client, route, vhost, global, weighted), joined with ",";
     None when DST sees no x-tenant header."""
     served = server_served()
-    routes = _server_manager(served)["route_config"]["virtual_hosts"][0]["routes"]
+    routes = manager_of(served)["route_config"]["virtual_hosts"][0]["routes"]
     seen = {"name": "seen", "match": {"prefix": "/", "headers": [{"name": "x-tenant", "present_match": True}]}, "direct_response": {"status": 299}}
     routes.insert(0, seen)
     explainer = RequestExplainer(client_dump(SLEEP, served_client), server_dump(served))
@@ -1533,10 +1506,6 @@ def _dst_receives(served_client, *headers, path="/get") -> str | None:
         if only(explainer.explain(req("GET", path, *headers))).status == 299:
             values.append(value)
     return ",".join(values)
-
-
-def _default_route(served_client) -> dict:
-    return routes_of(served_client)[-1]
 
 
 @pytest.mark.parametrize(
@@ -1561,15 +1530,15 @@ def _default_route(served_client) -> dict:
 )
 def test_route_request_headers_to_add(option, sent, received):
     served_client = client_served(SLEEP)
-    _default_route(served_client)["request_headers_to_add"] = [option]
+    default_route(served_client)["request_headers_to_add"] = [option]
     assert _dst_receives(served_client, *([("x-tenant", sent)] if sent else [])) == received
 
 
 def test_route_request_headers_to_remove_before_it_adds():
     served_client = client_served(SLEEP)
-    _default_route(served_client)["request_headers_to_remove"] = ["X-Tenant"]
+    default_route(served_client)["request_headers_to_remove"] = ["X-Tenant"]
     assert _dst_receives(served_client, ("x-tenant", "client")) is None
-    _default_route(served_client)["request_headers_to_add"] = [_tenant("route")]
+    default_route(served_client)["request_headers_to_add"] = [_tenant("route")]
     assert _dst_receives(served_client, ("x-tenant", "client")) == "route"
 
 
@@ -1579,7 +1548,7 @@ def test_header_mutations_of_each_level_and_which_wins():
     served_client = client_served(SLEEP)
     config = served_client[ROUTE][0]
     vhost = config["virtual_hosts"][0]
-    route = _default_route(served_client)
+    route = default_route(served_client)
     route["request_headers_to_add"] = [_tenant("route", "OVERWRITE_IF_EXISTS_OR_ADD")]
     assert _dst_receives(served_client) == "route"
     vhost["request_headers_to_add"] = [_tenant("vhost", "OVERWRITE_IF_EXISTS_OR_ADD")]
@@ -1598,7 +1567,7 @@ def test_header_mutations_of_each_level_and_which_wins():
 
 def test_weighted_cluster_header_mutations_come_first():
     served_client = client_served(SLEEP)
-    route = _default_route(served_client)
+    route = default_route(served_client)
     entry = {"name": HTTPBIN, "weight": 100, "request_headers_to_add": [_tenant("weighted", "OVERWRITE_IF_EXISTS_OR_ADD")]}
     route["route"] = {"weighted_clusters": {"clusters": [entry]}}
     assert _dst_receives(served_client, ("x-tenant", "client")) == "weighted"
@@ -1608,25 +1577,21 @@ def test_weighted_cluster_header_mutations_come_first():
 
 def test_a_skipped_header_option_does_not_stop_the_ones_after_it():
     served_client = client_served(SLEEP)
-    route = _default_route(served_client)
+    route = default_route(served_client)
     route["request_headers_to_add"] = [_tenant("route", "ADD_IF_ABSENT"), _tenant("%REQ(x-a)%"), {"header": "junk"}, _tenant("vhost")]
     assert _dst_receives(served_client, ("x-tenant", "client")) == "client,vhost"
     route["request_headers_to_add"] = [_tenant("global", "OVERWRITE_IF_EXISTS"), _tenant("vhost")]
     assert _dst_receives(served_client) == "vhost"
 
 
-def _dst_vhost_line(outcome) -> str:
-    return next(line for line in outcome.evidence if line.startswith("  virtual host inbound|"))
-
-
 def test_host_and_prefix_rewrites_are_what_dst_receives():
     served_client = client_served(SLEEP)
-    route = _default_route(served_client)
+    route = default_route(served_client)
     route["route"]["host_rewrite_literal"] = "rewritten.example"
     outcome = only(explain_to_server(server_served(), served_client=served_client))
-    assert _dst_vhost_line(outcome) == "  virtual host inbound|http|15080 (domain '*' matches 'rewritten.example')"
+    assert dst_vhost_line(outcome) == "  virtual host inbound|http|15080 (domain '*' matches 'rewritten.example')"
     served = server_served()
-    routes = _server_manager(served)["route_config"]["virtual_hosts"][0]["routes"]
+    routes = manager_of(served)["route_config"]["virtual_hosts"][0]["routes"]
     routes.insert(0, {"name": "rewritten", "match": {"path": "/anything/x"}, "direct_response": {"status": 299}})
     route["match"] = {"prefix": "/get"}
     route["route"]["prefix_rewrite"] = "/anything"
@@ -1644,7 +1609,7 @@ def test_host_and_prefix_rewrites_are_what_dst_receives():
 
 
 def _to_passthrough(served) -> None:
-    _default_route(served)["route"]["cluster"] = "PassthroughCluster"
+    default_route(served)["route"]["cluster"] = "PassthroughCluster"
     served[CLUSTER].append({"name": "PassthroughCluster", "type": "ORIGINAL_DST", "lb_policy": "CLUSTER_PROVIDED"})
 
 
@@ -1678,7 +1643,7 @@ def test_the_clusters_type_in_the_evidence_is_static_when_left_out():
 
 def test_a_missing_cluster_is_named_as_the_upstream():
     served = client_served(SLEEP)
-    _default_route(served)["route"]["cluster"] = "outbound|1||nope"
+    default_route(served)["route"]["cluster"] = "outbound|1||nope"
     outcome = only(RequestExplainer(client_dump(SLEEP, served)).explain(req()))
     assert (outcome.kind, outcome.upstream, outcome.decided_by) == ("cluster_not_found", "outbound|1||nope", "SRC")
 
@@ -1717,7 +1682,7 @@ def test_routes_without_an_action_meshctl_evaluates(route, unknown):
 
 def test_a_weighted_cluster_without_a_name_is_the_empty_name():
     served = client_served(SLEEP)
-    _default_route(served)["route"] = {"weighted_clusters": {"clusters": [{"weight": 100}]}}
+    default_route(served)["route"] = {"weighted_clusters": {"clusters": [{"weight": 100}]}}
     outcome = only(explain_with(served, req(), dst=False))
     assert (outcome.kind, outcome.upstream, outcome.summary) == ("cluster_not_found", "", "503 cluster  does not exist on SRC (NC)")
 

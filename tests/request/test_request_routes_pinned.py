@@ -2,19 +2,19 @@
 request headers SRC's route adds and removes, as DST receives them.
 
 Written against the survivors of the mutation run over request.py's route functions (docs/testing.md,
-group `request`); test_request_pinned.py has the meshes and helpers used here.
+group `request`); helpers/requestdata.py has the helpers shared with test_request_pinned.py.
 """
 
 from __future__ import annotations
 
 import pytest
-from test_request_pinned import _default_route, _dst_vhost_line, _server_manager, explain_to_server, manager_of, only, req
 
 from meshctl.analyze.envoymatch import Headers
 from meshctl.analyze.request import FORWARDED, NO_ROUTE, UNKNOWN, RequestExplainer, describe_route_match, remote_address
 from meshctl.sandbox.resources import ROUTE
 
 from helpers.meshdata import SLEEP, client_dump, client_served, server_dump, server_served
+from helpers.requestdata import default_route, dst_vhost_line, explain_to_server, manager_of, only, req
 
 # --- the route evidence line ----------------------------------------------------------------------------
 
@@ -45,7 +45,7 @@ def test_describe_route_match_exact(match, line):
 
 def test_the_route_line_of_the_evidence_describes_the_match_that_chose_it():
     served = client_served(SLEEP)
-    _default_route(served)["match"] = {"prefix": "/GET", "case_sensitive": {"value": False},
+    default_route(served)["match"] = {"prefix": "/GET", "case_sensitive": {"value": False},
                                        "query_parameters": [{"name": "v", "string_match": {"exact": "2"}}]}  # fmt: skip
     explanation = RequestExplainer(client_dump(SLEEP, served), server_dump()).explain(req(path="/get?v=2"))
     assert only(explanation).kind == FORWARDED
@@ -58,7 +58,7 @@ def test_the_route_line_of_the_evidence_describes_the_match_that_chose_it():
 def _dst_sees(served_client, matcher: dict, *headers) -> bool:
     """Does DST's route see a header `matcher` (an Envoy HeaderMatcher) matches in the request SRC forwards?"""
     served = server_served()
-    routes = _server_manager(served)["route_config"]["virtual_hosts"][0]["routes"]
+    routes = manager_of(served)["route_config"]["virtual_hosts"][0]["routes"]
     routes.insert(0, {"name": "seen", "match": {"prefix": "/", "headers": [matcher]}, "direct_response": {"status": 299}})
     outcome = only(RequestExplainer(client_dump(SLEEP, served_client), server_dump(served)).explain(req("GET", "/get", *headers)))
     return outcome.status == 299
@@ -66,7 +66,7 @@ def _dst_sees(served_client, matcher: dict, *headers) -> bool:
 
 def _adds(*options) -> dict:
     served = client_served(SLEEP)
-    _default_route(served)["request_headers_to_add"] = list(options)
+    default_route(served)["request_headers_to_add"] = list(options)
     return served
 
 
@@ -109,13 +109,13 @@ def test_a_route_cannot_remove_or_set_the_authority_or_the_path():
     # HeaderUtility::isModifiableHeader: Envoy refuses a route that adds or removes a ":"-prefixed header or host.
     plain = only(explain_to_server(server_served()))
     served = client_served(SLEEP)
-    route = _default_route(served)
+    route = default_route(served)
     route["request_headers_to_remove"] = [":path", ":authority", "Host", 7]
     route["request_headers_to_add"] = [{"header": {"key": key, "value": "/evil"}, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}
                                        for key in (":path", ":authority", "HOST")]  # fmt: skip
     outcome = only(explain_to_server(server_served(), served_client=served))
     assert outcome.kind == FORWARDED
-    assert _dst_vhost_line(outcome) == _dst_vhost_line(plain) == "  virtual host inbound|http|15080 (domain '*' matches 'httpbin:9080')"
+    assert dst_vhost_line(outcome) == dst_vhost_line(plain) == "  virtual host inbound|http|15080 (domain '*' matches 'httpbin:9080')"
     assert outcome.evidence == plain.evidence
     route["route"]["prefix_rewrite"] = "/anything/"  # the rewrite still sees the request's path
     assert _dst_sees(served, {"name": ":path", "string_match": {"exact": "/anything/get"}}) is True
@@ -192,7 +192,7 @@ def test_no_virtual_host_of_an_unnamed_inline_route_configuration():
 @pytest.mark.parametrize("key", ["tls_context", "dynamic_metadata", "filter_state"])
 def test_a_route_match_meshctl_cannot_evaluate_is_unknown(key):
     served = client_served(SLEEP)
-    _default_route(served)["match"] = {"prefix": "/", key: {}}
+    default_route(served)["match"] = {"prefix": "/", key: {}}
     outcome = only(RequestExplainer(client_dump(SLEEP, served)).explain(req()))
     assert (outcome.kind, outcome.status, outcome.decided_by) == (UNKNOWN, None, "SRC")
     assert outcome.summary == f"unknown: route default: route match {key} not evaluated"
