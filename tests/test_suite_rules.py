@@ -130,6 +130,15 @@ def test_markers_must_say_what_the_test_ran(suite):
     ])  # fmt: skip
 
 
+def test_time_is_not_judged_under_mutmut(suite, monkeypatch):
+    """mutmut's trampolines and tracing slow every test: under it only the markers' other rules apply."""
+    suite.makepyfile(test_sample=MARKERS)
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "stats")
+    result = suite.runpytest_subprocess()
+    result.assert_outcomes(passed=1, failed=5)
+    assert "test_marked_slow_but_fast" not in "\n".join(line for line in result.stdout.lines if "markers must say" in line or "_ test_" in line)
+
+
 def test_a_fixture_is_known_by_where_it_is_defined_not_only_by_its_name(suite):
     """Two modules may each define a module fixture of the same name: the one of the first starts the fake API
     server, the other starts nothing, and a test of the second needs no marker."""
