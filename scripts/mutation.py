@@ -393,6 +393,19 @@ def unstable_test_ids(project: Project, tests: list[str], pytest_args, env: dict
     return [line.removeprefix("unstable: ") for line in collected.stdout.splitlines() if line.startswith("unstable: ")]
 
 
+# The first steps of mutmut 3.8.1's `_run` (copy the project into mutants/, write the mutants, record each
+# function's hash), without running anything.
+_GENERATE = """
+from mutmut.__main__ import copy_also_copy_files, copy_src_dir, create_mutants, set_mutant_under_test, setup_source_paths, store_lines_covered_by_tests
+set_mutant_under_test("mutant_generation")
+copy_src_dir()
+copy_also_copy_files()
+setup_source_paths()
+store_lines_covered_by_tests()
+create_mutants(1)
+"""
+
+
 def run(project: Project, name: str, targets: list[str], tests: list[str], *, pytest_args=(), jobs: int = 1, again: bool = False) -> Path:
     """Run mutmut over `targets` with `tests` in `.mutation/<name>/` (afresh, or `again` for the mutants not killed:
     survivors after new tests, and those an interrupted run did not reach)."""
@@ -405,6 +418,11 @@ def run(project: Project, name: str, targets: list[str], tests: list[str], *, py
     if again:
         if not work.exists():
             sys.exit(f"scripts/mutation: --again: no earlier run in {work}")
+        # Mutants first, as `mutmut run` makes them: a function changed since the last run gets new mutants with
+        # no result (mutmut keeps results only for unchanged functions), and those must be picked too.
+        made = subprocess.run([sys.executable, "-c", _GENERATE], cwd=work, env=env, text=True, capture_output=True, check=False)
+        if made.returncode:
+            sys.exit(f"scripts/mutation: --again: mutmut could not make the mutants: {made.stderr.strip().splitlines()[-1:]}")
         results = mutmut(work, "results", "--all", "true", capture=True).stdout
         names = [n for line in results.splitlines() for n, _, s in [line.strip().rpartition(": ")] if n and s not in KILLED]
         names = [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in patterns)]

@@ -126,6 +126,14 @@ def test_mutation_script_kills_planted_bugs_and_reports_the_survivors(tiny):
     assert outcome.survivors == [] and score.killed == score.checked and score.score() == "100.0%"
     assert outcome.stale == [f"{plus_one}: listed as equivalent but killed"]
 
+    # `last` rewritten: mutmut drops the results of a changed function and makes its mutants anew, some under
+    # names the last run never had; --again runs every one of them (it picks the mutants after making them).
+    (tiny / "tiny" / "words.py").write_text(TINY_CODE.replace("return items[-1] if items else None", "return items[len(items) - 1] if len(items) > 0 else None"))
+    mutation.run(project, "tiny", ["tiny/words.py"], ["tests"], again=True)
+    last = {name: status for name, status in statuses(mutation, work).items() if ".x_last__" in name}
+    assert len(last) > len(survivors) + 2 and "not checked" not in last.values(), sorted(last.items())
+    assert sum(status == "killed" for status in last.values()) > len(survivors) + 2  # the new mutants ran
+
 
 def test_test_ids_that_change_when_collected_again_are_found(tmp_path):
     """A backslash in an explicit parametrize id is escaped once more by each collection in one process, as in
