@@ -962,21 +962,32 @@ def _strip_port(manager: Mapping, headers: Headers, who: str) -> None:
         raise _unknown("strip_matching_host_port (compares with the listener's port) not evaluated", who)
 
 
+def _split_port(host: str) -> tuple[str, str] | None:
+    """Http::HeaderUtility::getPortStart: (host, port) at the last ":", unless a "]" follows it (an
+    IPv6 address in brackets, RFC 3986 3.2.2). The port need not be a number: with
+    ignore_port_in_host_matching Envoy matches "httpbin:abc" and "httpbin:" as "httpbin", and an
+    IPv6 address without brackets, "::1", as ":" (measured with Envoy 1.40)."""
+    head, colon, port = host.rpartition(":")
+    return (head, port) if colon and "]" not in port else None
+
+
 def _host_without_port(host: str) -> str:
-    """Http::HeaderUtility::stripPortFromHost: drop ":port" when it is numeric (IPv6 in brackets)."""
-    if host.endswith("]"):
+    """Http::HeaderUtility::stripPortFromHost (strip_any_host_port): drop the port when
+    absl::SimpleAtoi reads it as a uint32_t (digits, a leading "+" allowed): "httpbin:+80" is
+    stripped, "httpbin:99999999999" and "httpbin:abc" are not (measured with Envoy 1.40)."""
+    split = _split_port(host)
+    if split is None:
         return host
-    head, sep, tail = host.rpartition(":")
-    if not sep or ":" in head and not head.endswith("]") or not (tail.isascii() and tail.isdigit()):
-        return host
-    return head
+    head, port = split
+    digits = port.removeprefix("+")
+    return head if digits.isascii() and digits.isdigit() and int(digits) <= 0xFFFFFFFF else host
 
 
 def _pick_route(config_name: str, config: Mapping, headers: Headers, http: _Http) -> _Route:
     authority = headers.first(":authority") or ""
     host = authority.lower()  # RouteMatcher::findVirtualHost lower-cases (ASCII) the host
-    if config.get("ignore_port_in_host_matching"):
-        host = _host_without_port(host)
+    if config.get("ignore_port_in_host_matching") and (split := _split_port(host)):
+        host = split[0]  # RouteMatcher::findVirtualHost: getPortStart, so any port, a number or not
     vhosts = [v for v in config.get("virtual_hosts") or [] if isinstance(v, Mapping)]
     vhost, domain = _find_virtual_host(vhosts, host)
     if vhost is None:

@@ -118,8 +118,8 @@ def test_src_routes_host_matches_domains_without_case():
         ("example.com:\u0663", "example.com:\u0663"),  # a non-ASCII digit is no port
         ("[fd00::1]:443", "[fd00::1]"),
         ("[fd00::1]", "[fd00::1]"),
-        ("fd00::1", "fd00::1"),  # a bare IPv6 address has no port
-        ("a:b:80", "a:b:80"),
+        ("fd00::1", "fd00:"),  # getPortStart takes the last ":" of a bare IPv6 address too (measured with Envoy 1.40)
+        ("a:b:80", "a:b"),
     ],
 )
 def test_host_without_port_is_envoys_strip_port_from_host(host, expected):

