@@ -889,9 +889,10 @@ def _normalize_path(manager: Mapping, path: str, who: str) -> str:
         if canonical is None:
             raise _unknown(f"normalize_path of {head!r} (characters Envoy would escape) not evaluated", who)
         head = _remove_dot_segments(canonical)
-    if merge:
-        while "//" in head:
-            head = head.replace("//", "/")
+    if merge and "//" in head:
+        # PathUtil::mergeSlashes: the non-empty segments joined by "/", between the path's first "/" and its
+        # last one if it ends in "/": a path of slashes only ("//", "///") becomes "//" (measured with Envoy 1.40).
+        head = "/" + "/".join(segment for segment in head.split("/") if segment) + ("/" if head.endswith("/") else "")
     return head + mark + query
 
 
@@ -1062,7 +1063,10 @@ def route_matches(match: Mapping, headers: Headers) -> bool | Unknown:
     parts += [header_match(h, headers, ENVOY_HEADERS) for h in match.get("headers") or [] if isinstance(h, Mapping)]
     parts += [query_parameter_match(q, path) for q in match.get("query_parameters") or [] if isinstance(q, Mapping)]
     if "grpc" in match:
-        parts.append((headers.first("content-type") or "").startswith("application/grpc"))
+        # Grpc::Common::hasGrpcContentType: "application/grpc" or "application/grpc+<codec>"; not
+        # "application/grpc-web" nor "application/grpc;..." (measured with Envoy 1.40).
+        content_type = headers.first("content-type") or ""
+        parts.append(content_type == "application/grpc" or content_type.startswith("application/grpc+"))
     if isinstance(match.get("runtime_fraction"), Mapping):
         parts.append(Unknown(f"route match runtime_fraction ({_fraction(match['runtime_fraction'])}) not evaluated"))
     for key in ("tls_context", "dynamic_metadata", "filter_state"):

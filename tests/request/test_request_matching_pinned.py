@@ -121,3 +121,70 @@ def test_strip_matching_host_port_is_unknown_when_a_port_would_be_compared(host,
         assert outcome.summary == "unknown: strip_matching_host_port (compares with the listener's port) not evaluated"
     else:
         assert outcome.status == 200
+
+
+# --- path normalisation and route matching ----------------------------------------------------------------------
+
+
+def _routed(match_paths: list[str], request, manager=None) -> int:
+    """Which of SRC's routes answers: route N (an exact `path` match) answers 200 + N, any other path 299."""
+    served = client_served(SLEEP)
+    routes = [{"name": f"p{n}", "match": {"path": path}, "direct_response": {"status": 200 + n}} for n, path in enumerate(match_paths)]
+    routes.append({"name": "other", "match": {"prefix": "/"}, "direct_response": {"status": 299}})
+    served[ROUTE][0]["virtual_hosts"] = [{"name": "v", "domains": ["*"], "routes": routes}]
+    manager_of(served).update(manager or {})
+    return only(_explain(served, request)).status
+
+
+@pytest.mark.parametrize(
+    ("path", "manager", "seen"),
+    [
+        # PathUtil::mergeSlashes keeps the first "/" and a last one: a path of slashes only stays "//"
+        # (measured with Envoy 1.40, merge_slashes with and without normalize_path).
+        ("//", {"merge_slashes": True}, "//"),
+        ("///", {"merge_slashes": True}, "//"),
+        ("////", {"merge_slashes": True}, "//"),
+        ("//?q", {"merge_slashes": True}, "//"),
+        ("/a//", {"merge_slashes": True}, "/a/"),
+        ("/a///", {"merge_slashes": True}, "/a/"),
+        ("/a//b", {"merge_slashes": True}, "/a/b"),
+        ("//a", {"merge_slashes": True}, "/a"),
+        ("/a/", {"merge_slashes": True}, "/a/"),
+        ("/", {"merge_slashes": True}, "/"),
+        ("/a", {"merge_slashes": True}, "/a"),
+        ("//", {}, "//"),
+        ("/a//", {}, "/a//"),
+        ("/./", {"merge_slashes": True, "normalize_path": True}, "/"),
+        ("/.//", {"merge_slashes": True, "normalize_path": True}, "//"),
+        ("//..", {"merge_slashes": True, "normalize_path": True}, "/"),
+        ("///", {"merge_slashes": True, "normalize_path": True}, "//"),
+        ("/.//", {"normalize_path": True}, "//"),
+    ],
+)
+def test_merge_slashes_is_envoys(path, manager, seen):
+    paths = ["/", "//", "///", "/a/", "/a//", "/a/b", "/a"]
+    assert _routed(paths, req(path=path), manager) == 200 + paths.index(seen)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "grpc"),
+    [
+        # Grpc::Common::hasGrpcContentType, measured with Envoy 1.40 (a route with `grpc: {}` first).
+        ("application/grpc", True),
+        ("application/grpc+proto", True),
+        ("application/grpc+", True),
+        ("application/grpc-web", False),
+        ("application/grpc;x=y", False),
+        ("Application/gRPC", False),
+        ("application/grpcx", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_a_grpc_route_match_takes_grpc_content_types_only(content_type, grpc):
+    served = client_served(SLEEP)
+    served[ROUTE][0]["virtual_hosts"] = [{"name": "v", "domains": ["*"], "routes": [
+        {"name": "grpc", "match": {"prefix": "/", "grpc": {}}, "direct_response": {"status": 200}},
+        {"name": "other", "match": {"prefix": "/"}, "direct_response": {"status": 299}}]}]  # fmt: skip
+    headers = () if content_type is None else (("content-type", content_type),)
+    assert only(_explain(served, req("POST", "/x", *headers))).status == (200 if grpc else 299)
