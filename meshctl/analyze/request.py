@@ -1122,6 +1122,10 @@ def _apply_header_mutations(headers: Headers, route: _Route | None, action: Mapp
         for name in holder.get("request_headers_to_remove") or []:
             if _modifiable(name):
                 headers.remove(name)
+        # HeaderParser::evaluateHeaders: a level's options are all decided against the headers after its removals
+        # (ADD_IF_ABSENT and OVERWRITE_IF_EXISTS do not see the level's own additions), then its overwrites are
+        # set and its additions appended after them (measured with Envoy 1.40).
+        overwrites, additions = [], []
         for option in holder.get("request_headers_to_add") or []:
             header = option.get("header") if isinstance(option, Mapping) else None
             if not isinstance(header, Mapping) or not _modifiable(header.get("key")):
@@ -1138,18 +1142,22 @@ def _apply_header_mutations(headers: Headers, route: _Route | None, action: Mapp
                 continue
             if append == "OVERWRITE_IF_EXISTS" and name not in headers:
                 continue
-            if append in ("OVERWRITE_IF_EXISTS_OR_ADD", "OVERWRITE_IF_EXISTS"):
-                headers.set(name, value)
-            else:
-                headers.add(name, value)
+            (overwrites if append in ("OVERWRITE_IF_EXISTS_OR_ADD", "OVERWRITE_IF_EXISTS") else additions).append((name, value))
+        for name, value in overwrites:
+            headers.set(name, value)
+        for name, value in additions:
+            headers.add(name, value)
     if isinstance(action.get("host_rewrite_literal"), str):
         headers.set(":authority", action["host_rewrite_literal"])
     if isinstance(action.get("prefix_rewrite"), str) and route is not None:
+        # RouteEntryImplBase::currentUrlPathAfterRewriteWithMatchedPath: the rewrite takes the place of what the
+        # route matched: as many characters as its prefix or path, whatever their case (case_sensitive false),
+        # or with safe_regex the whole path before the query (measured with Envoy 1.40).
         match = route.route.get("match") or {}
-        prefix = match.get("prefix", match.get("path_separated_prefix", match.get("path")))
         path = headers.first(":path") or ""
-        if isinstance(prefix, str) and path.startswith(prefix):
-            headers.set(":path", action["prefix_rewrite"] + path[len(prefix):])
+        key = next((key for key in ("prefix", "path", "path_separated_prefix") if key in match), None)
+        matched = len(str(match[key])) if key else len(path_without_query(path))
+        headers.set(":path", action["prefix_rewrite"] + path[matched:])
 
 
 def explain_request(src: ConfigDump, request: HttpRequest, dst: ConfigDump | None = None, *, source: str = "SRC",

@@ -14,8 +14,8 @@ import pytest
 from meshctl.analyze.request import RequestExplainer
 from meshctl.sandbox.resources import ROUTE
 
-from helpers.meshdata import SLEEP, client_dump, client_served
-from helpers.requestdata import manager_of, only, req
+from helpers.meshdata import SLEEP, client_dump, client_served, server_dump, server_served
+from helpers.requestdata import default_route, manager_of, only, req
 
 
 def _answering(*domains_of, manager=None, **config) -> dict:
@@ -188,3 +188,91 @@ def test_a_grpc_route_match_takes_grpc_content_types_only(content_type, grpc):
         {"name": "other", "match": {"prefix": "/"}, "direct_response": {"status": 299}}]}]  # fmt: skip
     headers = () if content_type is None else (("content-type", content_type),)
     assert only(_explain(served, req("POST", "/x", *headers))).status == (200 if grpc else 299)
+
+
+# --- the request SRC's route forwards to DST (header mutations, prefix_rewrite) --------------------------------
+
+
+def _dst_path_and_header(served_client, request, header="x-a") -> tuple[str, list[str]]:
+    """The :path DST's route sees and the values of `header` it sees, read back through DST routes that match
+    them: a route per candidate is too many, so DST answers 200 + N for the Nth of `PATHS` and the values come
+    from the route's present/exact matchers (VALUES, each asked alone)."""
+    results = []
+    for matcher in [{"name": ":path", "string_match": {"exact": p}} for p in PATHS] + [
+            {"name": header, "string_match": {"exact": v}} for v in VALUES]:  # fmt: skip
+        served = server_served()
+        routes = manager_of(served)["route_config"]["virtual_hosts"][0]["routes"]
+        routes.insert(0, {"name": "seen", "match": {"prefix": "/", "headers": [matcher]}, "direct_response": {"status": 299}})
+        outcome = only(RequestExplainer(client_dump(SLEEP, served_client), server_dump(served)).explain(request))
+        results.append(outcome.status == 299)
+    paths = [p for p, seen in zip(PATHS, results[: len(PATHS)]) if seen]
+    return (paths[0] if len(paths) == 1 else repr(paths)), [v for v, seen in zip(VALUES, results[len(PATHS):]) if seen]
+
+
+PATHS = ["/new/x?q=1", "/r?q", "/n?x", "/newx", "/n/b", "/api/x?q=1", "/get", "/r/x"]
+VALUES = ["0", "1", "2"]
+
+
+def _client_route(match=None, **route_action) -> dict:
+    served = client_served(SLEEP)
+    route = default_route(served)
+    if match is not None:
+        route["match"] = match
+    route["route"].update(route_action)
+    return served
+
+
+@pytest.mark.parametrize(
+    ("match", "path", "seen"),
+    [
+        # RouteEntryImplBase::currentUrlPathAfterRewriteWithMatchedPath, each measured with Envoy 1.40.
+        ({"prefix": "/API", "case_sensitive": False}, "/api/x?q=1", "/new/x?q=1"),
+        ({"prefix": "/API", "case_sensitive": False}, "/apix", "/newx"),
+        ({"safe_regex": {"regex": "/v[0-9]+/.*"}}, "/v1/a?q", "/r?q"),
+        ({"path": "/DOC", "case_sensitive": False}, "/doc?x", "/n?x"),
+        ({"path_separated_prefix": "/A", "case_sensitive": False}, "/a/b", "/n/b"),
+        ({"prefix": "/api"}, "/api/x?q=1", "/new/x?q=1"),
+        ({"prefix": ""}, "/x", "/r/x"),
+    ],
+)
+def test_prefix_rewrite_replaces_what_the_route_matched(match, path, seen):
+    rewrite = {"/new/x?q=1": "/new", "/newx": "/new", "/r?q": "/r", "/n?x": "/n", "/n/b": "/n", "/r/x": "/r"}[seen]
+    served = _client_route(match, prefix_rewrite=rewrite)
+    assert _dst_path_and_header(served, req(path=path))[0] == seen
+
+
+def test_without_prefix_rewrite_the_path_is_the_requests():
+    assert _dst_path_and_header(_client_route({"prefix": "/API", "case_sensitive": False}), req(path="/api/x?q=1"))[0] == "/api/x?q=1"
+
+
+def _option(value, action=None):
+    option = {"header": {"key": "x-a", "value": value}}
+    return {**option, "append_action": action} if action else option
+
+
+@pytest.mark.parametrize(
+    ("options", "sent", "seen"),
+    [
+        # HeaderParser::evaluateHeaders, each measured with Envoy 1.40 (an upstream Envoy's routes read the values).
+        ([_option("1"), _option("2", "ADD_IF_ABSENT")], (), ["1", "2"]),
+        ([_option("1"), _option("2", "OVERWRITE_IF_EXISTS_OR_ADD")], ("0",), ["1", "2"]),
+        ([_option("1"), _option("2", "OVERWRITE_IF_EXISTS")], (), ["1"]),
+        ([_option("1", "OVERWRITE_IF_EXISTS_OR_ADD"), _option("2", "OVERWRITE_IF_EXISTS_OR_ADD")], ("0",), ["2"]),
+        ([_option("2", "OVERWRITE_IF_EXISTS")], ("0",), ["2"]),
+        ([_option("1", "ADD_IF_ABSENT")], ("0",), ["0"]),
+        ([_option("1")], ("0",), ["0", "1"]),
+        ([_option("1"), _option("2")], (), ["1", "2"]),
+    ],
+)
+def test_a_levels_header_options_are_decided_before_any_applies(options, sent, seen):
+    served = client_served(SLEEP)
+    default_route(served)["request_headers_to_add"] = options
+    assert _dst_path_and_header(served, req("GET", "/get", *[("x-a", v) for v in sent]))[1] == seen
+
+
+def test_a_levels_removals_come_before_its_options():
+    served = client_served(SLEEP)
+    route = default_route(served)
+    route["request_headers_to_remove"] = ["x-a"]
+    route["request_headers_to_add"] = [_option("2", "OVERWRITE_IF_EXISTS")]
+    assert _dst_path_and_header(served, req("GET", "/get", ("x-a", "0")))[1] == []

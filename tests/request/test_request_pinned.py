@@ -1601,8 +1601,9 @@ def test_host_and_prefix_rewrites_are_what_dst_receives():
     route["match"] = {"path": "/get/x"}
     route["route"]["prefix_rewrite"] = "/anything/x"
     assert only(explain_to_server(served, req(path="/get/x"), served_client=served_client)).status == 299
-    route["match"] = {"safe_regex": {"regex": "/get.*"}}  # no prefix to replace: the path is kept
-    assert only(explain_to_server(served, req(path="/get/x"), served_client=served_client)).kind == FORWARDED
+    # With safe_regex the rewrite replaces the whole path before the query (measured with Envoy 1.40).
+    route["match"] = {"safe_regex": {"regex": "/get.*"}}
+    assert only(explain_to_server(served, req(path="/get/x"), served_client=served_client)).status == 299
 
 
 # --- SRC: the cluster, and an original-destination one ---------------------------------------------------------
