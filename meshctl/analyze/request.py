@@ -1154,7 +1154,7 @@ def _apply_header_mutations(headers: Headers, route: _Route | None, action: Mapp
         # route matched: as many characters as its prefix or path, whatever their case (case_sensitive false),
         # or with safe_regex the whole path before the query (measured with Envoy 1.40).
         match = route.route.get("match") or {}
-        path = headers.first(":path") or ""
+        path = headers.first(":path")  # header_map sets it, and no mutation removes it (_modifiable)
         key = next((key for key in ("prefix", "path", "path_separated_prefix") if key in match), None)
         matched = len(str(match[key])) if key else len(path_without_query(path))
         headers.set(":path", action["prefix_rewrite"] + path[matched:])
