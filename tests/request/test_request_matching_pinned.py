@@ -276,3 +276,50 @@ def test_a_levels_removals_come_before_its_options():
     route["request_headers_to_remove"] = ["x-a"]
     route["request_headers_to_add"] = [_option("2", "OVERWRITE_IF_EXISTS")]
     assert _dst_path_and_header(served, req("GET", "/get", ("x-a", "0")))[1] == []
+
+
+def test_a_route_entry_that_is_not_an_object_is_passed_over():
+    served = client_served(SLEEP)
+    served[ROUTE][0]["virtual_hosts"] = [{"name": "v", "domains": ["*"], "routes": [
+        "junk", {"match": {"prefix": "/"}, "direct_response": {"status": 299}}]}]  # fmt: skip
+    explanation = _explain(served)
+    assert only(explanation).status == 299
+    assert explanation.evidence[4] == "  route #1: prefix '/'"  # the index counts the entry passed over
+
+
+# --- a filter's type, from its typed_config's type URL --------------------------------------------------------
+
+RBAC_DENY_ALL = {"rules": {"action": "DENY", "policies": {"deny-all": {"permissions": [{"any": True}], "principals": [{"any": True}]}}}}
+
+
+def _with_http_filter(item: dict) -> dict:
+    served = client_served(SLEEP)
+    manager_of(served)["http_filters"].insert(0, item)
+    return served
+
+
+@pytest.mark.parametrize("prefix", ["type.googleapis.com/", "example.com/types/", "/"])
+def test_a_type_url_names_its_type_after_its_last_slash(prefix):
+    # google.protobuf.Any: "The last segment of the URL's path must represent the fully qualified name of the type".
+    typed = {"@type": prefix + "envoy.extensions.filters.http.rbac.v3.RBAC", **RBAC_DENY_ALL}
+    outcome = only(_explain(_with_http_filter({"name": "policy", "typed_config": typed})))
+    assert (outcome.kind, outcome.status, outcome.decided_by, outcome.summary) == ("denied", 403, "SRC", "403 RBAC: denied by deny-all")
+
+
+@pytest.mark.parametrize("item", [{}, {"typed_config": {}}, {"typed_config": "junk"}, {"typed_config": {"@type": ""}}])
+def test_a_filter_without_a_name_or_a_type_is_named_by_neither(item):
+    outcome = only(_explain(_with_http_filter(item)))
+    assert (outcome.kind, outcome.decided_by, outcome.summary) == ("unknown", "SRC", "unknown: HTTP filter  not evaluated")
+
+
+@pytest.mark.parametrize(("action", "unknown"), [(0, False), (1, False), ("KEEP_UNCHANGED", False), (2, True), ("UNESCAPE_AND_FORWARD", True)])
+def test_path_with_escaped_slashes_action_by_number_or_name(action, unknown):
+    # HttpConnectionManager.PathWithEscapedSlashesAction: 0 IMPLEMENTATION_SPECIFIC_DEFAULT (KEEP_UNCHANGED in
+    # Envoy's default runtime), 1 KEEP_UNCHANGED; proto3 JSON may give the number.
+    served = client_served(SLEEP)
+    manager_of(served)["path_with_escaped_slashes_action"] = action
+    outcome = only(_explain(served, req(path="/get%2Fx")))
+    if unknown:
+        assert outcome.summary == f"unknown: path_with_escaped_slashes_action {action} on '/get%2Fx' not evaluated"
+    else:
+        assert outcome.kind == "forwarded"
