@@ -273,9 +273,8 @@ def _typed(item: Mapping) -> tuple[str, dict]:
 
 @dataclass
 class _Route:
-    """The route an HCM picked: its config, virtual host and route entry."""
+    """The route an HCM picked: its route configuration, virtual host and route entry."""
 
-    config_name: str
     config: dict
     vhost: dict
     route: dict
@@ -929,7 +928,7 @@ def remote_address(manager: Mapping, headers: Headers, direct: str | None) -> st
     forwarded = headers.values("x-forwarded-for")
     if not forwarded:
         return direct
-    if int(manager.get("xff_num_trusted_hops", 0) or 0) or len(forwarded) > 1 or manager.get("original_ip_detection_extensions"):
+    if int(manager.get("xff_num_trusted_hops") or 0) or len(forwarded) > 1 or manager.get("original_ip_detection_extensions"):
         return None
     last = forwarded[0].split(",")[-1].strip()
     return last if is_ip(last) else direct
@@ -990,9 +989,10 @@ def _pick_route(config_name: str, config: Mapping, headers: Headers, http: _Http
     if config.get("ignore_port_in_host_matching") and (split := _split_port(host)):
         host = split[0]  # RouteMatcher::findVirtualHost: getPortStart, so any port, a number or not
     vhosts = [v for v in config.get("virtual_hosts") or [] if isinstance(v, Mapping)]
-    vhost, domain = _find_virtual_host(vhosts, host)
-    if vhost is None:
+    found = _find_virtual_host(vhosts, host)
+    if found is None:
         raise _Stop(Outcome(NO_ROUTE, 404, f"404 no route: no virtual host of {http.who}'s {config_name or 'route configuration'} matches {authority!r} (NR)", decided_by=http.who))
+    vhost, domain = found
     http.evidence.append(f"  virtual host {vhost.get('name', '')} (domain {domain!r} matches {authority!r})")
     for index, route in enumerate(vhost.get("routes") or []):
         if not isinstance(route, Mapping):
@@ -1003,12 +1003,12 @@ def _pick_route(config_name: str, config: Mapping, headers: Headers, http: _Http
             raise _unknown(f"route {label}: {matched.reason}", http.who)
         if matched:
             http.evidence.append(f"  route {label}: {describe_route_match(route.get('match') or {})}")
-            return _Route(config_name, dict(config), dict(vhost), dict(route), index)
+            return _Route(dict(config), dict(vhost), dict(route), index)
     request_line = f"{headers.first(':method')} {headers.first(':path')}"
     raise _Stop(Outcome(NO_ROUTE, 404, f"404 no route: no route of virtual host {vhost.get('name', '')} on {http.who} matches {request_line} (NR)", decided_by=http.who))
 
 
-def _find_virtual_host(vhosts: list[Mapping], host: str) -> tuple[Mapping | None, str]:
+def _find_virtual_host(vhosts: list[Mapping], host: str) -> tuple[Mapping, str] | None:
     """RouteMatcher::findVirtualHost: exact, longest ``*suffix``, longest ``prefix*``, then ``*``."""
     exact, suffixes, prefixes, default = {}, [], [], None
     for vhost in vhosts:
@@ -1031,7 +1031,7 @@ def _find_virtual_host(vhosts: list[Mapping], host: str) -> tuple[Mapping | None
     for fixed, vhost, domain in sorted(prefixes, key=lambda item: -len(item[0])):
         if len(host) > len(fixed) and host.startswith(fixed):
             return vhost, domain
-    return default if default else (None, "")
+    return default
 
 
 def route_matches(match: Mapping, headers: Headers) -> bool | Unknown:
