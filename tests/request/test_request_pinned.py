@@ -986,7 +986,7 @@ def test_filters_are_known_by_name_or_type(item, request_, expected):
 @pytest.mark.parametrize(
     ("path", "normalised"),
     [
-        ("/a%2fb", "/a%2Fb"),  # other escapes are kept, upper-cased
+        ("/%61%2fb", "/a%2fb"),  # other escapes are kept as they are (measured with Envoy 1.40)
         ("/%61%2E%7e", "/a.~"),  # escaped unreserved characters are decoded
         ("/a/b/.", "/a/b/"),
         ("/a/b/..", "/a/"),
