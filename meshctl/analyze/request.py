@@ -1152,11 +1152,11 @@ def _apply_header_mutations(headers: Headers, route: _Route | None, action: Mapp
         headers.set(":authority", action["host_rewrite_literal"])
     if isinstance(action.get("prefix_rewrite"), str) and route is not None:
         # RouteEntryImplBase::currentUrlPathAfterRewriteWithMatchedPath: the rewrite takes the place of what the
-        # route matched: as many characters as its prefix or path, whatever their case (case_sensitive false),
-        # or with safe_regex the whole path before the query (measured with Envoy 1.40).
+        # route matched: as many characters as its prefix, whatever their case (case_sensitive false), or with
+        # path and safe_regex the whole path before the query (measured with Envoy 1.40).
         match = route.route.get("match") or {}
         path = headers.first(":path")  # header_map sets it, and no mutation removes it (_modifiable)
-        key = next((key for key in ("prefix", "path", "path_separated_prefix") if key in match), None)
+        key = next((key for key in ("prefix", "path_separated_prefix") if key in match), None)
         matched = len(str(match[key])) if key else len(path_without_query(path))
         headers.set(":path", action["prefix_rewrite"] + path[matched:])
 
