@@ -42,3 +42,15 @@ def explain_to_server(served_server, request=None, served_client=None, **options
 
 def dst_vhost_line(outcome) -> str:
     return next(line for line in outcome.evidence if line.startswith("  virtual host inbound|"))
+
+
+def vhosts_answering(*domains_of, **config) -> dict:
+    """The sleep client with one virtual host per list of domains in its route configuration (updated with
+    `config`); virtual host N has one route, rN, that answers 200 + N directly."""
+    served = client_served(SLEEP)
+    route_config = served[ROUTE][0]
+    route_config.update(config)
+    route_config["virtual_hosts"] = [{"name": f"v{n}", "domains": list(domains),
+                                      "routes": [{"name": f"r{n}", "match": {"prefix": "/"}, "direct_response": {"status": 200 + n}}]}
+                                     for n, domains in enumerate(domains_of)]  # fmt: skip
+    return served

@@ -15,17 +15,12 @@ from meshctl.analyze.request import RequestExplainer
 from meshctl.sandbox.resources import ROUTE
 
 from helpers.meshdata import SLEEP, client_dump, client_served, server_dump, server_served
-from helpers.requestdata import default_route, manager_of, only, req
+from helpers.requestdata import default_route, manager_of, only, req, vhosts_answering
 
 
 def _answering(*domains_of, manager=None, **config) -> dict:
-    """SRC's route configuration with one virtual host per list of domains; vhost N answers 200 + N directly."""
-    served = client_served(SLEEP)
-    route_config = served[ROUTE][0]
-    route_config.update(config)
-    route_config["virtual_hosts"] = [{"name": f"v{n}", "domains": list(domains),
-                                      "routes": [{"name": f"r{n}", "match": {"prefix": "/"}, "direct_response": {"status": 200 + n}}]}
-                                     for n, domains in enumerate(domains_of)]  # fmt: skip
+    """helpers.requestdata.vhosts_answering, with `manager` set on SRC's HTTP connection manager."""
+    served = vhosts_answering(*domains_of, **config)
     manager_of(served).update(manager or {})
     return served
 
@@ -194,9 +189,9 @@ def test_a_grpc_route_match_takes_grpc_content_types_only(content_type, grpc):
 
 
 def _dst_path_and_header(served_client, request, header="x-a") -> tuple[str, list[str]]:
-    """The :path DST's route sees and the values of `header` it sees, read back through DST routes that match
-    them: a route per candidate is too many, so DST answers 200 + N for the Nth of `PATHS` and the values come
-    from the route's present/exact matchers (VALUES, each asked alone)."""
+    """The :path and the values of `header` DST receives, read back one candidate at a time: DST's first route
+    answers 299 when its one header matcher (:path exactly one of PATHS, or `header` one of VALUES) matches.
+    Gives the one path seen (else the list of those seen) and every value of VALUES seen."""
     results = []
     for matcher in [{"name": ":path", "string_match": {"exact": p}} for p in PATHS] + [
             {"name": header, "string_match": {"exact": v}} for v in VALUES]:  # fmt: skip
@@ -206,7 +201,7 @@ def _dst_path_and_header(served_client, request, header="x-a") -> tuple[str, lis
         outcome = only(RequestExplainer(client_dump(SLEEP, served_client), server_dump(served)).explain(request))
         results.append(outcome.status == 299)
     paths = [p for p, seen in zip(PATHS, results[: len(PATHS)]) if seen]
-    return (paths[0] if len(paths) == 1 else repr(paths)), [v for v, seen in zip(VALUES, results[len(PATHS):]) if seen]
+    return (paths[0] if len(paths) == 1 else repr(paths)), [v for v, seen in zip(VALUES, results[len(PATHS) :]) if seen]
 
 
 PATHS = ["/new/x?q=1", "/r?q", "/n?x", "/newx", "/n/b", "/api/x?q=1", "/get", "/r/x"]

@@ -15,6 +15,7 @@ from meshctl.sandbox.resources import ROUTE
 
 from helpers.meshdata import SLEEP, client_dump, client_served, server_dump, server_served
 from helpers.requestdata import default_route, dst_vhost_line, explain_to_server, manager_of, only, req
+from helpers.requestdata import vhosts_answering as _vhosts
 
 # --- the route evidence line ----------------------------------------------------------------------------
 
@@ -122,17 +123,6 @@ def test_a_route_cannot_remove_or_set_the_authority_or_the_path():
 
 
 # --- the virtual host and route SRC picks -------------------------------------------------------------------
-
-
-def _vhosts(*domains_of, **config) -> dict:
-    """SRC's route configuration with one virtual host per list of domains, vhost N answering 200 + N directly."""
-    served = client_served(SLEEP)
-    route_config = served[ROUTE][0]
-    route_config.update(config)
-    route_config["virtual_hosts"] = [{"name": f"v{n}", "domains": list(domains),
-                                      "routes": [{"name": f"r{n}", "match": {"prefix": "/"}, "direct_response": {"status": 200 + n}}]}
-                                     for n, domains in enumerate(domains_of)]  # fmt: skip
-    return served
 
 
 def _src_answer(served, request=None):
