@@ -32,11 +32,10 @@ def candidates(text: str | bytes) -> list[tuple[int, str]]:
     hits = [(at, "b64") for at in _base64_runs(text, binary)]
     marker = PEM_MARKER.encode() if binary else PEM_MARKER
     at = text.find(marker)
-    if at != -1:
-        while at != -1:
-            hits.append((at, "pem"))
-            at = text.find(marker, at + len(marker))
-        hits.sort()
+    while at != -1:
+        hits.append((at, "pem"))
+        at = text.find(marker, at + len(marker))
+    hits.sort()  # the runs come in order, so this only places the BEGIN lines among them
     return hits
 
 
@@ -68,8 +67,6 @@ def _base64_runs(text: str | bytes, binary: bool) -> list[int]:
     exact = _classes(("\x00" if not binary else b"\x00").join(stretches), binary)
     starts: list[int] = []
     at = exact.find(_RUN_NEEDLE)
-    if at == -1:
-        return starts
     import bisect
     import itertools
 
