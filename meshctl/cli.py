@@ -36,7 +36,9 @@ def exit_now(status: int) -> NoReturn:
 
     The usual exit (``sys.exit``) is kept when it still has work: threads that are not daemons
     (meshctl's commands end theirs), a tracer or profiler (coverage, cProfile: they write their data
-    at teardown), or standard streams whose flush fails (Python's own handling of a closed pipe).
+    at teardown), or standard streams whose flush fails (Python's own handling), but for a reader
+    that went away: piped output is buffered, so `meshctl ... | head` may see that only here, and
+    it is not an error of ours (`_reader_gone`), whatever stream it is; the run's status stands.
     """
     threading = sys.modules.get("threading")  # not imported (`--version`): no threads to wait for
     others = threading and [thread for thread in threading.enumerate() if thread is not threading.main_thread() and not thread.daemon]
@@ -45,12 +47,17 @@ def exit_now(status: int) -> NoReturn:
     import atexit
 
     atexit._run_exitfuncs()  # what the interpreter runs first at exit (temporary files' cleanup ...)
-    try:
-        for stream in (sys.stdout, sys.stderr):
-            if stream is not None:
-                stream.flush()
-    except (OSError, ValueError):
-        sys.exit(status)
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None:
+            continue
+        try:
+            stream.flush()
+        except BrokenPipeError:
+            # Python's documentation, signal module, "Note on SIGPIPE": what is left goes to /dev/null,
+            # else the interpreter fails on it again at exit (status 120, "Exception ignored ...")
+            _reader_gone(stream)
+        except (OSError, ValueError):
+            sys.exit(status)
     os._exit(int(status))
 
 

@@ -72,7 +72,19 @@ class Group:
 # Exit codes and the error boundary; filters and sort order (with the pdqsort port); check rules;
 # the mTLS and request verdicts; redaction and archive scrubbing; the port-forward/exec source.
 GROUPS: dict[str, Group] = {
-    "cli": Group(("meshctl/cli.py", "meshctl/errors.py"), ("tests/test_cli.py", "tests/test_exit_codes.py", "tests/test_seams.py", "tests/test_typer_fallback.py")),
+    # test_process_exit*.py: how the process ends (`run`, `exit_now`); test_short_reason.py: errors.short_reason
+    "cli": Group(
+        ("meshctl/cli.py", "meshctl/errors.py"),
+        (
+            "tests/test_cli.py",
+            "tests/test_exit_codes.py",
+            "tests/test_seams.py",
+            "tests/test_typer_fallback.py",
+            "tests/test_process_exit.py",
+            "tests/test_process_exit_pinned.py",
+            "tests/test_short_reason.py",
+        ),
+    ),
     "sort": Group(("meshctl/analyze/filters.py", "meshctl/analyze/order.py"), ("tests/pc", "tests/describe")),
     "check": Group(("meshctl/analyze/check.py",), ("tests/check", "tests/verdicts")),
     "mtls": Group(
