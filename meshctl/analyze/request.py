@@ -48,7 +48,7 @@ from meshctl.analyze.envoymatch import (
     path_without_query,
     query_parameter_match,
 )
-from meshctl.analyze.mtls import VERDICT_FAIL, EndpointTls, inbound_listener, is_ip, select_chain, workload_ips, workload_name
+from meshctl.analyze.mtls import VERDICT_FAIL, EndpointTls, inbound_listener, is_ip, select_chain, workload_ips
 from meshctl.analyze.rbac import PEER_PRINCIPAL_KEY, Facts, run_rbac_filter
 from meshctl.analyze.tls import PLAINTEXT
 from meshctl.decode.configdump import ConfigDump
@@ -119,8 +119,9 @@ class HttpRequest:
 
     def header_map(self) -> Headers:
         """The headers as SRC's Envoy holds them, pseudo-headers included."""
-        # HTTP parsers drop the optional whitespace around a field value (RFC 9110 5.5).
-        headers = Headers((name, value.strip(" \t")) for name, value in self.headers if name.lower() not in ("host", ":authority"))
+        # HTTP parsers drop the optional whitespace around a field value (RFC 9110 5.5). Headers keeps a Host
+        # header as :authority, which the next line replaces with the request's one.
+        headers = Headers((name, value.strip(" \t")) for name, value in self.headers)
         headers.set(":authority", self.authority)
         headers.set(":method", self.method)
         headers.set(":path", self.path)
@@ -239,11 +240,11 @@ class Proxy:
         self.clusters: dict[str, ClusterView] = {}
         for view in sorted(clusters(dump), key=lambda v: v.state == WARMING):
             self.clusters.setdefault(view.name, view)
-        self.assignments = {str(a.get("cluster_name", "")): a for a in load_assignments(dump)}
+        # ClusterLoadAssignment.cluster_name is required (validate min_len 1): one without it is no cluster's.
+        self.assignments = {str(a["cluster_name"]): a for a in load_assignments(dump) if "cluster_name" in a}
         self.has_eds = dump.section("EndpointsConfigDump") is not None
         self.ecds = {view.name: (view.raw.get("ecds_filter") or {}).get("typed_config") for view in ecds_filters(dump)}
         self.ips = workload_ips(dump)
-        self.name = workload_name(dump)
 
 
 # --- the walk ----------------------------------------------------------------------------------------
@@ -327,8 +328,10 @@ class RequestExplainer:
         merged: dict[tuple, Outcome] = {}
         for outcome in outcomes:
             kept = merged.setdefault(outcome.key(), outcome)
-            if kept is not outcome:
+            if kept is not outcome:  # a weighted cluster named twice (only weighted clusters give several actions)
                 kept.endpoints = tuple(dict.fromkeys((*kept.endpoints, *outcome.endpoints)))
+                # RouteEntryImplBase::pickWeightedCluster picks an entry by its weight: the cluster gets both.
+                kept.weight += outcome.weight
         return RequestExplanation(self.source, self.destination, request, list(merged.values()), http.evidence,
                                   list(dict.fromkeys(notes)), self.dst is not None)  # fmt: skip
 
@@ -428,7 +431,9 @@ class RequestExplainer:
 
     def _http_stage(self, manager: Mapping, http: _Http, facts: Facts) -> None:
         headers = http.headers
-        path = headers.first(":path") or "/"
+        # An empty :path is no request Envoy routes (RFC 9113 8.3.1: it MUST NOT be empty; HTTP/1.1 needs a
+        # request-target, RFC 9112 3.2): _normalize_path says it is not evaluated.
+        path = headers.first(":path") or ""
         normalized = _normalize_path(manager, path, http.who)
         if normalized != path:
             http.evidence.append(f"  path normalised to {normalized}")
@@ -442,13 +447,13 @@ class RequestExplainer:
     def _route_config(self, manager: Mapping, http: _Http) -> tuple[str, dict]:
         if isinstance(manager.get("route_config"), Mapping):
             config = manager["route_config"]
-            http.evidence.append(f"  HTTP connection manager, inline route configuration {config.get('name', '') or '(unnamed)'}")
+            http.evidence.append(f"  HTTP connection manager, inline route configuration {config.get('name') or '(unnamed)'}")
             return str(config.get("name", "")), config
         if isinstance(manager.get("rds"), Mapping):
             name = str(manager["rds"].get("route_config_name", ""))
             config = http.proxy.routes.get(name)
             if config is None:
-                raise _unknown(f"route configuration {name} is not in {http.who}'s dump (RDS not received?) not evaluated", http.who)
+                raise _unknown(f"route configuration {name or '(unnamed)'} is not in {http.who}'s dump (RDS not received?) not evaluated", http.who)
             http.evidence.append(f"  HTTP connection manager, RDS route configuration {name}")
             return name, config
         raise _unknown("scoped routes (or no route configuration) not evaluated", http.who)
