@@ -112,7 +112,7 @@ class HttpRequest:
         """The Host header: the user's, else ``host[:port]`` as curl sends it (no default port)."""
         for name, value in self.headers:
             if name.lower() in ("host", ":authority"):
-                return value
+                return value.strip(" \t")  # as header_map's other values: RFC 9110 5.5
         default = {"http": 80, "https": 443}.get(self.scheme)
         host = f"[{self.host}]" if ":" in self.host else self.host
         return host if self.port == default else f"{host}:{self.port}"

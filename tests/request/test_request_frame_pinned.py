@@ -159,6 +159,19 @@ def test_only_sp_and_htab_are_trimmed_from_a_header_value(value, kind):
     assert _sized(value).kind == kind
 
 
+@pytest.mark.parametrize("name", ["Host", "host", ":authority", ":Authority"])
+def test_the_host_header_is_trimmed_like_any_other(name):
+    # An HTTP/1.1 parser drops the OWS around the Host value too (RFC 9110 5.5): Envoy's :authority is
+    # "httpbin.foo:9080", which SRC's virtual host lists. Nothing but SP and HTAB is trimmed.
+    request = req("GET", "/get", (name, " httpbin.foo:9080\t"))
+    assert request.authority == "httpbin.foo:9080"
+    assert request.to_dict()["authority"] == "httpbin.foo:9080"
+    explanation = _src_only(None, request)
+    assert (only(explanation).kind, only(explanation).upstream) == (FORWARDED, HTTPBIN)
+    assert explanation.evidence[3] == "  virtual host httpbin.foo.svc.cluster.local:9080 (domain 'httpbin.foo:9080' matches 'httpbin.foo:9080')"
+    assert req("GET", "/get", (name, "httpbin.foo\u00a0")).authority == "httpbin.foo\u00a0"
+
+
 def test_a_host_header_is_the_authority_and_is_sent_once():
     request = HttpRequest("httpbin", SLEEP_PORT, headers=(("Host", "httpbin.foo:9080"), ("x-a", "1")))
     headers = request.header_map()
