@@ -418,7 +418,7 @@ class RequestExplainer:
                 if isinstance(result.allowed, Unknown):
                     raise _unknown(result.allowed.reason, http.who)
                 if result.allowed is False:
-                    policy = result.enforced.policy if result.enforced else None
+                    policy = result.enforced.policy  # a filter without enforced rules allows (RbacFilterResult.allowed)
                     raise _Stop(Outcome(CONNECTION, 503, f"503 DST's network RBAC closed the connection (denied by {policy or 'no ALLOW policy'})",
                                         decided_by=http.who, policy=policy))  # fmt: skip
                 continue
@@ -549,14 +549,13 @@ class RequestExplainer:
             raise _unknown(f"per-route config {per_type} of filter {name} not evaluated", http.who)
         if "filter_enabled" in config:
             raise _unknown(f"ext_authz filter_enabled of {name} not evaluated", http.who)
-        enabled = True
         if isinstance(config.get("filter_enabled_metadata"), Mapping):
             enabled = metadata_match(config["filter_enabled_metadata"], facts.metadata)
-        if enabled is False:
-            http.evidence.append(f"  filter {name}: skipped (no CUSTOM policy matched: filter_enabled_metadata)")
-            return
-        if isinstance(enabled, Unknown):
-            raise _unknown(f"whether {name} runs: {enabled.reason}", http.who)
+            if enabled is False:
+                http.evidence.append(f"  filter {name}: skipped (no CUSTOM policy matched: filter_enabled_metadata)")
+                return
+            if isinstance(enabled, Unknown):
+                raise _unknown(f"whether {name} runs: {enabled.reason}", http.who)
         raise _unknown("decided by the external authorizer (CUSTOM policy, ext_authz)", http.who)
 
     # -- SRC: the route's action ------------------------------------------------------------------------
@@ -712,16 +711,17 @@ class RequestExplainer:
         return [h[:4] for h in chosen]
 
     def _through(self, headers: Headers, view: ClusterView, ip: str, port: int, metadata, applies: bool) -> Outcome:
-        """The connection to one endpoint (TLS from `explain mtls`), then DST's side."""
+        """The connection to one endpoint (TLS from `explain mtls`), then DST's side (_upstream names the
+        endpoint on the outcome)."""
         tls = self.tls.endpoint(view, ip, port, metadata, dst_applies=applies)
         evidence = [f"    {line}" for line in tls.evidence]
         if tls.verdict == VERDICT_FAIL:  # always with a problem: explain mtls fails an endpoint only for one
-            return Outcome(CONNECTION, 503, f"503 will fail: TLS: {tls.problems[0]}", endpoints=(f"{ip}:{port}",), decided_by="SRC", evidence=evidence)
+            return Outcome(CONNECTION, 503, f"503 will fail: TLS: {tls.problems[0]}", decided_by="SRC", evidence=evidence)
         if not applies:
             summary = f"200-bound via {view.name} -> {ip}:{port}"
             if self.dst is not None and metadata.get("tlsMode") == "istio":
                 evidence.append(f"    {ip}:{port} is not DST: its sidecar's inbound policies are not checked")
-            return Outcome(FORWARDED, None, summary, endpoints=(f"{ip}:{port}",), decided_by="app", evidence=evidence)
+            return Outcome(FORWARDED, None, summary, decided_by="app", evidence=evidence)
         try:
             outcome = self._dst_side(headers, tls, ip, port, evidence)
         except _Stop as stop:
@@ -729,7 +729,6 @@ class RequestExplainer:
             outcome.evidence = evidence + outcome.evidence
         if outcome.kind == FORWARDED:
             outcome.summary = f"200-bound via {view.name} -> {ip}:{port}"
-        outcome.endpoints = (f"{ip}:{port}",)
         return outcome
 
     # -- DST -------------------------------------------------------------------------------------------------
