@@ -1152,9 +1152,11 @@ def _apply_header_mutations(headers: Headers, route: _Route | None, action: Mapp
             headers.set(name, value)
         for name, value in additions:
             headers.add(name, value)
-    if isinstance(action.get("host_rewrite_literal"), str):
+    # A proto3 string has no presence: "" is the field left out, and Envoy rewrites only with a non-empty one
+    # (RouteEntryImplBase::finalizeRequestHeaders, currentUrlPathAfterRewriteWithMatchedPath).
+    if isinstance(action.get("host_rewrite_literal"), str) and action["host_rewrite_literal"]:
         headers.set(":authority", action["host_rewrite_literal"])
-    if isinstance(action.get("prefix_rewrite"), str) and route is not None:
+    if isinstance(action.get("prefix_rewrite"), str) and action["prefix_rewrite"] and route is not None:
         # RouteEntryImplBase::currentUrlPathAfterRewriteWithMatchedPath: the rewrite takes the place of what the
         # route matched: as many characters as its prefix, whatever their case (case_sensitive false), or with
         # path and safe_regex the whole path before the query (measured with Envoy 1.40).

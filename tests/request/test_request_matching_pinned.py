@@ -15,7 +15,7 @@ from meshctl.analyze.request import RequestExplainer
 from meshctl.sandbox.resources import ROUTE
 
 from helpers.meshdata import SLEEP, client_dump, client_served, server_dump, server_served
-from helpers.requestdata import default_route, manager_of, only, req, vhosts_answering
+from helpers.requestdata import default_route, dst_vhost_line, manager_of, only, req, vhosts_answering
 
 
 def _answering(*domains_of, manager=None, **config) -> dict:
@@ -238,6 +238,20 @@ def test_prefix_rewrite_replaces_what_the_route_matched(match, path, seen):
 
 def test_without_prefix_rewrite_the_path_is_the_requests():
     assert _dst_path_and_header(_client_route({"prefix": "/API", "case_sensitive": False}), req(path="/api/x?q=1"))[0] == "/api/x?q=1"
+
+
+def test_an_empty_prefix_rewrite_is_no_rewrite():
+    # proto3 strings have no presence: "" is the field left out, and RouteEntryImplBase rewrites only with a
+    # non-empty prefix_rewrite (a hand-written dump can say ""; Envoy's own leaves it out).
+    served = _client_route({"prefix": "/api"}, prefix_rewrite="")
+    assert _dst_path_and_header(served, req(path="/api/x?q=1"))[0] == "/api/x?q=1"
+
+
+def test_an_empty_host_rewrite_literal_is_no_rewrite():
+    # The same for host_rewrite_literal: the Host DST's virtual host is chosen by stays the request's.
+    served = _client_route(host_rewrite_literal="")
+    outcome = only(RequestExplainer(client_dump(SLEEP, served), server_dump(server_served())).explain(req(host="httpbin")))
+    assert dst_vhost_line(outcome) == "  virtual host inbound|http|15080 (domain '*' matches 'httpbin:9080')"
 
 
 def _option(value, action=None):
