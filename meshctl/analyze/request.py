@@ -798,7 +798,10 @@ class RequestExplainer:
         code = _enum(action.get("cluster_not_found_response_code"), NOT_FOUND_CODES, list(NOT_FOUND_CODES.values()), 503)
         if view is None or view.state == WARMING:
             return Outcome(NO_CLUSTER, code, f"{code} DST's cluster {cluster} {'is warming' if view else 'does not exist'} (NC)", decided_by="DST", evidence=http.evidence)
-        if view.raw.get("type") not in ("ORIGINAL_DST", None) and isinstance(view.raw.get("load_assignment"), Mapping):
+        # envoy/config/cluster/v3/cluster.proto: oneof cluster_discovery_type {type, cluster_type}, and STATIC is
+        # DiscoveryType's zero value, which proto3 JSON leaves out: a cluster without either is STATIC, judged by its
+        # hosts as any other. ORIGINAL_DST connects to the original destination; a cluster_type finds hosts its own way.
+        if view.raw.get("type") != "ORIGINAL_DST" and "cluster_type" not in view.raw and isinstance(view.raw.get("load_assignment"), Mapping):
             has_hosts = any(group.get("lb_endpoints") for group in view.raw["load_assignment"].get("endpoints") or [] if isinstance(group, Mapping))
             if not has_hosts:
                 return Outcome(NO_HEALTHY, 503, f"503 no healthy upstream: DST's {cluster} has no endpoints (UH)", decided_by="DST", evidence=http.evidence)
