@@ -242,6 +242,7 @@ def _with_route(action: dict, **route) -> dict:
         ({"cluster_specifier_plugin": "p"}, req(path="/r"), "unknown: route action cluster_specifier_plugin not evaluated"),
         ({"inline_cluster_specifier_plugin": {}, "timeout": "1s"}, req(path="/r"), "unknown: route action inline_cluster_specifier_plugin not evaluated"),
     ],
+    ids=["weighted-cluster-header", "cluster-header-absent", "plugin", "inline-plugin"],
 )
 def test_route_actions_meshctl_does_not_evaluate_are_srcs_unknowns(action, request_, unknown):
     assert _src_unknown(_with_route(action), request_) == (UNKNOWN, None, "SRC", "", unknown)
@@ -253,3 +254,11 @@ def test_a_cluster_header_names_the_upstream_and_a_weighted_cluster_header_only_
     # Envoy picks among the clusters with weight: a cluster_header entry of weight 0 is never asked.
     weighted = {"weighted_clusters": {"clusters": [{"name": V1, "weight": 1}, {"cluster_header": "x-c", "weight": 0}]}}
     assert [(o.upstream, o.weight) for o in _explain(_with_route(weighted), req(path="/r")).outcomes] == [(V1, 1)]
+
+
+def test_src_takes_the_chain_of_the_destination_port():
+    # destination_port is the first criterion: a chain naming the port SRC connects to wins over one that names none.
+    served = client_served(SLEEP)
+    _src_chains_first(served, _tcp_chain("other-port", V2, destination_port=9081), _tcp_chain("this-port", V1, destination_port=SLEEP_PORT))
+    served[LISTENER][0]["filter_chains"].append(_tcp_chain("any-port", V2))
+    assert _chain_line(_explain(served)) == "  filter chain this-port"
