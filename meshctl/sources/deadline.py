@@ -96,7 +96,7 @@ class _Guard:
     def close(self) -> None:
         with self.lock:
             self.done = True
-            self.cancels = []  # what they hold (sockets) is not kept until the watchdog drops the entry
+            self.cancels.clear()  # what they hold (sockets) is not kept until the watchdog drops the entry
 
 
 class _Watchdog:
@@ -105,7 +105,7 @@ class _Watchdog:
     on the first guard, a daemon: it never holds the process at exit."""
 
     def __init__(self) -> None:
-        self._condition = threading.Condition(threading.Lock())
+        self._condition = threading.Condition()
         self._heap: list[tuple[float, int, _Guard]] = []
         self._order = 0  # ties in time fire in the order armed (and guards are never compared)
         self._thread: threading.Thread | None = None

@@ -30,8 +30,9 @@ class _Connection:
         self.response: Response | None = None
 
     def reusable(self) -> bool:
-        """The last answer was read to its end and did not end the connection."""
-        return self.response is None or (self.response.complete and not self.response.will_close)
+        """The last answer was read to its end and did not end the connection (a connection whose
+        request got no answer, a timeout or a head that was not HTTP, is in no known state)."""
+        return self.response is not None and self.response.complete and not self.response.will_close
 
     def close(self) -> None:
         self.sock.close()
@@ -100,7 +101,7 @@ class Connections:
             conn.sock.settimeout(read_timeout)
             try:
                 conn.sock.sendall(head)
-                conn.response = Response(conn.reader, "GET")
+                conn.response = Response(conn.reader)
                 return conn.response
             except (RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 self.discard()
@@ -154,14 +155,14 @@ def _tunnel(sock, host: str, port: int, credentials: tuple[str, str] | None) -> 
     lines = [f"CONNECT {authority} HTTP/1.1", f"Host: {authority}"] + [f"{name}: {value}" for name, value in extra.items()]
     sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
     reader = Reader(sock.recv_into)
-    answer = Response(reader, "CONNECT")
+    answer = Response(reader)  # its body is never read (a 2xx answer to CONNECT has none: RFC 9112 6.3)
     if answer.status != 200:
         raise OSError(f"Tunnel connection failed: {answer.status} {answer.reason}")
     if reader.take():  # the server speaks only after our first bytes: anything here is not the server's
         raise HTTPException("the proxy sent bytes past its answer to CONNECT")
 
 
-def _open_watched(address, timeout, source_address=None):
+def _open_watched(address, timeout):
     """socket.create_connection, the socket then `watch`ed by the deadline guarding this thread's request."""
     import socket
 
@@ -170,7 +171,7 @@ def _open_watched(address, timeout, source_address=None):
         # getaddrinfo encodes a str host with the idna codec, whose import (encodings.idna,
         # stringprep, unicodedata) costs ~1.5 ms; an ASCII name or address is the same as bytes
         host = host.encode("ascii")
-    sock = socket.create_connection((host, port), timeout, source_address)
+    sock = socket.create_connection((host, port), timeout)
     watch(sock)
     return sock
 
@@ -192,14 +193,16 @@ def _proxy(config: ClusterConfig, scheme: str) -> tuple[tuple[str, int] | None, 
 
         proxies = getproxies_environment()
         url = proxies.get(scheme) or proxies.get("all")
-        if not url or proxy_bypass_environment(config.host, proxies):
+        if not url or proxy_bypass_environment(config.host):  # (it reads the environment's no_proxy again)
             return None, None
     proxy = urlsplit(url if "://" in url else f"http://{url}")
     if proxy.scheme != "http" or not proxy.hostname:
         from meshctl.model.urls import without_userinfo
 
         raise SourceError(f"proxy {without_userinfo(url)}: only http:// proxies (CONNECT) are supported")
-    credentials = (unquote(proxy.username or ""), unquote(proxy.password or "")) if proxy.username else None
+    # net/http transport.go (connectMethod.proxyAuth): credentials whenever the URL has userinfo, an
+    # empty user (``http://:pass@proxy``, ``http://@proxy``) included; urlsplit's username is None without
+    credentials = (unquote(proxy.username), unquote(proxy.password or "")) if proxy.username is not None else None
     return (proxy.hostname, proxy.port or 80), credentials
 
 
