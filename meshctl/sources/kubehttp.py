@@ -93,7 +93,7 @@ class Connections:
         """
         head = request_head("GET", target, self.authority, headers)
         for attempt in (0, 1):
-            conn = self._kept() if attempt == 0 else None
+            conn = self._kept()  # none on the second pass: the first discarded it
             if conn is None:
                 conn = self._local.conn = self._open()
             else:
@@ -120,7 +120,7 @@ class Connections:
         config = self.config
         host = f"[{config.host}]" if ":" in config.host else config.host
         for attempt in (0, 1):
-            conn = self._kept() if attempt == 0 else None
+            conn = self._kept()  # none on the second pass: the first took it out of the pool
             reused = conn is not None
             if reused:
                 watch(conn.sock)

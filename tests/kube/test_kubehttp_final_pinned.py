@@ -10,6 +10,7 @@ wrong host (none: getaddrinfo's loopback) finds nothing there.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import ssl
@@ -320,10 +321,11 @@ def kube_client(tmp_path, server: str, proxy: str, timeout: str = "30s") -> Kube
 def test_a_proxy_that_trickles_its_answer_ends_at_the_request_timeout(proxies, tmp_path):
     # one byte every 0.2 s never trips a per-read timeout: the request's deadline shuts the socket
     # to the proxy, which was watched as soon as it was connected
-    proxy = proxies(ESTABLISHED, inner=OK, trickle=0.2)
+    # (the whole answer would take 30 s: far past the deadline and its lateness)
+    proxy = proxies(b"HTTP/1.1 200 Connection established\r\nX-Pad: " + b"a" * 100 + b"\r\n\r\n", inner=OK, trickle=0.2)
     client = kube_client(tmp_path, "http://api.example:8080", proxy.url, timeout="1s")
     started = time.monotonic()
-    status, exc = in_thread(lambda: client.get("/api", verb="get", resource="api"), wait=30)
+    status, exc = in_thread(lambda: client.get("/api", verb="get", resource="api"), wait=40)
     assert status == "raised" and type(exc) is SourceError, (status, exc)
     assert str(exc) == "the API server at http://api.example:8080 did not answer get api within 1s (--request-timeout)"
     assert time.monotonic() - started < 1 + LATE
@@ -490,3 +492,82 @@ def test_a_connection_whose_answer_was_not_http_is_not_used_again(counting):
         conns.get("/a", {}, 10.0)
     assert conns.get("/b", {}, 10.0).read() == b"{}"
     assert counting.connections == 2
+
+
+class TrickledTLS:
+    """A TLS server on 127.0.0.2 behind a relay that passes the server's bytes on one every `interval`
+    seconds: a TLS handshake (~1 KiB from the server) that takes a minute, never idle long enough
+    for a per-read timeout."""
+
+    def __init__(self, context: ssl.SSLContext, interval: float = 0.05) -> None:
+        self.context, self.interval = context, interval
+        self._stop = threading.Event()
+        self._server = socket.create_server((HOST, 0))
+        self._relay = socket.create_server((HOST, 0))
+        self.port = self._relay.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._server.accept()
+            except OSError:
+                return
+            try:
+                with self.context.wrap_socket(conn, server_side=True) as tls:
+                    if read_request(tls):
+                        tls.sendall(OK)
+            except OSError:
+                pass
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._relay.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self._server.getsockname())
+            threading.Thread(target=self._copy, args=(client, upstream, 0.0), daemon=True).start()
+            threading.Thread(target=self._copy, args=(upstream, client, self.interval), daemon=True).start()
+
+    def _copy(self, source: socket.socket, sink: socket.socket, interval: float) -> None:
+        try:
+            while chunk := source.recv(65536):
+                for index in range(len(chunk)) if interval else [None]:
+                    if interval and self._stop.wait(interval):
+                        return
+                    sink.sendall(chunk if index is None else chunk[index : index + 1])
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._server.close()
+        self._relay.close()
+
+
+def test_a_trickled_tls_handshake_ends_at_the_deadline(tls_server, no_proxy_environment):
+    # the TLS socket is a new object that takes the TCP socket's descriptor: it is watched again before
+    # the handshake, so the deadline shuts the handshake too
+    server_context, client_context = tls_server
+    trickled = TrickledTLS(server_context)
+    try:
+        config = ClusterConfig(server=f"https://{HOST}:{trickled.port}", ssl_context=client_context, tls_server_name="localhost")
+        conns = Connections(config, 60.0)  # (ssl bounds a whole handshake by the socket's timeout: not that)
+        deadline = Deadline(1.0)
+
+        def guarded():
+            with deadline.guard():
+                return conns.get("/api", {}, 30.0)
+
+        started = time.monotonic()
+        status, exc = in_thread(guarded, wait=1.0 + LATE + 5)
+        assert status == "raised" and isinstance(exc, OSError), (status, exc)
+        assert deadline.fired and time.monotonic() - started < 1.0 + LATE + 5
+    finally:
+        trickled.close()
