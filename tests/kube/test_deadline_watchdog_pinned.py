@@ -198,3 +198,20 @@ def test_a_guard_releases_its_cancels_when_its_block_ends(pair):
     del cancel
     gc.collect()
     assert alive() is None  # not held until the watchdog drops the guard, a minute from now
+
+
+def test_an_idle_watchdog_fires_the_next_guard_at_its_time_not_before(watchdog):
+    # the watchdog's own thread (`_run`, entered once per watchdog) decides when a guard is due
+    first = threading.Event()
+    guard = guard_of(0.05, first.set)
+    watchdog.arm(guard, guard.deadline.end)
+    assert first.wait(WAIT)
+    guard.close()  # its refire went to the module's watchdog: this one's heap is empty, its thread waits
+    time.sleep(0.1)
+    fired: list[float] = []
+    later = guard_of(0.6, lambda: fired.append(time.monotonic()))
+    watchdog.arm(later, later.deadline.end)  # wakes the idle thread, which must wait for the time
+    while not fired and time.monotonic() < later.deadline.end + WAIT:
+        time.sleep(0.01)
+    later.close()
+    assert fired and fired[0] >= later.deadline.end
