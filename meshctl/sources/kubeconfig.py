@@ -61,8 +61,14 @@ class ClusterConfig:
 
     @property
     def host(self) -> str:
-        """The server's host name."""
-        return urlsplit(self.server).hostname or ""
+        """The server's host name, in ASCII: a non-ASCII name as IDNA makes it, which is what DNS, TLS's server
+        name and the Host header take (net/http's cleanHost sends the Host header so).
+
+        Raises:
+            UnicodeError: a name IDNA refuses (an empty label, one over 63 characters); from_files checks it.
+        """
+        host = urlsplit(self.server).hostname or ""
+        return host if host.isascii() else host.encode("idna").decode("ascii")
 
     @property
     def port(self) -> int:
@@ -194,6 +200,11 @@ def from_files(paths: list[str], context_name: str | None) -> ClusterConfig:
     config.tls_server_name = cluster.get("tls-server-name") or None
     config.proxy = cluster.get("proxy-url") or None
     what = f"kubeconfig {where}, context {wanted!r}"
+    try:
+        config.host, config.port  # noqa: B018 (read to be checked once, here, not in every request)
+    except ValueError as exc:  # a port out of range or not a number, "[" without "]", a host name IDNA refuses
+        # The reason, not the URL: a server URL may hold credentials.
+        raise SourceError(f"{what}: the cluster's server URL is not usable: {_short(exc)}") from None
     exec_cert = None
     if user.get("auth-provider"):
         _official_client_credentials(paths, wanted, config, what)
