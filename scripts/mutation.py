@@ -336,19 +336,26 @@ class Assessment:
     stale: list[str]  # listed equivalents that a test now kills or whose line changed
 
 
-def assess(project: Project, work: Path, patterns: list[str]) -> Assessment:
-    """Count each module's mutants (those matching `patterns`) and check the survivors against the listed equivalents."""
+def assess(project: Project, work: Path, patterns: list[str], statuses: list[tuple[str, str]] | None = None) -> Assessment:
+    """Count each module's mutants (those matching `patterns`) and check the survivors against the listed equivalents.
+
+    The statuses are the last run's in `work`, or `statuses` (mutant, status) from `current`.
+    """
     listed = listed_equivalents(project.doc)
-    results = mutmut(work, "results", "--all", "true", capture=True).stdout
-    statuses = [(name, status) for line in results.splitlines() for name, _, status in [line.strip().rpartition(": ")]]
-    statuses = [(name, status) for name, status in statuses if name and any(fnmatch.fnmatchcase(name, p) for p in patterns)]
-    lines = mutated_lines(work, [name for name, status in statuses if status not in KILLED | {"not checked"}])
+    if statuses is None:
+        results = mutmut(work, "results", "--all", "true", capture=True).stdout
+        statuses = [(name, status) for line in results.splitlines() for name, _, status in [line.strip().rpartition(": ")]]
+        statuses = [(name, status) for name, status in statuses if name and any(fnmatch.fnmatchcase(name, p) for p in patterns)]
+    lines = mutated_lines(work, [name for name, status in statuses if status not in KILLED | {"not checked", "unmeasured"}])
     outcome = Assessment({}, [], [])
     for name, status in statuses:
         module = name.split(".x_")[0].split(".x\u01c1")[0]
         score = outcome.scores.setdefault(module, ModuleScore())
         score.statuses[status] += 1
         entry = listed.get(name)
+        if status == "unmeasured":  # no run tested it on this code (`current`): neither killed nor explained
+            outcome.survivors.append((name, status, ""))
+            continue
         if status in KILLED or status == "not checked":
             if entry is not None and status != "not checked":
                 outcome.stale.append(f"{name}: listed as equivalent but {status}")
@@ -369,7 +376,7 @@ def print_report(outcome: Assessment) -> int:
     for module, s in sorted(outcome.scores.items()):
         print(f"{module:<36} {s.checked:>7} {s.killed:>7} {s.statuses['timeout']:>7} {s.equivalent:>7} {s.survived:>8}  {s.score()}")
     if outcome.survivors:
-        print(f"\n{len(outcome.survivors)} mutants survived that are not listed as equivalent:")
+        print(f"\n{len(outcome.survivors)} mutants not killed and not listed as equivalent:")
         for name, status, line in outcome.survivors:
             print(f"  {name}  ({status}): {line}")
     for line in outcome.stale:
@@ -418,6 +425,55 @@ create_mutants(1)
 """
 
 
+def make_mutants(work: Path, env: dict[str, str]) -> None:
+    """Make the mutants in `work` (and record each function's hash in its .meta files) without running any."""
+    made = subprocess.run([sys.executable, "-c", _GENERATE], cwd=work, env=env, text=True, capture_output=True, check=False)
+    if made.returncode:
+        sys.exit(f"scripts/mutation: mutmut could not make the mutants: {made.stderr.strip().splitlines()[-1:]}")
+
+
+# Prints mutmut's status name of each exit code a .meta file records (in a work directory: mutmut needs its config).
+_STATUS_NAMES = """
+import json
+from mutmut.__main__ import status_by_exit_code
+print(json.dumps({str(code): status for code, status in status_by_exit_code.items()}))
+"""
+
+
+def current(project: Project, targets: list[str], runs: list[Path]) -> Assessment:
+    """The targets' mutants on this checkout's code, each with the result of the newest run in `runs` (work
+    directories) that tested it on a function whose mutmut hash is the same; "unmeasured" where none did.
+
+    Runs on several branches, or of several functions, make one score this way: a function's mutants (their
+    numbers and lines) depend only on its code, which the hash stands for.
+    """
+    work = make_workdir(project, "current", targets, [], [])
+    env = mutation_env(project, work)
+    make_mutants(work, env)
+    names = json.loads(subprocess.run([sys.executable, "-c", _STATUS_NAMES], cwd=work, env=env, text=True, capture_output=True, check=True).stdout)
+    metas = sorted(work.glob("mutants/**/*.py.meta"))
+    recorded = []  # (mtime, run's meta) of every run that mutated the same files, newest first
+    for run_dir in runs:
+        for meta in metas:
+            theirs = run_dir / meta.relative_to(work)
+            if run_dir.resolve() != work.resolve() and theirs.exists():
+                recorded.append((theirs.stat().st_mtime, meta, json.loads(theirs.read_text())))
+    recorded.sort(key=lambda item: -item[0])
+    patterns = [mutant_glob(t)[1] for t in targets]
+    statuses = []
+    for meta in metas:
+        ours = json.loads(meta.read_text())
+        for name in ours["exit_code_by_key"]:
+            if not any(fnmatch.fnmatchcase(name, p) for p in patterns):
+                continue
+            function = name.rsplit("__mutmut_", 1)[0].rpartition(".")[2]
+            code = next((theirs["exit_code_by_key"].get(name) for _, mine, theirs in recorded
+                         if mine == meta and theirs["hash_by_function_name"].get(function) == ours["hash_by_function_name"][function]
+                         and theirs["exit_code_by_key"].get(name) is not None), None)  # fmt: skip
+            statuses.append((name, "unmeasured" if code is None else names.get(str(code), "suspicious")))
+    return assess(project, work, patterns, statuses)
+
+
 def run(project: Project, name: str, targets: list[str], tests: list[str], *, pytest_args=(), jobs: int = 1, again: bool = False) -> Path:
     """Run mutmut over `targets` with `tests` in `.mutation/<name>/` (afresh, or `again` for the mutants not killed:
     survivors after new tests, and those an interrupted run did not reach)."""
@@ -432,9 +488,7 @@ def run(project: Project, name: str, targets: list[str], tests: list[str], *, py
             sys.exit(f"scripts/mutation: --again: no earlier run in {work}")
         # Mutants first, as `mutmut run` makes them: a function changed since the last run gets new mutants with
         # no result (mutmut keeps results only for unchanged functions), and those must be picked too.
-        made = subprocess.run([sys.executable, "-c", _GENERATE], cwd=work, env=env, text=True, capture_output=True, check=False)
-        if made.returncode:
-            sys.exit(f"scripts/mutation: --again: mutmut could not make the mutants: {made.stderr.strip().splitlines()[-1:]}")
+        make_mutants(work, env)
         results = mutmut(work, "results", "--all", "true", capture=True).stdout
         names = [n for line in results.splitlines() for n, _, s in [line.strip().rpartition(": ")] if n and s not in KILLED]
         names = [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
@@ -459,6 +513,8 @@ def main(argv: list[str], project: Project = MESHCTL) -> int:
     parser.add_argument("--list", action="store_true", help="list the groups")
     parser.add_argument("--root", type=Path, help="measure another checkout of meshctl (e.g. `git archive main` unpacked, for a score before new tests); docs/testing.md stays this one's")
     parser.add_argument("--pytest-arg", action="append", default=[], help="extra argument for every pytest run")
+    parser.add_argument("--current", action="store_true", help="run nothing: score the targets' mutants on this code with the results of earlier runs (--runs) on the same functions' code")
+    parser.add_argument("--runs", action="append", type=Path, default=[], help="with --current: a run's work directory to read (repeatable; default: every .mutation/*/)")
     args = parser.parse_args(argv)
     if args.list or not args.targets:
         for name, group in GROUPS.items():
@@ -470,6 +526,9 @@ def main(argv: list[str], project: Project = MESHCTL) -> int:
         targets += group.targets if group else [target]
         tests += group.tests if group else []
     tests = args.tests or list(dict.fromkeys(tests))
+    if args.current:
+        runs = args.runs or sorted(path for path in project.work.glob("*") if (path / "mutants").is_dir())
+        return print_report(current(project, targets, runs))
     if not tests:
         parser.error("name the tests to run (--tests) for targets outside the groups")
     name = args.name or "-".join(t if t in GROUPS else Path(t.split("::")[0]).stem for t in args.targets)

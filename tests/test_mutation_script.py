@@ -134,6 +134,17 @@ def test_mutation_script_kills_planted_bugs_and_reports_the_survivors(tiny):
     assert len(last) > len(survivors) + 2 and "not checked" not in last.values(), sorted(last.items())
     assert sum(status == "killed" for status in last.values()) > len(survivors) + 2  # the new mutants ran
 
+    # --current: no run, the results of the runs on the same code. All of them now; `shout` changed, its
+    # mutants are unmeasured (the run tested the old code) while the others keep their results.
+    scored = mutation.current(project, ["tiny/words.py"], [work])
+    assert scored.scores["tiny.words"].checked == len(statuses(mutation, work)) and not any(s == "unmeasured" for _, s, _ in scored.survivors)
+    assert [(name, status) for name, status, _ in scored.survivors] == [(name, "survived") for name, status in statuses(mutation, work).items() if status == "survived"]
+    (tiny / "tiny" / "words.py").write_text((tiny / "tiny" / "words.py").read_text().replace('text.upper() + "!"', 'text.upper() + "!!"'))
+    scored = mutation.current(project, ["tiny/words.py"], [work])
+    unmeasured = sorted(name for name, status, _ in scored.survivors if status == "unmeasured")
+    assert unmeasured and all(".x_shout__" in name for name in unmeasured)
+    assert scored.scores["tiny.words"].killed == sum(s == "killed" for n, s in statuses(mutation, work).items() if ".x_shout__" not in n)
+
 
 def test_test_ids_that_change_when_collected_again_are_found(tmp_path):
     """A backslash in an explicit parametrize id is escaped once more by each collection in one process, as in
