@@ -28,27 +28,12 @@ from meshctl.sources.kubeconfig import ClusterConfig
 from meshctl.sources.kubehttp import Connections
 
 from helpers.slowserver import read_request
+from helpers.threads import in_thread
 
 HOST = "127.0.0.2"
 ESTABLISHED = b"HTTP/1.1 200 Connection established\r\n\r\n"
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
 LATE = 8.0  # how late a timer may fire on a loaded machine
-
-
-def in_thread(call, wait: float = 15.0):
-    """`call()` in a thread: ("returned", value) or ("raised", exception), or ("running", None) after `wait` s."""
-    outcome: list = []
-
-    def run():
-        try:
-            outcome.append(("returned", call()))
-        except BaseException as exc:  # noqa: BLE001 - the test looks at it
-            outcome.append(("raised", exc))
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(wait)
-    return outcome[0] if outcome else ("running", None)
 
 
 class TunnelProxy:

@@ -17,24 +17,9 @@ from meshctl.sources.kubeconfig import ClusterConfig
 from meshctl.sources.kubehttp import Connections
 
 from helpers.slowserver import read_request
+from helpers.threads import in_thread
 
 TIMEOUT = 0.3  # the connect timeout these tests give
-
-
-def in_thread(call, wait: float = 10.0):
-    """`call()` in a thread: ("returned", value) or ("raised", exception), or ("running", None) after `wait` s."""
-    outcome: list = []
-
-    def run():
-        try:
-            outcome.append(("returned", call()))
-        except BaseException as exc:  # noqa: BLE001 - the test looks at it
-            outcome.append(("raised", exc))
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(wait)
-    return outcome[0] if outcome else ("running", None)
 
 
 @pytest.fixture
