@@ -336,6 +336,12 @@ class Assessment:
     stale: list[str]  # listed equivalents that a test now kills or whose line changed
 
 
+def run_statuses(work: Path) -> list[tuple[str, str]]:
+    """(mutant, status) of every mutant of the run in `work`, as `mutmut results --all true` prints them."""
+    results = mutmut(work, "results", "--all", "true", capture=True).stdout
+    return [(name, status) for line in results.splitlines() for name, _, status in [line.strip().rpartition(": ")] if name]
+
+
 def assess(project: Project, work: Path, patterns: list[str], statuses: list[tuple[str, str]] | None = None) -> Assessment:
     """Count each module's mutants (those matching `patterns`) and check the survivors against the listed equivalents.
 
@@ -343,9 +349,7 @@ def assess(project: Project, work: Path, patterns: list[str], statuses: list[tup
     """
     listed = listed_equivalents(project.doc)
     if statuses is None:
-        results = mutmut(work, "results", "--all", "true", capture=True).stdout
-        statuses = [(name, status) for line in results.splitlines() for name, _, status in [line.strip().rpartition(": ")]]
-        statuses = [(name, status) for name, status in statuses if name and any(fnmatch.fnmatchcase(name, p) for p in patterns)]
+        statuses = [(name, status) for name, status in run_statuses(work) if any(fnmatch.fnmatchcase(name, p) for p in patterns)]
     lines = mutated_lines(work, [name for name, status in statuses if status not in KILLED | {"not checked", "unmeasured"}])
     outcome = Assessment({}, [], [])
     for name, status in statuses:
@@ -451,25 +455,19 @@ def current(project: Project, targets: list[str], runs: list[Path]) -> Assessmen
     env = mutation_env(project, work)
     make_mutants(work, env)
     names = json.loads(subprocess.run([sys.executable, "-c", _STATUS_NAMES], cwd=work, env=env, text=True, capture_output=True, check=True).stdout)
-    metas = sorted(work.glob("mutants/**/*.py.meta"))
-    recorded = []  # (mtime, run's meta) of every run that mutated the same files, newest first
-    for run_dir in runs:
-        for meta in metas:
-            theirs = run_dir / meta.relative_to(work)
-            if run_dir.resolve() != work.resolve() and theirs.exists():
-                recorded.append((theirs.stat().st_mtime, meta, json.loads(theirs.read_text())))
-    recorded.sort(key=lambda item: -item[0])
     patterns = [mutant_glob(t)[1] for t in targets]
     statuses = []
-    for meta in metas:
+    for meta in sorted(work.glob("mutants/**/*.py.meta")):
         ours = json.loads(meta.read_text())
+        # the runs' .meta of the same file, newest first
+        copies = [run_dir / meta.relative_to(work) for run_dir in runs if run_dir.resolve() != work.resolve()]
+        theirs = [json.loads(copy.read_text()) for copy in sorted((c for c in copies if c.exists()), key=lambda c: -c.stat().st_mtime)]
         for name in ours["exit_code_by_key"]:
             if not any(fnmatch.fnmatchcase(name, p) for p in patterns):
                 continue
             function = name.rsplit("__mutmut_", 1)[0].rpartition(".")[2]
-            code = next((theirs["exit_code_by_key"].get(name) for _, mine, theirs in recorded
-                         if mine == meta and theirs["hash_by_function_name"].get(function) == ours["hash_by_function_name"][function]
-                         and theirs["exit_code_by_key"].get(name) is not None), None)  # fmt: skip
+            same_code = (run for run in theirs if run["hash_by_function_name"].get(function) == ours["hash_by_function_name"][function])
+            code = next((run["exit_code_by_key"][name] for run in same_code if run["exit_code_by_key"].get(name) is not None), None)
             statuses.append((name, "unmeasured" if code is None else names.get(str(code), "suspicious")))
     return assess(project, work, patterns, statuses)
 
@@ -489,9 +487,7 @@ def run(project: Project, name: str, targets: list[str], tests: list[str], *, py
         # Mutants first, as `mutmut run` makes them: a function changed since the last run gets new mutants with
         # no result (mutmut keeps results only for unchanged functions), and those must be picked too.
         make_mutants(work, env)
-        results = mutmut(work, "results", "--all", "true", capture=True).stdout
-        names = [n for line in results.splitlines() for n, _, s in [line.strip().rpartition(": ")] if n and s not in KILLED]
-        names = [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
+        names = [n for n, status in run_statuses(work) if status not in KILLED and any(fnmatch.fnmatchcase(n, p) for p in patterns)]
         if names:
             mutmut(work, "run", "--max-children", str(jobs), *names, env=env)
         return work
