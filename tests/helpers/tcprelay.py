@@ -17,7 +17,7 @@ class ConnectProxy:
         self.downstream: list[int] = []  # sizes of the chunks relayed from the targets to meshctl
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
-        threading.Thread(target=_accept, args=(self._listener, self._tunnel), daemon=True).start()
+        serve_each(self._listener, self._tunnel)
 
     def _tunnel(self, client: socket.socket) -> None:
         head = b""
@@ -49,7 +49,7 @@ class Relay:
         self.sent = bytearray()
         self._listener = socket.create_server((host, 0), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
         self.port = self._listener.getsockname()[1]
-        threading.Thread(target=_accept, args=(self._listener, self._relay), daemon=True).start()
+        serve_each(self._listener, self._relay)
 
     def _relay(self, client: socket.socket) -> None:
         self.connections += 1
@@ -57,6 +57,11 @@ class Relay:
 
     def close(self) -> None:
         self._listener.close()
+
+
+def serve_each(listener: socket.socket, handle) -> None:
+    """Call `handle(connection)` in a thread of its own for each connection `listener` accepts, until it is closed."""
+    threading.Thread(target=_accept, args=(listener, handle), daemon=True).start()
 
 
 def _accept(listener: socket.socket, handle) -> None:

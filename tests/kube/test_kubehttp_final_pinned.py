@@ -28,6 +28,7 @@ from meshctl.sources.kubeconfig import ClusterConfig
 from meshctl.sources.kubehttp import Connections
 
 from helpers.slowserver import read_request
+from helpers.tcprelay import serve_each
 from helpers.threads import in_thread
 
 HOST = "127.0.0.2"
@@ -51,15 +52,7 @@ class TunnelProxy:
         self._listener = socket.create_server((HOST, 0))
         self.port = self._listener.getsockname()[1]
         self.url = f"http://{HOST}:{self.port}"
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+        serve_each(self._listener, self._serve)
 
     def _serve(self, conn: socket.socket) -> None:
         try:
@@ -122,28 +115,30 @@ def through(proxy: TunnelProxy, server: str, *, userinfo: str = "", **config) ->
 # -- the CONNECT request -------------------------------------------------------------------------
 
 
-def test_the_tunnel_is_asked_for_in_authority_form_with_a_host(proxies):
+@pytest.mark.parametrize(
+    ("server", "path", "headers", "connect", "request_head"),
+    [
+        # the authority form, with a Host header
+        ("http://api.example:8080", "/api/v1/pods", {"Accept": "application/json"},
+         b"CONNECT api.example:8080 HTTP/1.1\r\nHost: api.example:8080\r\n\r\n",
+         b"GET /api/v1/pods HTTP/1.1\r\nHost: api.example:8080\r\nAccept-Encoding: identity\r\nAccept: application/json\r\n\r\n"),
+        # an IPv6 API server in brackets
+        ("http://[fd00::1]:8080", "/api", {},
+         b"CONNECT [fd00::1]:8080 HTTP/1.1\r\nHost: [fd00::1]:8080\r\n\r\n",
+         b"GET /api HTTP/1.1\r\nHost: [fd00::1]:8080\r\nAccept-Encoding: identity\r\n\r\n"),
+        # its default port asked for, and left out of the GET's Host header
+        ("http://[fd00::1]", "/api", {},
+         b"CONNECT [fd00::1]:80 HTTP/1.1\r\nHost: [fd00::1]:80\r\n\r\n",
+         b"GET /api HTTP/1.1\r\nHost: [fd00::1]\r\nAccept-Encoding: identity\r\n\r\n"),
+    ],
+    ids=["authority-form", "ipv6-in-brackets", "ipv6-default-port"],
+)  # fmt: skip
+def test_the_tunnel_is_asked_for_in_authority_form_with_a_host(proxies, server, path, headers, connect, request_head):
     proxy = proxies(ESTABLISHED, inner=OK)
-    conns = through(proxy, "http://api.example:8080")
-    assert conns.get("/api/v1/pods", {"Accept": "application/json"}, 10.0).read() == b"{}"
-    assert proxy.connects == [b"CONNECT api.example:8080 HTTP/1.1\r\nHost: api.example:8080\r\n\r\n"]
-    assert proxy.requests == [b"GET /api/v1/pods HTTP/1.1\r\nHost: api.example:8080\r\nAccept-Encoding: identity\r\nAccept: application/json\r\n\r\n"]
-
-
-def test_an_ipv6_api_server_is_asked_for_in_brackets(proxies):
-    proxy = proxies(ESTABLISHED, inner=OK)
-    conns = through(proxy, "http://[fd00::1]:8080")
-    assert conns.get("/api", {}, 10.0).read() == b"{}"
-    assert proxy.connects == [b"CONNECT [fd00::1]:8080 HTTP/1.1\r\nHost: [fd00::1]:8080\r\n\r\n"]
-    assert proxy.requests == [b"GET /api HTTP/1.1\r\nHost: [fd00::1]:8080\r\nAccept-Encoding: identity\r\n\r\n"]
-
-
-def test_an_ipv6_api_servers_default_port_is_left_out_of_the_host_header(proxies):
-    proxy = proxies(ESTABLISHED, inner=OK)
-    conns = through(proxy, "http://[fd00::1]")
-    assert conns.get("/api", {}, 10.0).read() == b"{}"
-    assert proxy.connects == [b"CONNECT [fd00::1]:80 HTTP/1.1\r\nHost: [fd00::1]:80\r\n\r\n"]
-    assert proxy.requests == [b"GET /api HTTP/1.1\r\nHost: [fd00::1]\r\nAccept-Encoding: identity\r\n\r\n"]
+    conns = through(proxy, server)
+    assert conns.get(path, headers, 10.0).read() == b"{}"
+    assert proxy.connects == [connect]
+    assert proxy.requests == [request_head]
 
 
 @pytest.mark.parametrize(
@@ -382,18 +377,10 @@ class Counting:
         self.requests: list[bytes] = []
         self._listener = socket.create_server((HOST, 0))
         self.port = self._listener.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self._listener.accept()
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+        serve_each(self._listener, self._serve)
 
     def _serve(self, conn: socket.socket) -> None:
+        self.connections += 1  # before any answer on it: a client that has one sees the count
         conn.settimeout(20)
         with conn:
             try:
